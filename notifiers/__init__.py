@@ -1,0 +1,1 @@
+"""Delivery channels behind `workflow.abc.Notifier`."""

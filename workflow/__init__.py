@@ -1,0 +1,1 @@
+"""The `award` engine: generic, knows no procedure by name."""
