@@ -1,0 +1,265 @@
+"""Real servers on 127.0.0.1 for the notifier tests: aiosmtpd for SMTP, http.server for webhooks."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from workflow.values import Message
+
+HOST = "127.0.0.1"
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """urllib honours *_proxy variables; the loopback servers must be reached directly."""
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+SUBJECT = "关于上海市质量金奖参评资格的通知——请于2026年10月12日前补充材料"
+TEXT = "上海甲乙丙质量科技有限公司：\n\n    贵单位的申报材料已受理，公示期至2026年10月12日。\n\n上海市质量奖评审办公室\n"
+
+
+@pytest.fixture
+def make_message() -> Callable[..., Message]:
+    """Messages with a fresh id each, so tests sharing a session server never see each other's mail."""
+
+    def make(**overrides: Any) -> Message:
+        values: dict[str, Any] = {
+            "message_id": f"<outbox-{uuid.uuid4().hex[:8]}.case-7@award.local>",
+            "to": "applicant@example.cn",
+            "subject": SUBJECT,
+            "text": TEXT,
+        }
+        values.update(overrides)
+        return Message(**values)
+
+    return make
+
+
+def free_port() -> int:
+    """A port nobody listens on (aiosmtpd cannot start on port 0: its readiness check needs the number)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections (the kernel does) but never answers: a hung server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind((HOST, 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
+
+
+# --- SMTP -----------------------------------------------------------------------------------------
+
+# Recipients the handler treats specially, by local part.
+REFUSED = "nobody"  # RCPT 550
+BUSY = "busy"  # RCPT 450
+SPAM = "spamtrap"  # DATA 554
+LATER = "greylist"  # DATA 451
+BLOCKED_SENDER = "blocked"  # MAIL FROM 553
+
+
+@dataclass
+class Received:
+    """One message the SMTP server accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class RecordingHandler:
+    """An aiosmtpd handler that records what it accepts and refuses some recipients."""
+
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.split("@", 1)[0] == BLOCKED_SENDER:
+            return "553 5.7.1 Sender address rejected"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0]
+        if local == REFUSED:
+            return "550 5.1.1 No such user here"
+        if local == BUSY:
+            return "450 4.2.1 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        locals_ = {address.split("@", 1)[0] for address in envelope.rcpt_tos}
+        if SPAM in locals_:
+            return "554 5.7.1 Message rejected as spam"
+        if LATER in locals_:
+            return "451 4.7.1 Greylisted, try again later"
+        with self.lock:
+            self.received.append(
+                Received(mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), content=envelope.content)
+            )
+        return "250 Message accepted for delivery"
+
+    def with_message_id(self, message_id: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.message["Message-ID"] == message_id]
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    handler: RecordingHandler
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port)
+    controller.start()
+    try:
+        yield SmtpServer(host=HOST, port=port, handler=handler)
+    finally:
+        controller.stop()
+
+
+def _refuse_everyone(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
+@pytest.fixture(scope="session")
+def auth_smtp_server() -> Iterator[SmtpServer]:
+    """A server that offers AUTH (over plain text, for the test) and refuses every login with 535."""
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(
+        handler, hostname=HOST, port=port, authenticator=_refuse_everyone, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        yield SmtpServer(host=HOST, port=port, handler=handler)
+    finally:
+        controller.stop()
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+# path -> (status, extra headers, body)
+ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
+    "/ok": (200, {}, b'{"ok": true}'),
+    "/accepted": (202, {}, b""),
+    "/robot": (200, {}, b'{"errcode":0,"errmsg":"ok"}'),
+    "/robot-refuses": (200, {}, b'{"errcode":45009,"errmsg":"api freq out of limit"}'),
+    "/broken": (500, {}, b"internal error"),
+    "/unavailable": (503, {}, b""),
+    "/missing": (404, {}, b"no such hook"),
+    "/bad": (400, {}, "内容格式错误".encode()),
+    "/slow-down": (429, {"Retry-After": "60"}, b""),
+    "/moved": (302, {"Location": "/ok"}, b""),
+}
+
+
+class _RecordingRequestHandler(BaseHTTPRequestHandler):
+    server: _RecordingHTTPServer
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        self.server.record(Request(path=self.path, headers=dict(self.headers.items()), body=body))
+        status, headers, reply = ROUTES.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep the test output clean
+
+
+class _RecordingHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__((HOST, 0), _RecordingRequestHandler)
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def to(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def with_key(self, key: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.headers.get("Idempotency-Key") == key]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[_RecordingHTTPServer]:
+    server = _RecordingHTTPServer()
+    thread = threading.Thread(target=server.serve_forever, name="webhook-test-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

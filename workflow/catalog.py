@@ -1,0 +1,113 @@
+"""The catalogue of definitions: every procedure file of a folder, checked, by (id, version).
+
+A case records the id, version and content hash of the definition it runs
+under; the catalogue keeps every version found so old cases keep their rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .check import check_file
+from .errors import DefinitionLookupError, DefinitionsInvalid, Problem
+from .loader import LoadedFile, Rule, iter_definition_files, load_rules, parse_file
+from .spec import ProcessSpec
+
+__all__ = ["Catalog", "load_catalog"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.\-]", version))
+
+
+@dataclass(kw_only=True, slots=True)
+class Catalog:
+    """Every definition found in a folder, plus the rule catalogue.
+
+    Attributes:
+        root: the folder.
+        rules: rule id -> Rule.
+        files: each parsed file, with its problems.
+    """
+
+    root: Path
+    rules: dict[str, Rule] = field(default_factory=dict)
+    files: list[LoadedFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    _specs: dict[tuple[str, str], ProcessSpec] = field(default_factory=dict)
+
+    def specs(self) -> list[ProcessSpec]:
+        """The newest version of each procedure, by id."""
+        latest: dict[str, ProcessSpec] = {}
+        for (pid, _version), spec in self._specs.items():
+            if pid not in latest or _version_key(spec.version) > _version_key(latest[pid].version):
+                latest[pid] = spec
+        return [latest[k] for k in sorted(latest)]
+
+    def get(self, definition_id: str, version: str | None = None) -> ProcessSpec:
+        """A definition by id (newest version unless one is named).
+
+        Raises:
+            DefinitionLookupError: when no such definition (or version) exists.
+        """
+        if version is not None:
+            try:
+                return self._specs[(definition_id, version)]
+            except KeyError:
+                raise DefinitionLookupError(f"{definition_id} 版本 {version}") from None
+        for spec in self.specs():
+            if spec.id == definition_id:
+                return spec
+        raise DefinitionLookupError(definition_id)
+
+    def file_of(self, spec: ProcessSpec) -> Path | None:
+        for f in self.files:
+            if f.spec is spec:
+                return f.path
+        return None
+
+    def roles(self) -> dict[str, str]:
+        """Every staff role any definition names -> its Chinese label."""
+        out: dict[str, str] = {}
+        for spec in self.specs():
+            out.update(spec.roles)
+        return out
+
+    def raise_if_invalid(self) -> None:
+        if self.problems:
+            raise DefinitionsInvalid(self.problems)
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Parse and check every definition under `root`; problems are collected, not raised."""
+    if root.is_file():
+        rules_path = root.parent / "rules.yaml"
+    else:
+        rules_path = root / "rules.yaml"
+    catalog = Catalog(root=root)
+    if not root.exists():
+        catalog.problems.append(Problem(file=str(root), line=None, reason="流程定义目录不存在"))
+        return catalog
+    if rules_path.exists():
+        catalog.rules, problems = load_rules(rules_path)
+        catalog.problems += problems
+    else:
+        catalog.problems.append(Problem(file=str(rules_path), line=None, reason="缺少规则目录 rules.yaml"))
+    for path in iter_definition_files(root):
+        loaded = parse_file(path)
+        catalog.files.append(loaded)
+        catalog.problems += loaded.problems
+        if loaded.spec is None:
+            continue
+        catalog.problems += check_file(loaded, catalog.rules)
+        key = (loaded.spec.id, loaded.spec.version)
+        if key in catalog._specs:
+            catalog.problems.append(loaded.problem(
+                f"流程定义 {key[0]} 版本 {key[1]} 在多个文件中出现", "version"))
+        catalog._specs[key] = loaded.spec
+    return catalog

@@ -1,0 +1,565 @@
+"""The engine: open cases, advance them one transaction per step, show and verify their history.
+
+`award advance CASE TRIGGER` (or a due timer) flows through `_step`:
+1. load the case and its definition version, gather `CaseFacts`;
+2. check the actor's role, the fields, then fire the trigger on the cached
+   Machine (its guard gate collects every verdict);
+3. in ONE transaction: the conditional update of the case (old version ->
+   new), the appended history event, the timers of the left state cancelled
+   and those of the entered state created, effects, and the outbox rows;
+4. after commit, the outbox is delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from .abc import Calendar, Clock
+from .catalog import Catalog
+from .clock import local_date
+from .effects import EFFECTS, Ledger
+from .errors import (
+    AwardError,
+    CaseLookupError,
+    ConflictError,
+    DefinitionChanged,
+    InvalidInput,
+    Refused,
+    TamperedHistory,
+)
+from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .fields import display, parse_assignment, parse_value, to_python
+from .history import GENESIS, ChainBreak, event_hash, verify_chain
+from .machine import MachineCache
+from .office import Office
+from .spec import ProcessSpec, TransitionSpec
+from .store import CaseRow, Database, EventRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
+from .values import Verdict
+from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
+
+__all__ = ["Engine"]
+
+_LOGGER = logging.getLogger(__name__)
+
+SYSTEM = Actor(name="system", roles=("system",), on_roster=True)
+
+
+@dataclass(kw_only=True)
+class Engine:
+    """Runs cases through their definitions.
+
+    Attributes:
+        db: the database.
+        catalog: the definitions.
+        clock: business time (`--now` replaces it); history also records `wall_clock`.
+        calendar: working days, for timers.
+        hooks: called inside the step's transaction after the event is written
+            (timers, outbox); each gets (session, case row, event row, spec, facts).
+    """
+
+    db: Database
+    catalog: Catalog
+    clock: Clock
+    wall_clock: Clock
+    calendar: Calendar | None = None
+    hooks: list[Callable[..., Any]] = field(default_factory=list)
+    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    machines: MachineCache = field(default_factory=MachineCache)
+
+    @property
+    def office(self) -> Office:
+        return Office(db=self.db, catalog=self.catalog, clock=self.clock)
+
+    # ------------------------------------------------------------------ lookups
+
+    def _case_row(self, s: Session, ref: str | int) -> CaseRow:
+        text = str(ref).strip()
+        row: CaseRow | None = None
+        if text.isdigit():
+            row = s.get(CaseRow, int(text))
+        if row is None:
+            row = s.exec(select(CaseRow).where(CaseRow.ref == text.upper())).first()
+        if row is None:
+            raise CaseLookupError(text)
+        return row
+
+    def spec_of(self, row: CaseRow) -> ProcessSpec:
+        """The definition version a case runs under; refuse if its content changed under the same version."""
+        spec = self.catalog.get(row.procedure, row.definition_version)
+        if spec.content_hash != row.definition_hash:
+            raise DefinitionChanged(row.procedure, row.definition_version, row.ref)
+        return spec
+
+    # ------------------------------------------------------------------- facts
+
+    def _facts(self, s: Session, spec: ProcessSpec, row: CaseRow, data: Mapping[str, Any] | None = None,
+               *, party: PartyRow | None = None, round_row: RoundRow | None = None,
+               at: datetime | None = None) -> CaseFacts:
+        party = party or s.get(PartyRow, row.party_id)
+        round_row = round_row or s.get(RoundRow, row.round_id)
+        assert party is not None and round_row is not None and party.id is not None
+        records = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party.id)).all()
+        others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
+                        .where(CaseRow.party_id == party.id)).all()
+        other_cases = tuple(
+            {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
+             "state_label": self._label(c)}
+            for c, r in others if c.id != row.id
+        )
+        form = to_python(spec.fields, {**(row.data if data is None else data)})
+        now = at or self.clock()
+        open_objections = 0
+        if row.id is not None:
+            open_objections = len(s.exec(select(ObjectionRow.id).where(
+                ObjectionRow.case_id == row.id, ObjectionRow.status == "open")).all())
+        return CaseFacts(
+            spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
+            party=PartyFacts(
+                id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
+                attrs=dict(party.attrs),
+                records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
+                                          awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
+                                          source=r.source, reason=r.reason, rule=r.rule)
+                                for r in records),
+                other_cases=other_cases),
+            round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
+                             opened_on=round_row.opened_on,
+                             dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},
+                             properties=dict(round_row.properties)),
+            now=now, today=local_date(now), calendar=self.calendar,
+            count_cases=self._counter(s, round_row.id, row.id), open_objections=open_objections,
+        )
+
+    def _label(self, row: CaseRow) -> str:
+        try:
+            return self.catalog.get(row.procedure, row.definition_version).label_of(row.state)
+        except LookupError:
+            return row.state
+
+    @staticmethod
+    def _counter(s: Session, round_id: str, exclude: int | None) -> Callable[..., int]:
+        def count(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
+            q = select(CaseRow).where(CaseRow.round_id == round_id)
+            if states is not None:
+                q = q.where(col(CaseRow.state).in_(list(states)))
+            n = 0
+            for c in s.exec(q).all():
+                if c.id == exclude:
+                    continue
+                if matches({**c.data, "track": c.track}, where):
+                    n += 1
+            return n
+
+        return count
+
+    # --------------------------------------------------------------- form data
+
+    def _apply_sets(self, spec: ProcessSpec, state: str, data: dict[str, Any], sets: Sequence[str],
+                    allowed_extra: Iterable[str] = ()) -> dict[str, Any]:
+        """Parse `--set field=value` items into a new form; refuse fields not editable now."""
+        extra = set(allowed_extra)
+        changes: dict[str, Any] = {}
+        for item in sets:
+            name, raw = parse_assignment(item)
+            fs = spec.fields.get(name)
+            if fs is None:
+                known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
+                raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+            if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
+                where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
+                raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
+            changes[name] = parse_value(name, fs, raw)
+        return changes
+
+    # --------------------------------------------------------------- open case
+
+    def case_new(self, *, party: str, round_id: str, track: str, start: str | None, sets: Sequence[str],
+                 actor: Actor, comment: str | None = None) -> CaseView:
+        """Open a case for a party in a round on a track; the intake guards decide."""
+        with self._writing(f"{round_id}/{party}"):
+            with self.db.session() as s:
+                round_row = self.office.round_row(s, round_id)
+                spec = self.catalog.get(round_row.procedure)
+                if track not in spec.tracks:
+                    options = "、".join(f"{k}（{v.label}）" for k, v in spec.tracks.items())
+                    raise InvalidInput(f"流程 {spec.id} 没有赛道 {track!r}；可选：{options}")
+                start_name = start or next(iter(spec.starts))
+                if start_name not in spec.starts:
+                    options = "、".join(f"{k}（{v.label}）" for k, v in spec.starts.items())
+                    raise InvalidInput(f"流程 {spec.id} 没有开始方式 {start_name!r}；可选：{options}")
+                start_spec = spec.starts[start_name]
+                party_row = self.office._party_row(s, party)
+                tspec = spec.tracks[track]
+                if party_row.kind != tspec.party:
+                    raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
+                                  f"{party_row.name} 是{_kind(party_row.kind)}")
+                self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
+                changes = self._apply_sets(spec, start_spec.state, {}, sets)
+                data = {**tspec.fields, **changes}
+                missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
+                if missing:
+                    raise InvalidInput(f"以“{start_spec.label}”开启案件须填写：" + "、".join(missing)
+                                       + "（--set 字段=值）")
+                n = len(s.exec(select(CaseRow.id).where(CaseRow.round_id == round_row.id)).all()) + 1
+                now, wall = self.clock(), self.wall_clock()
+                assert party_row.id is not None
+                row = CaseRow(
+                    ref=f"{spec.id.upper()}-{round_row.year}-{n:03d}", procedure=spec.id,
+                    definition_version=spec.version, definition_hash=spec.content_hash, round_id=round_row.id,
+                    party_id=party_row.id, track=track, state=start_spec.state, data=data, entered_at=now,
+                    created_at=now, updated_at=now,
+                )
+                facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
+                verdicts = [v for v in _evaluate(spec.intake, facts)]
+                failures = [v for v in verdicts if not v.passed]
+                if failures:
+                    raise Refused(f"不能为 {party_row.name} 开启{tspec.label}案件", failures)
+                s.add(row)
+                try:
+                    s.flush()
+                except IntegrityError:
+                    raise ConflictError(row.ref) from None
+                event = self._append(s, row, kind="created", trigger=start_name, source=None,
+                                     dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
+                                     now=now, wall=wall, comment=comment,
+                                     data={"v": 1, "changes": changes, "track": track,
+                                           "verdicts": [_verdict_json(v) for v in verdicts]})
+                facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
+                for hook in self.hooks:
+                    hook(s, row, event, spec, facts, None)
+                ref = row.ref
+        self._after_commit()
+        return self.show(ref, actor=actor)
+
+    # ------------------------------------------------------------------ advance
+
+    def advance(self, ref: str, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
+                comment: str | None = None, expect_version: int | None = None) -> StepResult:
+        """Fire one trigger on one case, in one transaction.
+
+        Raises:
+            Refused: the trigger is not available, the role is wrong, or a guard failed (exit 3).
+            ConflictError: another writer changed the case first (exit 5).
+        """
+        with self._writing(ref):
+            with self.db.session() as s:
+                result = self._step(s, ref, trigger, actor=actor, sets=sets, comment=comment,
+                                    expect_version=expect_version)
+        self._after_commit()
+        return result
+
+    def _step(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
+              comment: str | None = None, expect_version: int | None = None,
+              extra: Mapping[str, Any] | None = None, at: datetime | None = None) -> StepResult:
+        """One step inside the caller's transaction; `at` sets the business time (a timer's due time)."""
+        row = self._case_row(s, ref)
+        spec = self.spec_of(row)
+        old_version = row.version if expect_version is None else expect_version
+        transition = spec.transition(trigger, row.state)
+        if transition is None:
+            raise Refused(self._unavailable(spec, row, trigger))
+        self._require_role(spec, actor, transition.roles, f"“{transition.label}”")
+        changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
+        data = {**row.data, **changes}
+        problems = self._missing(spec, transition, data)
+        if transition.comment == "required" and not (comment or "").strip():
+            problems.append(Verdict(passed=False, guard="comment", rule=transition.rule or "",
+                                    reason=f"“{transition.label}”须用 --comment 写明理由"))
+        facts = self._facts(s, spec, row, data, at=at)
+        outcome = self.machines.get(spec).fire(facts, trigger)
+        failures = [*problems, *outcome.failures]
+        if failures or not outcome.moved:
+            raise Refused(f"{row.ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(row.state)}）",
+                          failures)
+        now, wall = at or self.clock(), self.wall_clock()
+        result = s.execute(
+            update(CaseRow)
+            .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version)
+            .values(state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
+                    closed=spec.state(outcome.dest).final)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(row.ref)
+        s.refresh(row)
+        event = self._append(
+            s, row, kind="transition", trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
+            role=_role(spec, actor, transition.roles), now=now, wall=wall, comment=comment,
+            data={"v": 1, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
+                  **(extra or {})},
+        )
+        facts = self._facts(s, spec, row, at=at)
+        ledger = _SessionLedger(s, self.clock)
+        for eff in transition.effects:
+            entry = EFFECTS.get(eff["effect"])
+            entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
+        for hook in self.hooks:
+            hook(s, row, event, spec, facts, transition)
+        timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)).all()
+        return StepResult(
+            case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
+            source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
+            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_timer_view(t) for t in timers),
+        )
+
+    def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
+                     comment: str | None = None,
+                     progress: Callable[[str, StepResult | AwardError], None] | None = None
+                     ) -> list[tuple[str, StepResult | AwardError]]:
+        """Fire a trigger on every case of a round in a state; each case is its own transaction."""
+        with self.db.session() as s:
+            self.office.round_row(s, round_id)
+            refs = [c.ref for c in s.exec(select(CaseRow).where(CaseRow.round_id == round_id, CaseRow.state == state)
+                                         .order_by(col(CaseRow.id))).all()]
+        out: list[tuple[str, StepResult | AwardError]] = []
+        for ref in refs:
+            try:
+                res: StepResult | AwardError = self.advance(ref, trigger, actor=actor, sets=sets, comment=comment)
+            except AwardError as exc:
+                res = exc
+            out.append((ref, res))
+            if progress:
+                progress(ref, res)
+        return out
+
+    def _writing(self, ref: str | int) -> Any:
+        return _SqliteRace(self.db.is_sqlite, str(ref))
+
+    def _after_commit(self) -> None:
+        for fn in self.after_commit:
+            fn()
+
+    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
+        if actor.name == "system" and "system" in roles:
+            return
+        if set(actor.roles) & set(roles):
+            return
+        need = "、".join(spec.roles.get(r, r) for r in roles if r != "system") or "定时任务"
+        if not actor.on_roster:
+            hint = f"{actor.name} 不在工作人员名单中：用 award staff add {actor.name} --role ROLE 登记，或用 --as 指定"
+        else:
+            have = "、".join(spec.roles.get(r, r) for r in actor.roles) or "无"
+            hint = f"{actor.name} 的角色为：{have}"
+        raise Refused(f"{what}只能由 {need} 执行；{hint}",
+                      [Verdict(passed=False, guard="role", rule="", reason=f"角色不符（需要：{need}）")])
+
+    def _missing(self, spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
+        missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
+                   if t.trigger in fs.required_for and data.get(name) in (None, "", [])]
+        if not missing:
+            return []
+        return [Verdict(passed=False, guard="required", rule=t.rule or "",
+                        reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
+
+    def _unavailable(self, spec: ProcessSpec, row: CaseRow, trigger: str) -> str:
+        here = spec.label_of(row.state)
+        if trigger not in spec.triggers():
+            known = "、".join(spec.triggers())
+            return f"{row.ref}：流程 {spec.id} 没有触发 {trigger!r}；可用触发：{known}"
+        available = [f"{t.trigger}（{t.label}）" for t in spec.transitions_from(row.state)]
+        now = "、".join(available) if available else "无（已办结）"
+        return f"{row.ref}：当前状态“{here}”下不能执行 {trigger!r}；此状态可用：{now}"
+
+    def _append(self, s: Session, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
+                dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,
+                comment: str | None, data: dict[str, Any]) -> EventRow:
+        """Append one history event chained to the case's head; update the head in the same transaction."""
+        assert row.id is not None
+        event = EventRow(case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
+                         actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
+                         data=data, prev_hash=row.head_hash or GENESIS, hash="")
+        event.hash = event_hash(event)
+        s.add(event)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError(row.ref) from None
+        result = s.execute(
+            update(CaseRow).where(col(CaseRow.id) == row.id, col(CaseRow.events) == row.events)
+            .values(events=event.seq, head_hash=event.hash).execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(row.ref)
+        s.refresh(row)
+        return event
+
+    def _note(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
+              comment: str | None = None, at: datetime | None = None) -> EventRow:
+        """Append a non-transition event (an objection, a report, a reminder) and run the hooks."""
+        spec = self.spec_of(row)
+        event = self._append(s, row, kind=kind, trigger=None, source=row.state, dest=row.state, actor=actor,
+                             role=_role(spec, actor, None), now=at or self.clock(), wall=self.wall_clock(),
+                             comment=comment, data={"v": 1, **data})
+        facts = self._facts(s, spec, row, at=at)
+        for hook in self.hooks:
+            hook(s, row, event, spec, facts, None)
+        return event
+
+    def event_view(self, row: CaseRow, event: EventRow) -> EventView:
+        return _event_view(self.catalog.get(row.procedure, row.definition_version), event)
+
+    # --------------------------------------------------------------------- read
+
+    def show(self, ref: str | int, *, actor: Actor | None = None) -> CaseView:
+        """A case with its form, the triggers available now (and why not), and pending timers."""
+        with self.db.session() as s:
+            row = self._case_row(s, ref)
+            spec = self.spec_of(row)
+            facts = self._facts(s, spec, row)
+            triggers = []
+            for t in spec.transitions_from(row.state):
+                verdicts = [*self._missing(spec, t, row.data), *_evaluate(t.guards, facts)]
+                role_ok = actor is None or bool(set(actor.roles) & set(t.roles))
+                triggers.append(TriggerView(
+                    trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
+                    roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
+                    verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
+            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
+                                                   col(TimerRow.status).in_(["pending", "held"]))
+                            .order_by(col(TimerRow.due_at))).all()
+            objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
+                                .order_by(col(ObjectionRow.id))).all()
+            party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
+            form = tuple((name, fs.label, display(fs, row.data.get(name))) for name, fs in spec.fields.items()
+                         if row.data.get(name) is not None)
+            assert row.id is not None
+            return CaseView(
+                id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
+                definition_version=spec.version, round_id=row.round_id, party=party, track=row.track,
+                track_label=spec.tracks[row.track].label, state=row.state, state_label=spec.label_of(row.state),
+                version=row.version, closed=row.closed, held=row.held, form=form, data=dict(row.data),
+                entered_at=utc(row.entered_at), triggers=tuple(triggers),
+                timers=tuple(_timer_view(t) for t in timers),
+                objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
+                                  "state": o.state, "resolution": o.resolution} for o in objections),
+            )
+
+    def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
+        with self.db.session() as s:
+            row = self._case_row(s, ref)
+            spec = self.catalog.get(row.procedure, row.definition_version)
+            events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.seq))).all()
+            views = [_event_view(spec, e) for e in events]
+        return self.show(ref), views
+
+    def cases(self, *, procedure: str | None = None, round_id: str | None = None,
+              state: str | None = None) -> list[dict[str, Any]]:
+        """A list of cases for tables: ref, party, track, state."""
+        with self.db.session() as s:
+            q = select(CaseRow, PartyRow).join(PartyRow, col(CaseRow.party_id) == col(PartyRow.id))
+            if procedure:
+                q = q.where(CaseRow.procedure == procedure)
+            if round_id:
+                q = q.where(CaseRow.round_id == round_id)
+            if state:
+                q = q.where(CaseRow.state == state)
+            out = []
+            for c, p in s.exec(q.order_by(col(CaseRow.id))).all():
+                try:
+                    spec = self.catalog.get(c.procedure, c.definition_version)
+                    track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
+                except LookupError:
+                    track_label, state_label = c.track, c.state
+                out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
+                            "track_label": track_label, "state": c.state, "state_label": state_label,
+                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at).isoformat()})
+            return out
+
+    def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:
+        """Check the hash chain of one case or all; raises TamperedHistory listing every break."""
+        breaks: list[ChainBreak] = []
+        with self.db.session() as s:
+            rows = [self._case_row(s, ref)] if ref else list(s.exec(select(CaseRow).order_by(col(CaseRow.id))).all())
+            for row in rows:
+                events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.id))).all()
+                breaks += verify_chain(row.ref, events, head_hash=row.head_hash, count=row.events)
+        if breaks:
+            lines = [f"  {b.case_ref} 第{b.seq}条：{b.reason}" if b.seq else f"  {b.case_ref}：{b.reason}"
+                     for b in breaks]
+            raise TamperedHistory("案件历史的哈希链断裂，记录可能被绕过系统修改：\n" + "\n".join(lines))
+        return len(rows), breaks
+
+
+class _SessionLedger(Ledger):
+    """Effects write the party's history through the step's own session."""
+
+    def __init__(self, s: Session, clock: Clock) -> None:
+        self.s = s
+        self.clock = clock
+
+    def record_award(self, *, party_id: int, procedure: str, award: str, label: str, awarded_on: Any,
+                     case_id: int | None) -> None:
+        self.s.add(PartyRecordRow(party_id=party_id, procedure=procedure, award=award, label=label,
+                                  awarded_on=awarded_on, case_id=case_id, source="case", created_at=self.clock()))
+
+    def revoke_award(self, *, party_id: int, case_id: int, revoked_on: Any, bar_until: Any, reason: str,
+                     rule: str) -> None:
+        rows = self.s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == case_id,
+                                                        PartyRecordRow.party_id == party_id)).all()
+        for r in rows:
+            r.revoked_on, r.bar_until, r.reason, r.rule = revoked_on, bar_until, reason, rule
+            self.s.add(r)
+
+
+class _SqliteRace:
+    """Turn SQLite's 'database is locked' during a step into a clean ConflictError (exit 5)."""
+
+    def __init__(self, is_sqlite: bool, ref: str) -> None:
+        self.is_sqlite, self.ref = is_sqlite, ref
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
+            raise ConflictError(self.ref) from None
+        return False
+
+
+def _evaluate(calls: Any, facts: CaseFacts) -> list[Verdict]:
+    from .guards import evaluate_all
+
+    return evaluate_all(list(calls), facts)
+
+
+def _kind(kind: str) -> str:
+    return {"organization": "组织", "person": "个人"}.get(kind, kind)
+
+
+def _role(spec: ProcessSpec, actor: Actor, roles: Sequence[str] | None) -> str | None:
+    if roles is None:
+        return actor.roles[0] if actor.roles else None
+    for r in actor.roles:
+        if r in roles:
+            return r
+    return None
+
+
+def _verdict_json(v: Verdict) -> dict[str, Any]:
+    return {"passed": v.passed, "guard": v.guard, "rule": v.rule, "reason": v.reason}
+
+
+def _timer_view(t: TimerRow) -> TimerView:
+    assert t.id is not None
+    return TimerView(id=t.id, kind=t.kind, state=t.state, trigger=t.trigger, duty=t.duty, rule=t.rule,
+                     period=t.period, due_at=utc(t.due_at), last_day=t.last_day, status=t.status,
+                     provisional=t.provisional, note=t.note)
+
+
+def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
+    labels = {t.trigger: t.label for t in spec.transitions}
+    labels.update({k: v.label for k, v in spec.starts.items()})
+    detail = {k: v for k, v in e.data.items() if k not in ("v", "changes")}
+    return EventView(
+        seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
+        source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
+        dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
+        business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
+        changes=dict(e.data.get("changes", {})), detail=detail, hash=e.hash)

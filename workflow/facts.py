@@ -1,0 +1,147 @@
+"""What guards and effects may read about a case: frozen facts, gathered once per step.
+
+Guards never touch the database: the engine gathers the case, its party's
+history across rounds and procedures, the round and the round's statistics
+into `CaseFacts`, so a guard is a pure function that tests can call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .abc import Calendar
+from .spec import ProcessSpec
+
+__all__ = ["CaseFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecordFacts:
+    """One entry of a party's history: an award won (maybe revoked) or a bar."""
+
+    procedure: str
+    award: str
+    label: str
+    awarded_on: date
+    revoked_on: date | None = None
+    bar_until: date | None = None
+    source: str = "case"
+    reason: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartyFacts:
+    """The applicant (organisation or person) and its history."""
+
+    id: int
+    kind: str
+    name: str
+    code: str
+    registered_on: date | None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    records: tuple[RecordFacts, ...] = ()
+    other_cases: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RoundFacts:
+    """The round a case belongs to: its year, dates and properties."""
+
+    id: str
+    procedure: str
+    year: int
+    opened_on: date
+    dates: Mapping[str, datetime] = field(default_factory=dict)
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+CountCases = Callable[..., int]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseFacts:
+    """Everything a guard may read about one case at one moment.
+
+    Attributes:
+        data: the form as it would be after the step (track fields and `--set` values merged in).
+        count_cases: `count_cases(states=..., where=..., same=...)` counts other cases of the round.
+    """
+
+    spec: ProcessSpec
+    case_id: int | None
+    ref: str
+    track: str
+    state: str
+    data: Mapping[str, Any]
+    party: PartyFacts
+    round: RoundFacts
+    now: datetime
+    today: date
+    calendar: Calendar | None
+    count_cases: CountCases
+    open_objections: int = 0
+
+    def label(self, path: str) -> str:
+        """The Chinese label of a field path, for messages."""
+        scope, _, name = path.rpartition(".")
+        if scope == "party":
+            spec = self.spec.party_attributes.get(name)
+            return spec.label if spec else {"registered_on": "登记注册日期", "name": "名称"}.get(name, name)
+        if scope == "round":
+            d = self.spec.round_dates.get(name)
+            if d:
+                return d.label
+            p = self.spec.round_properties.get(name)
+            return p.label if p else name
+        spec = self.spec.fields.get(name)
+        return spec.label if spec else name
+
+    def display(self, path: str, value: Any) -> str:
+        """A value as people read it: choice labels, 是/否, Chinese dates."""
+        name = path.rpartition(".")[2]
+        spec = self.spec.fields.get(name) or self.spec.party_attributes.get(name)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if spec and spec.choices and isinstance(value, str):
+            return spec.choices.get(value, value)
+        if isinstance(value, datetime):
+            return f"{value:%Y年%m月%d日 %H:%M}"
+        if isinstance(value, date):
+            return f"{value.year}年{value.month}月{value.day}日"
+        return str(value)
+
+
+def resolve(facts: CaseFacts, path: str, default: Any = _MISSING) -> Any:
+    """Read `party.x`, `round.x` or a form field `x` (or `case.x`); None when absent."""
+    scope, _, name = path.rpartition(".")
+    if scope == "party":
+        if name in ("registered_on", "name", "kind", "code"):
+            return getattr(facts.party, name)
+        return facts.party.attrs.get(name)
+    if scope == "round":
+        if name == "year":
+            return facts.round.year
+        if name in facts.round.dates:
+            return facts.round.dates[name]
+        return facts.round.properties.get(name)
+    if name == "track":
+        return facts.track
+    return facts.data.get(name)
+
+
+def matches(data: Mapping[str, Any], condition: Mapping[str, Any] | None) -> bool:
+    """Whether form data matches a `when`/`where` condition (each key a value or a list of values)."""
+    if not condition:
+        return True
+    for key, expected in condition.items():
+        value = data.get(key)
+        allowed = expected if isinstance(expected, list) else [expected]
+        if value not in allowed:
+            return False
+    return True

@@ -1,0 +1,138 @@
+"""Form fields: parse what staff type (`--set field=value`) into typed values, and check them.
+
+Values are stored in the case's JSON form as JSON types (dates as ISO
+strings) and turned back into Python values for guards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import InvalidInput
+from .spec import FieldSpec
+
+__all__ = ["count_chars", "display", "parse_assignment", "parse_value", "to_python"]
+
+_TRUE = {"yes", "true", "1", "y", "是", "有", "on"}
+_FALSE = {"no", "false", "0", "n", "否", "无", "off"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+
+
+def count_chars(text: str) -> int:
+    """Characters as the office counts a report's length: every character except white space.
+
+    This is what a word processor shows as 字符数（不计空格）: each Chinese character,
+    letter, digit and punctuation mark counts one; spaces and line breaks do not.
+    """
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split `field=value`.
+
+    Raises:
+        InvalidInput: when there is no `=`.
+    """
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise InvalidInput(f"--set 需要 字段=值 的形式，收到 {text!r}（例如 --set registered_on=2020-05-01）")
+    return name.strip(), value.strip()
+
+
+def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
+    """Turn typed text into the JSON value stored on the case.
+
+    Raises:
+        InvalidInput: naming the field, what is wrong and what is accepted.
+    """
+    label = f"“{spec.label}”（{name}）"
+    if raw == "":
+        return None
+    if spec.type == "text":
+        if spec.max_chars is not None and count_chars(raw) > spec.max_chars:
+            raise InvalidInput(f"{label}共{count_chars(raw)}字，超过{spec.max_chars}字的上限")
+        return raw
+    if spec.type == "int":
+        try:
+            value: Any = int(raw)
+        except ValueError:
+            raise InvalidInput(f"{label}须为整数，收到 {raw!r}") from None
+        _bounds(label, spec, value)
+        return value
+    if spec.type == "decimal":
+        try:
+            dec = Decimal(raw)
+        except InvalidOperation:
+            raise InvalidInput(f"{label}须为数字，收到 {raw!r}") from None
+        _bounds(label, spec, float(dec))
+        return str(dec)
+    if spec.type == "bool":
+        low = raw.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise InvalidInput(f"{label}须为 是/否（yes/no），收到 {raw!r}")
+    if spec.type == "date":
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            raise InvalidInput(f"{label}须为日期 YYYY-MM-DD，收到 {raw!r}") from None
+    if spec.type in ("choice", "multichoice"):
+        assert spec.choices is not None
+        by_label = {v: k for k, v in spec.choices.items()}
+        items = [s.strip() for s in raw.split(",")] if spec.type == "multichoice" else [raw]
+        out = []
+        for item in items:
+            key = item if item in spec.choices else by_label.get(item)
+            if key is None:
+                options = "、".join(f"{k}（{v}）" for k, v in spec.choices.items())
+                raise InvalidInput(f"{label}没有选项 {item!r}；可选：{options}")
+            out.append(key)
+        return out if spec.type == "multichoice" else out[0]
+    if spec.type == "email":
+        if not _EMAIL.match(raw):
+            raise InvalidInput(f"{label}不是有效的电子邮件地址：{raw!r}")
+        return raw
+    if spec.type == "phone":
+        if not _PHONE.match(raw):
+            raise InvalidInput(f"{label}不是有效的电话号码：{raw!r}")
+        return raw
+    raise InvalidInput(f"{label}的类型 {spec.type} 未知")  # pragma: no cover - spec validation forbids it
+
+
+def _bounds(label: str, spec: FieldSpec, value: float) -> None:
+    if spec.min is not None and value < spec.min:
+        raise InvalidInput(f"{label}不能小于 {spec.min:g}，收到 {value:g}")
+    if spec.max is not None and value > spec.max:
+        raise InvalidInput(f"{label}不能大于 {spec.max:g}，收到 {value:g}")
+
+
+def to_python(fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON form -> Python values (dates become `date`)."""
+    out = dict(data)
+    for name, spec in fields.items():
+        if spec.type == "date" and isinstance(out.get(name), str):
+            out[name] = date.fromisoformat(out[name])
+    return out
+
+
+def display(spec: FieldSpec | None, value: Any) -> str:
+    """A stored value as people read it."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if spec is not None and spec.choices:
+        if isinstance(value, list):
+            return "、".join(spec.choices.get(v, v) for v in value)
+        return spec.choices.get(value, str(value))
+    if spec is not None and spec.type == "date" and isinstance(value, str):
+        d = date.fromisoformat(value)
+        return f"{d.year}年{d.month}月{d.day}日"
+    return str(value)

@@ -1,0 +1,202 @@
+"""Parse definition files (YAML 1.2) into frozen specs, keeping file and line for every key.
+
+Only parsing lives here: the cross-checks (reachable states, known guards,
+rule ids) are in `check.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import DefinitionError, Problem
+from .spec import ProcessSpec
+
+__all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files", "load_rules", "parse_file"]
+
+_LOGGER = logging.getLogger(__name__)
+
+Path_ = tuple[str | int, ...]
+
+
+def bundled_definitions() -> Path:
+    """The `definitions/` folder installed beside the engine."""
+    import definitions
+
+    return Path(definitions.__file__).parent
+
+
+@dataclass(kw_only=True, slots=True)
+class LoadedFile:
+    """A parsed definition file with the line of every key, for messages."""
+
+    path: Path
+    spec: ProcessSpec | None
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, *where: str | int) -> int | None:
+        """The line of the deepest key of `where` that the file has."""
+        key: Path_ = tuple(where)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return 1
+
+    def problem(self, reason: str, *where: str | int, rule: str | None = None) -> Problem:
+        return Problem(file=str(self.path), line=self.line(*where), reason=reason, rule=rule)
+
+
+class Rule(BaseModel):
+    """One rule of the catalogue: id, document, article and a one-line summary."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc: str
+    article: str
+    summary: str
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.version = (1, 2)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _plain(node: Any, where: Path_, lines: dict[Path_, int]) -> Any:
+    """Turn ruamel's round-trip nodes into plain data, recording each key's line (1-based)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out: dict[str, Any] = {}
+        for key in node:
+            k = str(key)
+            try:
+                line, _col = node.lc.key(key)
+                lines[(*where, k)] = line + 1
+            except (KeyError, TypeError, AttributeError):
+                pass
+            out[k] = _plain(node[key], (*where, k), lines)
+        return out
+    if isinstance(node, CommentedSeq):
+        items = []
+        for i, item in enumerate(node):
+            try:
+                line, _col = node.lc.item(i)
+                lines[(*where, i)] = line + 1
+            except (KeyError, TypeError, AttributeError):
+                pass
+            items.append(_plain(item, (*where, i), lines))
+        return items
+    if hasattr(node, "value") and type(node).__module__.startswith("ruamel"):
+        return node.value if not isinstance(node, str) else str(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
+    """Read one YAML 1.2 file; duplicate keys and syntax errors raise DefinitionError with the line."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DefinitionError(Problem(file=str(path), line=None, reason=f"无法读取文件：{exc}")) from None
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if "duplicate key" in reason:
+            reason = f"重复的键（duplicate key）：{reason}"
+        raise DefinitionError(Problem(file=str(path), line=line, reason=f"YAML 格式错误：{reason}")) from None
+    except YAMLError as exc:
+        raise DefinitionError(Problem(file=str(path), line=None, reason=f"YAML 格式错误：{exc}")) from None
+    lines: dict[Path_, int] = {}
+    return _plain(data, (), lines), lines
+
+
+def _loc_to_path(loc: tuple[int | str, ...], data: Any) -> Path_:
+    """Map a pydantic error location onto the YAML path (lists of models index by position)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and str(part) in node:
+            out.append(str(part))
+            node = node[str(part)]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(out)
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return f"未知的键 {loc!r}（拼写错误？）"
+    if err["type"] == "missing":
+        return f"缺少必填的键 {loc!r}"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def parse_file(path: Path) -> LoadedFile:
+    """Parse one definition file. Never raises for content problems: they are collected."""
+    loaded = LoadedFile(path=path, spec=None)
+    try:
+        data, loaded.lines = read_yaml(path)
+    except DefinitionError as exc:
+        loaded.problems.append(exc.problem)
+        return loaded
+    if not isinstance(data, dict):
+        loaded.problems.append(Problem(file=str(path), line=1, reason="流程定义文件的顶层必须是映射（key: value）"))
+        return loaded
+    try:
+        loaded.spec = ProcessSpec.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = _loc_to_path(tuple(err["loc"]), data)
+            loaded.problems.append(loaded.problem(_describe(err), *where))
+    return loaded
+
+
+def iter_definition_files(root: Path) -> Iterator[Path]:
+    """Definition files: every `*.yaml` in the folder except the rule catalogue and deployment files."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.glob("*.yaml")):
+        if path.name not in ("rules.yaml",):
+            yield path
+
+
+def load_rules(path: Path) -> tuple[dict[str, Rule], list[Problem]]:
+    """Read the rule catalogue (`rules.yaml`): id -> document, article, summary."""
+    problems: list[Problem] = []
+    try:
+        data, lines = read_yaml(path)
+    except DefinitionError as exc:
+        return {}, [exc.problem]
+    rules: dict[str, Rule] = {}
+    if not isinstance(data, dict):
+        return {}, [Problem(file=str(path), line=1, reason="规则目录的顶层必须是 规则编号: {...} 的映射")]
+    for rule_id, body in data.items():
+        try:
+            rules[rule_id] = Rule.model_validate(body)
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(file=str(path), line=lines.get((rule_id,)), reason=f"{rule_id}: {_describe(err)}"))
+    return rules, problems

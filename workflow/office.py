@@ -1,0 +1,337 @@
+"""The office's registers: parties and their award history, the staff roster, and rounds.
+
+These are the facts cases stand on. Each write is one transaction; a file
+import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from .abc import Clock
+from .catalog import Catalog
+from .clock import local_date, parse_moment
+from .errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from .fields import parse_value
+from .identity import mask_resident_id, validate_resident_id, validate_uscc
+from .spec import ProcessSpec
+from .store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
+from .views import Actor, PartyView, RecordView, RoundView, StaffView
+
+__all__ = ["Office", "PARTY_KINDS"]
+
+_LOGGER = logging.getLogger(__name__)
+
+PARTY_KINDS = {"organization": "组织", "person": "个人"}
+
+
+@dataclass(kw_only=True, slots=True)
+class Office:
+    """Parties, staff and rounds, kept in the database."""
+
+    db: Database
+    catalog: Catalog
+    clock: Clock
+
+    # ------------------------------------------------------------------ staff
+
+    def staff_add(self, name: str, roles: Sequence[str], email: str | None = None) -> StaffView:
+        """Add a member to the roster, or add roles to an existing member."""
+        known = self.catalog.roles()
+        for role in roles:
+            if role not in known:
+                options = "、".join(f"{k}（{v}）" for k, v in known.items())
+                raise InvalidInput(f"没有角色 {role!r}；流程定义中的角色有：{options}")
+        with self.db.session() as s:
+            row = s.get(StaffRow, name)
+            if row is None:
+                row = StaffRow(name=name, roles=list(dict.fromkeys(roles)), email=email, created_at=self.clock())
+            else:
+                row.roles = list(dict.fromkeys([*row.roles, *roles]))
+                row.email = email or row.email
+            s.add(row)
+        return StaffView(name=row.name, roles=tuple(row.roles), email=row.email)
+
+    def staff_list(self) -> list[StaffView]:
+        with self.db.session() as s:
+            rows = s.exec(select(StaffRow).order_by(StaffRow.name)).all()
+        return [StaffView(name=r.name, roles=tuple(r.roles), email=r.email) for r in rows]
+
+    def actor(self, name: str | None, login: str) -> Actor:
+        """`--as NAME` must be on the roster; otherwise the OS login, with its roster roles if any."""
+        with self.db.session() as s:
+            if name is not None:
+                row = s.get(StaffRow, name)
+                if row is None:
+                    raise StaffLookupError(name)
+                return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
+            row = s.get(StaffRow, login)
+        if row is None:
+            return Actor(name=login, roles=(), on_roster=False)
+        return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
+
+    # ---------------------------------------------------------------- parties
+
+    def _validate_code(self, kind: str, code: str) -> str:
+        if kind == "organization":
+            return validate_uscc(code)
+        return validate_resident_id(code, today=local_date(self.clock()))
+
+    def party_add(
+        self,
+        *,
+        kind: str,
+        name: str,
+        code: str,
+        registered_on: date | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        district: str | None = None,
+        attrs: Mapping[str, str] | None = None,
+    ) -> PartyView:
+        """Register an organisation (USCC) or a person (resident ID number)."""
+        if kind not in PARTY_KINDS:
+            raise InvalidInput(f"申报主体类型须为 organization（组织）或 person（个人），收到 {kind!r}")
+        if not name.strip():
+            raise InvalidInput("名称不能为空")
+        code = self._validate_code(kind, code)
+        if kind == "person" and registered_on is not None:
+            raise InvalidInput("个人没有登记注册日期（--registered-on 只用于组织）")
+        parsed = self._parse_attrs(attrs or {})
+        with self.db.session() as s:
+            if s.exec(select(PartyRow).where(PartyRow.code == code)).first() is not None:
+                shown = code if kind == "organization" else mask_resident_id(code)
+                raise InvalidInput(f"代码 {shown} 已登记过；用 award party show {shown} 查看")
+            row = PartyRow(kind=kind, name=name.strip(), code=code, registered_on=registered_on, email=email,
+                           phone=phone, district=district, attrs=parsed, created_at=self.clock())
+            s.add(row)
+            s.flush()
+            return self._party_view(s, row, history=False)
+
+    def _parse_attrs(self, attrs: Mapping[str, str]) -> dict[str, Any]:
+        specs: dict[str, Any] = {}
+        for spec in self.catalog.specs():
+            specs.update(spec.party_attributes)
+        out: dict[str, Any] = {}
+        for key, raw in attrs.items():
+            if key not in specs:
+                known = "、".join(specs) or "（无）"
+                raise InvalidInput(f"没有申报主体属性 {key!r}；可用：{known}")
+            out[key] = parse_value(key, specs[key], raw)
+        return out
+
+    def party_set(self, ref: str, attrs: Mapping[str, str]) -> PartyView:
+        """Change a party's attributes (e.g. SAQ membership)."""
+        parsed = self._parse_attrs(attrs)
+        with self.db.session() as s:
+            row = self._party_row(s, ref)
+            row.attrs = {**row.attrs, **parsed}
+            s.add(row)
+            s.flush()
+            return self._party_view(s, row, history=True)
+
+    def _party_row(self, s: Session, ref: str | int) -> PartyRow:
+        text = str(ref).strip()
+        row: PartyRow | None = None
+        if text.isdigit() and len(text) < 10:
+            row = s.get(PartyRow, int(text))
+        if row is None:
+            row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
+        if row is None:
+            row = s.exec(select(PartyRow).where(PartyRow.name == text)).first()
+        if row is None:
+            shown = mask_resident_id(text) if len(text) == 18 and text[:17].isdigit() else text
+            raise PartyLookupError(shown)
+        return row
+
+    def party_show(self, ref: str) -> PartyView:
+        with self.db.session() as s:
+            return self._party_view(s, self._party_row(s, ref), history=True)
+
+    def party_list(self, kind: str | None = None) -> list[PartyView]:
+        with self.db.session() as s:
+            q = select(PartyRow).order_by(PartyRow.id)  # type: ignore[arg-type]
+            if kind:
+                q = q.where(PartyRow.kind == kind)
+            return [self._party_view(s, r, history=False) for r in s.exec(q).all()]
+
+    def _party_view(self, s: Session, row: PartyRow, *, history: bool) -> PartyView:
+        assert row.id is not None
+        records: tuple[RecordView, ...] = ()
+        cases: tuple[dict[str, Any], ...] = ()
+        if history:
+            recs = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == row.id)
+                          .order_by(PartyRecordRow.awarded_on)).all()  # type: ignore[arg-type]
+            refs = {c.id: c.ref for c in s.exec(select(CaseRow).where(CaseRow.party_id == row.id)).all()}
+            records = tuple(
+                RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
+                           revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
+                           case_ref=refs.get(r.case_id) if r.case_id else None)
+                for r in recs
+            )
+            case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]
+            cases = tuple({"ref": c.ref, "round": c.round_id, "track": c.track, "state": c.state,
+                           "state_label": self._state_label(c.procedure, c.definition_version, c.state)}
+                          for c in case_rows)
+        code = row.code if row.kind == "organization" else mask_resident_id(row.code)
+        return PartyView(id=row.id, kind=row.kind, kind_label=PARTY_KINDS[row.kind], name=row.name, code=code,
+                         registered_on=row.registered_on, email=row.email, phone=row.phone,
+                         district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
+
+    def _state_label(self, procedure: str, version: str, state: str) -> str:
+        try:
+            return self.catalog.get(procedure, version).label_of(state)
+        except LookupError:
+            return state
+
+    def import_awards(self, path: Path) -> int:
+        """Load awards won before the system existed; a bad row aborts the whole file.
+
+        Columns: code, procedure, award, awarded_on (YYYY-MM-DD) and optionally label,
+        revoked_on, reason.
+        """
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
+        reader = csv.DictReader(text.splitlines())
+        needed = {"code", "procedure", "award", "awarded_on"}
+        missing = needed - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(f"{path}:1: 缺少列 {', '.join(sorted(missing))}（需要 code,procedure,award,awarded_on）")
+        rows: list[PartyRecordRow] = []
+        with self.db.session() as s:
+            for line, rec in enumerate(reader, start=2):
+                def bad(msg: str, line: int = line) -> InvalidInput:
+                    return InvalidInput(f"{path}:{line}: {msg}；整个文件均未导入")
+
+                code = (rec.get("code") or "").strip().upper()
+                try:
+                    party = self._party_row(s, code)
+                except PartyLookupError:
+                    raise bad(f"代码 {code} 未登记（先用 award party add 登记该申报主体）") from None
+                procedure = (rec.get("procedure") or "").strip()
+                try:
+                    spec = self.catalog.get(procedure)
+                except LookupError:
+                    raise bad(f"未知的流程 {procedure!r}") from None
+                award = (rec.get("award") or "").strip()
+                awards = {t.award or k: t for k, t in spec.tracks.items()}
+                if award not in awards:
+                    raise bad(f"流程 {procedure} 没有奖项 {award!r}；可用：{', '.join(awards)}")
+                if awards[award].party != party.kind:
+                    raise bad(f"奖项 {award} 只授予{PARTY_KINDS[awards[award].party]}，而 {party.name} 是{PARTY_KINDS[party.kind]}")
+                try:
+                    awarded_on = date.fromisoformat((rec.get("awarded_on") or "").strip())
+                except ValueError:
+                    raise bad(f"获奖日期 {rec.get('awarded_on')!r} 须为完整日期 YYYY-MM-DD") from None
+                if awarded_on > local_date(self.clock()):
+                    raise bad(f"获奖日期 {awarded_on} 在未来")
+                revoked_on = None
+                if (rec.get("revoked_on") or "").strip():
+                    try:
+                        revoked_on = date.fromisoformat(rec["revoked_on"].strip())
+                    except ValueError:
+                        raise bad(f"撤销日期 {rec['revoked_on']!r} 须为 YYYY-MM-DD") from None
+                label = (rec.get("label") or "").strip() or f"{awarded_on.year}年{awards[award].label}"
+                assert party.id is not None
+                rows.append(PartyRecordRow(
+                    party_id=party.id, procedure=procedure, award=award, label=label, awarded_on=awarded_on,
+                    revoked_on=revoked_on, reason=(rec.get("reason") or "").strip() or None,
+                    rule=(rec.get("rule") or "").strip() or None,
+                    bar_until=_bar(revoked_on, spec.revocation_bar_years), source="import",
+                    created_at=self.clock()))
+            for row in rows:
+                s.add(row)
+        return len(rows)
+
+    # ----------------------------------------------------------------- rounds
+
+    def round_open(
+        self,
+        *,
+        procedure: str,
+        year: int,
+        title: str | None = None,
+        opened_on: date | None = None,
+        dates: Mapping[str, str] | None = None,
+        properties: Mapping[str, str] | None = None,
+        round_id: str | None = None,
+    ) -> RoundView:
+        """Open a round of a procedure; its named dates and properties are checked against the definition."""
+        spec = self.catalog.get(procedure)
+        parsed_dates: dict[str, str] = {}
+        for key, raw in (dates or {}).items():
+            if key not in spec.round_dates:
+                known = "、".join(f"{k}（{v.label}）" for k, v in spec.round_dates.items()) or "（无）"
+                raise InvalidInput(f"流程 {procedure} 的轮次没有日期 {key!r}；可用：{known}")
+            try:
+                parsed_dates[key] = parse_moment(raw).isoformat()
+            except ValueError as exc:
+                raise InvalidInput(f"轮次日期 {key}：{exc}") from None
+        missing = [f"{k}（{v.label}）" for k, v in spec.round_dates.items() if v.required and k not in parsed_dates]
+        if missing:
+            raise InvalidInput(f"流程 {procedure} 的轮次必须给出日期：{'、'.join(missing)}（--date NAME=YYYY-MM-DD[ HH:MM]）")
+        parsed_props: dict[str, Any] = {}
+        for key, raw in (properties or {}).items():
+            if key not in spec.round_properties:
+                known = "、".join(spec.round_properties) or "（无）"
+                raise InvalidInput(f"流程 {procedure} 的轮次没有属性 {key!r}；可用：{known}")
+            parsed_props[key] = parse_value(key, spec.round_properties[key], raw)
+        rid = round_id or f"{procedure}-{year}"
+        with self.db.session() as s:
+            if s.get(RoundRow, rid) is not None:
+                raise InvalidInput(f"轮次 {rid} 已存在；用 award round show {rid} 查看")
+            row = RoundRow(id=rid, procedure=procedure, year=year, title=title or f"{year}年{spec.title}",
+                           opened_on=opened_on or local_date(self.clock()), dates=parsed_dates,
+                           properties=parsed_props, created_at=self.clock())
+            try:
+                s.add(row)
+                s.flush()
+            except IntegrityError:
+                raise InvalidInput(f"轮次 {rid} 已存在") from None
+            return self._round_view(s, row, spec)
+
+    def round_row(self, s: Session, rid: str) -> RoundRow:
+        row = s.get(RoundRow, rid)
+        if row is None:
+            raise RoundLookupError(rid)
+        return row
+
+    def round_show(self, rid: str) -> RoundView:
+        with self.db.session() as s:
+            row = self.round_row(s, rid)
+            return self._round_view(s, row, self.catalog.get(row.procedure))
+
+    def round_list(self, procedure: str | None = None) -> list[RoundView]:
+        with self.db.session() as s:
+            q = select(RoundRow).order_by(RoundRow.procedure, RoundRow.year)  # type: ignore[arg-type]
+            if procedure:
+                q = q.where(RoundRow.procedure == procedure)
+            return [self._round_view(s, r, self.catalog.get(r.procedure)) for r in s.exec(q).all()]
+
+    def _round_view(self, s: Session, row: RoundRow, spec: ProcessSpec) -> RoundView:
+        counts = dict(s.exec(select(CaseRow.state, func.count()).where(CaseRow.round_id == row.id)  # type: ignore[call-overload]
+                             .group_by(CaseRow.state)).all())
+        return RoundView(id=row.id, procedure=row.procedure, procedure_title=spec.title, year=row.year,
+                         title=row.title, opened_on=row.opened_on, dates=dict(row.dates),
+                         properties=dict(row.properties), cases_by_state={spec.label_of(k): v for k, v in counts.items()})
+
+
+def _bar(revoked_on: date | None, years: int | None) -> date | None:
+    """The re-application bar a revocation brings, by the definition's `revocation_bar_years`."""
+    if revoked_on is None or not years:
+        return None
+    from .guards import add_years
+
+    return add_years(revoked_on, years)

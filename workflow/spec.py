@@ -1,0 +1,291 @@
+"""Frozen models of a process definition (`ProcessSpec`), validated from YAML.
+
+A spec knows nothing of cases, rows or the clock: it is the procedure as the
+regulation writes it. `extra="forbid"` everywhere, so a typo in a definition
+is an error, not a silently ignored key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "FieldSpec",
+    "GuardCall",
+    "NotifySpec",
+    "ProcessSpec",
+    "QuotaLimit",
+    "QuotaSpec",
+    "RoundDateSpec",
+    "StartSpec",
+    "StateSpec",
+    "TimerSpec",
+    "TrackSpec",
+    "TransitionSpec",
+]
+
+FieldType = Literal["text", "int", "bool", "date", "choice", "multichoice", "email", "phone", "decimal"]
+Scalar = str | int | bool | float | date
+Condition = dict[str, Scalar | list[Scalar]]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldSpec(_Frozen):
+    """One field of the case's form.
+
+    Attributes:
+        label: the Chinese label shown to people.
+        type: how a typed value is parsed and checked.
+        choices: for choice/multichoice, value -> Chinese label.
+        max_chars: the longest text allowed, counted in characters as the office counts them.
+        min, max: bounds for numbers.
+        editable_in: states in which `--set` may change it ("*" = any state).
+        required_for: triggers that need it filled.
+    """
+
+    label: str
+    type: FieldType = "text"
+    choices: dict[str, str] | None = None
+    max_chars: int | None = Field(default=None, gt=0)
+    min: float | None = None
+    max: float | None = None
+    editable_in: list[str] = Field(default_factory=list)
+    required_for: list[str] = Field(default_factory=list)
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> FieldSpec:
+        if self.type in ("choice", "multichoice") and not self.choices:
+            raise ValueError("choice 类型的字段必须给出 choices")
+        if self.type not in ("choice", "multichoice") and self.choices:
+            raise ValueError(f"{self.type} 类型的字段不能有 choices")
+        return self
+
+
+class TrackSpec(_Frozen):
+    """A track: what kind of party applies for which award (e.g. 质量金奖·先进质量管理模式).
+
+    Attributes:
+        party: `organization` or `person`.
+        fields: form fields fixed by the track (a case on this track carries them).
+        award: the key recorded in the party's history when the case is awarded.
+    """
+
+    label: str
+    party: Literal["organization", "person"]
+    fields: dict[str, Scalar] = Field(default_factory=dict)
+    award: str | None = None
+
+
+class StartSpec(_Frozen):
+    """A way a case begins (self-application, recommendation)."""
+
+    state: str
+    label: str
+    roles: list[str]
+    requires: list[str] = Field(default_factory=list)
+
+
+class GuardCall(_Frozen):
+    """A registered guard with its parameters, the rule it enforces, and when it applies.
+
+    Attributes:
+        check: the registered guard's name.
+        rule: the rule id, a key in definitions/rules.yaml.
+        when: the guard applies only to cases whose fields match (value or list of values).
+        reason: overrides the guard's own refusal text (Chinese).
+        params: the guard's own parameters (everything else in the YAML mapping).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    check: str
+    rule: str
+    when: Condition | None = None
+    reason: str | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class NotifySpec(_Frozen):
+    """A notification a transition (or a timer) sends: to roles, with a template."""
+
+    to: list[str]
+    template: str
+    channel: Literal["email", "webhook", "console"] = "email"
+
+
+class TimerSpec(_Frozen):
+    """A timer declared on a state: fires `trigger` (or a reminder) when due.
+
+    Exactly one of `after` (a period from entering the state, e.g. "5 working days"),
+    `at` (a round date name, e.g. "submission_deadline") or `every` (a duty: "yearly for 3 years").
+    """
+
+    trigger: str | None = None
+    after: str | None = None
+    at: str | None = None
+    every: str | None = None
+    rule: str
+    label: str | None = None
+    remind: list[str] = Field(default_factory=list)
+    notify: list[NotifySpec] = Field(default_factory=list)
+    duty: str | None = None
+    mark: str | None = None
+
+    @model_validator(mode="after")
+    def _one_when(self) -> TimerSpec:
+        given = [k for k in ("after", "at", "every") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("timer 必须且只能给出 after、at、every 之一")
+        if self.every is None and (self.trigger is None) == (self.mark is None):
+            raise ValueError("after/at 类型的 timer 必须给出 trigger（触发）或 mark（标记）之一")
+        if self.every is not None and self.duty is None:
+            raise ValueError("every 类型的 timer 是一项义务，必须给出 duty（义务名称）")
+        return self
+
+
+class StateSpec(_Frozen):
+    """One state: an ASCII id, a Chinese label, and what happens while a case is in it.
+
+    Attributes:
+        final: a case here is closed (no trigger leaves, except `reopen_from`-style ones).
+        notice: this state is a public notice: objections may be filed while it runs.
+        objection_upheld: the trigger fired when an objection filed during this notice is upheld.
+        timers: deadlines started when a case enters the state.
+        counts_as: the outcome this state stands for in the party's history (e.g. `applied`).
+    """
+
+    name: str
+    label: str
+    final: bool = False
+    notice: bool = False
+    objection_upheld: str | None = None
+    timers: list[TimerSpec] = Field(default_factory=list)
+    help: str | None = None
+
+
+class TransitionSpec(_Frozen):
+    """A trigger moves a case from one of `source` to `dest` when the actor's role and every guard allow it.
+
+    Attributes:
+        label: the Chinese name of the move, shown to staff.
+        roles: staff roles allowed to fire it; `system` means only timers fire it.
+        fields: form fields that may (or, with `required_for`, must) be set with this trigger.
+        comment: whether a `--comment` is required (e.g. a refusal's reason).
+        effects: registered effects run in the same transaction (record an award, a bar).
+    """
+
+    trigger: str
+    label: str
+    source: list[str]
+    dest: str
+    roles: list[str]
+    guards: list[GuardCall] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list)
+    comment: Literal["optional", "required"] = "optional"
+    notify: list[NotifySpec] = Field(default_factory=list)
+    effects: list[dict[str, Any]] = Field(default_factory=list)
+    rule: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _source_list(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("source"), str):
+            data = {**data, "source": [data["source"]]}
+        return data
+
+
+class QuotaLimit(_Frozen):
+    """At most `max` cases whose fields match `where` may reach the counted states in one round."""
+
+    where: Condition = Field(default_factory=dict)
+    max: int = Field(ge=0)
+    rule: str
+    label: str
+
+
+class QuotaSpec(_Frozen):
+    """Per-round limits on winners, checked by the `quota` guard."""
+
+    count_states: list[str]
+    limits: list[QuotaLimit]
+
+
+class RoundDateSpec(_Frozen):
+    """A named date (or date and time) a round of this procedure must or may carry."""
+
+    label: str
+    required: bool = False
+
+
+class ProcessSpec(_Frozen):
+    """One procedure, as parsed from one definition file.
+
+    Attributes:
+        id: short ASCII id (`sha`), used in case references.
+        version: a string; change it whenever the content changes.
+        start_day_counts: whether the day a working-day period starts counts as its first day.
+        roles: role -> Chinese label.
+        recipients: notification roles resolved from the case (role -> field of the case or party).
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    source: str
+    version: str
+    start_day_counts: bool = False
+    revocation_bar_years: int | None = None
+    roles: dict[str, str]
+    tracks: dict[str, TrackSpec]
+    starts: dict[str, StartSpec]
+    round_dates: dict[str, RoundDateSpec] = Field(default_factory=dict)
+    round_properties: dict[str, FieldSpec] = Field(default_factory=dict)
+    party_attributes: dict[str, FieldSpec] = Field(default_factory=dict)
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    intake: list[GuardCall] = Field(default_factory=list)
+    quotas: QuotaSpec | None = None
+    states: list[StateSpec]
+    transitions: list[TransitionSpec]
+    recipients: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def state_map(self) -> dict[str, StateSpec]:
+        return {s.name: s for s in self.states}
+
+    def state(self, name: str) -> StateSpec:
+        return self.state_map[name]
+
+    def transitions_from(self, state: str) -> list[TransitionSpec]:
+        """Every transition a case in `state` could take, in definition order."""
+        final = self.state_map[state].final if state in self.state_map else True
+        return [t for t in self.transitions if state in t.source or ("*" in t.source and not final)]
+
+    def transition(self, trigger: str, state: str) -> TransitionSpec | None:
+        for t in self.transitions_from(state):
+            if t.trigger == trigger:
+                return t
+        return None
+
+    def triggers(self) -> list[str]:
+        return list(dict.fromkeys(t.trigger for t in self.transitions))
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of the parsed content: two files that mean the same hash the same."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def label_of(self, state: str) -> str:
+        spec = self.state_map.get(state)
+        return spec.label if spec else state

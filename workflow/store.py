@@ -1,0 +1,356 @@
+"""SQL tables (SQLModel) and the database: SQLite file by default, PostgreSQL when many workers share it.
+
+Times are stored as aware UTC datetimes taken from the injected clock (never
+a database default: those ignore a frozen clock). Every JSON payload carries
+`"v": 1`; a reader meeting a newer one refuses rather than guess.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, text
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+from .errors import ConfigError, DataError
+
+__all__ = [
+    "CaseRow",
+    "Database",
+    "EventRow",
+    "MetaRow",
+    "ObjectionRow",
+    "OutboxRow",
+    "PartyRecordRow",
+    "PartyRow",
+    "ReportRow",
+    "RoundRow",
+    "StaffRow",
+    "TimerRow",
+    "database_url",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+PAYLOAD_VERSION = 1
+
+
+def _ts() -> Any:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+def _ts_null() -> Any:
+    return Column(DateTime(timezone=True), nullable=True)
+
+
+def _json() -> Any:
+    return Column(JSON, nullable=False)
+
+
+class MetaRow(SQLModel, table=True):
+    """Key/value facts about the database itself (the schema version)."""
+
+    __tablename__ = "award_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class PartyRow(SQLModel, table=True):
+    """An organisation (USCC) or a person (resident ID, masked in every output)."""
+
+    __tablename__ = "parties"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    name: str
+    code: str = Field(unique=True)
+    registered_on: date | None = None
+    email: str | None = None
+    phone: str | None = None
+    district: str | None = None
+    attrs: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class PartyRecordRow(SQLModel, table=True):
+    """An entry of a party's history: an award won (from a case or imported), maybe revoked."""
+
+    __tablename__ = "party_records"
+    id: int | None = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="parties.id", index=True)
+    procedure: str
+    award: str
+    label: str
+    awarded_on: date
+    revoked_on: date | None = None
+    bar_until: date | None = None
+    rule: str | None = None
+    reason: str | None = None
+    source: str = "case"
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class StaffRow(SQLModel, table=True):
+    """A member of the office's staff roster and the roles they hold."""
+
+    __tablename__ = "staff"
+    name: str = Field(primary_key=True)
+    roles: list[str] = Field(default_factory=list, sa_column=_json())
+    email: str | None = None
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class RoundRow(SQLModel, table=True):
+    """A round of a procedure: a year, its dates and properties."""
+
+    __tablename__ = "rounds"
+    id: str = Field(primary_key=True)
+    procedure: str = Field(index=True)
+    year: int
+    title: str
+    opened_on: date
+    dates: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    properties: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class CaseRow(SQLModel, table=True):
+    """One party's application in one round; `version` guards against lost updates."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_round_state", "round_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)
+    procedure: str = Field(index=True)
+    definition_version: str
+    definition_hash: str
+    round_id: str = Field(foreign_key="rounds.id")
+    party_id: int = Field(foreign_key="parties.id", index=True)
+    track: str
+    state: str
+    version: int = 1
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    closed: bool = False
+    held: bool = False
+    events: int = 0
+    head_hash: str = ""
+    entered_at: datetime = Field(sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class EventRow(SQLModel, table=True):
+    """One appended history event, chained to the previous one by hash."""
+
+    __tablename__ = "history"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_history_case_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    seq: int
+    kind: str
+    trigger: str | None = None
+    source: str | None = None
+    dest: str | None = None
+    actor: str
+    role: str | None = None
+    business_time: datetime = Field(sa_column=_ts())
+    wall_time: datetime = Field(sa_column=_ts())
+    comment: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    prev_hash: str
+    hash: str
+
+
+class TimerRow(SQLModel, table=True):
+    """A durable deadline tied to one state entry; fired once by `award tick`."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    entry_seq: int
+    state: str
+    kind: str
+    trigger: str | None = None
+    duty: str | None = None
+    duty_index: int | None = None
+    rule: str
+    period: str
+    basis: str
+    due_at: datetime = Field(sa_column=_ts())
+    last_day: date | None = None
+    provisional: bool = False
+    status: str = "pending"
+    note: str | None = None
+    created_at: datetime = Field(sa_column=_ts())
+    fired_at: datetime | None = Field(default=None, sa_column=_ts_null())
+
+
+class ObjectionRow(SQLModel, table=True):
+    """An objection filed under a real name during a public notice."""
+
+    __tablename__ = "objections"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    state: str
+    filed_by: str
+    contact: str
+    reason: str
+    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=_json())
+    status: str = "open"
+    resolution: str | None = None
+    resolved_by: str | None = None
+    filed_at: datetime = Field(sa_column=_ts())
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts_null())
+
+
+class ReportRow(SQLModel, table=True):
+    """A submitted duty (e.g. a yearly quality performance report)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("case_id", "duty", "duty_index", name="uq_report"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    duty: str
+    duty_index: int
+    file_name: str
+    sha256: str
+    submitted_by: str
+    submitted_at: datetime = Field(sa_column=_ts())
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification written with its state change; delivered after commit, never twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id", "recipient", "channel", "template", name="uq_outbox_event_recipient"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="history.id")
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    template: str
+    channel: str
+    role: str
+    recipient: str
+    subject: str
+    body: str
+    html: str | None = None
+    status: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(sa_column=_ts())
+    next_attempt_at: datetime = Field(sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts_null())
+
+
+def database_url(value: str | None) -> str:
+    """`--db`/`AWARD_DB`: a SQLAlchemy URL, or a path to a SQLite file (default `award.db`)."""
+    if not value:
+        value = "award.db"
+    if "://" in value:
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value[len("postgresql://"):]
+        if value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value[len("postgres://"):]
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Database:
+    """The SQL database: engine, sessions, schema creation and upgrades.
+
+    Attributes:
+        url: the SQLAlchemy URL.
+        is_sqlite: SQLite needs its own locking care (no SKIP LOCKED).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        try:
+            if self.is_sqlite:
+                self.engine: SAEngine = create_engine(url, connect_args={"timeout": 5})
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            else:
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
+            raise ConfigError(f"无法打开数据库 {url!r}：{exc}") from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def init(self, now: datetime) -> tuple[int, int]:
+        """Create or upgrade the schema; safe to run twice. Returns (old, new) schema version."""
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise ConfigError(f"无法初始化数据库 {self.url!r}：{exc.orig}") from None
+        with self.session() as s:
+            row = s.get(MetaRow, "schema_version")
+            old = int(row.value) if row else 0
+            for version in range(max(old, 1), SCHEMA_VERSION + 1):
+                step = MIGRATIONS.get(version)
+                if step is not None and old and version > old:
+                    step(s)
+            if row is None:
+                s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+                s.add(MetaRow(key="created_at", value=now.isoformat()))
+            else:
+                row.value = str(SCHEMA_VERSION)
+                s.add(row)
+        return old, SCHEMA_VERSION
+
+    def require_schema(self) -> None:
+        """Refuse to work on a database `award init` has not prepared (or that is newer than us)."""
+        try:
+            with self.session() as s:
+                row = s.exec(select(MetaRow).where(MetaRow.key == "schema_version")).first()
+        except OperationalError:
+            row = None
+        if row is None:
+            raise DataError(f"数据库 {self.url} 尚未初始化：请先运行 award init")
+        if int(row.value) > SCHEMA_VERSION:
+            raise DataError(f"数据库的结构版本 {row.value} 比本程序（{SCHEMA_VERSION}）新：请升级 award")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _noop(session: Session) -> None:
+    """Version 1: the first schema, created by `create_all`."""
+    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+
+
+MIGRATIONS = {1: _noop}
+"""Named upgrade steps: schema version -> function run once when upgrading to it."""
+
+
+def utc(moment: datetime) -> datetime:
+    """Normalise a datetime read back from the database (SQLite loses the zone) to aware UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

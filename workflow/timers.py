@@ -1,0 +1,194 @@
+"""Durable timers: planned in the step's transaction, fired exactly once by `tick`.
+
+A timer row is created when a case enters a timed state and cancelled when
+it leaves. `tick` claims each due timer with a conditional update (and
+`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two ticks at once never fire a
+timer twice. A timer whose guard refuses is held, not dropped, and becomes
+pending again whenever the case changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from .clock import SHANGHAI
+from .errors import AwardError, ConflictError, Refused
+from .periods import anniversaries, before, due, parse_offset, parse_period
+from .spec import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
+from .store import CaseRow, EventRow, ReportRow, TimerRow, utc
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .facts import CaseFacts
+
+__all__ = ["TickReport", "install", "next_due", "reconsider", "tick"]
+
+_LOGGER = logging.getLogger(__name__)
+
+LIVE = ("pending", "held")
+
+
+@dataclass(kw_only=True)
+class TickReport:
+    """What one tick did: each entry is (timer id, case ref, what, detail)."""
+
+    fired: list[tuple[int, str, str, str]] = field(default_factory=list)
+    held: list[tuple[int, str, str, str]] = field(default_factory=list)
+    failed: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def install(engine: Engine) -> None:
+    """Plan and cancel timers inside every step of `engine`."""
+
+    def on_step(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
+                transition: TransitionSpec | None) -> None:
+        if event.kind in ("created", "transition") and event.source != event.dest:
+            cancel(s, row, before_seq=event.seq)
+            plan(s, engine, row, event, spec.state(row.state), spec, facts)
+        reconsider(s, row)
+
+    engine.hooks.append(on_step)
+
+
+def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
+    """Cancel the live timers of the state the case left."""
+    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.entry_seq) < before_seq,
+                                     col(TimerRow.status).in_(LIVE))
+              .values(status="cancelled", note="案件已离开该状态").execution_options(synchronize_session=False))
+
+
+def reconsider(s: Session, row: CaseRow) -> None:
+    """Held timers become pending again when the case changes."""
+    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status) == "held")
+              .values(status="pending").execution_options(synchronize_session=False))
+
+
+def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: StateSpec, spec: ProcessSpec,
+         facts: CaseFacts) -> None:
+    """Create the timers of the state just entered, due times from the calendar."""
+    assert row.id is not None and engine.calendar is not None
+    entered = utc(event.business_time)
+    for timer in state.timers:
+        base = dict(case_id=row.id, entry_seq=event.seq, state=state.name, rule=timer.rule, created_at=engine.clock())
+        if timer.every is not None:
+            for k, d in enumerate(anniversaries(parse_period(timer.every), entered, engine.calendar), start=1):
+                s.add(TimerRow(**base, kind="duty", duty=timer.duty, duty_index=k, period=timer.every,
+                               basis=d.basis, due_at=d.at, last_day=d.last_day, provisional=d.provisional))
+                _reminders(s, engine, base, timer, d.at, duty_index=k)
+            continue
+        if timer.after is not None:
+            d = due(parse_period(timer.after), entered, engine.calendar, start_day_counts=spec.start_day_counts)
+            at, last_day, basis, provisional, period = d.at, d.last_day, d.basis, d.provisional, timer.after
+        else:
+            assert timer.at is not None
+            at = facts.round.dates[timer.at] if timer.at in facts.round.dates else None
+            if at is None:
+                raise Refused(f"{row.ref}：本轮未设定“{spec.round_dates[timer.at].label}”（{timer.at}），无法设定定时",
+                              [])
+            last_day, basis, provisional, period = at.astimezone(SHANGHAI).date(), f"轮次日期 {timer.at}", False, \
+                f"{spec.round_dates[timer.at].label} {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+        kind = "transition" if timer.trigger else "mark"
+        s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
+                       due_at=at, last_day=last_day, provisional=provisional))
+        _reminders(s, engine, base, timer, at, duty_index=None)
+
+
+def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
+               duty_index: int | None) -> None:
+    assert engine.calendar is not None
+    for text in timer.remind:
+        when = before(at, parse_offset(text), engine.calendar)
+        s.add(TimerRow(**base, kind="reminder", trigger=timer.trigger, duty=timer.duty or timer.mark,
+                       duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when))
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """The earliest pending timer's due time (for the scheduler's next wake-up)."""
+    with engine.db.session() as s:
+        row = s.exec(select(TimerRow).where(TimerRow.status == "pending").order_by(col(TimerRow.due_at))).first()
+        return utc(row.due_at) if row else None
+
+
+def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
+    """Fire every due timer once, oldest first, each in its own transaction."""
+    from .engine import SYSTEM
+
+    now = engine.clock()
+    report = TickReport()
+    skipped: set[int] = set()
+    for _ in range(limit):
+        try:
+            with engine.db.session() as s:
+                q = select(TimerRow).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
+                if skipped:
+                    q = q.where(col(TimerRow.id).not_in(skipped))
+                q = q.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
+                if not engine.db.is_sqlite:
+                    q = q.with_for_update(skip_locked=True)
+                timer = s.exec(q).first()
+                if timer is None:
+                    return report
+                assert timer.id is not None
+                tid = timer.id
+                claimed = s.execute(update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == "pending")
+                                    .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    skipped.add(tid)
+                    continue
+                case = s.get(CaseRow, timer.case_id)
+                assert case is not None
+                ref = case.ref
+                what, detail = _fire(engine, s, timer, case, SYSTEM)
+                report.fired.append((tid, ref, what, detail))
+        except Refused as exc:
+            _set_status(engine, tid, "held", exc.summary + "；" + "；".join(v.reason for v in exc.failures))
+            report.held.append((tid, ref, "暂缓", str(exc)))
+            skipped.add(tid)
+        except ConflictError:
+            skipped.add(tid)
+        except AwardError as exc:
+            _set_status(engine, tid, "failed", str(exc))
+            report.failed.append((tid, ref, "失败", str(exc)))
+            skipped.add(tid)
+    return report
+
+
+def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any) -> tuple[str, str]:
+    due_at = utc(timer.due_at)
+    if timer.kind == "transition":
+        assert timer.trigger is not None
+        result = engine._step(s, case.id or 0, timer.trigger, actor=actor, at=due_at,
+                              extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
+        return result.trigger_label, f"{result.source_label} → {result.dest_label}"
+    if timer.kind == "duty":
+        done = s.exec(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
+                                              ReportRow.duty_index == timer.duty_index)).first()
+        kind = "duty_met" if done else "duty_overdue"
+        engine._note(s, case, kind=kind, actor=actor, at=due_at,
+                     data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
+                           "due_at": due_at.isoformat()})
+        if not done:
+            timer.status = "overdue"
+            s.add(timer)
+            return f"第{timer.duty_index}次{timer.duty}逾期未交", timer.rule
+        return f"第{timer.duty_index}次{timer.duty}已按时提交", timer.rule
+    if timer.kind == "reminder":
+        engine._note(s, case, kind="reminder", actor=actor, at=due_at,
+                     data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
+                           "rule": timer.rule, "period": timer.period})
+        return "提醒", timer.period
+    engine._note(s, case, kind="marked", actor=actor, at=due_at,
+                 data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
+    return f"标记 {timer.duty}", timer.rule
+
+
+def _set_status(engine: Engine, tid: int, status: str, note: str) -> None:
+    with engine.db.session() as s:
+        s.execute(update(TimerRow).where(col(TimerRow.id) == tid).values(status=status, note=note[:2000])
+                  .execution_options(synchronize_session=False))

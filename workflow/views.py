@@ -1,0 +1,188 @@
+"""Frozen views the engine hands to the CLI: no rows, no sessions, ready to print or dump as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .values import Verdict
+
+__all__ = [
+    "Actor",
+    "CaseView",
+    "EventView",
+    "PartyView",
+    "RecordView",
+    "RoundView",
+    "StaffView",
+    "StepResult",
+    "TimerView",
+    "TriggerView",
+    "to_json",
+]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Actor:
+    """Who fires a trigger: a roster member (or the OS login) and their roles."""
+
+    name: str
+    roles: tuple[str, ...]
+    on_roster: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StaffView:
+    name: str
+    roles: tuple[str, ...]
+    email: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecordView:
+    procedure: str
+    award: str
+    label: str
+    awarded_on: date
+    revoked_on: date | None
+    bar_until: date | None
+    reason: str | None
+    source: str
+    case_ref: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartyView:
+    """A party as shown: a person's resident ID number is always masked."""
+
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    code: str
+    registered_on: date | None
+    email: str | None
+    phone: str | None
+    district: str | None
+    attrs: dict[str, Any]
+    records: tuple[RecordView, ...] = ()
+    cases: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RoundView:
+    id: str
+    procedure: str
+    procedure_title: str
+    year: int
+    title: str
+    opened_on: date
+    dates: dict[str, str]
+    properties: dict[str, Any]
+    cases_by_state: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TimerView:
+    id: int
+    kind: str
+    state: str
+    trigger: str | None
+    duty: str | None
+    rule: str
+    period: str
+    due_at: datetime
+    last_day: date | None
+    status: str
+    provisional: bool
+    note: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TriggerView:
+    """A trigger available in the case's state, and whether the actor may fire it now."""
+
+    trigger: str
+    label: str
+    dest: str
+    dest_label: str
+    roles: tuple[str, ...]
+    allowed: bool
+    verdicts: tuple[Verdict, ...]
+    timer_only: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseView:
+    id: int
+    ref: str
+    procedure: str
+    procedure_title: str
+    definition_version: str
+    round_id: str
+    party: PartyView
+    track: str
+    track_label: str
+    state: str
+    state_label: str
+    version: int
+    closed: bool
+    held: bool
+    form: tuple[tuple[str, str, str], ...]
+    data: dict[str, Any]
+    entered_at: datetime
+    triggers: tuple[TriggerView, ...] = ()
+    timers: tuple[TimerView, ...] = ()
+    objections: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventView:
+    seq: int
+    kind: str
+    trigger: str | None
+    trigger_label: str | None
+    source: str | None
+    source_label: str | None
+    dest: str | None
+    dest_label: str | None
+    actor: str
+    role: str | None
+    business_time: datetime
+    wall_time: datetime
+    comment: str | None
+    changes: dict[str, Any]
+    detail: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StepResult:
+    """What one `advance` did."""
+
+    case_ref: str
+    trigger: str
+    trigger_label: str
+    source: str
+    source_label: str
+    dest: str
+    dest_label: str
+    seq: int
+    verdicts: tuple[Verdict, ...]
+    timers: tuple[TimerView, ...] = ()
+    notifications: int = 0
+
+
+def to_json(value: Any) -> Any:
+    """Views -> JSON-ready data (dates as ISO strings)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
