@@ -37,6 +37,7 @@ class Settings:
     now: str | None
     as_name: str | None
     deployment: str | None
+    deliver: bool = True
     engine_factory: Callable[[Settings], Engine] | None = None
     _engine: Engine | None = field(default=None, repr=False)
 
@@ -93,16 +94,11 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction."""
-    try:
-        from workflow.timers import install as install_timers
-    except ImportError:  # pragma: no cover - during bootstrap
-        return
+    from workflow.outbox import install as install_outbox
+    from workflow.timers import install as install_timers
+
     install_timers(engine)
-    try:
-        from workflow.outbox import install as install_outbox
-    except ImportError:  # pragma: no cover
-        return
-    install_outbox(engine, deployment=settings.deployment, deliver=True)
+    install_outbox(engine, deployment=settings.deployment, deliver=settings.deliver)
 
 
 # ------------------------------------------------------------------ printing
@@ -111,7 +107,9 @@ def _wire_extensions(engine: Engine, settings: Settings) -> None:
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
+    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
 
 
 def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -162,9 +160,10 @@ pass_settings = click.make_pass_decorator(Settings)
 @click.option("--now", envvar="AWARD_NOW", help="Run as of this moment, e.g. '2026-05-06 09:00' (Asia/Shanghai) [env AWARD_NOW].")
 @click.option("--as", "as_name", envvar="AWARD_AS", help="Act as this staff member (must be on the roster).")
 @click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="Deployment file: addresses and notifiers [env AWARD_DEPLOYMENT].")
+@click.option("--no-deliver", is_flag=True, help="Leave notifications in the outbox (for `award outbox deliver` or the scheduler).")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, definitions: str | None, now: str | None, as_name: str | None,
-        deployment: str | None) -> None:
+        deployment: str | None, no_deliver: bool) -> None:
     """award: the procedure engine of a quality-award office.
 
     \b
@@ -177,13 +176,15 @@ def cli(ctx: click.Context, db: str | None, definitions: str | None, now: str | 
       award show SHA-2026-001
     """
     if ctx.obj is None:
-        ctx.obj = Settings(db=db, definitions=definitions, now=now, as_name=as_name, deployment=deployment)
+        ctx.obj = Settings(db=db, definitions=definitions, now=now, as_name=as_name, deployment=deployment,
+                           deliver=not no_deliver)
     else:  # tests and embedding pass their own Settings with a factory
         ctx.obj.db = db or ctx.obj.db
         ctx.obj.definitions = definitions or ctx.obj.definitions
         ctx.obj.now = now or ctx.obj.now
         ctx.obj.as_name = as_name or ctx.obj.as_name
         ctx.obj.deployment = deployment or ctx.obj.deployment
+        ctx.obj.deliver = ctx.obj.deliver and not no_deliver
 
 
 @cli.command()
@@ -730,6 +731,242 @@ def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
         _json({"ok": True, "cases": n})
     else:
         click.echo(f"已核验 {n} 件案件的历史，哈希链完整")
+
+
+# ------------------------------------------------------------------------ time
+
+
+@cli.command()
+@json_option
+@pass_settings
+def tick(settings: Settings, as_json: bool) -> None:
+    """Fire every due timer once, oldest first (run it from cron every few minutes).
+
+    \b
+    Example crontab line:  */5 * * * *  cd /srv/award && award tick >> tick.log 2>&1
+    """
+    from workflow.timers import tick as run_tick
+
+    engine = settings.engine()
+    report = run_tick(engine)
+    if as_json:
+        _json({"fired": report.fired, "held": report.held, "failed": report.failed})
+        return
+    for tid, ref, what, detail in report.fired:
+        click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
+    for tid, ref, _what, detail in report.held:
+        click.echo(f"暂缓 #{tid} {ref}：{detail}")
+    for tid, ref, _what, detail in report.failed:
+        click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
+    click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
+
+
+@cli.command()
+@click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
+@pass_settings
+def scheduler(settings: Settings, interval: int) -> None:
+    """Run the long-lived scheduler: wakes at the next due timer and at least every INTERVAL seconds.
+
+    Deadlines stay in the database; it is safe to run beside cron ticks. Stops cleanly on SIGTERM.
+
+    \b
+    Example: award --db postgresql://award@db/award scheduler
+    """
+    from workflow.scheduler import run_scheduler
+
+    run_scheduler(settings.engine(), interval=interval, echo=click.echo)
+
+
+@cli.group()
+def calendar() -> None:
+    """The official working-day calendar (the code the timers use)."""
+
+
+@calendar.command("day")
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@json_option
+@pass_settings
+def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
+    """Is DAY a working day, and why (weekend, holiday, make-up day)?
+
+    \b
+    Example: award calendar day 2026-10-10
+    """
+    info = _calendar(settings).day(day.date())
+    if as_json:
+        _json(info)
+        return
+    weekday = "一二三四五六日"[info.day.weekday()]
+    click.echo(f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"
+               f"　[{info.source}]" + ("　暂定：次年放假安排公布后可能变化" if info.provisional else ""))
+
+
+@calendar.command("due")
+@click.argument("start")
+@click.argument("period")
+@click.option("--start-day-counts", is_flag=True, help="Count the start day itself (definitions say which).")
+@json_option
+@pass_settings
+def calendar_due(settings: Settings, start: str, period: str, start_day_counts: bool, as_json: bool) -> None:
+    """When a PERIOD that starts at START ends, computed exactly as the timers do.
+
+    \b
+    Example: award calendar due 2026-09-30 "5 working days"
+    """
+    from workflow.clock import parse_moment
+    from workflow.errors import InvalidInput
+    from workflow.periods import describe, due, parse_period
+
+    try:
+        begin = parse_moment(start)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    p = parse_period(period)
+    result = due(p, begin, _calendar(settings), start_day_counts=start_day_counts)
+    if as_json:
+        _json(result)
+        return
+    click.echo(f"自 {_dt(begin)} 起 {describe(p, start_day_counts, start_label='起始当日')}：")
+    if result.last_day:
+        click.echo(f"  最后一日：{result.last_day}")
+    click.echo(f"  届满时间：{_dt(result.at)}（上海时间）" + ("　暂定" if result.provisional else ""))
+    click.echo(f"  依据：{result.basis}")
+
+
+def _calendar(settings: Settings) -> Any:
+    from workflow.calendar import OfficialCalendar
+
+    root = settings.definitions_root()
+    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+
+
+@cli.group()
+def objection() -> None:
+    """Objections filed during a public notice (SHA-32)."""
+
+
+@objection.command("file")
+@click.argument("case_ref")
+@click.option("--by", required=True, help="The objector's real name (person or organisation).")
+@click.option("--contact", required=True, help="How to reach the objector.")
+@click.option("--reason", required=True)
+@click.option("--evidence", multiple=True, type=click.Path(path_type=Path), help="A file of evidence (repeatable).")
+@pass_settings
+def objection_file(settings: Settings, case_ref: str, by: str, contact: str, reason: str,
+                   evidence: tuple[Path, ...]) -> None:
+    """File an objection against a case whose public notice is running; it holds the case.
+
+    \b
+    Example: award objection file SHA-2026-001 --by 张三 --contact 13800000000 --reason "材料不实" --evidence proof.pdf
+    """
+    from workflow.objections import file_objection
+
+    oid = file_objection(settings.engine(), case_ref, by=by, contact=contact, reason=reason, evidence=evidence,
+                         actor=settings.actor())
+    click.echo(f"已受理异议 #{oid}；案件暂停，待处理后继续")
+
+
+@objection.command("resolve")
+@click.argument("objection_id", type=int)
+@click.option("--dismiss", "outcome", flag_value="dismiss", help="The objection does not hold.")
+@click.option("--uphold", "outcome", flag_value="uphold", help="The objection holds: the definition's consequence applies.")
+@click.option("--reason", required=True)
+@pass_settings
+def objection_resolve(settings: Settings, objection_id: int, outcome: str | None, reason: str) -> None:
+    """Dismiss or uphold an objection.
+
+    \b
+    Example: award objection resolve 1 --dismiss --reason "经核查，材料属实"
+    """
+    from workflow.objections import resolve_objection
+
+    if outcome is None:
+        raise click.UsageError("请用 --dismiss 或 --uphold 说明处理结果")
+    click.echo(resolve_objection(settings.engine(), objection_id, uphold=outcome == "uphold", reason=reason,
+                                 actor=settings.actor()))
+
+
+@cli.group()
+def report() -> None:
+    """Duties after an award (yearly quality performance reports, SHA-33)."""
+
+
+@report.command("submit")
+@click.argument("case_ref")
+@click.option("--year", "index", type=int, required=True, help="Which year after the award: 1, 2 or 3.")
+@click.option("--file", "file", type=click.Path(path_type=Path), required=True)
+@click.option("--duty", help="The duty's name when a case has several.")
+@pass_settings
+def report_submit(settings: Settings, case_ref: str, index: int, file: Path, duty: str | None) -> None:
+    """Record a yearly report received.
+
+    \b
+    Example: award report submit SHA-2026-001 --year 1 --file 质量绩效报告2027.pdf
+    """
+    from workflow.objections import submit_report
+
+    click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor()))
+
+
+# --------------------------------------------------------------- notifications
+
+
+@cli.group()
+def outbox() -> None:
+    """Notifications waiting, sent and failed."""
+
+
+def _outbox(settings: Settings) -> Any:
+    return settings.engine().extensions["outbox"]
+
+
+@outbox.command("list")
+@click.option("--failed", is_flag=True, help="Only the failed ones.")
+@click.option("--case", "case_ref")
+@json_option
+@pass_settings
+def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json: bool) -> None:
+    """List notifications (status, attempts, last error)."""
+    rows = _outbox(settings).list(failed=failed, case=case_ref)
+    if as_json:
+        _json(rows)
+        return
+    _table("通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
+           [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
+             r["last_error"]] for r in rows])
+
+
+@outbox.command("deliver")
+@pass_settings
+def outbox_deliver(settings: Settings) -> None:
+    """Deliver every notification that is due now (with retries and backoff)."""
+    rep = _outbox(settings).deliver()
+    click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
+    for rid, err in rep.failed:
+        click.echo(f"  #{rid} 失败：{err}", err=True)
+
+
+@outbox.command("retry")
+@click.argument("row_id", type=int)
+@pass_settings
+def outbox_retry(settings: Settings, row_id: int) -> None:
+    """Put a failed notification back in the queue, and try it now."""
+    ob = _outbox(settings)
+    ob.retry(row_id)
+    rep = ob.deliver()
+    click.echo(f"已重新排队；发出 {len(rep.sent)} 条，失败 {len(rep.failed)} 条")
+
+
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("award-demo"), show_default=True)
+def demo(folder: Path) -> None:
+    """Run the demo: open a round, walk a case of each SHA track to the award, print a history.
+
+    It uses its own SQLite file and mail spool in DIR (recreated each time).
+    """
+    from demo import run_demo
+
+    run_demo(folder, main)
 
 
 # ------------------------------------------------------------------- entry

@@ -19,7 +19,7 @@ __all__ = ["check_file", "SYSTEM_ROLE"]
 SYSTEM_ROLE = "system"
 """The role of triggers only timers fire."""
 
-_PARTY_COLUMNS = {"registered_on", "name", "kind", "code"}
+_PARTY_COLUMNS = {"registered_on", "name", "kind", "code", "email", "phone", "district"}
 
 
 def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
@@ -196,7 +196,8 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
     for role, path in spec.recipients.items():
         if path.startswith(("office", "config.")):
             continue
-        field_ok(path, "recipients", role)
+        for option in path.split("|"):
+            field_ok(option.strip(), "recipients", role)
 
     # Reachability and dead ends.
     reachable = {s.state for s in spec.starts.values() if s.state in state_set}

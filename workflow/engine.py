@@ -73,6 +73,7 @@ class Engine:
     hooks: list[Callable[..., Any]] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
     machines: MachineCache = field(default_factory=MachineCache)
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def office(self) -> Office:
@@ -125,6 +126,7 @@ class Engine:
             party=PartyFacts(
                 id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
                 attrs=dict(party.attrs),
+                contact={"email": party.email, "phone": party.phone, "district": party.district},
                 records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
                                           awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
                                           source=r.source, reason=r.reason, rule=r.rule)
@@ -562,4 +564,6 @@ def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
         source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
         dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
         business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
-        changes=dict(e.data.get("changes", {})), detail=detail, hash=e.hash)
+        changes={(spec.fields[k].label if k in spec.fields else k): display(spec.fields.get(k), v)
+                 for k, v in e.data.get("changes", {}).items()},
+        detail=detail, hash=e.hash)

@@ -45,6 +45,7 @@ class PartyFacts:
     code: str
     registered_on: date | None
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    contact: Mapping[str, Any] = field(default_factory=dict)
     records: tuple[RecordFacts, ...] = ()
     other_cases: tuple[Mapping[str, Any], ...] = ()
 
@@ -123,6 +124,8 @@ def resolve(facts: CaseFacts, path: str, default: Any = _MISSING) -> Any:
     if scope == "party":
         if name in ("registered_on", "name", "kind", "code"):
             return getattr(facts.party, name)
+        if name in ("email", "phone", "district"):
+            return facts.party.attrs.get(name) or facts.party.contact.get(name)
         return facts.party.attrs.get(name)
     if scope == "round":
         if name == "year":

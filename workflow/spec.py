@@ -85,6 +85,14 @@ class TrackSpec(_Frozen):
     award: str | None = None
 
 
+class NotifySpec(_Frozen):
+    """A notification a transition (or a timer) sends: to roles, with a template."""
+
+    to: list[str]
+    template: str
+    channel: Literal["email", "webhook", "console"] = "email"
+
+
 class StartSpec(_Frozen):
     """A way a case begins (self-application, recommendation)."""
 
@@ -92,6 +100,7 @@ class StartSpec(_Frozen):
     label: str
     roles: list[str]
     requires: list[str] = Field(default_factory=list)
+    notify: list[NotifySpec] = Field(default_factory=list)
 
 
 class GuardCall(_Frozen):
@@ -115,14 +124,6 @@ class GuardCall(_Frozen):
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
-
-
-class NotifySpec(_Frozen):
-    """A notification a transition (or a timer) sends: to roles, with a template."""
-
-    to: list[str]
-    template: str
-    channel: Literal["email", "webhook", "console"] = "email"
 
 
 class TimerSpec(_Frozen):
@@ -258,6 +259,7 @@ class ProcessSpec(_Frozen):
     states: list[StateSpec]
     transitions: list[TransitionSpec]
     recipients: dict[str, str] = Field(default_factory=dict)
+    on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
 
     @property
     def state_map(self) -> dict[str, StateSpec]:

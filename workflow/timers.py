@@ -105,7 +105,8 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
     for text in timer.remind:
         when = before(at, parse_offset(text), engine.calendar)
         s.add(TimerRow(**base, kind="reminder", trigger=timer.trigger, duty=timer.duty or timer.mark,
-                       duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when))
+                       duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
+                       note=at.isoformat()))
 
 
 def next_due(engine: Engine) -> datetime | None:
@@ -181,7 +182,7 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
     if timer.kind == "reminder":
         engine._note(s, case, kind="reminder", actor=actor, at=due_at,
                      data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
-                           "rule": timer.rule, "period": timer.period})
+                           "rule": timer.rule, "period": timer.period, "due_at": timer.note})
         return "提醒", timer.period
     engine._note(s, case, kind="marked", actor=actor, at=due_at,
                  data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})

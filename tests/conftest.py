@@ -1,0 +1,129 @@
+"""Shared fixtures: a real SQLite file per test, the CLI driven in-process, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+@pytest.fixture(autouse=True)
+def _clean_award_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with no AWARD_* variable (keeps os.environ clean without mocking it)."""
+    for key in list(os.environ):
+        if key.startswith("AWARD_") and key != "AWARD_TEST_DATABASE_URL":
+            monkeypatch.delenv(key, raising=False)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:  # pytest shows this on a failed assert
+        return f"Result(code={self.code}, out={self.out[-2000:]!r}, err={self.err[-2000:]!r})"
+
+
+AwardRunner = Callable[..., Result]
+
+
+def make_runner(db: str, workdir: Path, deployment: Path | None = None) -> AwardRunner:
+    def run(*args: str, now: str | None = None, who: str | None = "wang", definitions: str | None = None) -> Result:
+        argv = ["--db", db]
+        if deployment is not None:
+            argv += ["--deployment", str(deployment)]
+        if definitions:
+            argv += ["--definitions", definitions]
+        if now:
+            argv += ["--now", now]
+        if who:
+            argv += ["--as", who]
+        argv += list(args)
+        runner = CliRunner()
+        code = 0
+        with runner.isolation() as streams:
+            cwd = os.getcwd()
+            os.chdir(workdir)
+            try:
+                main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                os.chdir(cwd)
+        out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
+        return Result(code=code, out=out, err=err)
+
+    return run
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> str:
+    return str(tmp_path / "award.db")
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Path:
+    path = tmp_path / "deployment.yaml"
+    path.write_text(
+        "office:\n  email: [office@example.gov.cn]\n"
+        "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
+        "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def award(db_file: str, tmp_path: Path, deployment: Path) -> Iterator[AwardRunner]:
+    """`award(*args, now=..., who=...)` runs the CLI on a fresh SQLite file with staff ready."""
+    run = make_runner(db_file, tmp_path, deployment)
+    assert run("init", who=None).code == 0
+    assert run("staff", "add", "wang", "--role", "office", who=None).code == 0
+    assert run("staff", "add", "li", "--role", "reviewer", who=None).code == 0
+    assert run("staff", "add", "zhao", "--role", "committee", who=None).code == 0
+    yield run
+
+
+def postgres_url() -> str:
+    url = os.environ.get("AWARD_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need AWARD_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A clean PostgreSQL database (every award table dropped before the test)."""
+    url = postgres_url()
+    from sqlmodel import SQLModel
+
+    from workflow.store import Database, database_url
+
+    db = Database(database_url(url))
+    SQLModel.metadata.drop_all(db.engine)
+    db.dispose()
+    yield url
+    db = Database(database_url(url))
+    SQLModel.metadata.drop_all(db.engine)
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The contract suite's backend: a SQLite file, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return str(tmp_path / "award.db")
+    return str(request.getfixturevalue("pg_url"))

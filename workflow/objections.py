@@ -1,0 +1,139 @@
+"""Objections during a public notice (real name, reason, evidence) and their resolution.
+
+An objection is accepted only while a notice runs; it holds the case (the
+notice's timer is held by its `no_open_objection` guard). Dismissed: the
+case moves on once the notice has run its full length. Upheld: the
+definition's `objection_upheld` trigger is fired in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from .errors import InvalidInput, RecordLookupError, Refused
+from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
+from .values import Verdict
+from .views import Actor
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["file_objection", "resolve_objection", "submit_report"]
+
+
+def _evidence(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    out = []
+    for p in paths:
+        try:
+            content = p.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"无法读取证明材料 {p}：{exc.strerror}") from None
+        out.append({"file": p.name, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()})
+    return out
+
+
+def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
+                   actor: Actor) -> int:
+    """Record an objection against a case whose public notice is running; it holds the case."""
+    if not by.strip() or not contact.strip():
+        raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule="SHA-32")
+    if not reason.strip():
+        raise InvalidInput("异议须写明理由（--reason）", rule="SHA-32")
+    files = _evidence(evidence)
+    with engine._writing(ref), engine.db.session() as s:
+        row = engine._case_row(s, ref)
+        spec = engine.spec_of(row)
+        state = spec.state(row.state)
+        now = engine.clock()
+        running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
+                                                col(TimerRow.status).in_(["pending", "held"]))).all()
+        if not state.notice or not any(utc(t.due_at) > now for t in running):
+            raise Refused(f"{row.ref} 当前不在公示期内（{spec.label_of(row.state)}），不能受理异议",
+                          [Verdict(passed=False, guard="notice", rule="SHA-32",
+                                   reason="异议只能在公示期内提出")])
+        objection = ObjectionRow(case_id=row.id or 0, state=row.state, filed_by=by.strip(), contact=contact.strip(),
+                                 reason=reason.strip(), evidence=files, filed_at=now)
+        s.add(objection)
+        s.flush()
+        row.held = True
+        s.add(row)
+        engine._note(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+                     data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        assert objection.id is not None
+        oid = objection.id
+    engine._after_commit()
+    return oid
+
+
+def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason: str, actor: Actor) -> str:
+    """Dismiss or uphold an objection; an upheld one fires the notice's `objection_upheld` trigger."""
+    if not reason.strip():
+        raise InvalidInput("处理异议须写明理由（--reason）", rule="SHA-32")
+    with engine.db.session() as s:
+        found = s.get(ObjectionRow, objection_id)
+        if found is None:
+            raise RecordLookupError(f"异议 #{objection_id}")
+        ref = s.get(CaseRow, found.case_id).ref  # type: ignore[union-attr]
+    with engine._writing(ref), engine.db.session() as s:
+        objection = s.get(ObjectionRow, objection_id)
+        assert objection is not None
+        if objection.status != "open":
+            raise InvalidInput(f"异议 #{objection_id} 已处理（{objection.status}）")
+        row = engine._case_row(s, ref)
+        spec = engine.spec_of(row)
+        objection.status = "upheld" if uphold else "dismissed"
+        objection.resolution, objection.resolved_by, objection.resolved_at = reason.strip(), actor.name, engine.clock()
+        s.add(objection)
+        s.flush()
+        others = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id,
+                                                   ObjectionRow.status == "open")).all()
+        row.held = bool(others)
+        s.add(row)
+        engine._note(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
+                     data={"objection": objection_id, "outcome": objection.status})
+        outcome = "异议不成立，公示期满后案件继续办理"
+        if uphold:
+            trigger = spec.state(objection.state).objection_upheld if objection.state in spec.state_map else None
+            if trigger and row.state == objection.state:
+                result = engine._step(s, row.ref, trigger, actor=actor, comment=reason.strip(),
+                                      extra={"objection": objection_id})
+                outcome = f"异议成立：{result.source_label} → {result.dest_label}"
+            else:
+                outcome = "异议成立（案件已不在该公示状态，请按规定处理）"
+    engine._after_commit()
+    return outcome
+
+
+def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, file: Path, actor: Actor) -> str:
+    """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
+    with engine._writing(ref), engine.db.session() as s:
+        row = engine._case_row(s, ref)
+        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
+        names = sorted({t.duty for t in duties if t.duty})
+        if not names:
+            raise Refused(f"{row.ref} 没有需要提交的报告义务（仅获奖后才有）")
+        name = duty or (names[0] if len(names) == 1 else None)
+        if name not in names:
+            raise InvalidInput(f"请用 --duty 指定义务：{'、'.join(names)}")
+        indexes = sorted(t.duty_index for t in duties if t.duty == name and t.duty_index)
+        if index not in indexes:
+            raise InvalidInput(f"{name} 的次数须为 {'、'.join(map(str, indexes))} 之一，收到 {index}")
+        if s.exec(select(ReportRow).where(ReportRow.case_id == row.id, ReportRow.duty == name,
+                                          ReportRow.duty_index == index)).first():
+            raise InvalidInput(f"第{index}次{name}已提交过")
+        digest = hashlib.sha256(content).hexdigest()
+        s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
+                        submitted_by=actor.name, submitted_at=engine.clock()))
+        engine._note(s, row, kind="report_submitted", actor=actor,
+                     data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+    engine._after_commit()
+    return f"已记录第{index}次{name}（{file.name}）"

@@ -1,0 +1,341 @@
+"""The transactional outbox: notifications written with their state change, delivered after commit.
+
+One row per (history event, recipient, channel, template), unique, rendered
+in the step's transaction. Delivery claims a row (conditional update), sends
+it with a Message-ID derived from the row, then records the result; a crash
+between send and record gives at most one repeat with the same Message-ID,
+which a receiver can drop. Failures retry with exponential backoff; after the
+last attempt the row is failed and visible, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from .abc import Notifier
+from .catalog import Catalog
+from .clock import local_date
+from .deployment import Deployment, load_deployment
+from .errors import DeliveryError, Problem, RecordLookupError
+from .facts import CaseFacts, resolve
+from .fields import display
+from .identity import mask_resident_id
+from .spec import NotifySpec, ProcessSpec, TransitionSpec
+from .store import CaseRow, EventRow, OutboxRow, TimerRow, utc
+from .values import Message
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .templates import TemplateSet
+
+__all__ = ["DeliveryReport", "Outbox", "check_templates", "install", "message_id"]
+
+_LOGGER = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+"""How long a claimed row may stay 'sending' before another deliverer may take it over."""
+
+
+def message_id(row: OutboxRow, case_ref: str) -> str:
+    """A stable Message-ID: the same row always gives the same id."""
+    return f"<outbox-{row.id}.{case_ref.lower()}@award.local>"
+
+
+@dataclass(kw_only=True)
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def install(engine: Engine, *, deployment: str | Deployment | None, deliver: bool = True,
+            notifiers: Mapping[str, Notifier] | None = None) -> Outbox:
+    """Render notifications inside every step of `engine`, and deliver after commit when `deliver`."""
+    from .templates import TemplateSet
+
+    dep = deployment if isinstance(deployment, Deployment) else load_deployment(deployment)
+    root = engine.catalog.root if engine.catalog.root.is_dir() else engine.catalog.root.parent
+    outbox = Outbox(engine=engine, deployment=dep, templates=TemplateSet(root / "templates"),
+                    notifiers=dict(notifiers) if notifiers is not None else None)
+    engine.hooks.append(outbox.on_step)
+    if deliver:
+        engine.after_commit.append(outbox.deliver_quietly)
+    engine.extensions["outbox"] = outbox
+    return outbox
+
+
+@dataclass(kw_only=True)
+class Outbox:
+    """Writes, lists, delivers and retries notifications."""
+
+    engine: Engine
+    deployment: Deployment
+    templates: TemplateSet
+    notifiers: dict[str, Notifier] | None = None
+
+    # ----------------------------------------------------------------- write
+
+    def on_step(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
+                transition: TransitionSpec | None) -> None:
+        specs = self._specs_for(spec, event, transition)
+        if not specs:
+            return
+        timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)
+                        .order_by(col(TimerRow.due_at))).all()
+        ctx = context(spec, facts, row, event, transition, list(timers))
+        now = self.engine.wall_clock()
+        assert event.id is not None and row.id is not None
+        for n in specs:
+            rendered = self.templates.render(spec.id, n.template, ctx)
+            seen: set[str] = set()
+            for role in n.to:
+                addresses = self._addresses(spec, facts, role, n.channel)
+                if not addresses:
+                    s.add(OutboxRow(event_id=event.id, case_id=row.id, template=n.template, channel=n.channel,
+                                    role=role, recipient=f"（{role}：无地址）", subject=rendered.subject,
+                                    body=rendered.text, html=rendered.html, status="failed",
+                                    last_error=self._no_address(spec, role), created_at=now, next_attempt_at=now))
+                    continue
+                for address in addresses:
+                    if address in seen:
+                        continue
+                    seen.add(address)
+                    s.add(OutboxRow(event_id=event.id, case_id=row.id, template=n.template, channel=n.channel,
+                                    role=role, recipient=address, subject=rendered.subject, body=rendered.text,
+                                    html=rendered.html, created_at=now, next_attempt_at=now))
+
+    @staticmethod
+    def _specs_for(spec: ProcessSpec, event: EventRow, transition: TransitionSpec | None) -> list[NotifySpec]:
+        if transition is not None:
+            return list(transition.notify)
+        if event.kind == "created" and event.trigger in spec.starts:
+            return list(spec.starts[event.trigger].notify)
+        return list(spec.on_events.get(event.kind, []))
+
+    def _addresses(self, spec: ProcessSpec, facts: CaseFacts, role: str, channel: str) -> list[str]:
+        path = spec.recipients.get(role, role)
+        if path == "office":
+            return self.deployment.addresses("office", channel, None)
+        if path == "config.district":
+            district = resolve(facts, "party.district")
+            return self.deployment.addresses("district", channel, str(district) if district else None)
+        for option in path.split("|"):
+            value = resolve(facts, option.strip())
+            if value:
+                return [str(value)]
+        return []
+
+    @staticmethod
+    def _no_address(spec: ProcessSpec, role: str) -> str:
+        path = spec.recipients.get(role, role)
+        if path == "office":
+            return "没有审定办的地址：请在部署文件的 office 中填写（见 README“部署文件”）"
+        if path == "config.district":
+            return "没有该区市场监管部门的地址：请在部署文件的 districts 中填写，并登记申报主体的所在区"
+        return f"案件中没有“{role}”的地址（{path}）：请用 --set 填写后 award outbox retry"
+
+    # ------------------------------------------------------------------ read
+
+    def list(self, *, failed: bool = False, case: str | None = None) -> list[dict[str, Any]]:
+        with self.engine.db.session() as s:
+            q = select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
+            if failed:
+                q = q.where(OutboxRow.status == "failed")
+            if case:
+                q = q.where(CaseRow.ref == case.upper())
+            return [{"id": o.id, "case": c.ref, "template": o.template, "channel": o.channel, "role": o.role,
+                     "recipient": o.recipient, "subject": o.subject, "status": o.status, "attempts": o.attempts,
+                     "last_error": o.last_error, "created_at": utc(o.created_at).isoformat(),
+                     "sent_at": utc(o.sent_at).isoformat() if o.sent_at else None}
+                    for o, c in s.exec(q.order_by(col(OutboxRow.id))).all()]
+
+    def retry(self, row_id: int) -> None:
+        """Put a failed row back in the queue (after fixing an address or the server)."""
+        with self.engine.db.session() as s:
+            row = s.get(OutboxRow, row_id)
+            if row is None:
+                raise RecordLookupError(f"通知 #{row_id}")
+            if row.status == "sent":
+                from .errors import InvalidInput
+
+                raise InvalidInput(f"通知 #{row_id} 已于 {utc(row.sent_at or row.created_at)} 发出，不再重发")
+            if row.recipient.startswith("（"):
+                case = s.get(CaseRow, row.case_id)
+                event = s.get(EventRow, row.event_id)
+                assert case is not None and event is not None
+                spec = self.engine.spec_of(case)
+                facts = self.engine._facts(s, spec, case)
+                addresses = self._addresses(spec, facts, row.role, row.channel)
+                if not addresses:
+                    from .errors import ConfigError
+
+                    raise ConfigError(self._no_address(spec, row.role))
+                row.recipient = addresses[0]
+            row.status, row.attempts, row.last_error = "pending", 0, None
+            row.next_attempt_at = self.engine.wall_clock()
+            s.add(row)
+
+    # --------------------------------------------------------------- deliver
+
+    def _notifiers(self) -> dict[str, Notifier]:
+        if self.notifiers is None:
+            self.notifiers = self.deployment.build_notifiers()
+        return self.notifiers
+
+    def deliver_quietly(self) -> None:
+        """After-commit delivery: failures stay in the outbox, the step has already succeeded."""
+        try:
+            self.deliver()
+        except Exception:  # noqa: BLE001 - a delivery problem must never undo or hide a committed step
+            _LOGGER.exception("delivery after commit failed; the rows stay in the outbox")
+
+    def deliver(self, *, limit: int = 1000) -> DeliveryReport:
+        """Send every row that is due, each claimed first so that no row is sent twice."""
+        report = DeliveryReport()
+        notifiers = self._notifiers()
+        policy = self.deployment.delivery
+        for _ in range(limit):
+            now = self.engine.wall_clock()
+            with self.engine.db.session() as s:
+                q = (select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
+                     .where(or_(col(OutboxRow.status) == "pending", col(OutboxRow.status) == "sending"),
+                            col(OutboxRow.next_attempt_at) <= now)
+                     .order_by(col(OutboxRow.id)).limit(1))
+                if not self.engine.db.is_sqlite:
+                    q = q.with_for_update(skip_locked=True, of=OutboxRow)  # type: ignore[arg-type]
+                found = s.exec(q).first()
+                if found is None:
+                    return report
+                row, case = found
+                claimed = s.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id,
+                                                            col(OutboxRow.status) == row.status,
+                                                            col(OutboxRow.attempts) == row.attempts)
+                                    .values(status="sending", attempts=row.attempts + 1, next_attempt_at=now + LEASE)
+                                    .execution_options(synchronize_session=False))
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                assert row.id is not None
+                msg = Message(message_id=message_id(row, case.ref), to=row.recipient, subject=row.subject,
+                              text=row.body, html=row.html, headers={"X-Award-Case": case.ref},
+                              meta={"case": case.ref, "template": row.template, "outbox_id": row.id})
+                attempts, rid = row.attempts + 1, row.id
+            notifier = notifiers.get(row.channel)
+            try:
+                if notifier is None:
+                    raise DeliveryError(f"部署文件没有为渠道 {row.channel} 配置通知方式", permanent=True)
+                notifier.send(msg)
+            except DeliveryError as exc:
+                last = exc.permanent or attempts >= policy.max_attempts
+                delay = timedelta(seconds=policy.backoff_seconds * 2 ** (attempts - 1))
+                with self.engine.db.session() as s:
+                    s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
+                              .values(status="failed" if last else "pending", last_error=str(exc)[:2000],
+                                      next_attempt_at=self.engine.wall_clock() + delay)
+                              .execution_options(synchronize_session=False))
+                (report.failed if last else report.retrying).append((rid, str(exc)))
+                continue
+            with self.engine.db.session() as s:
+                s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
+                          .values(status="sent", sent_at=self.engine.wall_clock(), last_error=None)
+                          .execution_options(synchronize_session=False))
+            report.sent.append(rid)
+        return report
+
+
+# ------------------------------------------------------------------ context
+
+
+def _cn(value: date | None) -> str | None:
+    return f"{value.year}年{value.month}月{value.day}日" if value else None
+
+
+def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
+            transition: TransitionSpec | None, timers: list[TimerRow]) -> dict[str, Any]:
+    """What a template may use. `award definitions check` renders every template against `sample_context`."""
+    form = {name: display(fs, row.data.get(name)) for name, fs in spec.fields.items()}
+    timer_list = [{"kind": t.kind, "trigger": t.trigger, "duty": t.duty, "index": t.duty_index, "rule": t.rule,
+                   "period": t.period, "due_at": utc(t.due_at), "last_day": t.last_day} for t in timers]
+    notice_end = next((t["last_day"] for t in timer_list if t["kind"] == "transition" and t["last_day"]), None)
+    code = facts.party.code if facts.party.kind == "organization" else mask_resident_id(facts.party.code)
+    data = dict(event.data)
+    return {
+        "procedure": {"id": spec.id, "title": spec.title, "source": spec.source},
+        "case": {"ref": row.ref, "track": row.track, "track_label": spec.tracks[row.track].label,
+                 "state": row.state, "state_label": spec.label_of(row.state), "form": form},
+        "party": {"name": facts.party.name, "kind": facts.party.kind, "code": code,
+                  "district": resolve(facts, "party.district") or ""},
+        "round": {"id": facts.round.id, "year": facts.round.year, "title": facts.round.id},
+        "transition": {"trigger": transition.trigger, "label": transition.label,
+                       "source_label": spec.label_of(event.source or ""), "dest_label": spec.label_of(event.dest or ""),
+                       "rule": transition.rule or ""} if transition else None,
+        "event": {"kind": event.kind, "seq": event.seq, "comment": event.comment or "",
+                  "business_time": utc(event.business_time), "actor": event.actor,
+                  "duty": data.get("duty") or "", "index": data.get("index") or 0,
+                  "due_at": datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None,
+                  "rule": data.get("rule") or ""},
+        "reasons": [v["reason"] for v in data.get("verdicts", []) if not v.get("passed")],
+        "timers": timer_list,
+        "notice_last_day": notice_end,
+        "today": local_date(utc(event.business_time)),
+    }
+
+
+def sample_context(spec: ProcessSpec) -> dict[str, Any]:
+    """A context with every key filled, for checking templates without a database."""
+    from .clock import system_clock
+
+    now = system_clock()
+    today = local_date(now)
+    track = next(iter(spec.tracks))
+    return {
+        "procedure": {"id": spec.id, "title": spec.title, "source": spec.source},
+        "case": {"ref": f"{spec.id.upper()}-2026-001", "track": track, "track_label": spec.tracks[track].label,
+                 "state": spec.states[0].name, "state_label": spec.states[0].label,
+                 "form": {name: "（示例）" for name in spec.fields}},
+        "party": {"name": "示例单位", "kind": "organization", "code": "91310000MA1FL1GF94", "district": "浦东新区"},
+        "round": {"id": f"{spec.id}-2026", "year": 2026, "title": f"{spec.id}-2026"},
+        "transition": {"trigger": "t", "label": "示例", "source_label": "甲", "dest_label": "乙", "rule": "X-1"},
+        "event": {"kind": "transition", "seq": 1, "comment": "示例", "business_time": now, "actor": "示例",
+                  "duty": "quality_report", "index": 1, "due_at": now, "rule": "X-1"},
+        "reasons": ["示例理由"],
+        "timers": [{"kind": "transition", "trigger": "t", "duty": None, "index": None, "rule": "X-1",
+                    "period": "5 working days", "due_at": now, "last_day": today}],
+        "notice_last_day": today,
+        "today": today,
+    }
+
+
+def check_templates(catalog: Catalog, root: Path) -> tuple[list[Problem], int]:
+    """Every template problem (syntax, unknown variables, sandbox escapes), and templates referenced but missing."""
+    from .templates import TemplateSet, check
+
+    samples = {spec.id: sample_context(spec) for spec in catalog.specs()}
+    problems = check(root, samples)
+    tset = TemplateSet(root)
+    count = 0
+    for spec in catalog.specs():
+        names = set(tset.names(spec.id)) if (root / spec.id).is_dir() else set()
+        count += len(names)
+        wanted: list[tuple[str, tuple[str | int, ...]]] = []
+        for i, t in enumerate(spec.transitions):
+            wanted += [(n.template, ("transitions", i, "notify")) for n in t.notify]
+        for key, start in spec.starts.items():
+            wanted += [(n.template, ("starts", key, "notify")) for n in start.notify]
+        for kind, lst in spec.on_events.items():
+            wanted += [(n.template, ("on_events", kind)) for n in lst]
+        file = catalog.file_of(spec)
+        loaded = next((f for f in catalog.files if f.spec is spec), None)
+        for name, where in wanted:
+            if name not in names:
+                line = loaded.line(*where) if loaded else None
+                problems.append(Problem(file=str(file), line=line,
+                                        reason=f"通知模板 {spec.id}/{name}.j2 不存在（在 {root / spec.id} 中添加）"))
+    return problems, count
