@@ -67,7 +67,7 @@ def run_demo(folder: Path, main: Callable[..., None]) -> None:
     print("== 准备：数据库、工作人员、轮次、申报主体、系统启用前的获奖记录 ==")
     award("init", who=None)
     award("staff", "add", "wang", "--role", "office", who=None)
-    award("staff", "add", "li", "--role", "reviewer", who=None)
+    award("staff", "add", "li", "--role", "reviewer", "--email", "li@example.gov.cn", who=None)
     award("staff", "add", "zhao", "--role", "committee", who=None)
     award("round", "open", "sha", "2026", now="2026-03-02 09:00")
     award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG_A,

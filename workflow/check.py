@@ -196,6 +196,10 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
     for role, path in spec.recipients.items():
         if path.startswith(("office", "config.")):
             continue
+        if path.startswith("staff."):
+            if path.removeprefix("staff.") not in spec.roles:
+                out.append(p(f"通知对象 {role} 指向未定义的角色 {path!r}", "recipients", role))
+            continue
         for option in path.split("|"):
             field_ok(option.strip(), "recipients", role)
 

@@ -269,6 +269,7 @@ class Engine:
         if transition is None:
             raise Refused(self._unavailable(spec, row, trigger))
         self._require_role(spec, actor, transition.roles, f"“{transition.label}”")
+        self._lock_round_if_counted(s, row, transition)
         changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
         data = {**row.data, **changes}
         problems = self._missing(spec, transition, data)
@@ -331,6 +332,19 @@ class Engine:
             if progress:
                 progress(ref, res)
         return out
+
+    def _lock_round_if_counted(self, s: Session, row: CaseRow, transition: TransitionSpec) -> None:
+        """Guards that count the round's cases (quotas, per-recommender limits) must not race each other.
+
+        On PostgreSQL the round row is locked for the step; SQLite serialises writers itself and a
+        stale reader loses with a ConflictError.
+        """
+        from .guards import GUARDS
+
+        if self.db.is_sqlite:
+            return
+        if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
+            s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
 
     def _writing(self, ref: str | int) -> Any:
         return _SqliteRace(self.db.is_sqlite, str(ref))

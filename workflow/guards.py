@@ -43,6 +43,7 @@ class Entry(Generic[F]):
     fn: F
     params: type[Params]
     doc: str
+    round_scoped: bool = False
 
 
 class Registry(Generic[F]):
@@ -52,10 +53,12 @@ class Registry(Generic[F]):
         self.kind = kind
         self._entries: dict[str, Entry[F]] = {}
 
-    def register(self, name: str, params: type[Params]) -> Callable[[F], F]:
+    def register(self, name: str, params: type[Params], *, round_scoped: bool = False) -> Callable[[F], F]:
+        """Register `fn` under `name`; `round_scoped` guards count other cases of the round."""
+
         def decorate(fn: F) -> F:
             doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else name
-            self._entries[name] = Entry(name=name, fn=fn, params=params, doc=doc)
+            self._entries[name] = Entry(name=name, fn=fn, params=params, doc=doc, round_scoped=round_scoped)
             return fn
 
         return decorate
@@ -333,7 +336,7 @@ class Quota(Params):
     pass
 
 
-@GUARDS.register("quota", Quota)
+@GUARDS.register("quota", Quota, round_scoped=True)
 def quota(facts: CaseFacts, p: Quota) -> tuple[bool, str]:
     """The round's per-award limits on winners are not exceeded by this case."""
     spec = facts.spec.quotas
@@ -355,7 +358,7 @@ class MaxPer(Params):
     states: list[str] | None = None
 
 
-@GUARDS.register("max_per", MaxPer)
+@GUARDS.register("max_per", MaxPer, round_scoped=True)
 def max_per(facts: CaseFacts, p: MaxPer) -> tuple[bool, str]:
     """At most `max` cases of the round share this field's value (e.g. per recommender)."""
     value = resolve(facts, p.field)
@@ -375,7 +378,7 @@ class NotMoreThan(Params):
     states: list[str] | None = None
 
 
-@GUARDS.register("count_not_above", NotMoreThan)
+@GUARDS.register("count_not_above", NotMoreThan, round_scoped=True)
 def count_not_above(facts: CaseFacts, p: NotMoreThan) -> tuple[bool, str]:
     """After this step, cases with field=value must not outnumber those with field=than."""
     label = facts.label(p.field)

@@ -29,7 +29,7 @@ from .facts import CaseFacts, resolve
 from .fields import display
 from .identity import mask_resident_id
 from .spec import NotifySpec, ProcessSpec, TransitionSpec
-from .store import CaseRow, EventRow, OutboxRow, TimerRow, utc
+from .store import CaseRow, EventRow, OutboxRow, StaffRow, TimerRow, utc
 from .values import Message
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class Outbox:
             rendered = self.templates.render(spec.id, n.template, ctx)
             seen: set[str] = set()
             for role in n.to:
-                addresses = self._addresses(spec, facts, role, n.channel)
+                addresses = self._addresses(spec, facts, role, n.channel, s)
                 if not addresses:
                     s.add(OutboxRow(event_id=event.id, case_id=row.id, template=n.template, channel=n.channel,
                                     role=role, recipient=f"（{role}：无地址）", subject=rendered.subject,
@@ -120,8 +120,12 @@ class Outbox:
             return list(spec.starts[event.trigger].notify)
         return list(spec.on_events.get(event.kind, []))
 
-    def _addresses(self, spec: ProcessSpec, facts: CaseFacts, role: str, channel: str) -> list[str]:
+    def _addresses(self, spec: ProcessSpec, facts: CaseFacts, role: str, channel: str, s: Session) -> list[str]:
         path = spec.recipients.get(role, role)
+        if path.startswith("staff."):
+            wanted = path.removeprefix("staff.")
+            return [r.email for r in s.exec(select(StaffRow).order_by(col(StaffRow.name))).all()
+                    if wanted in r.roles and r.email and channel == "email"]
         if path == "office":
             return self.deployment.addresses("office", channel, None)
         if path == "config.district":
@@ -138,6 +142,8 @@ class Outbox:
         path = spec.recipients.get(role, role)
         if path == "office":
             return "没有审定办的地址：请在部署文件的 office 中填写（见 README“部署文件”）"
+        if path.startswith("staff."):
+            return f"名单中没有角色为 {path.removeprefix('staff.')} 且登记了电子邮箱的工作人员（award staff add NAME --role ROLE --email ...）"
         if path == "config.district":
             return "没有该区市场监管部门的地址：请在部署文件的 districts 中填写，并登记申报主体的所在区"
         return f"案件中没有“{role}”的地址（{path}）：请用 --set 填写后 award outbox retry"
@@ -173,7 +179,7 @@ class Outbox:
                 assert case is not None and event is not None
                 spec = self.engine.spec_of(case)
                 facts = self.engine._facts(s, spec, case)
-                addresses = self._addresses(spec, facts, row.role, row.channel)
+                addresses = self._addresses(spec, facts, row.role, row.channel, s)
                 if not addresses:
                     from .errors import ConfigError
 
