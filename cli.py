@@ -47,6 +47,11 @@ class Settings:
             self._engine = factory(self)
         return self._engine
 
+    def close(self) -> None:
+        """Release the database connections of an engine built for this command (not a factory's)."""
+        if self._engine is not None and self.engine_factory is None:
+            self._engine.db.dispose()
+
     def actor(self) -> Actor:
         return self.engine().office.actor(self.as_name, _login())
 
@@ -83,12 +88,16 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
     db = Database(database_url(settings.db))
-    root = settings.definitions_root()
-    calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
-    engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
-    _wire_extensions(engine, settings)
-    if require_schema:
-        db.require_schema()
+    try:
+        root = settings.definitions_root()
+        calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
+        _wire_extensions(engine, settings)
+        if require_schema:
+            db.require_schema()
+    except BaseException:
+        db.dispose()  # no engine to close later: release the connection opened so far
+        raise
     return engine
 
 
@@ -185,6 +194,7 @@ def cli(ctx: click.Context, db: str | None, definitions: str | None, now: str | 
         ctx.obj.as_name = as_name or ctx.obj.as_name
         ctx.obj.deployment = deployment or ctx.obj.deployment
         ctx.obj.deliver = ctx.obj.deliver and not no_deliver
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
@@ -197,9 +207,10 @@ def init(settings: Settings) -> None:
     """
     engine = build_engine(settings, require_schema=False) if settings.engine_factory is None \
         else settings.engine_factory(settings)
+    settings._engine = settings._engine or engine
     old, new = engine.db.init(engine.clock())
     if old == 0:
-        click.echo(f"数据库已创建（结构版本 {new}）：{engine.db.url}")
+        click.echo(f"数据库已创建（结构版本 {new}）：{engine.db.shown}")
     elif old < new:
         click.echo(f"数据库结构已从版本 {old} 升级到 {new}")
     else:
@@ -336,7 +347,11 @@ def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str 
 @json_option
 @pass_settings
 def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster."""
+    """List the staff roster.
+
+    \b
+    Example: award staff list --json
+    """
     views = settings.engine().office.staff_list()
     if as_json:
         _json(views)
@@ -387,7 +402,11 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 @json_option
 @pass_settings
 def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Change a party's attributes."""
+    """Change a party's attributes.
+
+    \b
+    Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
+    """
     view = settings.engine().office.party_set(ref, _pairs(attrs, "--attr"))
     if as_json:
         _json(view)
@@ -429,7 +448,11 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
 @json_option
 @pass_settings
 def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
-    """List parties (resident ID numbers masked)."""
+    """List parties (resident ID numbers masked).
+
+    \b
+    Example: award party list --kind person
+    """
     views = settings.engine().office.party_list(kind)
     if as_json:
         _json(views)
@@ -492,7 +515,11 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
 @json_option
 @pass_settings
 def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None:
-    """List rounds."""
+    """List rounds.
+
+    \b
+    Example: award round list --procedure sha
+    """
     views = settings.engine().office.round_list(procedure)
     if as_json:
         _json(views)
@@ -506,7 +533,11 @@ def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None
 @json_option
 @pass_settings
 def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
-    """Show a round: its dates, properties and cases by state."""
+    """Show a round: its dates, properties and cases by state.
+
+    \b
+    Example: award round show sha-2026
+    """
     v = settings.engine().office.round_show(round_id)
     if as_json:
         _json(v)
@@ -847,9 +878,9 @@ def objection() -> None:
 
 @objection.command("file")
 @click.argument("case_ref")
-@click.option("--by", required=True, help="The objector's real name (person or organisation).")
-@click.option("--contact", required=True, help="How to reach the objector.")
-@click.option("--reason", required=True)
+@click.option("--by", default="", help="The objector's real name (person or organisation); required.")
+@click.option("--contact", default="", help="How to reach the objector; required.")
+@click.option("--reason", default="", help="Why; required.")
 @click.option("--evidence", multiple=True, type=click.Path(path_type=Path), help="A file of evidence (repeatable).")
 @pass_settings
 def objection_file(settings: Settings, case_ref: str, by: str, contact: str, reason: str,
@@ -926,7 +957,11 @@ def _outbox(settings: Settings) -> Any:
 @json_option
 @pass_settings
 def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json: bool) -> None:
-    """List notifications (status, attempts, last error)."""
+    """List notifications (status, attempts, last error).
+
+    \b
+    Example: award outbox list --failed
+    """
     rows = _outbox(settings).list(failed=failed, case=case_ref)
     if as_json:
         _json(rows)
@@ -939,7 +974,11 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
 @outbox.command("deliver")
 @pass_settings
 def outbox_deliver(settings: Settings) -> None:
-    """Deliver every notification that is due now (with retries and backoff)."""
+    """Deliver every notification that is due now (with retries and backoff).
+
+    \b
+    Example: award --deployment deployment.yaml outbox deliver
+    """
     rep = _outbox(settings).deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
     for rid, err in rep.failed:
@@ -950,7 +989,11 @@ def outbox_deliver(settings: Settings) -> None:
 @click.argument("row_id", type=int)
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
-    """Put a failed notification back in the queue, and try it now."""
+    """Put a failed notification back in the queue, and try it now.
+
+    \b
+    Example: award outbox retry 12
+    """
     ob = _outbox(settings)
     ob.retry(row_id)
     rep = ob.deliver()
@@ -963,6 +1006,9 @@ def demo(folder: Path) -> None:
     """Run the demo: open a round, walk a case of each SHA track to the award, print a history.
 
     It uses its own SQLite file and mail spool in DIR (recreated each time).
+
+    \b
+    Example: award demo --dir /tmp/award-demo
     """
     from demo import run_demo
 

@@ -62,5 +62,5 @@ class Notifier(metaclass=ABCMeta):
                 retrying cannot help.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections; called once when the engine is done."""

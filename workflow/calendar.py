@@ -108,10 +108,17 @@ class OfficialCalendar(Calendar):
         self._broken: dict[int, list[Problem]] = {}
         self._problems: list[Problem] = []
         self._cache: dict[date, DayInfo] = {}
-        self._load()
+        self._loaded = False
+
+    def _ensure_loaded(self) -> None:
+        """Read the files on first use: most commands never ask about a day, so they do not pay for it."""
+        if not self._loaded:
+            self._loaded = True
+            self._load()
 
     def problems(self) -> list[Problem]:
         """Every problem found in the calendar files (empty when all are valid)."""
+        self._ensure_loaded()
         return list(self._problems)
 
     def covered_years(self) -> tuple[int, ...]:
@@ -119,6 +126,7 @@ class OfficialCalendar(Calendar):
 
         A year whose file has problems is not covered, even when the package knows it.
         """
+        self._ensure_loaded()
         return tuple(sorted((set(self._file_years) | set(self._package_years())) - set(self._broken)))
 
     def day(self, day: date) -> DayInfo:
@@ -132,6 +140,7 @@ class OfficialCalendar(Calendar):
             raise TypeError("day() takes a date; use workflow.clock.local_date(moment) for a moment")
         info = self._cache.get(day)
         if info is None:
+            self._ensure_loaded()
             info = self._resolve(day)
             self._cache[day] = info
         return info

@@ -6,6 +6,7 @@ under; the catalogue keeps every version found so old cases keep their rules.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -83,8 +84,25 @@ class Catalog:
             raise DefinitionsInvalid(self.problems)
 
 
+_LOADED: dict[tuple[object, ...], Catalog] = {}
+
+
 def load_catalog(root: Path) -> Catalog:
-    """Parse and check every definition under `root`; problems are collected, not raised."""
+    """Parse and check every definition under `root`; problems are collected, not raised.
+
+    The result is kept in memory by the files' content (the scheduler and in-process callers
+    load it once); a changed file is read afresh.
+    """
+    folder = root.parent if root.is_file() else root
+    files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
+    key = (str(root.resolve()), *((f.name, hashlib.sha256(f.read_bytes()).digest()) for f in files if f.is_file()))
+    cached = _LOADED.get(key)
+    if cached is None:
+        cached = _LOADED[key] = _load_catalog(root)
+    return cached
+
+
+def _load_catalog(root: Path) -> Catalog:
     if root.is_file():
         rules_path = root.parent / "rules.yaml"
     else:

@@ -14,7 +14,7 @@ from .guards import GUARDS
 from .loader import LoadedFile, Rule
 from .spec import GuardCall, ProcessSpec
 
-__all__ = ["check_file", "SYSTEM_ROLE"]
+__all__ = ["SYSTEM_ROLE", "check_file"]
 
 SYSTEM_ROLE = "system"
 """The role of triggers only timers fire."""
@@ -53,11 +53,11 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
         elif scope == "round":
             if name != "year" and name not in spec.round_dates and name not in spec.round_properties:
                 out.append(p(f"未知的轮次日期或属性 {name!r}", *where))
-        elif scope in ("", "case"):
+        elif scope in ("", "case", "before"):
             if name != "track" and name not in spec.fields:
                 out.append(p(f"未知的表单字段 {name!r}", *where))
         else:
-            out.append(p(f"字段路径 {path!r} 的前缀须为 party.、round. 或省略", *where))
+            out.append(p(f"字段路径 {path!r} 的前缀须为 party.、round.、before. 或省略", *where))
 
     def guards_ok(calls: Iterable[GuardCall], *where: str | int) -> None:
         for i, call in enumerate(calls):
@@ -68,7 +68,7 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             for key in (call.when or {}):
                 field_ok(key, *here, "when")
             params = call.params
-            for key in ("field", "when_field"):
+            for key in ("field", "when_field", "other"):
                 if isinstance(params.get(key), str):
                     field_ok(params[key], *here, key)
             for name in params.get("fields", []) if isinstance(params.get("fields"), list) else []:
@@ -80,7 +80,7 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
                 nested = [GuardCall.model_validate({"rule": call.rule, **g}) for g in params.get("any", [])
                           if isinstance(g, dict) and "check" in g]
                 guards_ok(nested, *here, "any")
-            if call.check == "before" and params.get("date") not in spec.round_dates:
+            if call.check in ("before", "cycle_year") and params.get("date") not in spec.round_dates:
                 out.append(p(f"未知的轮次日期 {params.get('date')!r}", *here, "date"))
 
     # Tracks and starts.
@@ -182,6 +182,12 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
                              "states", i, "objection_upheld"))
         if s.objection_upheld is not None and not s.notice:
             out.append(p("只有公示状态（notice: true）才能设 objection_upheld", "states", i, "objection_upheld"))
+
+    # Round dates computed from another round date.
+    for name, rd in spec.round_dates.items():
+        if rd.years_after is not None and (rd.years_after.date not in spec.round_dates or rd.years_after.date == name):
+            out.append(p(f"轮次日期 {name} 的 years_after.date {rd.years_after.date!r} 须为另一个轮次日期",
+                         "round_dates", name, "years_after", "date"))
 
     # Intake, quotas, recipients.
     guards_ok(spec.intake, "intake")

@@ -116,8 +116,8 @@ def load_deployment(path: str | None) -> Deployment:
     """
     if not path:
         return Deployment()
-    from .loader import read_yaml
     from .errors import DefinitionError
+    from .loader import read_yaml
 
     file = Path(path)
     try:

@@ -112,7 +112,7 @@ class Engine:
                         .where(CaseRow.party_id == party.id)).all()
         other_cases = tuple(
             {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
-             "state_label": self._label(c)}
+             "state": c.state, "state_label": self._label(c)}
             for c, r in others if c.id != row.id
         )
         form = to_python(spec.fields, {**(row.data if data is None else data)})
@@ -138,6 +138,8 @@ class Engine:
                              properties=dict(round_row.properties)),
             now=now, today=local_date(now), calendar=self.calendar,
             count_cases=self._counter(s, round_row.id, row.id), open_objections=open_objections,
+            entered_at=utc(row.entered_at) if row.entered_at is not None else None,
+            before=to_python(spec.fields, dict(row.data)),
         )
 
     def _label(self, row: CaseRow) -> str:

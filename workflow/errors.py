@@ -121,31 +121,43 @@ class NotFound(AwardError, LookupError):
 
 
 class CaseLookupError(NotFound):
+    """No case has this reference or id."""
+
     kind = "案件"
     hint = "用 award cases 列出案件"
 
 
 class PartyLookupError(NotFound):
+    """No party has this id, code or name."""
+
     kind = "申报主体"
     hint = "用 award party list 列出，或用 award party add 登记"
 
 
 class RoundLookupError(NotFound):
+    """No round has this id."""
+
     kind = "评审轮次"
     hint = "用 award round list 列出，或用 award round open 开启"
 
 
 class DefinitionLookupError(NotFound):
+    """No definition (or version of it) has this id."""
+
     kind = "流程定义"
     hint = "用 award definitions list 列出"
 
 
 class StaffLookupError(NotFound):
+    """No staff member on the roster has this name."""
+
     kind = "工作人员"
     hint = "用 award staff add NAME --role ROLE 登记"
 
 
 class RecordLookupError(NotFound):
+    """No objection, notification or timer has this id."""
+
     kind = "记录"
 
 

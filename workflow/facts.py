@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .abc import Calendar
+from .clock import SHANGHAI
 from .spec import ProcessSpec
 
 __all__ = ["CaseFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
@@ -72,6 +73,8 @@ class CaseFacts:
     Attributes:
         data: the form as it would be after the step (track fields and `--set` values merged in).
         count_cases: `count_cases(states=..., where=..., same=...)` counts other cases of the round.
+        entered_at: when the case entered its current state (None for a case being opened).
+        before: the form as stored before this step (`before.x` in a guard reads it: the current class, not the new one).
     """
 
     spec: ProcessSpec
@@ -87,6 +90,8 @@ class CaseFacts:
     calendar: Calendar | None
     count_cases: CountCases
     open_objections: int = 0
+    entered_at: datetime | None = None
+    before: Mapping[str, Any] = field(default_factory=dict)
 
     def label(self, path: str) -> str:
         """The Chinese label of a field path, for messages."""
@@ -100,6 +105,9 @@ class CaseFacts:
                 return d.label
             p = self.spec.round_properties.get(name)
             return p.label if p else name
+        if scope == "before":
+            field_spec = self.spec.fields.get(name)
+            return f"本次办理前的{field_spec.label if field_spec else name}"
         spec = self.spec.fields.get(name)
         return spec.label if spec else name
 
@@ -112,7 +120,11 @@ class CaseFacts:
         if spec and spec.choices and isinstance(value, str):
             return spec.choices.get(value, value)
         if isinstance(value, datetime):
-            return f"{value:%Y年%m月%d日 %H:%M}"
+            local = value.astimezone(SHANGHAI) if value.tzinfo else value
+            if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+                day = local.date() - timedelta(days=1)  # a deadline at 00:00 is the end of the day before
+                return f"{day.year}年{day.month}月{day.day}日 24:00"
+            return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
         if isinstance(value, date):
             return f"{value.year}年{value.month}月{value.day}日"
         return str(value)
@@ -133,6 +145,8 @@ def resolve(facts: CaseFacts, path: str, default: Any = _MISSING) -> Any:
         if name in facts.round.dates:
             return facts.round.dates[name]
         return facts.round.properties.get(name)
+    if scope == "before":
+        return facts.before.get(name)
     if name == "track":
         return facts.track
     return facts.data.get(name)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .clock import local_date
 from .facts import CaseFacts, matches, resolve
@@ -441,3 +441,147 @@ def max_chars(facts: CaseFacts, p: MaxChars) -> tuple[bool, str]:
     if n > p.max:
         return False, f"“{label}”共{n}字，超过{p.max}字的上限"
     return True, f"“{label}”共{n}字，未超过{p.max}字"
+
+
+class WithinYears(Params):
+    field: str
+    years: int = Field(gt=0)
+
+
+@GUARDS.register("within_years", WithinYears)
+def within_years(facts: CaseFacts, p: WithinYears) -> tuple[bool, str]:
+    """A date field lies within the last N years up to today (an activity taken part in recently)."""
+    label = facts.label(p.field)
+    day = _as_date(resolve(facts, p.field))
+    if day is None:
+        return False, f"“{label}”尚未填写，无法判断是否在近{p.years}年内"
+    if day > facts.today:
+        return False, f"“{label}”为{_cn(day)}，晚于今天（{_cn(facts.today)}）"
+    since = add_years(facts.today, -p.years)
+    if day < since:
+        return False, f"“{label}”为{_cn(day)}，不在近{p.years}年内（须不早于{_cn(since)}）"
+    return True, f"“{label}”为{_cn(day)}，在近{p.years}年内"
+
+
+class WithinPeriod(Params):
+    after: str
+
+    @field_validator("after")
+    @classmethod
+    def _period(cls, text: str) -> str:
+        from .periods import parse_period
+
+        if parse_period(text).kind not in ("working_days", "natural_days"):
+            raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
+        return text
+
+
+@GUARDS.register("within_period", WithinPeriod)
+def within_period(facts: CaseFacts, p: WithinPeriod) -> tuple[bool, str]:
+    """Now is within a period counted from entering the current state (a time limit set with a request)."""
+    from .periods import describe, due, parse_period
+
+    if facts.entered_at is None:
+        return True, "案件尚未进入任何状态，不受此期限限制"
+    period = parse_period(p.after)
+    if period.kind == "working_days" and facts.calendar is None:
+        return False, "未配置工作日日历，无法计算期限"
+    d = due(period, facts.entered_at, facts.calendar, start_day_counts=facts.spec.start_day_counts)  # type: ignore[arg-type]
+    state = facts.spec.label_of(facts.state)
+    limit = describe(period, facts.spec.start_day_counts, start_label="进入该状态当日")
+    last = d.last_day or local_date(d.at)
+    if facts.now < d.at:
+        return True, f"“{state}”的期限为{limit}，至{_cn(last)}止，未逾期"
+    return False, f"“{state}”的期限为{limit}，已于{_cn(last)}届满，现已逾期"
+
+
+class CycleYear(Params):
+    date: str
+    field: str
+    years: dict[int, list[Any]]
+
+
+@GUARDS.register("cycle_year", CycleYear)
+def cycle_year(facts: CaseFacts, p: CycleYear) -> tuple[bool, str]:
+    """Today's year of the cycle (counted from a round date) is the year `years` gives for the field's value."""
+    from datetime import timedelta
+
+    start_label = facts.label(f"round.{p.date}")
+    start = _as_date(resolve(facts, f"round.{p.date}"))
+    if start is None:
+        return False, f"本轮未设定“{start_label}”，无法判断当前是周期的第几年"
+    label, value = facts.label(p.field), resolve(facts, p.field)
+    if value is None:
+        return False, f"“{label}”尚未填写，无法判断应在周期的第几年开展"
+    if facts.today < start:
+        return False, f"周期自{_cn(start)}开始，{_cn(facts.today)}尚未开始"
+    year = years_between(start, facts.today) + 1
+    first, last = add_years(start, year - 1), add_years(start, year) - timedelta(days=1)
+    now = f"{_cn(facts.today)}是周期（自{_cn(start)}起）第{year}年（{_cn(first)}至{_cn(last)}）"
+    shown = facts.display(p.field, value)
+    if value in p.years.get(year, []):
+        return True, f"{now}，“{label}”为“{shown}”的安排在第{year}年"
+    due = [y for y, values in sorted(p.years.items()) if value in values]
+    if not due:
+        return False, f"{now}；“{label}”为“{shown}”的不在任何一年的安排中"
+    when = "、".join(
+        f"第{y}年（{_cn(add_years(start, y - 1))}至{_cn(add_years(start, y) - timedelta(days=1))}）" for y in due)
+    return False, f"{now}；“{label}”为“{shown}”的应安排在{when}"
+
+
+class SameAs(Params):
+    field: str
+    other: str
+
+
+@GUARDS.register("same_as", SameAs)
+def same_as(facts: CaseFacts, p: SameAs) -> tuple[bool, str]:
+    """A field has the same value as another field (a step meant for one class reaches only that class)."""
+    label, other = facts.label(p.field), facts.label(p.other)
+    value, expected = resolve(facts, p.field), resolve(facts, p.other)
+    if value is None or expected is None:
+        missing = "、".join(f"“{facts.label(f)}”" for f, v in ((p.field, value), (p.other, expected)) if v is None)
+        return False, f"{missing}尚未填写"
+    a, b = facts.display(p.field, value), facts.display(p.other, expected)
+    if value == expected:
+        return True, f"“{label}”与“{other}”均为“{a}”"
+    return False, f"“{label}”为“{a}”，而“{other}”为“{b}”，两者须一致"
+
+
+class NoLiveCase(Params):
+    procedures: list[str] | None = None
+
+
+@GUARDS.register("no_live_case", NoLiveCase)
+def no_live_case(facts: CaseFacts, p: NoLiveCase) -> tuple[bool, str]:
+    """The party has no other open case of these procedures (default: this one) in any round."""
+    procedures = p.procedures or [facts.spec.id]
+    for other in facts.party.other_cases:
+        if other.get("closed") or other["procedure"] not in procedures:
+            continue
+        return False, f"该主体已有尚未办结的案件 {other['ref']}（{other['state_label']}），不得重复申报"
+    return True, "无尚未办结的同类案件"
+
+
+class FilledIfPriorCase(Params):
+    fields: list[str]
+    procedure: str | None = None
+    states: list[str] | None = None
+
+
+@GUARDS.register("filled_if_prior_case", FilledIfPriorCase)
+def filled_if_prior_case(facts: CaseFacts, p: FilledIfPriorCase) -> tuple[bool, str]:
+    """If the party had a case of this procedure in an earlier round (in `states`), the fields must be filled."""
+    procedure = p.procedure or facts.spec.id
+    prior = [
+        o for o in facts.party.other_cases
+        if o["procedure"] == procedure and o["round"] != facts.round.id and o["year"] <= facts.round.year
+        and (p.states is None or o.get("state") in p.states)
+    ]
+    if not prior:
+        return True, "此前未参加过本流程，无需提供"
+    refs = "、".join(f"{o['ref']}（{o['state_label']}）" for o in prior)
+    missing = [facts.label(f) for f in p.fields if resolve(facts, f) in (None, "", [])]
+    if missing:
+        return False, f"该主体此前已有案件 {refs}，再次申请须提供：" + "、".join(f"“{m}”" for m in missing)
+    return True, f"该主体此前已有案件 {refs}，已提供" + "、".join(f"“{facts.label(f)}”" for f in p.fields)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from .errors import InvalidInput, RecordLookupError, Refused
+from .spec import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
 from .views import Actor
@@ -37,24 +38,34 @@ def _evidence(paths: Sequence[Path]) -> list[dict[str, Any]]:
     return out
 
 
+def _objection_rule(spec: ProcessSpec) -> str | None:
+    """The rule objections cite: that of the trigger fired when one is upheld (SHA-32, SQI-17, ...)."""
+    for state in spec.states:
+        transition = spec.transition(state.objection_upheld, state.name) if state.objection_upheld else None
+        if transition is not None and transition.rule:
+            return transition.rule
+    return None
+
+
 def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
                    actor: Actor) -> int:
     """Record an objection against a case whose public notice is running; it holds the case."""
-    if not by.strip() or not contact.strip():
-        raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule="SHA-32")
-    if not reason.strip():
-        raise InvalidInput("异议须写明理由（--reason）", rule="SHA-32")
-    files = _evidence(evidence)
     with engine._writing(ref), engine.db.session() as s:
         row = engine._case_row(s, ref)
         spec = engine.spec_of(row)
+        rule = _objection_rule(spec)
+        if not by.strip() or not contact.strip():
+            raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
+        if not reason.strip():
+            raise InvalidInput("异议须写明理由（--reason）", rule=rule)
+        files = _evidence(evidence)
         state = spec.state(row.state)
         now = engine.clock()
         running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
                                                 col(TimerRow.status).in_(["pending", "held"]))).all()
         if not state.notice or not any(utc(t.due_at) > now for t in running):
             raise Refused(f"{row.ref} 当前不在公示期内（{spec.label_of(row.state)}），不能受理异议",
-                          [Verdict(passed=False, guard="notice", rule="SHA-32",
+                          [Verdict(passed=False, guard="notice", rule=rule or "",
                                    reason="异议只能在公示期内提出")])
         objection = ObjectionRow(case_id=row.id or 0, state=row.state, filed_by=by.strip(), contact=contact.strip(),
                                  reason=reason.strip(), evidence=files, filed_at=now)
@@ -72,13 +83,16 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
 
 def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason: str, actor: Actor) -> str:
     """Dismiss or uphold an objection; an upheld one fires the notice's `objection_upheld` trigger."""
-    if not reason.strip():
-        raise InvalidInput("处理异议须写明理由（--reason）", rule="SHA-32")
     with engine.db.session() as s:
         found = s.get(ObjectionRow, objection_id)
         if found is None:
             raise RecordLookupError(f"异议 #{objection_id}")
-        ref = s.get(CaseRow, found.case_id).ref  # type: ignore[union-attr]
+        case = s.get(CaseRow, found.case_id)
+        assert case is not None
+        ref = case.ref
+        rule = _objection_rule(engine.spec_of(case))
+    if not reason.strip():
+        raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
     with engine._writing(ref), engine.db.session() as s:
         objection = s.get(ObjectionRow, objection_id)
         assert objection is not None

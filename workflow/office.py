@@ -10,7 +10,7 @@ import csv
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from .abc import Clock
 from .catalog import Catalog
-from .clock import local_date, parse_moment
+from .clock import local_date, parse_moment, start_of_day
 from .errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
 from .fields import parse_value
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
@@ -28,7 +28,7 @@ from .spec import ProcessSpec
 from .store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
 from .views import Actor, PartyView, RecordView, RoundView, StaffView
 
-__all__ = ["Office", "PARTY_KINDS"]
+__all__ = ["PARTY_KINDS", "Office"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -276,9 +276,25 @@ class Office:
                 known = "、".join(f"{k}（{v.label}）" for k, v in spec.round_dates.items()) or "（无）"
                 raise InvalidInput(f"流程 {procedure} 的轮次没有日期 {key!r}；可用：{known}")
             try:
-                parsed_dates[key] = parse_moment(raw).isoformat()
+                moment = parse_moment(raw)
+                if spec.round_dates[key].deadline and _bare_date(raw):  # "by 30 June" includes 30 June
+                    moment = start_of_day(local_date(moment) + timedelta(days=1))
+                parsed_dates[key] = moment.isoformat()
             except ValueError as exc:
                 raise InvalidInput(f"轮次日期 {key}：{exc}") from None
+        for key, dspec in spec.round_dates.items():  # e.g. a cycle's end: its start plus two years
+            derive = dspec.years_after
+            if key not in parsed_dates and derive is not None and derive.date in parsed_dates:
+                from datetime import UTC, datetime
+
+                from .clock import SHANGHAI
+
+                start = datetime.fromisoformat(parsed_dates[derive.date]).astimezone(SHANGHAI)
+                try:
+                    moment = start.replace(year=start.year + derive.years)
+                except ValueError:  # 29 February -> 28 February
+                    moment = start.replace(year=start.year + derive.years, day=28)
+                parsed_dates[key] = moment.astimezone(UTC).isoformat()
         missing = [f"{k}（{v.label}）" for k, v in spec.round_dates.items() if v.required and k not in parsed_dates]
         if missing:
             raise InvalidInput(f"流程 {procedure} 的轮次必须给出日期：{'、'.join(missing)}（--date NAME=YYYY-MM-DD[ HH:MM]）")
@@ -326,6 +342,15 @@ class Office:
         return RoundView(id=row.id, procedure=row.procedure, procedure_title=spec.title, year=row.year,
                          title=row.title, opened_on=row.opened_on, dates=dict(row.dates),
                          properties=dict(row.properties), cases_by_state={spec.label_of(k): v for k, v in counts.items()})
+
+
+def _bare_date(text: str) -> bool:
+    """Whether a round date was given as a date alone (no time of day)."""
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _bar(revoked_on: date | None, years: int | None) -> date | None:

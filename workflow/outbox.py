@@ -44,9 +44,13 @@ LEASE = timedelta(minutes=10)
 """How long a claimed row may stay 'sending' before another deliverer may take it over."""
 
 
-def message_id(row: OutboxRow, case_ref: str) -> str:
-    """A stable Message-ID: the same row always gives the same id."""
-    return f"<outbox-{row.id}.{case_ref.lower()}@award.local>"
+def message_id(row: OutboxRow, case_ref: str, installation: str = "0") -> str:
+    """A stable Message-ID: the same row of the same database always gives the same id.
+
+    The installation id (made by `award init`) keeps two databases from giving the same id,
+    so a receiver that drops repeats by Message-ID never drops real mail.
+    """
+    return f"<outbox-{row.id}.{case_ref.lower()}.{installation}@award.local>"
 
 
 @dataclass(kw_only=True)
@@ -207,6 +211,7 @@ class Outbox:
         """Send every row that is due, each claimed first so that no row is sent twice."""
         report = DeliveryReport()
         notifiers = self._notifiers()
+        installation = self.engine.db.installation()
         policy = self.deployment.delivery
         for _ in range(limit):
             now = self.engine.wall_clock()
@@ -229,7 +234,7 @@ class Outbox:
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     continue
                 assert row.id is not None
-                msg = Message(message_id=message_id(row, case.ref), to=row.recipient, subject=row.subject,
+                msg = Message(message_id=message_id(row, case.ref, installation), to=row.recipient, subject=row.subject,
                               text=row.body, html=row.html, headers={"X-Award-Case": case.ref},
                               meta={"case": case.ref, "template": row.template, "outbox_id": row.id})
                 attempts, rid = row.attempts + 1, row.id
@@ -237,7 +242,13 @@ class Outbox:
             try:
                 if notifier is None:
                     raise DeliveryError(f"部署文件没有为渠道 {row.channel} 配置通知方式", permanent=True)
-                notifier.send(msg)
+                try:
+                    notifier.send(msg)
+                except DeliveryError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a notifier's bug must not stall the queue forever
+                    _LOGGER.exception("notifier %s raised for outbox row %s", row.channel, rid)
+                    raise DeliveryError(f"通知渠道 {row.channel} 出错：{type(exc).__name__}: {exc}") from exc
             except DeliveryError as exc:
                 last = exc.permanent or attempts >= policy.max_attempts
                 delay = timedelta(seconds=policy.backoff_seconds * 2 ** (attempts - 1))

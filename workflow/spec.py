@@ -223,11 +223,27 @@ class QuotaSpec(_Frozen):
     limits: list[QuotaLimit]
 
 
+class DerivedDate(_Frozen):
+    """A round date computed from another: `date` plus `years` whole years (29 February -> 28 February)."""
+
+    date: str
+    years: int = Field(gt=0)
+
+
 class RoundDateSpec(_Frozen):
-    """A named date (or date and time) a round of this procedure must or may carry."""
+    """A named date (or date and time) a round of this procedure must or may carry.
+
+    Attributes:
+        deadline: the date is a deadline: given without a time it means the end of that day (24:00),
+            because "by 30 June" in a notice includes the whole of 30 June (as `periods.parse_period`).
+        years_after: when not given, the date is another round date plus whole years
+            (e.g. `{date: cycle_start, years: 2}`: a two-year cycle ends two years after it starts).
+    """
 
     label: str
     required: bool = False
+    deadline: bool = False
+    years_after: DerivedDate | None = None
 
 
 class ProcessSpec(_Frozen):

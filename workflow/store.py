@@ -8,6 +8,7 @@ a database default: those ignore a frozen clock). Every JSON payload carries
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, text
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .errors import ConfigError, DataError
@@ -284,6 +285,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.shown = _without_password(url)
         self.is_sqlite = url.startswith("sqlite")
         try:
             if self.is_sqlite:
@@ -292,7 +294,7 @@ class Database:
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
-            raise ConfigError(f"无法打开数据库 {url!r}：{exc}") from None
+            raise ConfigError(f"无法打开数据库 {self.shown}：{exc}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -310,7 +312,7 @@ class Database:
         try:
             SQLModel.metadata.create_all(self.engine)
         except OperationalError as exc:
-            raise ConfigError(f"无法初始化数据库 {self.url!r}：{exc.orig}") from None
+            raise ConfigError(f"无法初始化数据库 {self.shown}：{exc.orig}") from None
         with self.session() as s:
             row = s.get(MetaRow, "schema_version")
             old = int(row.value) if row else 0
@@ -324,22 +326,48 @@ class Database:
             else:
                 row.value = str(SCHEMA_VERSION)
                 s.add(row)
+            if s.get(MetaRow, "installation") is None:
+                s.add(MetaRow(key="installation", value=secrets.token_hex(6)))
         return old, SCHEMA_VERSION
+
+    def installation(self) -> str:
+        """A random id made once by `award init`: it keeps Message-IDs unique across databases."""
+        with self.session() as s:
+            row = s.get(MetaRow, "installation")
+            return row.value if row else "0"
 
     def require_schema(self) -> None:
         """Refuse to work on a database `award init` has not prepared (or that is newer than us)."""
         try:
             with self.session() as s:
                 row = s.exec(select(MetaRow).where(MetaRow.key == "schema_version")).first()
-        except OperationalError:
+        except (OperationalError, ProgrammingError) as exc:
+            if not _missing_table(exc):  # unreachable or unopenable: `award init` would not help
+                reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+                raise ConfigError(f"无法打开数据库 {self.shown}：{reason}") from None
             row = None
         if row is None:
-            raise DataError(f"数据库 {self.url} 尚未初始化：请先运行 award init")
+            raise DataError(f"数据库 {self.shown} 尚未初始化：请先运行 award init")
         if int(row.value) > SCHEMA_VERSION:
             raise DataError(f"数据库的结构版本 {row.value} 比本程序（{SCHEMA_VERSION}）新：请升级 award")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be shown in messages and logs: never with its password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported by create_engine itself
+        return url.split("@")[-1]
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """The schema is absent: SQLite says 'no such table', PostgreSQL gives SQLSTATE 42P01 (undefined_table)."""
+    return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
 
 def _noop(session: Session) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
@@ -91,7 +91,9 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
             if at is None:
                 raise Refused(f"{row.ref}：本轮未设定“{spec.round_dates[timer.at].label}”（{timer.at}），无法设定定时",
                               [])
-            last_day, basis, provisional, period = at.astimezone(SHANGHAI).date(), f"轮次日期 {timer.at}", False, \
+            # the last day before it is due, as for deadlines in periods.due (00:00 ends the day before)
+            last_day = (at - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
+            basis, provisional, period = f"轮次日期 {timer.at}", False, \
                 f"{spec.round_dates[timer.at].label} {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
         kind = "transition" if timer.trigger else "mark"
         s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
@@ -117,7 +119,14 @@ def next_due(engine: Engine) -> datetime | None:
 
 
 def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
-    """Fire every due timer once, oldest first, each in its own transaction."""
+    """Fire every due timer once, oldest first, each in its own transaction; then deliver, as any step does."""
+    report = _fire_due(engine, limit=limit)
+    if report.fired:
+        engine._after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
+    return report
+
+
+def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     from .engine import SYSTEM
 
     now = engine.clock()
@@ -164,7 +173,12 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
     due_at = utc(timer.due_at)
     if timer.kind == "transition":
         assert timer.trigger is not None
-        result = engine._step(s, case.id or 0, timer.trigger, actor=actor, at=due_at,
+        # A timer held by a guard (an open objection) fires once the guard passes: the case moves on
+        # then, not at the due time, which already lies before the events that released it.
+        last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case.id)
+                      .order_by(col(EventRow.seq).desc())).first()
+        at = max(due_at, utc(last)) if last is not None else due_at
+        result = engine._step(s, case.id or 0, timer.trigger, actor=actor, at=at,
                               extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"
     if timer.kind == "duty":
@@ -180,6 +194,10 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
             return f"第{timer.duty_index}次{timer.duty}逾期未交", timer.rule
         return f"第{timer.duty_index}次{timer.duty}已按时提交", timer.rule
     if timer.kind == "reminder":
+        if timer.duty_index is not None and s.exec(select(ReportRow).where(
+                ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
+                ReportRow.duty_index == timer.duty_index)).first():
+            return "无需提醒（已提交）", timer.period
         engine._note(s, case, kind="reminder", actor=actor, at=due_at,
                      data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
                            "rule": timer.rule, "period": timer.period, "due_at": timer.note})

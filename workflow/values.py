@@ -71,7 +71,7 @@ class Message:
     """One rendered notification ready for a notifier.
 
     Attributes:
-        message_id: stable id derived from the outbox row, e.g. `<outbox-42.case-7@award.local>`;
+        message_id: stable id derived from the outbox row, e.g. `<outbox-42.sha-2026-001.3f9c0a1b2c4d@award.local>`;
             the same row always gives the same id, so a receiver can drop a repeat.
         to: the address: an e-mail address, a webhook URL, or a console label.
         subject: the subject line (Chinese).
