@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,9 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from tests.fixtures_smtp import HOST, RecordingHandler, SmtpServer, free_port, smtp_server_fixture  # noqa: F401
 from workflow.values import Message
-
-HOST = "127.0.0.1"
 
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -54,13 +50,6 @@ def make_message() -> Callable[..., Message]:
     return make
 
 
-def free_port() -> int:
-    """A port nobody listens on (aiosmtpd cannot start on port 0: its readiness check needs the number)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def unused_port() -> int:
     return free_port()
@@ -75,89 +64,7 @@ def silent_port() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-# --- SMTP -----------------------------------------------------------------------------------------
-
-# Recipients the handler treats specially, by local part.
-REFUSED = "nobody"  # RCPT 550
-BUSY = "busy"  # RCPT 450
-SPAM = "spamtrap"  # DATA 554
-LATER = "greylist"  # DATA 451
-BLOCKED_SENDER = "blocked"  # MAIL FROM 553
-
-
-@dataclass
-class Received:
-    """One message the SMTP server accepted."""
-
-    mail_from: str
-    rcpt_tos: list[str]
-    content: bytes
-
-    @property
-    def message(self) -> EmailMessage:
-        parsed = email.message_from_bytes(self.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
-@dataclass
-class RecordingHandler:
-    """An aiosmtpd handler that records what it accepts and refuses some recipients."""
-
-    received: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        if address.split("@", 1)[0] == BLOCKED_SENDER:
-            return "553 5.7.1 Sender address rejected"
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        local = address.split("@", 1)[0]
-        if local == REFUSED:
-            return "550 5.1.1 No such user here"
-        if local == BUSY:
-            return "450 4.2.1 Mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        locals_ = {address.split("@", 1)[0] for address in envelope.rcpt_tos}
-        if SPAM in locals_:
-            return "554 5.7.1 Message rejected as spam"
-        if LATER in locals_:
-            return "451 4.7.1 Greylisted, try again later"
-        with self.lock:
-            self.received.append(
-                Received(mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos), content=envelope.content)
-            )
-        return "250 Message accepted for delivery"
-
-    def with_message_id(self, message_id: str) -> list[Received]:
-        with self.lock:
-            return [r for r in self.received if r.message["Message-ID"] == message_id]
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    handler: RecordingHandler
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[SmtpServer]:
-    handler = RecordingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname=HOST, port=port)
-    controller.start()
-    try:
-        yield SmtpServer(host=HOST, port=port, handler=handler)
-    finally:
-        controller.stop()
-
+# --- SMTP: the shared server lives in tests/fixtures_smtp.py ---------------------------------------
 
 def _refuse_everyone(server, session, envelope, mechanism, auth_data) -> AuthResult:
     return AuthResult(success=False, handled=False)

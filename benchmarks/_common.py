@@ -1,0 +1,93 @@
+"""Shared set-up for the benchmarks: a real engine on a throw-away SQLite file, and a table printer.
+
+Benchmarks are scripts, never tests: `python benchmarks/bench_advance.py`. pytest does not collect them
+(`testpaths = ["tests"]`, and their names do not start with `test_`).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from cli import Settings, build_engine
+from workflow.clock import fixed_clock, parse_moment
+from workflow.engine import Engine
+from workflow.identity import uscc_check_character
+
+DEPLOYMENT = "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+
+
+@contextmanager
+def office(*, deliver: bool = False) -> Iterator[Engine]:
+    """A fresh SQLite database with the staff roster; mail is rendered into the outbox, not delivered."""
+    with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
+        deployment = Path(folder) / "deployment.yaml"
+        deployment.write_text(DEPLOYMENT, encoding="utf-8")
+        settings = Settings(db=str(Path(folder) / "bench.db"), definitions=None, now=None, as_name=None,
+                            deployment=str(deployment), deliver=deliver)
+        engine = build_engine(settings, require_schema=False)
+        engine.db.init(parse_moment("2026-01-05 09:00"))
+        for name, role in (("wang", "office"), ("li", "reviewer")):
+            engine.office.staff_add(name, [role])
+        try:
+            yield engine
+        finally:
+            engine.db.dispose()
+
+
+def at(engine: Engine, text: str | datetime) -> None:
+    engine.clock = fixed_clock(parse_moment(text) if isinstance(text, str) else text)
+
+
+def new_cases(engine: Engine, n: int, *, start: str = "recommend", year: int = 2026) -> list[str]:
+    """`n` gold-model cases, one organisation each, opened on 2026-03-02."""
+    at(engine, f"{year}-03-02 09:00")
+    actor = engine.office.actor("wang", "bench")
+    if not any(r.id == f"sha-{year}" for r in engine.office.round_list("sha")):
+        engine.office.round_open(procedure="sha", year=year)
+    refs = []
+    for i in range(n):
+        body = f"91310000MA1FL{i:04d}"
+        code = body + uscc_check_character(body)
+        engine.office.party_add(kind="organization", name=f"上海第{i}质量科技有限公司", code=code,
+                                registered_on=date(2015, 6, 1), district="浦东新区", email=f"o{i}@example.com")
+        sets = ["recommender=上海市经济和信息化委员会"] if start == "recommend" else []
+        refs.append(engine.case_new(party=code, round_id=f"sha-{year}", track="gold_model", start=start,
+                                    sets=sets, actor=actor).ref)
+    return refs
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def median_of(runs: int, fn: Callable[[], Any]) -> float:
+    return statistics.median(timed(fn) for _ in range(runs))
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain aligned table (no colours: the output goes into logs and reports)."""
+    cells = [list(map(str, header))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(title)
+    for k, row in enumerate(cells):
+        print("  " + "  ".join(c.rjust(w) if k and i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if k == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)

@@ -1,0 +1,93 @@
+"""Tick throughput: 1,000 due timers fired by one `tick`, against a floor of bare SQLite transactions.
+
+The timers: 100 cases in their internal notice (SHA-20), each with its real transition timer, plus 9
+archive-mark timers per case added to the timers table (a mark appends one history event). Each timer is
+claimed and fired in its own transaction, as `award tick` does. The floor is the least any durable
+exactly-once firing needs: per timer, one transaction that flips a status and appends one row, written
+with the `sqlite3` module directly to a file with the same journal settings (WAL).
+
+Usage: python benchmarks/bench_tick.py [CASES]   (default 100, i.e. 1,000 timers; about 15 s)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from _common import at, new_cases, office, table, timed
+from sqlmodel import select
+
+from workflow.store import TimerRow
+from workflow.timers import tick
+
+MARKS_PER_CASE = 9
+
+
+def engine_run(cases: int) -> tuple[float, int]:
+    with office() as engine:
+        refs = new_cases(engine, cases, start="apply")
+        actor = engine.office.actor("wang", "bench")
+        at(engine, "2026-03-02 10:00")
+        for ref in refs:
+            engine.advance(ref, "start_internal_notice", actor=actor)
+        with engine.db.session() as s:
+            timers = s.exec(select(TimerRow)).all()
+            for t in timers:  # marks due just before the notice ends, so they fire while the case is there
+                for k in range(MARKS_PER_CASE):
+                    s.add(TimerRow(case_id=t.case_id, entry_seq=t.entry_seq, state=t.state, kind="mark",
+                                   duty="archive", rule="SHA-39", period="bench", basis="bench",
+                                   due_at=t.due_at - timedelta(minutes=MARKS_PER_CASE - k),
+                                   created_at=t.created_at))
+        total = cases * (1 + MARKS_PER_CASE)
+        at(engine, "2026-03-20 08:00")
+        report = None
+
+        def run() -> None:
+            nonlocal report
+            report = tick(engine)
+
+        seconds = timed(run)
+        assert report is not None and len(report.fired) == total, (len(report.fired), report.failed[:3])
+        assert {c["state"] for c in engine.cases()} == {"ready"}
+        return seconds, total
+
+
+def floor_run(total: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
+        con = sqlite3.connect(Path(folder) / "floor.db", isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE timers (id INTEGER PRIMARY KEY, status TEXT)")
+        con.execute("CREATE TABLE history (id INTEGER PRIMARY KEY, timer_id INTEGER, data TEXT)")
+        con.executemany("INSERT INTO timers (status) VALUES ('pending')", [()] * total)
+
+        def run() -> None:
+            for tid in range(1, total + 1):
+                con.execute("BEGIN")
+                con.execute("UPDATE timers SET status='fired' WHERE id=? AND status='pending'", (tid,))
+                con.execute("INSERT INTO history (timer_id, data) VALUES (?, '{}')", (tid,))
+                con.execute("COMMIT")
+
+        seconds = timed(run)
+        con.close()
+        return seconds
+
+
+def main() -> None:
+    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    engine_s, total = engine_run(cases)
+    floor_s = floor_run(total)
+    table(f"tick: {total} due timers ({cases} transitions, {cases * MARKS_PER_CASE} marks) on SQLite",
+          ["run", "timers", "seconds", "timers/s", "per timer"], [
+              ["award tick (claim, fire, history, hooks)", total, f"{engine_s:.2f}", f"{total / engine_s:.0f}",
+               f"{engine_s / total * 1000:.2f} ms"],
+              ["floor: UPDATE + INSERT per transaction", total, f"{floor_s:.3f}", f"{total / floor_s:.0f}",
+               f"{floor_s / total * 1000:.2f} ms"],
+          ])
+    print(f"  tick / floor: {engine_s / floor_s:.0f}x per timer")
+
+
+if __name__ == "__main__":
+    main()
