@@ -143,7 +143,7 @@ def _dt(moment: Any) -> str:
 
     if moment is None:
         return ""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return str(moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
 
 
 def _pairs(items: Sequence[str], what: str) -> dict[str, str]:

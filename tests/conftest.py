@@ -40,8 +40,12 @@ class Result:
 AwardRunner = Callable[..., Result]
 
 
-def make_runner(db: str, workdir: Path, deployment: Path | None = None) -> AwardRunner:
-    def run(*args: str, now: str | None = None, who: str | None = "wang", definitions: str | None = None) -> Result:
+def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliver: bool = True) -> AwardRunner:
+    """A runner of the real CLI entry point, in-process, in `workdir`; `deliver=False` adds --no-deliver."""
+    default_deliver = deliver
+
+    def run(*args: str, now: str | None = None, who: str | None = "wang", definitions: str | None = None,
+            deliver: bool | None = None) -> Result:
         argv = ["--db", db]
         if deployment is not None:
             argv += ["--deployment", str(deployment)]
@@ -51,6 +55,8 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None) -> Award
             argv += ["--now", now]
         if who:
             argv += ["--as", who]
+        if not (default_deliver if deliver is None else deliver):
+            argv += ["--no-deliver"]
         argv += list(args)
         runner = CliRunner()
         code = 0

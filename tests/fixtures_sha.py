@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import Settings, build_engine, main
-from tests.conftest import AwardRunner, Result
+from cli import Settings, build_engine
+from tests.conftest import AwardRunner, make_runner
 from tests.helpers import ORG_DECLARATIONS, uscc
 from workflow.clock import SHANGHAI, fixed_clock, parse_moment
 from workflow.engine import Engine
@@ -215,55 +214,6 @@ class Office:
 def build(settings: Settings, *, require_schema: bool = True) -> Engine:
     """`cli.build_engine` (the catalogue is cached by content inside `load_catalog`)."""
     return build_engine(settings, require_schema=require_schema)
-
-
-def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliver: bool = True) -> AwardRunner:
-    """`tests.conftest.make_runner`, but every engine a command builds is disposed afterwards.
-
-    The CLI leaves its engine's connection pool to process exit; in-process on PostgreSQL the pooled
-    psycopg connections would be garbage-collected open (a ResourceWarning, an error under
-    `filterwarnings = error`).
-    """
-
-    default_deliver = deliver
-
-    def run(*args: str, now: str | None = None, who: str | None = "wang", definitions: str | None = None,
-            deliver: bool | None = None) -> Result:
-        argv = ["--db", db]
-        if deployment is not None:
-            argv += ["--deployment", str(deployment)]
-        if definitions:
-            argv += ["--definitions", definitions]
-        if now:
-            argv += ["--now", now]
-        if who:
-            argv += ["--as", who]
-        if not (default_deliver if deliver is None else deliver):
-            argv += ["--no-deliver"]
-        built: list[Engine] = []
-
-        def factory(settings: Settings) -> Engine:
-            engine = build(settings, require_schema=args[:1] != ("init",))
-            built.append(engine)
-            return engine
-
-        settings = Settings(db=None, definitions=None, now=None, as_name=None, deployment=None,
-                            engine_factory=factory)
-        code = 0
-        with CliRunner().isolation() as streams:
-            cwd = os.getcwd()
-            os.chdir(workdir)
-            try:
-                main([*argv, *args], settings=settings)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            finally:
-                os.chdir(cwd)
-                for engine in built:
-                    engine.db.dispose()
-        return Result(code=code, out=streams[0].getvalue().decode(), err=streams[1].getvalue().decode())
-
-    return run
 
 
 def open_office(db: str, workdir: Path, deployment: Path | None = None, *, deliver: bool = False) -> Office:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from .abc import Calendar
 from .errors import CalendarYearUnknown, Problem
@@ -64,7 +64,7 @@ def _chinese_calendar() -> ModuleType:
     """Import `chinese_calendar` on first use: it loads every year's table (the CLI must start fast)."""
     import chinese_calendar
 
-    return chinese_calendar
+    return cast(ModuleType, chinese_calendar)
 
 
 def _bundled_dir() -> Path:

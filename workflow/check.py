@@ -136,12 +136,12 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             if field not in spec.fields:
                 out.append(p(f"触发 {t.trigger!r} 可填写的字段 {field!r} 未定义", *where, "fields"))
         for j, eff in enumerate(t.effects):
-            name = eff.get("effect")
+            effect_name = eff.get("effect")
             params = {k: v for k, v in eff.items() if k != "effect"}
-            if not isinstance(name, str):
+            if not isinstance(effect_name, str):
                 out.append(p("effects 的每一项须有 effect: 名称", *where, "effects", j))
                 continue
-            for msg in EFFECTS.validate(name, params):
+            for msg in EFFECTS.validate(effect_name, params):
                 out.append(p(msg, *where, "effects", j))
         for j, n in enumerate(t.notify):
             for role in n.to:
@@ -157,25 +157,25 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
     # Timers.
     for i, s in enumerate(spec.states):
         for j, timer in enumerate(s.timers):
-            where = ("states", i, "timers", j)
-            rule_ok(timer.rule, *where, "rule")
+            at: tuple[str | int, ...] = ("states", i, "timers", j)
+            rule_ok(timer.rule, *at, "rule")
             if timer.trigger is not None:
-                t = spec.transition(timer.trigger, s.name)
-                if t is None:
-                    out.append(p(f"定时触发 {timer.trigger!r} 不能从状态 {s.name!r} 出发", *where, "trigger"))
-                elif SYSTEM_ROLE not in t.roles:
-                    out.append(p(f"定时触发 {timer.trigger!r} 的 roles 须包含 system", *where, "trigger"))
+                fired = spec.transition(timer.trigger, s.name)
+                if fired is None:
+                    out.append(p(f"定时触发 {timer.trigger!r} 不能从状态 {s.name!r} 出发", *at, "trigger"))
+                elif SYSTEM_ROLE not in fired.roles:
+                    out.append(p(f"定时触发 {timer.trigger!r} 的 roles 须包含 system", *at, "trigger"))
             if timer.at is not None and timer.at not in spec.round_dates:
-                out.append(p(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *where, "at"))
+                out.append(p(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *at, "at"))
             for text in (timer.after, timer.every, *timer.remind):
                 if text is not None:
                     problem = _period_problem(text, remind=text in timer.remind)
                     if problem:
-                        out.append(p(problem, *where))
+                        out.append(p(problem, *at))
             for k, n in enumerate(timer.notify):
                 for role in n.to:
                     if role not in spec.recipients:
-                        out.append(p(f"通知对象 {role!r} 未在 recipients 中定义", *where, "notify", k, "to"))
+                        out.append(p(f"通知对象 {role!r} 未在 recipients 中定义", *at, "notify", k, "to"))
         if s.objection_upheld is not None:
             if spec.transition(s.objection_upheld, s.name) is None:
                 out.append(p(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发",

@@ -41,7 +41,17 @@ from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
 from .office import Office
 from .spec import ProcessSpec, TransitionSpec
-from .store import CaseRow, Database, EventRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
+from .store import (
+    CaseRow,
+    Database,
+    EventRow,
+    ObjectionRow,
+    PartyRecordRow,
+    PartyRow,
+    RoundRow,
+    TimerRow,
+    utc,
+)
 from .values import Verdict
 from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
 
@@ -188,58 +198,57 @@ class Engine:
     def case_new(self, *, party: str, round_id: str, track: str, start: str | None, sets: Sequence[str],
                  actor: Actor, comment: str | None = None) -> CaseView:
         """Open a case for a party in a round on a track; the intake guards decide."""
-        with self._writing(f"{round_id}/{party}"):
-            with self.db.session() as s:
-                round_row = self.office.round_row(s, round_id)
-                spec = self.catalog.get(round_row.procedure)
-                if track not in spec.tracks:
-                    options = "、".join(f"{k}（{v.label}）" for k, v in spec.tracks.items())
-                    raise InvalidInput(f"流程 {spec.id} 没有赛道 {track!r}；可选：{options}")
-                start_name = start or next(iter(spec.starts))
-                if start_name not in spec.starts:
-                    options = "、".join(f"{k}（{v.label}）" for k, v in spec.starts.items())
-                    raise InvalidInput(f"流程 {spec.id} 没有开始方式 {start_name!r}；可选：{options}")
-                start_spec = spec.starts[start_name]
-                party_row = self.office._party_row(s, party)
-                tspec = spec.tracks[track]
-                if party_row.kind != tspec.party:
-                    raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
-                                  f"{party_row.name} 是{_kind(party_row.kind)}")
-                self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
-                changes = self._apply_sets(spec, start_spec.state, {}, sets)
-                data = {**tspec.fields, **changes}
-                missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
-                if missing:
-                    raise InvalidInput(f"以“{start_spec.label}”开启案件须填写：" + "、".join(missing)
-                                       + "（--set 字段=值）")
-                n = len(s.exec(select(CaseRow.id).where(CaseRow.round_id == round_row.id)).all()) + 1
-                now, wall = self.clock(), self.wall_clock()
-                assert party_row.id is not None
-                row = CaseRow(
-                    ref=f"{spec.id.upper()}-{round_row.year}-{n:03d}", procedure=spec.id,
-                    definition_version=spec.version, definition_hash=spec.content_hash, round_id=round_row.id,
-                    party_id=party_row.id, track=track, state=start_spec.state, data=data, entered_at=now,
-                    created_at=now, updated_at=now,
-                )
-                facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
-                verdicts = [v for v in _evaluate(spec.intake, facts)]
-                failures = [v for v in verdicts if not v.passed]
-                if failures:
-                    raise Refused(f"不能为 {party_row.name} 开启{tspec.label}案件", failures)
-                s.add(row)
-                try:
-                    s.flush()
-                except IntegrityError:
-                    raise ConflictError(row.ref) from None
-                event = self._append(s, row, kind="created", trigger=start_name, source=None,
-                                     dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
-                                     now=now, wall=wall, comment=comment,
-                                     data={"v": 1, "changes": changes, "track": track,
-                                           "verdicts": [_verdict_json(v) for v in verdicts]})
-                facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
-                for hook in self.hooks:
-                    hook(s, row, event, spec, facts, None)
-                ref = row.ref
+        with self._writing(f"{round_id}/{party}"), self.db.session() as s:
+            round_row = self.office.round_row(s, round_id)
+            spec = self.catalog.get(round_row.procedure)
+            if track not in spec.tracks:
+                options = "、".join(f"{k}（{v.label}）" for k, v in spec.tracks.items())
+                raise InvalidInput(f"流程 {spec.id} 没有赛道 {track!r}；可选：{options}")
+            start_name = start or next(iter(spec.starts))
+            if start_name not in spec.starts:
+                options = "、".join(f"{k}（{v.label}）" for k, v in spec.starts.items())
+                raise InvalidInput(f"流程 {spec.id} 没有开始方式 {start_name!r}；可选：{options}")
+            start_spec = spec.starts[start_name]
+            party_row = self.office._party_row(s, party)
+            tspec = spec.tracks[track]
+            if party_row.kind != tspec.party:
+                raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
+                              f"{party_row.name} 是{_kind(party_row.kind)}")
+            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
+            changes = self._apply_sets(spec, start_spec.state, {}, sets)
+            data = {**tspec.fields, **changes}
+            missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
+            if missing:
+                raise InvalidInput(f"以“{start_spec.label}”开启案件须填写：" + "、".join(missing)
+                                   + "（--set 字段=值）")
+            n = len(s.exec(select(CaseRow.id).where(CaseRow.round_id == round_row.id)).all()) + 1
+            now, wall = self.clock(), self.wall_clock()
+            assert party_row.id is not None
+            row = CaseRow(
+                ref=f"{spec.id.upper()}-{round_row.year}-{n:03d}", procedure=spec.id,
+                definition_version=spec.version, definition_hash=spec.content_hash, round_id=round_row.id,
+                party_id=party_row.id, track=track, state=start_spec.state, data=data, entered_at=now,
+                created_at=now, updated_at=now,
+            )
+            facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
+            verdicts = [v for v in _evaluate(spec.intake, facts)]
+            failures = [v for v in verdicts if not v.passed]
+            if failures:
+                raise Refused(f"不能为 {party_row.name} 开启{tspec.label}案件", failures)
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise ConflictError(row.ref) from None
+            event = self._append(s, row, kind="created", trigger=start_name, source=None,
+                                 dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
+                                 now=now, wall=wall, comment=comment,
+                                 data={"v": 1, "changes": changes, "track": track,
+                                       "verdicts": [_verdict_json(v) for v in verdicts]})
+            facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
+            for hook in self.hooks:
+                hook(s, row, event, spec, facts, None)
+            ref = row.ref
         self._after_commit()
         return self.show(ref, actor=actor)
 
@@ -253,10 +262,9 @@ class Engine:
             Refused: the trigger is not available, the role is wrong, or a guard failed (exit 3).
             ConflictError: another writer changed the case first (exit 5).
         """
-        with self._writing(ref):
-            with self.db.session() as s:
-                result = self._step(s, ref, trigger, actor=actor, sets=sets, comment=comment,
-                                    expect_version=expect_version)
+        with self._writing(ref), self.db.session() as s:
+            result = self._step(s, ref, trigger, actor=actor, sets=sets, comment=comment,
+                                expect_version=expect_version)
         self._after_commit()
         return result
 
@@ -535,10 +543,9 @@ class _SqliteRace:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
             raise ConflictError(self.ref) from None
-        return False
 
 
 def _evaluate(calls: Any, facts: CaseFacts) -> list[Verdict]:

@@ -130,7 +130,7 @@ def display(spec: FieldSpec | None, value: Any) -> str:
         return "是" if value else "否"
     if spec is not None and spec.choices:
         if isinstance(value, list):
-            return "、".join(spec.choices.get(v, v) for v in value)
+            return "、".join(str(spec.choices.get(v, v)) for v in value)
         return spec.choices.get(value, str(value))
     if spec is not None and spec.type == "date" and isinstance(value, str):
         d = date.fromisoformat(value)

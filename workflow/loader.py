@@ -11,8 +11,8 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from datetime import date, datetime
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from transitions import EventData, Machine, MachineError
 
@@ -80,7 +81,7 @@ class ProcessMachine:
         for t in spec.transitions:
             sources = non_final if "*" in t.source else t.source
             self._machine.add_transition(
-                trigger=t.trigger, source=sources, dest=t.dest, conditions=[self._gate(t)]
+                trigger=t.trigger, source=list[Any](sources), dest=t.dest, conditions=[self._gate(t)]
             )
 
     @staticmethod
@@ -88,7 +89,7 @@ class ProcessMachine:
         """A condition that runs every guard of one transition and remembers the verdicts."""
 
         def gate(event: EventData) -> bool:
-            model: _CaseModel = event.model
+            model = cast(_CaseModel, event.model)
             model.tried = transition
             model.verdicts = evaluate_all(transition.guards, model.facts)
             return all(v.passed for v in model.verdicts)

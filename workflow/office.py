@@ -337,7 +337,7 @@ class Office:
             return [self._round_view(s, r, self.catalog.get(r.procedure)) for r in s.exec(q).all()]
 
     def _round_view(self, s: Session, row: RoundRow, spec: ProcessSpec) -> RoundView:
-        counts = dict(s.exec(select(CaseRow.state, func.count()).where(CaseRow.round_id == row.id)  # type: ignore[call-overload]
+        counts = dict(s.exec(select(CaseRow.state, func.count()).where(CaseRow.round_id == row.id)
                              .group_by(CaseRow.state)).all())
         return RoundView(id=row.id, procedure=row.procedure, procedure_title=spec.title, year=row.year,
                          title=row.title, opened_on=row.opened_on, dates=dict(row.dates),

@@ -204,7 +204,7 @@ class Outbox:
         """After-commit delivery: failures stay in the outbox, the step has already succeeded."""
         try:
             self.deliver()
-        except Exception:  # noqa: BLE001 - a delivery problem must never undo or hide a committed step
+        except Exception:
             _LOGGER.exception("delivery after commit failed; the rows stay in the outbox")
 
     def deliver(self, *, limit: int = 1000) -> DeliveryReport:
@@ -221,7 +221,7 @@ class Outbox:
                             col(OutboxRow.next_attempt_at) <= now)
                      .order_by(col(OutboxRow.id)).limit(1))
                 if not self.engine.db.is_sqlite:
-                    q = q.with_for_update(skip_locked=True, of=OutboxRow)  # type: ignore[arg-type]
+                    q = q.with_for_update(skip_locked=True, of=OutboxRow)
                 found = s.exec(q).first()
                 if found is None:
                     return report
@@ -246,7 +246,7 @@ class Outbox:
                     notifier.send(msg)
                 except DeliveryError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - a notifier's bug must not stall the queue forever
+                except Exception as exc:
                     _LOGGER.exception("notifier %s raised for outbox row %s", row.channel, rid)
                     raise DeliveryError(f"通知渠道 {row.channel} 出错：{type(exc).__name__}: {exc}") from exc
             except DeliveryError as exc:

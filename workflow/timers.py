@@ -75,7 +75,8 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
     assert row.id is not None and engine.calendar is not None
     entered = utc(event.business_time)
     for timer in state.timers:
-        base = dict(case_id=row.id, entry_seq=event.seq, state=state.name, rule=timer.rule, created_at=engine.clock())
+        base: dict[str, Any] = {"case_id": row.id, "entry_seq": event.seq, "state": state.name, "rule": timer.rule,
+                                "created_at": engine.clock()}
         if timer.every is not None:
             for k, d in enumerate(anniversaries(parse_period(timer.every), entered, engine.calendar), start=1):
                 s.add(TimerRow(**base, kind="duty", duty=timer.duty, duty_index=k, period=timer.every,
@@ -87,10 +88,10 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
             at, last_day, basis, provisional, period = d.at, d.last_day, d.basis, d.provisional, timer.after
         else:
             assert timer.at is not None
-            at = facts.round.dates[timer.at] if timer.at in facts.round.dates else None
-            if at is None:
-                raise Refused(f"{row.ref}：本轮未设定“{spec.round_dates[timer.at].label}”（{timer.at}），无法设定定时",
-                              [])
+            if timer.at not in facts.round.dates:
+                raise Refused(f"{row.ref}：本轮未设定“{spec.round_dates[timer.at].label}”（{timer.at}），无法设定定时；"
+                              f"请用 award round open ... --date {timer.at}=YYYY-MM-DD 设定")
+            at = facts.round.dates[timer.at]
             # the last day before it is due, as for deadlines in periods.due (00:00 ends the day before)
             last_day = (at - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
             basis, provisional, period = f"轮次日期 {timer.at}", False, \
