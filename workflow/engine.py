@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -309,7 +310,8 @@ class Engine:
             data={"v": 1, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
                   **(extra or {})},
         )
-        facts = self._facts(s, spec, row, at=at)
+        facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
+                                    entered_at=now)
         ledger = _SessionLedger(s, self.clock)
         for eff in transition.effects:
             entry = EFFECTS.get(eff["effect"])

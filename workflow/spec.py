@@ -12,7 +12,7 @@ import json
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 __all__ = [
     "FieldSpec",
@@ -279,7 +279,10 @@ class ProcessSpec(_Frozen):
 
     @property
     def state_map(self) -> dict[str, StateSpec]:
-        return {s.name: s for s in self.states}
+        """State name -> StateSpec (built once)."""
+        if self._states is None:
+            self._states = {s.name: s for s in self.states}
+        return self._states
 
     def state(self, name: str) -> StateSpec:
         return self.state_map[name]
@@ -298,11 +301,16 @@ class ProcessSpec(_Frozen):
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
 
+    _hash: str | None = PrivateAttr(default=None)
+    _states: dict[str, StateSpec] | None = PrivateAttr(default=None)
+
     @property
     def content_hash(self) -> str:
-        """A hash of the parsed content: two files that mean the same hash the same."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()
+        """A hash of the parsed content: two files that mean the same hash the same (computed once)."""
+        if self._hash is None:
+            payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+            self._hash = hashlib.sha256(payload.encode()).hexdigest()
+        return self._hash
 
     def label_of(self, state: str) -> str:
         spec = self.state_map.get(state)
