@@ -73,11 +73,13 @@ class Catalog:
         return None
 
     def roles(self) -> dict[str, str]:
-        """Every staff role any definition names -> its Chinese label."""
-        out: dict[str, str] = {}
+        """Every staff role any definition names -> its Chinese labels (one per procedure that differs)."""
+        labels: dict[str, list[str]] = {}
         for spec in self.specs():
-            out.update(spec.roles)
-        return out
+            for role, label in spec.roles.items():
+                if label not in labels.setdefault(role, []):
+                    labels[role].append(label)
+        return {role: "／".join(names) for role, names in labels.items()}
 
     def raise_if_invalid(self) -> None:
         if self.problems:
