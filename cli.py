@@ -716,14 +716,39 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
-            if key != "verdicts":
-                details.append(f"{key}: {value}")
+            if key not in ("verdicts", "v") and value not in (None, "", [], {}):
+                details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
         rows.append([e.seq, _dt(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
                      "\n".join(details), _dt(e.wall_time)])
     _table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
            ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+
+
+_DETAIL_LABELS = {
+    "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
+    "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
+    "mark": "标记", "period": "期限", "trigger": "触发",
+}
+
+
+def _detail_value(key: str, value: Any) -> str:
+    """History event details as people read them (times in Asia/Shanghai, files by name)."""
+    if key == "due_at" and isinstance(value, str):
+        from datetime import datetime
+
+        try:
+            return _dt(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key in ("timer", "objection"):
+        return f"#{value}"
+    if key == "sha256" and isinstance(value, str):
+        return value[:12]
+    if key == "evidence" and isinstance(value, list):
+        return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
+    return str(value)
 
 
 @cli.command()
