@@ -817,6 +817,52 @@ def tick(settings: Settings, as_json: bool) -> None:
     click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
 
 
+@cli.group()
+def timers() -> None:
+    """Durable timers: what is due when, and why a timer was held or failed."""
+
+
+@timers.command("list")
+@click.option("--case", "case_ref")
+@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]))
+@json_option
+@pass_settings
+def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
+    """List timers (oldest due first).
+
+    \b
+    Example: award timers list --status held
+    """
+    from workflow.timers import list_timers
+
+    rows = list_timers(settings.engine(), case=case_ref, status=status)
+    if as_json:
+        _json(rows)
+        return
+    from datetime import datetime
+
+    kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
+    _table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
+           [[r["id"], r["case"], r["state"],
+             kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
+             _dt(datetime.fromisoformat(r["due_at"])), r["last_day"], r["rule"], r["status"], r["note"]]
+            for r in rows])
+
+
+@timers.command("retry")
+@click.argument("timer_id", type=int)
+@pass_settings
+def timers_retry(settings: Settings, timer_id: int) -> None:
+    """Put a failed or held timer back in the queue (after fixing what stopped it).
+
+    \b
+    Example: award timers retry 12
+    """
+    from workflow.timers import retry_timer
+
+    click.echo(retry_timer(settings.engine(), timer_id))
+
+
 @cli.command()
 @click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
 @pass_settings

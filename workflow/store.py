@@ -187,6 +187,7 @@ class TimerRow(SQLModel, table=True):
     period: str
     basis: str
     due_at: datetime = Field(sa_column=_ts())
+    target_at: datetime | None = Field(default=None, sa_column=_ts_null())
     last_day: date | None = None
     provisional: bool = False
     status: str = "pending"

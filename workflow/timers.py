@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .facts import CaseFacts
 
-__all__ = ["TickReport", "install", "next_due", "reconsider", "tick"]
+__all__ = ["TickReport", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,7 +109,42 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
         when = before(at, parse_offset(text), engine.calendar)
         s.add(TimerRow(**base, kind="reminder", trigger=timer.trigger, duty=timer.duty or timer.mark,
                        duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
-                       note=at.isoformat()))
+                       target_at=at))
+
+
+def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Timers for people: due time, state, what fires, status and why (a held or failed timer's note)."""
+    with engine.db.session() as s:
+        q = select(TimerRow, CaseRow).join(CaseRow, col(TimerRow.case_id) == col(CaseRow.id))
+        if case:
+            q = q.where(CaseRow.id == engine._case_row(s, case).id)
+        if status:
+            q = q.where(TimerRow.status == status)
+        return [{"id": t.id, "case": c.ref, "state": t.state, "kind": t.kind, "trigger": t.trigger, "duty": t.duty,
+                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at).isoformat(),
+                 "last_day": t.last_day.isoformat() if t.last_day else None, "status": t.status, "note": t.note,
+                 "provisional": t.provisional}
+                for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
+
+
+def retry_timer(engine: Engine, timer_id: int) -> str:
+    """Put a failed or held timer back to pending (after the data that stopped it was fixed).
+
+    Raises:
+        RecordLookupError: no such timer.
+        InvalidInput: the timer is not failed or held.
+    """
+    from .errors import InvalidInput, RecordLookupError
+
+    with engine.db.session() as s:
+        timer = s.get(TimerRow, timer_id)
+        if timer is None:
+            raise RecordLookupError(f"定时 #{timer_id}")
+        if timer.status not in ("failed", "held"):
+            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held 的定时可以重试")
+        timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
+        s.add(timer)
+    return f"定时 #{timer_id} 已重新排队，下次 award tick 时处理"
 
 
 def next_due(engine: Engine) -> datetime | None:
@@ -201,7 +236,7 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
             return "无需提醒（已提交）", timer.period
         engine._note(s, case, kind="reminder", actor=actor, at=due_at,
                      data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
-                           "rule": timer.rule, "period": timer.period, "due_at": timer.note})
+                           "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
         return "提醒", timer.period
     engine._note(s, case, kind="marked", actor=actor, at=due_at,
                  data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})

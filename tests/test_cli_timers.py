@@ -1,0 +1,51 @@
+"""`award timers list|retry`: a timer stopped by bad data is visible and can be re-armed, never lost."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.helpers import uscc
+
+ORG = uscc("91310000MA1FL1GF9")
+
+
+def _in_internal_notice(award) -> str:
+    assert award("round", "open", "sha", "2026", now="2026-03-02 09:00").code == 0
+    assert award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
+                 "--registered-on", "2015-06-01").code == 0
+    r = award("case", "new", "--party", ORG, "--round", "sha-2026", "--track", "gold_model", "--json",
+              now="2026-03-02 09:00")
+    assert r.code == 0, r
+    ref = r.json["ref"]
+    assert award("advance", ref, "start_internal_notice", now="2026-03-02 11:00").code == 0
+    return ref
+
+
+def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, db_file):
+    ref = _in_internal_notice(award)
+    [timer] = award("timers", "list", "--case", ref, "--json", who=None).json
+    assert timer["status"] == "pending" and timer["trigger"] == "internal_notice_elapsed" and timer["rule"] == "SHA-20"
+    assert timer["last_day"] == "2026-03-09"
+
+    # Bad data stopped it (as a tick would record it): it stays visible with its reason.
+    with sqlite3.connect(db_file) as con:
+        con.execute("UPDATE timers SET status='failed', note='模板缺失' WHERE id=?", (timer["id"],))
+    failed = award("timers", "list", "--status", "failed", "--json", who=None).json
+    assert [(t["id"], t["note"]) for t in failed] == [(timer["id"], "模板缺失")]
+    assert "触发 0 个" in award("tick", now="2026-03-10 08:00", who=None).out
+    assert award("show", ref, "--json").json["state"] == "internal_notice"
+
+    r = award("timers", "retry", str(timer["id"]), who=None)
+    assert r.code == 0 and "重新排队" in r.out, r
+    r = award("tick", now="2026-03-10 08:00", who=None)
+    assert r.code == 0 and "内部公示期满" in r.out, r
+    assert award("show", ref, "--json").json["state"] == "ready"
+
+
+def test_retrying_a_timer_that_is_not_failed_or_held_is_refused(award):
+    ref = _in_internal_notice(award)
+    [timer] = award("timers", "list", "--case", ref, "--json", who=None).json
+    r = award("timers", "retry", str(timer["id"]), who=None)
+    assert r.code == 2 and "只有 failed 或 held" in r.err, r
+    r = award("timers", "retry", "999", who=None)
+    assert r.code == 4 and "定时 #999" in r.err, r
