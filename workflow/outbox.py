@@ -29,7 +29,7 @@ from .facts import CaseFacts, resolve
 from .fields import display
 from .identity import mask_resident_id
 from .spec import NotifySpec, ProcessSpec, TransitionSpec
-from .store import CaseRow, EventRow, OutboxRow, StaffRow, TimerRow, utc
+from .store import CaseRow, EventRow, OutboxRow, PartyRecordRow, StaffRow, TimerRow, utc
 from .values import Message
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class Outbox:
             return
         timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)
                         .order_by(col(TimerRow.due_at))).all()
-        ctx = context(spec, facts, row, event, transition, list(timers))
+        record = s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == row.id)).first()
+        ctx = context(spec, facts, row, event, transition, list(timers), record)
         now = self.engine.wall_clock()
         assert event.id is not None and row.id is not None
         for n in specs:
@@ -274,8 +275,16 @@ def _cn(value: date | None) -> str | None:
     return f"{value.year}年{value.month}月{value.day}日" if value else None
 
 
+def _record(record: PartyRecordRow | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {"label": record.label, "awarded_on": record.awarded_on, "revoked_on": record.revoked_on,
+            "bar_until": record.bar_until, "reason": record.reason or "", "rule": record.rule or ""}
+
+
 def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
-            transition: TransitionSpec | None, timers: list[TimerRow]) -> dict[str, Any]:
+            transition: TransitionSpec | None, timers: list[TimerRow],
+            record: PartyRecordRow | None = None) -> dict[str, Any]:
     """What a template may use. `award definitions check` renders every template against `sample_context`."""
     form = {name: display(fs, row.data.get(name)) for name, fs in spec.fields.items()}
     timer_list = [{"kind": t.kind, "trigger": t.trigger, "duty": t.duty, "index": t.duty_index, "rule": t.rule,
@@ -302,6 +311,7 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
         "timers": timer_list,
         "notice_last_day": notice_end,
         "today": local_date(utc(event.business_time)),
+        "award": _record(record),
     }
 
 
@@ -327,6 +337,8 @@ def sample_context(spec: ProcessSpec) -> dict[str, Any]:
                     "period": "5 working days", "due_at": now, "last_day": today}],
         "notice_last_day": today,
         "today": today,
+        "award": {"label": "2026年示例奖项", "awarded_on": today, "revoked_on": today, "bar_until": today,
+                  "reason": "示例", "rule": "X-1"},
     }
 
 

@@ -6,6 +6,9 @@ Every refusal asserts the exit code, the rule id (in the `[SHA-n]` line and in `
 
 from __future__ import annotations
 
+import email
+import email.policy
+
 from pathlib import Path
 
 import pytest
@@ -264,7 +267,7 @@ def test_second_case_same_party_same_round(office) -> None:
                      id="accident_SHA-36"),
     ],
 )
-def test_revoked_award_bars_for_5_years(office, trigger: str, rule: str, reason: str) -> None:
+def test_revoked_award_bars_for_5_years(office, tmp_path: Path, trigger: str, rule: str, reason: str) -> None:
     add_person(office)
     ref = ready(office, PERSON, "gold_achievement")
     ok(submit(office, ref, person_fill("2015-03-01")))
@@ -277,6 +280,11 @@ def test_revoked_award_bars_for_5_years(office, trigger: str, rule: str, reason:
     assert state(office, ref) == "revoked"
     records = office("party", "show", PERSON, "--json").json["records"]
     assert [(x["revoked_on"], x["bar_until"], x["reason"]) for x in records] == [("2026-10-21", "2031-10-21", reason)]
+    notices = [m for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                           for p in (tmp_path / "mail").glob("*.eml")) if "撤销" in str(m["Subject"])]
+    assert notices, "the revocation notice was not sent"
+    body = notices[0].get_body(("plain",)).get_content()
+    assert f"根据{rule}" in body and "2031年10月21日前不接受再次申报" in body
 
     ok(office("round", "open", "sha", "2028", now="2028-03-01 09:00"))
     r = office("case", "new", "--party", PERSON, "--round", "sha-2028", "--track", "mayor_achievement",
