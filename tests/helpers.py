@@ -25,3 +25,18 @@ PERSON_DECLARATIONS = ["is_principal=否", "district_award_same_year=否", "cont
 
 def sets(items: list[str]) -> list[str]:
     return [a for item in items for a in ("--set", item)]
+
+
+def gold_model_in_internal_notice(award, *, code: str, year: int, opened: str, notice_at: str) -> str:
+    """Open a round, register an organisation (registered 2015), open a gold_model case and start its
+    internal notice (SHA-20) through the CLI; returns the case reference."""
+    assert award("round", "open", "sha", str(year), now=opened).code == 0
+    assert award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", code,
+                 "--registered-on", "2015-06-01").code == 0
+    r = award("case", "new", "--party", code, "--round", f"sha-{year}", "--track", "gold_model", "--json",
+              now=opened)
+    assert r.code == 0, r
+    ref: str = r.json["ref"]
+    r = award("advance", ref, "start_internal_notice", now=notice_at)
+    assert r.code == 0, r
+    return ref

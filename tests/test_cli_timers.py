@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.helpers import uscc
+from tests.helpers import gold_model_in_internal_notice, uscc
 
 ORG = uscc("91310000MA1FL1GF9")
 
 
 def _in_internal_notice(award) -> str:
-    assert award("round", "open", "sha", "2026", now="2026-03-02 09:00").code == 0
-    assert award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
-                 "--registered-on", "2015-06-01").code == 0
-    r = award("case", "new", "--party", ORG, "--round", "sha-2026", "--track", "gold_model", "--json",
-              now="2026-03-02 09:00")
-    assert r.code == 0, r
-    ref = r.json["ref"]
-    assert award("advance", ref, "start_internal_notice", now="2026-03-02 11:00").code == 0
-    return ref
+    return gold_model_in_internal_notice(award, code=ORG, year=2026, opened="2026-03-02 09:00",
+                                         notice_at="2026-03-02 11:00")
 
 
 def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, db_file):

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from .abc import Clock
 
-__all__ = ["SHANGHAI", "fixed_clock", "local_date", "parse_moment", "start_of_day", "system_clock"]
+__all__ = [
+    "SHANGHAI", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment", "start_of_day", "system_clock",
+]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -47,3 +49,42 @@ def parse_moment(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment.astimezone(UTC)
+
+
+# --- how the office writes dates (one place: messages, guards, templates) -----------------------
+
+
+def _local_day(value: object, filter_name: str) -> date:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"{filter_name} 需要带时区的时间，收到无时区的 {value.isoformat()}")
+        return value.astimezone(SHANGHAI).date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"{filter_name} 需要日期或时间，收到 {type(value).__name__}")
+
+
+def cn_date(value: date | datetime) -> str:
+    """`2026年10月12日`: the form of official Chinese letters (no zero padding).
+
+    An aware datetime is shown as its Asia/Shanghai date; a naive one is refused, since its day is
+    ambiguous.
+
+    Raises:
+        TypeError: for a naive datetime or a value that is not a date.
+    """
+    day = _local_day(value, "cn_date")
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_datetime(value: datetime) -> str:
+    """`2026年10月12日 15:00`, in Asia/Shanghai.
+
+    Raises:
+        TypeError: for a naive datetime or a plain date (it has no time to show).
+    """
+    if not isinstance(value, datetime):
+        raise TypeError(f"cn_datetime 需要带时区的时间，收到 {type(value).__name__}")
+    day = _local_day(value, "cn_datetime")
+    local = value.astimezone(SHANGHAI)
+    return f"{day.year}年{day.month}月{day.day}日 {local:%H:%M}"

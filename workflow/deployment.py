@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -136,6 +136,3 @@ def load_deployment(path: str | None) -> Deployment:
             msgs.append(f"{file}:{line or 1}: {'.'.join(loc)}: {err['msg']}")
         raise ConfigError("部署文件有误：\n" + "\n".join(msgs)) from None
 
-
-def describe(cfg: Any) -> str:  # pragma: no cover - used in messages only
-    return str(cfg)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .abc import Calendar
-from .clock import SHANGHAI
+from .clock import SHANGHAI, cn_date, cn_datetime
 from .spec import ProcessSpec
 
 __all__ = ["CaseFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
@@ -119,14 +119,14 @@ class CaseFacts:
             return "是" if value else "否"
         if spec and spec.choices and isinstance(value, str):
             return spec.choices.get(value, value)
-        if isinstance(value, datetime):
-            local = value.astimezone(SHANGHAI) if value.tzinfo else value
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            local = value.astimezone(SHANGHAI)
             if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-                day = local.date() - timedelta(days=1)  # a deadline at 00:00 is the end of the day before
-                return f"{day.year}年{day.month}月{day.day}日 24:00"
-            return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-        if isinstance(value, date):
-            return f"{value.year}年{value.month}月{value.day}日"
+                # a deadline at 00:00 is the end of the day before
+                return f"{cn_date(local.date() - timedelta(days=1))} 24:00"
+            return cn_datetime(value)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return cn_date(value)
         return str(value)
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .clock import cn_date
 from .errors import InvalidInput
 from .spec import FieldSpec
 
@@ -133,6 +134,5 @@ def display(spec: FieldSpec | None, value: Any) -> str:
             return "、".join(str(spec.choices.get(v, v)) for v in value)
         return spec.choices.get(value, str(value))
     if spec is not None and spec.type == "date" and isinstance(value, str):
-        d = date.fromisoformat(value)
-        return f"{d.year}年{d.month}月{d.day}日"
+        return cn_date(date.fromisoformat(value))
     return str(value)

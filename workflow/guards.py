@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .clock import cn_date as _cn
 from .clock import local_date
 from .facts import CaseFacts, matches, resolve
 from .spec import GuardCall
@@ -145,10 +146,6 @@ def _as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # ---------------------------------------------------------------- built-in guards

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -269,10 +269,6 @@ class Outbox:
 
 
 # ------------------------------------------------------------------ context
-
-
-def _cn(value: date | None) -> str | None:
-    return f"{value.year}年{value.month}月{value.day}日" if value else None
 
 
 def _record(record: PartyRecordRow | None) -> dict[str, Any] | None:

@@ -164,7 +164,6 @@ class StateSpec(_Frozen):
         notice: this state is a public notice: objections may be filed while it runs.
         objection_upheld: the trigger fired when an objection filed during this notice is upheld.
         timers: deadlines started when a case enters the state.
-        counts_as: the outcome this state stands for in the party's history (e.g. `applied`).
     """
 
     name: str

@@ -30,7 +30,6 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -39,7 +38,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .clock import SHANGHAI
+from .clock import cn_date, cn_datetime
 from .errors import DataError, Problem
 from .identity import mask_resident_id
 
@@ -98,40 +97,6 @@ class Rendered:
 # --- filters --------------------------------------------------------------------------------------
 
 
-def _local_day(value: object, filter_name: str) -> date:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise TypeError(f"{filter_name} 需要带时区的时间，收到无时区的 {value.isoformat()}")
-        return value.astimezone(SHANGHAI).date()
-    if isinstance(value, date):
-        return value
-    raise TypeError(f"{filter_name} 需要日期或时间，收到 {type(value).__name__}")
-
-
-def cn_date(value: date | datetime) -> str:
-    """`2026年10月12日`: the form of official Chinese letters (no zero padding).
-
-    An aware datetime is shown as its Asia/Shanghai date; a naive one is refused, since its day is
-    ambiguous.
-
-    Raises:
-        TypeError: for a naive datetime or a value that is not a date.
-    """
-    day = _local_day(value, "cn_date")
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cn_datetime(value: datetime) -> str:
-    """`2026年10月12日 15:00`, in Asia/Shanghai.
-
-    Raises:
-        TypeError: for a naive datetime or a plain date (it has no time to show).
-    """
-    if not isinstance(value, datetime):
-        raise TypeError(f"cn_datetime 需要带时区的时间，收到 {type(value).__name__}")
-    day = _local_day(value, "cn_datetime")
-    local = value.astimezone(SHANGHAI)
-    return f"{day.year}年{day.month}月{day.day}日 {local:%H:%M}"
 
 
 def _strict(function: Callable[[Any], str]) -> Callable[[Any], str]:

@@ -6,21 +6,15 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from tests.helpers import ORG_DECLARATIONS, sets, uscc
+from tests.helpers import ORG_DECLARATIONS, gold_model_in_internal_notice, sets, uscc
 
 ORG = uscc("91310000MA1FL1GF9")
 
 
 @pytest.fixture
 def in_qualification_review(award) -> str:
-    assert award("round", "open", "sha", "2025", now="2025-06-02 09:00").code == 0
-    assert award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
-                 "--registered-on", "2015-06-01").code == 0
-    r = award("case", "new", "--party", ORG, "--round", "sha-2025", "--track", "gold_model", "--json",
-              now="2025-06-02 09:00")
-    assert r.code == 0, r
-    ref = r.json["ref"]
-    assert award("advance", ref, "start_internal_notice", now="2025-06-02 10:00").code == 0
+    ref = gold_model_in_internal_notice(award, code=ORG, year=2025, opened="2025-06-02 09:00",
+                                        notice_at="2025-06-02 10:00")
     assert award("tick", now="2025-06-10 00:00", who=None).code == 0
     r = award("advance", ref, "submit", *sets(ORG_DECLARATIONS), now="2025-06-10 09:00")
     assert r.code == 0, r
