@@ -56,7 +56,7 @@ class Settings:
         return self.engine().office.actor(self.as_name, _login())
 
     def definitions_root(self) -> Path:
-        from workflow.loader import bundled_definitions
+        from workflow.specs.loader import bundled_definitions
 
         return Path(self.definitions) if self.definitions else bundled_definitions()
 
@@ -72,9 +72,9 @@ def _login() -> str:
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """Build the real engine from settings: the one place the seams are chosen."""
-    from workflow.calendar import OfficialCalendar
-    from workflow.catalog import load_catalog
-    from workflow.clock import fixed_clock, parse_moment, system_clock
+    from workflow.timing.calendar import OfficialCalendar
+    from workflow.specs.catalog import load_catalog
+    from workflow.timing.clock import fixed_clock, parse_moment, system_clock
     from workflow.engine import Engine
     from workflow.errors import InvalidInput
     from workflow.store import Database, database_url
@@ -103,8 +103,8 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction."""
-    from workflow.outbox import install as install_outbox
-    from workflow.timers import install as install_timers
+    from workflow.notify.outbox import install as install_outbox
+    from workflow.timing.timers import install as install_timers
 
     install_timers(engine)
     install_outbox(engine, deployment=settings.deployment, deliver=settings.deliver)
@@ -139,7 +139,7 @@ def _json(value: Any) -> None:
 
 
 def _dt(moment: Any) -> str:
-    from workflow.clock import SHANGHAI
+    from workflow.timing.clock import SHANGHAI
 
     if moment is None:
         return ""
@@ -234,7 +234,7 @@ def definitions_list(settings: Settings, as_json: bool) -> None:
     \b
     Example: award definitions list
     """
-    from workflow.catalog import load_catalog
+    from workflow.specs.catalog import load_catalog
 
     catalog = load_catalog(settings.definitions_root())
     rows = [{"id": s.id, "version": s.version, "title": s.title, "source": s.source,
@@ -259,7 +259,7 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
     \b
     Example: award definitions show sha
     """
-    from workflow.catalog import load_catalog
+    from workflow.specs.catalog import load_catalog
 
     catalog = load_catalog(settings.definitions_root())
     spec = catalog.get(definition_id)
@@ -282,7 +282,7 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
     _table("触发", ["触发", "名称", "来源", "目标", "角色", "守卫条件（规则）"], rows)
     if spec.quotas:
         _table("名额", ["名额", "上限", "规则"], [[q.label, q.max, q.rule] for q in spec.quotas.limits])
-    from workflow.check import spec_rules
+    from workflow.specs.check import spec_rules
 
     _table("引用的规则", ["规则", "条款", "内容"],
            [[r, catalog.rules[r].article, catalog.rules[r].summary] for r in sorted(spec_rules(spec))
@@ -299,7 +299,7 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
     \b
     Example: award definitions check ./my-definitions
     """
-    from workflow.validate import check_all
+    from workflow.specs.validate import check_all
 
     root = path or settings.definitions_root()
     problems, summary = check_all(root)
@@ -801,7 +801,7 @@ def tick(settings: Settings, as_json: bool) -> None:
     \b
     Example crontab line:  */5 * * * *  cd /srv/award && award tick >> tick.log 2>&1
     """
-    from workflow.timers import tick as run_tick
+    from workflow.timing.timers import tick as run_tick
 
     engine = settings.engine()
     report = run_tick(engine)
@@ -833,7 +833,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
     \b
     Example: award timers list --status held
     """
-    from workflow.timers import list_timers
+    from workflow.timing.timers import list_timers
 
     rows = list_timers(settings.engine(), case=case_ref, status=status)
     if as_json:
@@ -858,7 +858,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
     \b
     Example: award timers retry 12
     """
-    from workflow.timers import retry_timer
+    from workflow.timing.timers import retry_timer
 
     click.echo(retry_timer(settings.engine(), timer_id))
 
@@ -874,7 +874,7 @@ def scheduler(settings: Settings, interval: int) -> None:
     \b
     Example: award --db postgresql://award@db/award scheduler
     """
-    from workflow.scheduler import run_scheduler
+    from workflow.timing.scheduler import run_scheduler
 
     run_scheduler(settings.engine(), interval=interval, echo=click.echo)
 
@@ -915,9 +915,9 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
     \b
     Example: award calendar due 2026-09-30 "5 working days"
     """
-    from workflow.clock import parse_moment
+    from workflow.timing.clock import parse_moment
     from workflow.errors import InvalidInput
-    from workflow.periods import describe, due, parse_period
+    from workflow.timing.periods import describe, due, parse_period
 
     try:
         begin = parse_moment(start)
@@ -936,7 +936,7 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
 
 
 def _calendar(settings: Settings) -> Any:
-    from workflow.calendar import OfficialCalendar
+    from workflow.timing.calendar import OfficialCalendar
 
     root = settings.definitions_root()
     return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")

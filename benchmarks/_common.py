@@ -21,9 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cli import Settings, build_engine
-from workflow.clock import fixed_clock, parse_moment
+from workflow.timing.clock import fixed_clock, parse_moment
 from workflow.engine import Engine
-from workflow.identity import uscc_check_character
+from workflow.registers.identity import uscc_check_character
 
 DEPLOYMENT = "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
 

@@ -21,7 +21,7 @@ from _common import at, new_cases, office, table, timed
 from sqlmodel import select
 
 from workflow.store import TimerRow
-from workflow.timers import tick
+from workflow.timing.timers import tick
 
 MARKS_PER_CASE = 9
 

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
-from workflow.clock import system_clock
+from workflow.timing.clock import system_clock
 from workflow.values import Message
 
 __all__ = ["RESERVED_HEADERS", "build_email"]

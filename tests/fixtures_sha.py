@@ -24,10 +24,10 @@ import pytest
 from cli import Settings, build_engine
 from tests.conftest import AwardRunner, make_runner
 from tests.helpers import ORG_DECLARATIONS, uscc
-from workflow.clock import SHANGHAI, fixed_clock, parse_moment
+from workflow.timing.clock import SHANGHAI, fixed_clock, parse_moment
 from workflow.engine import Engine
-from workflow.loader import bundled_definitions
-from workflow.timers import tick
+from workflow.specs.loader import bundled_definitions
+from workflow.timing.timers import tick
 
 AWARD = str(Path(sys.executable).with_name("award"))
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from workflow.catalog import load_catalog
-from workflow.loader import bundled_definitions
+from workflow.specs.catalog import load_catalog
+from workflow.specs.loader import bundled_definitions
 
 WORKFLOW = Path(__file__).resolve().parent.parent / "workflow"
-SOURCES = sorted(WORKFLOW.glob("*.py"))
+SOURCES = sorted(WORKFLOW.rglob("*.py"))
 
 CATALOG = load_catalog(bundled_definitions())
 SPECS = CATALOG.specs()
@@ -68,7 +68,7 @@ def test_the_check_sees_the_sha_definition() -> None:
     assert len(SOURCES) > 10
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(WORKFLOW)) for p in SOURCES])
 def test_no_procedure_in_code(path: Path) -> None:
     found = []
     for line, text in _strings(path):

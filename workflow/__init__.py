@@ -50,10 +50,10 @@ __all__ = [
 _WHERE = {
     "Actor": "views", "CaseView": "views", "EventView": "views", "StepResult": "views",
     "Calendar": "abc", "Clock": "abc", "Notifier": "abc",
-    "Catalog": "catalog", "load_catalog": "catalog",
+    "Catalog": "specs.catalog", "load_catalog": "specs.catalog",
     "DayInfo": "values", "Due": "values", "Message": "values", "Verdict": "values",
-    "Engine": "engine", "OfficialCalendar": "calendar",
-    "ProcessSpec": "spec", "StateSpec": "spec", "TransitionSpec": "spec",
+    "Engine": "engine", "OfficialCalendar": "timing.calendar",
+    "ProcessSpec": "specs.model", "StateSpec": "specs.model", "TransitionSpec": "specs.model",
 }
 
 

@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
-from .catalog import Catalog
-from .clock import local_date
+from .specs.catalog import Catalog
+from .timing.clock import local_date
 from .effects import EFFECTS, Ledger
 from .errors import (
     AwardError,
@@ -37,11 +37,11 @@ from .errors import (
     TamperedHistory,
 )
 from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
-from .fields import display, parse_assignment, parse_value, to_python
+from .specs.fields import display, parse_assignment, parse_value, to_python
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
-from .office import Office
-from .spec import ProcessSpec, TransitionSpec
+from .registers.office import Office
+from .specs.model import ProcessSpec, TransitionSpec
 from .store import (
     CaseRow,
     Database,

@@ -16,10 +16,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .clock import cn_date as _cn
-from .clock import local_date
+from .timing.clock import cn_date as _cn
+from .timing.clock import local_date
 from .facts import CaseFacts, matches, resolve
-from .spec import GuardCall
+from .specs.model import GuardCall
 from .values import Verdict
 
 __all__ = ["GUARDS", "Registry", "add_years", "evaluate", "evaluate_all", "years_between"]
@@ -430,7 +430,7 @@ class MaxChars(Params):
 @GUARDS.register("max_chars", MaxChars)
 def max_chars(facts: CaseFacts, p: MaxChars) -> tuple[bool, str]:
     """A text is no longer than `max` characters, counted as the office counts them."""
-    from .fields import count_chars
+    from .specs.fields import count_chars
 
     value = resolve(facts, p.field) or ""
     n = count_chars(str(value))
@@ -466,7 +466,7 @@ class WithinPeriod(Params):
     @field_validator("after")
     @classmethod
     def _period(cls, text: str) -> str:
-        from .periods import parse_period
+        from .timing.periods import parse_period
 
         if parse_period(text).kind not in ("working_days", "natural_days"):
             raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
@@ -476,7 +476,7 @@ class WithinPeriod(Params):
 @GUARDS.register("within_period", WithinPeriod)
 def within_period(facts: CaseFacts, p: WithinPeriod) -> tuple[bool, str]:
     """Now is within a period counted from entering the current state (a time limit set with a request)."""
-    from .periods import describe, due, parse_period
+    from .timing.periods import describe, due, parse_period
 
     if facts.entered_at is None:
         return True, "案件尚未进入任何状态，不受此期限限制"

@@ -18,7 +18,7 @@ from transitions import EventData, Machine, MachineError
 
 from .facts import CaseFacts
 from .guards import evaluate_all
-from .spec import ProcessSpec, TransitionSpec
+from .specs.model import ProcessSpec, TransitionSpec
 from .values import Verdict
 
 __all__ = ["MachineCache", "ProcessMachine", "StepOutcome"]

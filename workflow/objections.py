@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from .errors import InvalidInput, RecordLookupError, Refused
-from .spec import ProcessSpec
+from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
 from .views import Actor

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import make_runner
-from workflow.loader import bundled_definitions
+from workflow.specs.loader import bundled_definitions
 
 ORG = "91310000MA1FL1GF94"
 NOW = "2026-03-02 11:00"

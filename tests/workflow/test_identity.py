@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from workflow.errors import InvalidInput
-from workflow.identity import birth_date, mask_resident_id, validate_resident_id, validate_uscc
+from workflow.registers.identity import birth_date, mask_resident_id, validate_resident_id, validate_uscc
 
 TODAY = date(2026, 5, 1)
 
@@ -204,7 +204,7 @@ def test_mask_keeps_six_and_four():
 
 
 def test_no_raw_number_in_logs(caplog):
-    caplog.set_level(logging.DEBUG, logger="workflow.identity")
+    caplog.set_level(logging.DEBUG, logger="workflow.registers.identity")
     with pytest.raises(InvalidInput):
         validate_resident_id("110105194912310021", today=TODAY)
     assert "110105194912310021" not in caplog.text

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_runner
-from workflow.loader import bundled_definitions
+from workflow.specs.loader import bundled_definitions
 
 
 

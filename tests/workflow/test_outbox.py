@@ -25,13 +25,13 @@ from notifiers import WebhookNotifier
 from notifiers.spool import spool_filename
 from tests.fixtures_sha import office_fixture, open_office, sha_definitions  # noqa: F401 - fixtures
 from tests.fixtures_smtp import HOST, SmtpService, smtp_server_fixture  # noqa: F401 - fixtures
-from workflow.clock import system_clock
-from workflow.deployment import Addresses, Deployment, NotifierConfig
+from workflow.timing.clock import system_clock
+from workflow.notify.deployment import Addresses, Deployment, NotifierConfig
 from workflow.engine import Engine
-from workflow.outbox import install as install_outbox
-from workflow.outbox import message_id
+from workflow.notify.outbox import install as install_outbox
+from workflow.notify.outbox import message_id
 from workflow.store import CaseRow, EventRow, OutboxRow, utc
-from workflow.timers import install as install_timers
+from workflow.timing.timers import install as install_timers
 
 PASSED = "2026-09-30 09:00"  # qualification notice: last day 2026-10-13 (National Day, Sat 10-10 make-up day)
 TEMPLATE = "qualification_passed"

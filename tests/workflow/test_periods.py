@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workflow.calendar import OfficialCalendar
-from workflow.clock import SHANGHAI, start_of_day
+from workflow.timing.calendar import OfficialCalendar
+from workflow.timing.clock import SHANGHAI, start_of_day
 from workflow.errors import CalendarYearUnknown, InvalidInput
-from workflow.periods import Period, anniversaries, before, describe, due, parse_offset, parse_period
+from workflow.timing.periods import Period, anniversaries, before, describe, due, parse_offset, parse_period
 
 BUNDLED = Path(__file__).resolve().parents[2] / "definitions" / "calendars"
 

@@ -10,8 +10,8 @@ from tests.fixtures_sha import (
     office_fixture,  # noqa: F401 - fixtures
     open_office,
 )
-from workflow.clock import fixed_clock
-from workflow.scheduler import wake
+from workflow.timing.clock import fixed_clock
+from workflow.timing.scheduler import wake
 
 ELAPSED = "qualification_notice_elapsed"
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from workflow.errors import DataError
-from workflow.templates import (
+from workflow.notify.templates import (
     MAX_TEMPLATE_BYTES,
     Rendered,
     TemplateError,

@@ -17,7 +17,7 @@ import logging
 import unicodedata
 from datetime import date
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 
 __all__ = [
     "USCC_ALPHABET",

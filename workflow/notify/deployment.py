@@ -27,8 +27,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .abc import Notifier
-from .errors import ConfigError
+from ..abc import Notifier
+from ..errors import ConfigError
 
 __all__ = ["Deployment", "load_deployment"]
 
@@ -116,8 +116,8 @@ def load_deployment(path: str | None) -> Deployment:
     """
     if not path:
         return Deployment()
-    from .errors import DefinitionError
-    from .loader import read_yaml
+    from ..errors import DefinitionError
+    from ..specs.loader import read_yaml
 
     file = Path(path)
     try:

@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .clock import cn_date
-from .errors import InvalidInput
-from .spec import FieldSpec
+from ..timing.clock import cn_date
+from ..errors import InvalidInput
+from .model import FieldSpec
 
 __all__ = ["count_chars", "display", "parse_assignment", "parse_value", "to_python"]
 

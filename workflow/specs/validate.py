@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Problem
+from ..errors import Problem
 
 __all__ = ["check_all"]
 
 
 def check_all(root: Path) -> tuple[list[Problem], str]:
     """Every problem under a definitions folder (or one file), and a one-line summary."""
-    from .calendar import OfficialCalendar
+    from ..timing.calendar import OfficialCalendar
     from .catalog import load_catalog
 
     catalog = load_catalog(root)
@@ -19,7 +19,7 @@ def check_all(root: Path) -> tuple[list[Problem], str]:
     folder = root if root.is_dir() else root.parent
     templates = 0
     if (folder / "templates").is_dir():
-        from .outbox import check_templates
+        from ..notify.outbox import check_templates
 
         found, templates = check_templates(catalog, folder / "templates")
         problems += found

@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from .abc import Notifier
-from .catalog import Catalog
-from .clock import local_date
+from ..abc import Notifier
+from ..specs.catalog import Catalog
+from ..timing.clock import local_date
 from .deployment import Deployment, load_deployment
-from .errors import DeliveryError, Problem, RecordLookupError
-from .facts import CaseFacts, resolve
-from .fields import display
-from .identity import mask_resident_id
-from .spec import NotifySpec, ProcessSpec, TransitionSpec
-from .store import CaseRow, EventRow, OutboxRow, PartyRecordRow, StaffRow, TimerRow, utc
-from .values import Message
+from ..errors import DeliveryError, Problem, RecordLookupError
+from ..facts import CaseFacts, resolve
+from ..specs.fields import display
+from ..registers.identity import mask_resident_id
+from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
+from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, StaffRow, TimerRow, utc
+from ..values import Message
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
     from .templates import TemplateSet
 
 __all__ = ["DeliveryReport", "Outbox", "check_templates", "install", "message_id"]
@@ -175,7 +175,7 @@ class Outbox:
             if row is None:
                 raise RecordLookupError(f"通知 #{row_id}")
             if row.status == "sent":
-                from .errors import InvalidInput
+                from ..errors import InvalidInput
 
                 raise InvalidInput(f"通知 #{row_id} 已于 {utc(row.sent_at or row.created_at)} 发出，不再重发")
             if row.recipient.startswith("（"):
@@ -186,7 +186,7 @@ class Outbox:
                 facts = self.engine._facts(s, spec, case)
                 addresses = self._addresses(spec, facts, row.role, row.channel, s)
                 if not addresses:
-                    from .errors import ConfigError
+                    from ..errors import ConfigError
 
                     raise ConfigError(self._no_address(spec, row.role))
                 row.recipient = addresses[0]
@@ -313,7 +313,7 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
 
 def sample_context(spec: ProcessSpec) -> dict[str, Any]:
     """A context with every key filled, for checking templates without a database."""
-    from .clock import system_clock
+    from ..timing.clock import system_clock
 
     now = system_clock()
     today = local_date(now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from .abc import Clock
+from ..abc import Clock
 
 __all__ = [
     "SHANGHAI", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment", "start_of_day", "system_clock",

@@ -18,15 +18,15 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .abc import Clock
-from .catalog import Catalog
-from .clock import local_date, parse_moment, start_of_day
-from .errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
-from .fields import parse_value
+from ..abc import Clock
+from ..specs.catalog import Catalog
+from ..timing.clock import local_date, parse_moment, start_of_day
+from ..errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from ..specs.fields import parse_value
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
-from .spec import ProcessSpec
-from .store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
-from .views import Actor, PartyView, RecordView, RoundView, StaffView
+from ..specs.model import ProcessSpec
+from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
+from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 
 __all__ = ["PARTY_KINDS", "Office"]
 
@@ -287,7 +287,7 @@ class Office:
             if key not in parsed_dates and derive is not None and derive.date in parsed_dates:
                 from datetime import UTC, datetime
 
-                from .clock import SHANGHAI
+                from ..timing.clock import SHANGHAI
 
                 start = datetime.fromisoformat(parsed_dates[derive.date]).astimezone(SHANGHAI)
                 try:
@@ -357,6 +357,6 @@ def _bar(revoked_on: date | None, years: int | None) -> date | None:
     """The re-application bar a revocation brings, by the definition's `revocation_bar_years`."""
     if revoked_on is None or not years:
         return None
-    from .guards import add_years
+    from ..guards import add_years
 
     return add_years(revoked_on, years)

@@ -18,14 +18,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from .clock import SHANGHAI
-from .errors import AwardError, ConflictError, Refused
+from ..errors import AwardError, ConflictError, Refused
 from .periods import anniversaries, before, due, parse_offset, parse_period
-from .spec import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
-from .store import CaseRow, EventRow, ReportRow, TimerRow, utc
+from ..specs.model import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
+from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .facts import CaseFacts
+    from ..engine import Engine
+    from ..facts import CaseFacts
 
 __all__ = ["TickReport", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
@@ -134,7 +134,7 @@ def retry_timer(engine: Engine, timer_id: int) -> str:
         RecordLookupError: no such timer.
         InvalidInput: the timer is not failed or held.
     """
-    from .errors import InvalidInput, RecordLookupError
+    from ..errors import InvalidInput, RecordLookupError
 
     with engine.db.session() as s:
         timer = s.get(TimerRow, timer_id)
@@ -163,7 +163,7 @@ def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
 
 
 def _fire_due(engine: Engine, *, limit: int) -> TickReport:
-    from .engine import SYSTEM
+    from ..engine import SYSTEM
 
     now = engine.clock()
     report = TickReport()

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import DefinitionError, Problem
-from .spec import ProcessSpec
+from ..errors import DefinitionError, Problem
+from .model import ProcessSpec
 
 __all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files", "load_rules", "parse_file"]
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .effects import EFFECTS
-from .errors import Problem
-from .guards import GUARDS
+from ..effects import EFFECTS
+from ..errors import Problem
+from ..guards import GUARDS
 from .loader import LoadedFile, Rule
-from .spec import GuardCall, ProcessSpec
+from .model import GuardCall, ProcessSpec
 
 __all__ = ["SYSTEM_ROLE", "check_file"]
 
@@ -227,7 +227,7 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
-    from .periods import parse_offset, parse_period
+    from ..timing.periods import parse_offset, parse_period
 
     try:
         (parse_offset if remind else parse_period)(text)

@@ -25,9 +25,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from .abc import Calendar
-from .errors import CalendarYearUnknown, Problem
-from .values import DayInfo
+from ..abc import Calendar
+from ..errors import CalendarYearUnknown, Problem
+from ..values import DayInfo
 
 __all__ = ["PROVISIONAL_FROM", "OfficialCalendar", "scan_working_days"]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check_file
-from .errors import DefinitionLookupError, DefinitionsInvalid, Problem
+from ..errors import DefinitionLookupError, DefinitionsInvalid, Problem
 from .loader import LoadedFile, Rule, iter_definition_files, load_rules, parse_file
-from .spec import ProcessSpec
+from .model import ProcessSpec
 
 __all__ = ["Catalog", "load_catalog"]
 

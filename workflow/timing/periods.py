@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from .abc import Calendar
+from ..abc import Calendar
 from .calendar import scan_working_days
 from .clock import SHANGHAI, local_date, start_of_day
-from .errors import InvalidInput
-from .values import Due
+from ..errors import InvalidInput
+from ..values import Due
 
 __all__ = [
     "PERIOD_KINDS", "Period", "anniversaries", "before", "describe", "due", "parse_offset", "parse_period",

@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, its templates and the deployment file."""

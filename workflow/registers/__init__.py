@@ -1,0 +1,1 @@
+"""The office's registers: staff, parties, rounds, past awards, identity numbers."""

@@ -1,0 +1,1 @@
+"""Definitions to frozen specs: load, check, catalog. No SQL, no engine."""
