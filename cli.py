@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from workflow.engine import Engine
-    from workflow.views import Actor
+    from award.workflow.engine import Engine
+    from award.workflow.views import Actor
 
 __all__ = ["main"]
 
@@ -56,7 +56,7 @@ class Settings:
         return self.engine().office.actor(self.as_name, _login())
 
     def definitions_root(self) -> Path:
-        from workflow.specs.loader import bundled_definitions
+        from award.workflow.specs.loader import bundled_definitions
 
         return Path(self.definitions) if self.definitions else bundled_definitions()
 
@@ -72,12 +72,12 @@ def _login() -> str:
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """Build the real engine from settings: the one place the seams are chosen."""
-    from workflow.timing.calendar import OfficialCalendar
-    from workflow.specs.catalog import load_catalog
-    from workflow.timing.clock import fixed_clock, parse_moment, system_clock
-    from workflow.engine import Engine
-    from workflow.errors import InvalidInput
-    from workflow.store import Database, database_url
+    from award.workflow.engine import Engine
+    from award.workflow.errors import InvalidInput
+    from award.workflow.specs.catalog import load_catalog
+    from award.workflow.store import Database, database_url
+    from award.workflow.timing.calendar import OfficialCalendar
+    from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
 
     catalog = load_catalog(settings.definitions_root())
     catalog.raise_if_invalid()
@@ -103,8 +103,8 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction."""
-    from workflow.notify.outbox import install as install_outbox
-    from workflow.timing.timers import install as install_timers
+    from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
     install_outbox(engine, deployment=settings.deployment, deliver=settings.deliver)
@@ -133,13 +133,13 @@ def _table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[An
 
 
 def _json(value: Any) -> None:
-    from workflow.views import to_json
+    from award.workflow.views import to_json
 
     click.echo(json.dumps(to_json(value), ensure_ascii=False, indent=2))
 
 
 def _dt(moment: Any) -> str:
-    from workflow.timing.clock import SHANGHAI
+    from award.workflow.timing.clock import SHANGHAI
 
     if moment is None:
         return ""
@@ -234,7 +234,7 @@ def definitions_list(settings: Settings, as_json: bool) -> None:
     \b
     Example: award definitions list
     """
-    from workflow.specs.catalog import load_catalog
+    from award.workflow.specs.catalog import load_catalog
 
     catalog = load_catalog(settings.definitions_root())
     rows = [{"id": s.id, "version": s.version, "title": s.title, "source": s.source,
@@ -259,7 +259,7 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
     \b
     Example: award definitions show sha
     """
-    from workflow.specs.catalog import load_catalog
+    from award.workflow.specs.catalog import load_catalog
 
     catalog = load_catalog(settings.definitions_root())
     spec = catalog.get(definition_id)
@@ -282,7 +282,7 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
     _table("触发", ["触发", "名称", "来源", "目标", "角色", "守卫条件（规则）"], rows)
     if spec.quotas:
         _table("名额", ["名额", "上限", "规则"], [[q.label, q.max, q.rule] for q in spec.quotas.limits])
-    from workflow.specs.check import spec_rules
+    from award.workflow.specs.check import spec_rules
 
     _table("引用的规则", ["规则", "条款", "内容"],
            [[r, catalog.rules[r].article, catalog.rules[r].summary] for r in sorted(spec_rules(spec))
@@ -299,7 +299,7 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
     \b
     Example: award definitions check ./my-definitions
     """
-    from workflow.specs.validate import check_all
+    from award.workflow.specs.validate import check_all
 
     root = path or settings.definitions_root()
     problems, summary = check_all(root)
@@ -625,9 +625,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
 
 def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigger: str, sets: Sequence[str],
                   comment: str | None, as_json: bool) -> None:
+    from award.workflow.errors import AwardError
     from rich.progress import Progress
-
-    from workflow.errors import AwardError
 
     results: list[tuple[str, Any]] = []
     with Progress(console=_console(stderr=True), transient=True, disable=as_json) as progress:
@@ -801,7 +800,7 @@ def tick(settings: Settings, as_json: bool) -> None:
     \b
     Example crontab line:  */5 * * * *  cd /srv/award && award tick >> tick.log 2>&1
     """
-    from workflow.timing.timers import tick as run_tick
+    from award.workflow.timing.timers import tick as run_tick
 
     engine = settings.engine()
     report = run_tick(engine)
@@ -833,7 +832,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
     \b
     Example: award timers list --status held
     """
-    from workflow.timing.timers import list_timers
+    from award.workflow.timing.timers import list_timers
 
     rows = list_timers(settings.engine(), case=case_ref, status=status)
     if as_json:
@@ -858,7 +857,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
     \b
     Example: award timers retry 12
     """
-    from workflow.timing.timers import retry_timer
+    from award.workflow.timing.timers import retry_timer
 
     click.echo(retry_timer(settings.engine(), timer_id))
 
@@ -874,7 +873,7 @@ def scheduler(settings: Settings, interval: int) -> None:
     \b
     Example: award --db postgresql://award@db/award scheduler
     """
-    from workflow.timing.scheduler import run_scheduler
+    from award.workflow.timing.scheduler import run_scheduler
 
     run_scheduler(settings.engine(), interval=interval, echo=click.echo)
 
@@ -915,9 +914,9 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
     \b
     Example: award calendar due 2026-09-30 "5 working days"
     """
-    from workflow.timing.clock import parse_moment
-    from workflow.errors import InvalidInput
-    from workflow.timing.periods import describe, due, parse_period
+    from award.workflow.errors import InvalidInput
+    from award.workflow.timing.clock import parse_moment
+    from award.workflow.timing.periods import describe, due, parse_period
 
     try:
         begin = parse_moment(start)
@@ -936,7 +935,7 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
 
 
 def _calendar(settings: Settings) -> Any:
-    from workflow.timing.calendar import OfficialCalendar
+    from award.workflow.timing.calendar import OfficialCalendar
 
     root = settings.definitions_root()
     return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
@@ -961,7 +960,7 @@ def objection_file(settings: Settings, case_ref: str, by: str, contact: str, rea
     \b
     Example: award objection file SHA-2026-001 --by 张三 --contact 13800000000 --reason "材料不实" --evidence proof.pdf
     """
-    from workflow.objections import file_objection
+    from award.workflow.objections import file_objection
 
     oid = file_objection(settings.engine(), case_ref, by=by, contact=contact, reason=reason, evidence=evidence,
                          actor=settings.actor())
@@ -980,7 +979,7 @@ def objection_resolve(settings: Settings, objection_id: int, outcome: str | None
     \b
     Example: award objection resolve 1 --dismiss --reason "经核查，材料属实"
     """
-    from workflow.objections import resolve_objection
+    from award.workflow.objections import resolve_objection
 
     if outcome is None:
         raise click.UsageError("请用 --dismiss 或 --uphold 说明处理结果")
@@ -1005,7 +1004,7 @@ def report_submit(settings: Settings, case_ref: str, index: int, file: Path, dut
     \b
     Example: award report submit SHA-2026-001 --year 1 --file 质量绩效报告2027.pdf
     """
-    from workflow.objections import submit_report
+    from award.workflow.objections import submit_report
 
     click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor()))
 
@@ -1081,7 +1080,7 @@ def demo(folder: Path) -> None:
     \b
     Example: award demo --dir /tmp/award-demo
     """
-    from demo import run_demo
+    from award.demo import run_demo
 
     run_demo(folder, main)
 
@@ -1091,7 +1090,7 @@ def demo(folder: Path) -> None:
 
 def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None) -> None:
     """Run the CLI; an `AwardError` prints its message and exits with its code, never a traceback."""
-    from workflow.errors import AwardError
+    from award.workflow.errors import AwardError
 
     logging.basicConfig(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:

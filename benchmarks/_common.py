@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cli import Settings, build_engine
-from workflow.timing.clock import fixed_clock, parse_moment
-from workflow.engine import Engine
-from workflow.registers.identity import uscc_check_character
+from award.cli import Settings, build_engine
+from award.workflow.engine import Engine
+from award.workflow.registers.identity import uscc_check_character
+from award.workflow.timing.clock import fixed_clock, parse_moment
 
 DEPLOYMENT = "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
 

@@ -40,8 +40,8 @@ def engine_run(n: int) -> tuple[float, int]:
 
 def floor_run(n: int) -> tuple[float, int]:
     """One Machine per case, built from the SHA definition's states and transitions, then 3 triggers."""
-    from workflow.specs.catalog import load_catalog
-    from workflow.specs.loader import bundled_definitions
+    from award.workflow.specs.catalog import load_catalog
+    from award.workflow.specs.loader import bundled_definitions
 
     spec = load_catalog(bundled_definitions()).get("sha")
     states = [s.name for s in spec.states]

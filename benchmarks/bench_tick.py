@@ -18,10 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from _common import at, new_cases, office, table, timed
+from award.workflow.store import TimerRow
+from award.workflow.timing.timers import tick
 from sqlmodel import select
-
-from workflow.store import TimerRow
-from workflow.timing.timers import tick
 
 MARKS_PER_CASE = 9
 

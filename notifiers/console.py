@@ -6,9 +6,9 @@ import logging
 import sys
 from typing import ClassVar, TextIO
 
-from workflow.abc import Notifier
-from workflow.errors import DeliveryError
-from workflow.values import Message
+from award.workflow.abc import Notifier
+from award.workflow.errors import DeliveryError
+from award.workflow.values import Message
 
 __all__ = ["ConsoleNotifier"]
 

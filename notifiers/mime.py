@@ -8,8 +8,8 @@ import logging
 from datetime import datetime
 from email.message import EmailMessage
 
-from workflow.timing.clock import system_clock
-from workflow.values import Message
+from award.workflow.timing.clock import system_clock
+from award.workflow.values import Message
 
 __all__ = ["RESERVED_HEADERS", "build_email"]
 

@@ -7,9 +7,9 @@ import smtplib
 import ssl
 from typing import ClassVar, Literal
 
-from workflow.abc import Notifier
-from workflow.errors import ConfigError, DeliveryError
-from workflow.values import Message
+from award.workflow.abc import Notifier
+from award.workflow.errors import ConfigError, DeliveryError
+from award.workflow.values import Message
 
 from .mime import build_email
 

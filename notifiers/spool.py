@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
-from workflow.abc import Notifier
-from workflow.errors import DeliveryError
-from workflow.values import Message
+from award.workflow.abc import Notifier
+from award.workflow.errors import DeliveryError
+from award.workflow.values import Message
 
 from .mime import build_email
 

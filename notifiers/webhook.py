@@ -10,9 +10,9 @@ import urllib.request
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
-from workflow.abc import Notifier
-from workflow.errors import ConfigError, DeliveryError
-from workflow.values import Message
+from award.workflow.abc import Notifier
+from award.workflow.errors import ConfigError, DeliveryError
+from award.workflow.values import Message
 
 __all__ = ["WebhookNotifier"]
 

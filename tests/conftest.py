@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from award.cli import main
 from click.testing import CliRunner
-
-from cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -114,9 +113,8 @@ def postgres_url() -> str:
 def pg_url() -> Iterator[str]:
     """A clean PostgreSQL database (every award table dropped before the test)."""
     url = postgres_url()
+    from award.workflow.store import Database, database_url
     from sqlmodel import SQLModel
-
-    from workflow.store import Database, database_url
 
     db = Database(database_url(url))
     SQLModel.metadata.drop_all(db.engine)

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from award.cli import Settings, build_engine
+from award.workflow.engine import Engine
+from award.workflow.specs.loader import bundled_definitions
+from award.workflow.timing.clock import SHANGHAI, fixed_clock, parse_moment
+from award.workflow.timing.timers import tick
 
-from cli import Settings, build_engine
 from tests.conftest import AwardRunner, make_runner
 from tests.helpers import ORG_DECLARATIONS, uscc
-from workflow.timing.clock import SHANGHAI, fixed_clock, parse_moment
-from workflow.engine import Engine
-from workflow.specs.loader import bundled_definitions
-from workflow.timing.timers import tick
 
 AWARD = str(Path(sys.executable).with_name("award"))
 
@@ -193,7 +193,7 @@ class Office:
         procs = []
         for i, argv in enumerate(commands):
             ready = go.with_name(f"{go.name}.ready{i}")
-            code = (f"import os, sys, time\nfrom cli import main\nopen({str(ready)!r}, 'w').close()\n"
+            code = (f"import os, sys, time\nfrom award.cli import main\nopen({str(ready)!r}, 'w').close()\n"
                     f"while not os.path.exists({str(go)!r}): time.sleep(0.001)\nmain(sys.argv[1:])\n")
             procs.append(subprocess.Popen([sys.executable, "-c", code, *argv], cwd=self.workdir,
                                           env=self.subprocess_env(), text=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.registers.identity import resident_id_check_character, uscc_check_character
+from award.workflow.registers.identity import resident_id_check_character, uscc_check_character
 
 
 def uscc(body17: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 import pytest
+from award import cli
 
-import cli
 from tests.conftest import make_runner
 from tests.helpers import PERSON_DECLARATIONS, resident_id, sets
 
@@ -272,10 +272,10 @@ def imported(code: str) -> set[str]:
     for line in r.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
             names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    assert "cli" in names or "workflow" in names, r.stderr[-500:]
+    assert "award" in names, r.stderr[-500:]
     return names
 
 
 def test_start_up_stays_light() -> None:
-    heavy = imported("import cli") & HEAVY
+    heavy = imported("import award.cli") & HEAVY
     assert not heavy, f"`import cli` pulls in {sorted(heavy)}"

@@ -11,9 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from workflow.specs.catalog import load_catalog
-from workflow.specs.loader import bundled_definitions
+from award.workflow.specs.catalog import load_catalog
+from award.workflow.specs.loader import bundled_definitions
 
 WORKFLOW = Path(__file__).resolve().parent.parent / "workflow"
 SOURCES = sorted(WORKFLOW.rglob("*.py"))

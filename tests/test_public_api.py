@@ -1,6 +1,6 @@
 """The package's public surface is pinned: a change to it is a deliberate change to this list.
 
-The names are re-exported lazily (PEP 562): `import workflow` stays as light as `import cli`.
+The names are re-exported lazily (PEP 562): `import award.workflow` stays as light as `import cli`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import subprocess
 import sys
 
 import pytest
-
-import workflow
+from award import workflow
 
 HEAVY = {"sqlalchemy", "sqlmodel", "transitions", "jinja2", "rich", "chinese_calendar", "apscheduler", "ruamel",
          "psycopg"}
@@ -37,7 +36,7 @@ def test_public_names_are_pinned() -> None:
 def test_each_name_is_the_defining_module_s_object(name: str) -> None:
     obj = getattr(workflow, name)
     homes = [m.__name__ for m in list(sys.modules.values())
-             if getattr(m, "__name__", "").startswith("workflow.") and getattr(m, name, None) is obj
+             if getattr(m, "__name__", "").startswith("award.workflow.") and getattr(m, name, None) is obj
              and name in getattr(m, "__all__", ())]
     assert homes, f"{name} is in no workflow module's __all__"
     if isinstance(obj, type) or callable(obj) and hasattr(obj, "__code__"):
@@ -46,14 +45,14 @@ def test_each_name_is_the_defining_module_s_object(name: str) -> None:
 
 
 def test_unknown_name_and_dir() -> None:
-    with pytest.raises(AttributeError, match="module 'workflow' has no attribute 'Nope'"):
+    with pytest.raises(AttributeError, match="module 'award.workflow' has no attribute 'Nope'"):
         workflow.Nope  # noqa: B018
     assert set(workflow.__all__) <= set(dir(workflow))
 
 
 def test_star_import() -> None:
     namespace: dict[str, object] = {}
-    exec("from workflow import *", namespace)  # noqa: S102
+    exec("from award.workflow import *", namespace)  # noqa: S102
     assert set(workflow.__all__) <= set(namespace)
 
 
@@ -64,8 +63,8 @@ def _imported(code: str) -> set[str]:
 
 
 def test_import_stays_light_until_a_heavy_name_is_used() -> None:
-    light = _imported("import workflow; from workflow import AwardError, Refused, Problem")
-    assert "workflow" in light
+    light = _imported("import award.workflow; from award.workflow import AwardError, Refused, Problem")
+    assert "award" in light
     assert not light & HEAVY, sorted(light & HEAVY)
-    heavy = _imported("from workflow import Engine")
+    heavy = _imported("from award.workflow import Engine")
     assert "sqlalchemy" in heavy

@@ -1,6 +1,6 @@
 """The `award` engine: generic, knows no procedure by name.
 
-The public names are re-exported lazily (PEP 562), so `import workflow.errors`
+The public names are re-exported lazily (PEP 562), so `import award.workflow.errors`
 from the CLI does not pull in SQLAlchemy, transitions or Jinja2 at start-up.
 """
 
@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         module = importlib.import_module(f".{_WHERE.get(name, 'errors')}", __name__)
         return getattr(module, name)
-    raise AttributeError(f"module 'workflow' has no attribute {name!r}")
+    raise AttributeError(f"module 'award.workflow' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -24,8 +24,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
-from .specs.catalog import Catalog
-from .timing.clock import local_date
 from .effects import EFFECTS, Ledger
 from .errors import (
     AwardError,
@@ -37,10 +35,11 @@ from .errors import (
     TamperedHistory,
 )
 from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
-from .specs.fields import display, parse_assignment, parse_value, to_python
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
 from .registers.office import Office
+from .specs.catalog import Catalog
+from .specs.fields import display, parse_assignment, parse_value, to_python
 from .specs.model import ProcessSpec, TransitionSpec
 from .store import (
     CaseRow,
@@ -53,6 +52,7 @@ from .store import (
     TimerRow,
     utc,
 )
+from .timing.clock import local_date
 from .values import Verdict
 from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
 

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .abc import Calendar
-from .timing.clock import SHANGHAI, cn_date, cn_datetime
 from .specs.model import ProcessSpec
+from .timing.clock import SHANGHAI, cn_date, cn_datetime
 
 __all__ = ["CaseFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
 

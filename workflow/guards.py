@@ -16,10 +16,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .timing.clock import cn_date as _cn
-from .timing.clock import local_date
 from .facts import CaseFacts, matches, resolve
 from .specs.model import GuardCall
+from .timing.clock import cn_date as _cn
+from .timing.clock import local_date
 from .values import Verdict
 
 __all__ = ["GUARDS", "Registry", "add_years", "evaluate", "evaluate_all", "years_between"]

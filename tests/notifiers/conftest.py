@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from award.workflow.values import Message
 
 from tests.fixtures_smtp import HOST, RecordingHandler, SmtpServer, free_port, smtp_server_fixture  # noqa: F401
-from workflow.values import Message
 
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -116,7 +116,7 @@ ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
 class _RecordingRequestHandler(BaseHTTPRequestHandler):
     server: _RecordingHTTPServer
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         self.server.record(Request(path=self.path, headers=dict(self.headers.items()), body=body))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-
-from notifiers import ConsoleNotifier
-from workflow.errors import DeliveryError
+from award.notifiers import ConsoleNotifier
+from award.workflow.errors import DeliveryError
 
 
 def test_writes_recipient_subject_and_body(make_message):

@@ -7,10 +7,9 @@ import email.policy
 from datetime import UTC, datetime
 
 import pytest
-
-import notifiers
-from notifiers.mime import build_email
-from workflow.abc import Notifier
+from award import notifiers
+from award.notifiers.mime import build_email
+from award.workflow.abc import Notifier
 
 SENDER = "上海市质量奖评审办公室 <award@example.cn>"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from notifiers import SmtpNotifier
-from workflow.errors import ConfigError, DeliveryError
+from award.notifiers import SmtpNotifier
+from award.workflow.errors import ConfigError, DeliveryError
 
 SENDER = "上海市质量奖评审办公室 <award@example.cn>"
 

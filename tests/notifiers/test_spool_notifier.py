@@ -6,10 +6,9 @@ import email
 import email.policy
 
 import pytest
-
-from notifiers import SpoolNotifier
-from notifiers.spool import spool_filename
-from workflow.errors import DeliveryError
+from award.notifiers import SpoolNotifier
+from award.notifiers.spool import spool_filename
+from award.workflow.errors import DeliveryError
 
 SENDER = "上海市质量奖评审办公室 <award@example.cn>"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from notifiers import WebhookNotifier
-from workflow.errors import ConfigError, DeliveryError
+from award.notifiers import WebhookNotifier
+from award.workflow.errors import ConfigError, DeliveryError
 
 
 def test_json_shape(http_server, make_message):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-
 from pathlib import Path
 
 import pytest

@@ -256,8 +256,8 @@ def test_a_pool_member_gets_no_advantage_in_the_award(award: AwardRunner) -> Non
 
 
 def test_no_sha_guard_reads_the_incubation_pool() -> None:
-    from workflow.specs.catalog import load_catalog
-    from workflow.specs.loader import bundled_definitions
+    from award.workflow.specs.catalog import load_catalog
+    from award.workflow.specs.loader import bundled_definitions
 
     catalog = load_catalog(bundled_definitions())
     sha = catalog.get("sha")
@@ -266,7 +266,7 @@ def test_no_sha_guard_reads_the_incubation_pool() -> None:
         for g in guards:
             yield g
             if g.check == "any_of":
-                from workflow.specs.model import GuardCall
+                from award.workflow.specs.model import GuardCall
 
                 yield from calls([GuardCall.model_validate({"rule": g.rule, **n}) for n in g.params["any"]])
 

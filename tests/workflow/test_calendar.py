@@ -9,9 +9,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from workflow.timing.calendar import OfficialCalendar
-from workflow.errors import CalendarYearUnknown
+from award.workflow.errors import CalendarYearUnknown
+from award.workflow.timing.calendar import OfficialCalendar
 
 BUNDLED = Path(__file__).resolve().parents[2] / "definitions" / "calendars"
 
@@ -201,7 +200,7 @@ def test_day_refuses_a_datetime(calendar):
 
 
 def test_package_is_imported_lazily():
-    code = "import sys, workflow.timing.calendar; print('chinese_calendar' in sys.modules)"
+    code = "import sys, award.workflow.timing.calendar; print('chinese_calendar' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "False"

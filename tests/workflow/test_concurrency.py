@@ -13,8 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from award.workflow.specs.loader import bundled_definitions
+
 from tests.conftest import make_runner
-from workflow.specs.loader import bundled_definitions
 
 ORG = "91310000MA1FL1GF94"
 NOW = "2026-03-02 11:00"
@@ -24,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-import cli
+from award import cli
 
 db, definitions, barrier, name, mode, *argv = sys.argv[1:]
 barrier = Path(barrier)

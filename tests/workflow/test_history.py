@@ -8,12 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from award.workflow.store import database_url
 from sqlalchemy import create_engine, text
 
 from tests.conftest import make_runner
-from workflow.store import database_url
-
-
 
 ORG = "91310000MA1FL1GF94"
 ORG_2 = "91310115MA1H7GQX5D"

@@ -10,9 +10,13 @@ import logging
 from datetime import date
 
 import pytest
-
-from workflow.errors import InvalidInput
-from workflow.registers.identity import birth_date, mask_resident_id, validate_resident_id, validate_uscc
+from award.workflow.errors import InvalidInput
+from award.workflow.registers.identity import (
+    birth_date,
+    mask_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 
 TODAY = date(2026, 5, 1)
 
@@ -204,7 +208,7 @@ def test_mask_keeps_six_and_four():
 
 
 def test_no_raw_number_in_logs(caplog):
-    caplog.set_level(logging.DEBUG, logger="workflow.registers.identity")
+    caplog.set_level(logging.DEBUG, logger="award.workflow.registers.identity")
     with pytest.raises(InvalidInput):
         validate_resident_id("110105194912310021", today=TODAY)
     assert "110105194912310021" not in caplog.text

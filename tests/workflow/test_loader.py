@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from award.workflow.specs.loader import bundled_definitions
 
 from tests.conftest import make_runner
-from workflow.specs.loader import bundled_definitions
-
 
 
 @pytest.fixture
@@ -97,7 +96,7 @@ NO_BAR = "      - {check: no_bar, rule: SHA-35}\n  - trigger: pass_qualification
     [
         pytest.param("no_barr", "未注册的守卫条件 'no_barr'；可用：", id="misspelt_guard"),
         pytest.param("os.system", "未注册的守卫条件 'os.system'；可用：", id="dotted_path_os_system"),
-        pytest.param("workflow.guards.no_bar", "未注册的守卫条件 'workflow.guards.no_bar'", id="dotted_path_to_a_real_guard"),
+        pytest.param("award.workflow.guards.no_bar", "未注册的守卫条件 'award.workflow.guards.no_bar'", id="dotted_path_to_a_real_guard"),
     ],
 )
 def test_unknown_guard(run, folder: Path, guard: str, reason: str) -> None:

@@ -18,20 +18,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from award.notifiers import WebhookNotifier
+from award.notifiers.spool import spool_filename
+from award.workflow.engine import Engine
+from award.workflow.notify.deployment import Addresses, Deployment, NotifierConfig
+from award.workflow.notify.outbox import install as install_outbox
+from award.workflow.notify.outbox import message_id
+from award.workflow.store import CaseRow, EventRow, OutboxRow, utc
+from award.workflow.timing.clock import system_clock
+from award.workflow.timing.timers import install as install_timers
 from freezegun import freeze_time
 from sqlmodel import col, select
 
-from notifiers import WebhookNotifier
-from notifiers.spool import spool_filename
 from tests.fixtures_sha import office_fixture, open_office, sha_definitions  # noqa: F401 - fixtures
 from tests.fixtures_smtp import HOST, SmtpService, smtp_server_fixture  # noqa: F401 - fixtures
-from workflow.timing.clock import system_clock
-from workflow.notify.deployment import Addresses, Deployment, NotifierConfig
-from workflow.engine import Engine
-from workflow.notify.outbox import install as install_outbox
-from workflow.notify.outbox import message_id
-from workflow.store import CaseRow, EventRow, OutboxRow, utc
-from workflow.timing.timers import install as install_timers
 
 PASSED = "2026-09-30 09:00"  # qualification notice: last day 2026-10-13 (National Day, Sat 10-10 make-up day)
 TEMPLATE = "qualification_passed"
@@ -187,8 +187,8 @@ def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_pat
 
 CRASH_AFTER_SEND = textwrap.dedent("""\
     import os, sys
-    from cli import Settings, build_engine
-    from workflow.abc import Notifier
+    from award.cli import Settings, build_engine
+    from award.workflow.abc import Notifier
 
     settings = Settings(db=sys.argv[1], definitions=None, now=None, as_name=None, deployment=sys.argv[2],
                         deliver=False)

@@ -7,11 +7,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-
-from workflow.timing.calendar import OfficialCalendar
-from workflow.timing.clock import SHANGHAI, start_of_day
-from workflow.errors import CalendarYearUnknown, InvalidInput
-from workflow.timing.periods import Period, anniversaries, before, describe, due, parse_offset, parse_period
+from award.workflow.errors import CalendarYearUnknown, InvalidInput
+from award.workflow.timing.calendar import OfficialCalendar
+from award.workflow.timing.clock import SHANGHAI, start_of_day
+from award.workflow.timing.periods import (
+    Period,
+    anniversaries,
+    before,
+    describe,
+    due,
+    parse_offset,
+    parse_period,
+)
 
 BUNDLED = Path(__file__).resolve().parents[2] / "definitions" / "calendars"
 

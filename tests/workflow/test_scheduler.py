@@ -5,13 +5,14 @@ from __future__ import annotations
 import signal
 import time
 
+from award.workflow.timing.clock import fixed_clock
+from award.workflow.timing.scheduler import wake
+
 from tests.fixtures_sha import (
     moment,
     office_fixture,  # noqa: F401 - fixtures
     open_office,
 )
-from workflow.timing.clock import fixed_clock
-from workflow.timing.scheduler import wake
 
 ELAPSED = "qualification_notice_elapsed"
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from workflow.errors import DataError
-from workflow.notify.templates import (
+from award.workflow.errors import DataError
+from award.workflow.notify.templates import (
     MAX_TEMPLATE_BYTES,
     Rendered,
     TemplateError,

@@ -12,10 +12,10 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from award.workflow.store import EventRow
 from sqlmodel import select
 
 from tests.fixtures_sha import any_office_fixture, events, moment, office_fixture, sha_definitions, shanghai  # noqa: F401 - fixtures
-from workflow.store import EventRow
 
 ELAPSED = "qualification_notice_elapsed"
 

@@ -74,7 +74,7 @@ class Deployment(_Model):
 
     def build_notifiers(self) -> dict[str, Notifier]:
         """channel -> Notifier, built from the file's settings."""
-        from notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
+        from award.notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
 
         out: dict[str, Notifier] = {}
         for channel, cfg in self.notifiers.items():

@@ -21,16 +21,16 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from ..abc import Notifier
-from ..specs.catalog import Catalog
-from ..timing.clock import local_date
-from .deployment import Deployment, load_deployment
 from ..errors import DeliveryError, Problem, RecordLookupError
 from ..facts import CaseFacts, resolve
-from ..specs.fields import display
 from ..registers.identity import mask_resident_id
+from ..specs.catalog import Catalog
+from ..specs.fields import display
 from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
 from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, StaffRow, TimerRow, utc
+from ..timing.clock import local_date
 from ..values import Message
+from .deployment import Deployment, load_deployment
 
 if TYPE_CHECKING:
     from ..engine import Engine

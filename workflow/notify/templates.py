@@ -38,9 +38,9 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..timing.clock import cn_date, cn_datetime
 from ..errors import DataError, Problem
 from ..registers.identity import mask_resident_id
+from ..timing.clock import cn_date, cn_datetime
 
 __all__ = [
     "MAX_TEMPLATE_BYTES",

@@ -19,14 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..abc import Clock
-from ..specs.catalog import Catalog
-from ..timing.clock import local_date, parse_moment, start_of_day
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
-from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from ..specs.model import ProcessSpec
 from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
+from ..timing.clock import local_date, parse_moment, start_of_day
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
+from .identity import mask_resident_id, validate_resident_id, validate_uscc
 
 __all__ = ["PARTY_KINDS", "Office"]
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import check_file
 from ..errors import DefinitionLookupError, DefinitionsInvalid, Problem
+from .check import check_file
 from .loader import LoadedFile, Rule, iter_definition_files, load_rules, parse_file
 from .model import ProcessSpec
 

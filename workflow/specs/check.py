@@ -176,10 +176,9 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
                 for role in n.to:
                     if role not in spec.recipients:
                         out.append(p(f"通知对象 {role!r} 未在 recipients 中定义", *at, "notify", k, "to"))
-        if s.objection_upheld is not None:
-            if spec.transition(s.objection_upheld, s.name) is None:
-                out.append(p(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发",
-                             "states", i, "objection_upheld"))
+        if s.objection_upheld is not None and spec.transition(s.objection_upheld, s.name) is None:
+            out.append(p(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发",
+                         "states", i, "objection_upheld"))
         if s.objection_upheld is not None and not s.notice:
             out.append(p("只有公示状态（notice: true）才能设 objection_upheld", "states", i, "objection_upheld"))
 

@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..timing.clock import cn_date
 from ..errors import InvalidInput
+from ..timing.clock import cn_date
 from .model import FieldSpec
 
 __all__ = ["count_chars", "display", "parse_assignment", "parse_value", "to_python"]

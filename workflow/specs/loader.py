@@ -30,7 +30,7 @@ Path_ = tuple[str | int, ...]
 
 def bundled_definitions() -> Path:
     """The `definitions/` folder installed beside the engine."""
-    import definitions
+    from award import definitions
 
     return Path(definitions.__file__).parent
 

@@ -69,7 +69,7 @@ def _chinese_calendar() -> ModuleType:
 
 def _bundled_dir() -> Path:
     """The calendar files shipped in the `definitions` package."""
-    return Path(str(importlib.resources.files("definitions") / "calendars"))
+    return Path(str(importlib.resources.files("award.definitions") / "calendars"))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

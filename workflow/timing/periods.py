@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ..abc import Calendar
-from .calendar import scan_working_days
-from .clock import SHANGHAI, local_date, start_of_day
 from ..errors import InvalidInput
 from ..values import Due
+from .calendar import scan_working_days
+from .clock import SHANGHAI, local_date, start_of_day
 
 __all__ = [
     "PERIOD_KINDS", "Period", "anniversaries", "before", "describe", "due", "parse_offset", "parse_period",

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from .clock import SHANGHAI
 from ..errors import AwardError, ConflictError, Refused
-from .periods import anniversaries, before, due, parse_offset, parse_period
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
+from .clock import SHANGHAI
+from .periods import anniversaries, before, due, parse_offset, parse_period
 
 if TYPE_CHECKING:
     from ..engine import Engine
