@@ -1,0 +1,253 @@
+"""Commands on cases: open, advance, show, history, list, verify."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import render
+from .context import Settings, json_option, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.engine import Engine
+    from award.workflow.views import Actor
+
+
+@click.group()
+def case() -> None:
+    """Open cases."""
+
+
+@case.command("new")
+@click.option("--party", "party_ref", required=True, help="Party id, code or name.")
+@click.option("--round", "round_id", required=True)
+@click.option("--track", required=True, help="e.g. gold_model, mayor_achievement (see definitions show).")
+@click.option("--start", help="How the case begins (e.g. apply, recommend); default the first.")
+@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
+@click.option("--comment")
+@json_option
+@pass_settings
+def case_new(settings: Settings, party_ref: str, round_id: str, track: str, start: str | None,
+             sets: tuple[str, ...], comment: str | None, as_json: bool) -> None:
+    """Open a case for a party in a round.
+
+    \b
+    Example: award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model \\
+               --start recommend --set recommender=市经济信息化委
+    """
+    engine = settings.engine()
+    view = engine.case_new(party=party_ref, round_id=round_id, track=track, start=start, sets=sets,
+                           actor=settings.actor(), comment=comment)
+    if as_json:
+        render.print_json(view)
+    else:
+        click.echo(f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
+
+
+@click.command()
+@click.argument("args", nargs=-1, required=True)
+@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
+@click.option("--comment", help="Why (required for refusals, revocations, withdrawals).")
+@click.option("--round", "round_id", help="With --state: advance every case of this round in that state.")
+@click.option("--state", help="With --round: the state of the cases to advance.")
+@json_option
+@pass_settings
+def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
+            round_id: str | None, state: str | None, as_json: bool) -> None:
+    """Fire a trigger: `advance CASE TRIGGER`, or `advance --round R --state S TRIGGER` for many.
+
+    \b
+    Examples:
+      award advance SHA-2026-001 submit
+      award advance SHA-2026-001 reject_qualification --comment "材料不完整"
+      award advance --round sha-2026 --state qualification_review pass_qualification
+    """
+    engine = settings.engine()
+    actor = settings.actor()
+    if round_id or state:
+        if not (round_id and state) or len(args) != 1:
+            raise click.UsageError("批量推进需要 --round R --state S TRIGGER")
+        _advance_many(engine, actor, round_id, state, args[0], sets, comment, as_json)
+        return
+    if len(args) != 2:
+        raise click.UsageError("用法：award advance CASE TRIGGER（或 --round R --state S TRIGGER）")
+    result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
+    if as_json:
+        render.print_json(result)
+        return
+    click.echo(f"{result.case_ref}：{result.trigger_label}　{result.source_label} → {result.dest_label}")
+    for t in result.timers:
+        label = t.trigger or t.duty or "定时"
+        click.echo(f"  定时：{label} 于 {render.shanghai(t.due_at)} 到期（{t.period}，规则 {t.rule}）"
+                   + ("　注意：所依据的日历尚属暂定" if t.provisional else ""))
+
+
+def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigger: str, sets: Sequence[str],
+                  comment: str | None, as_json: bool) -> None:
+    from award.workflow.errors import AwardError
+    from rich.progress import Progress
+
+    results: list[tuple[str, Any]] = []
+    with Progress(console=render.console(stderr=True), transient=True, disable=as_json) as progress:
+        task = progress.add_task(f"推进 {round_id} / {state} → {trigger}", total=None)
+
+        def tick(ref: str, res: Any) -> None:
+            results.append((ref, res))
+            progress.advance(task)
+
+        engine.advance_many(round_id=round_id, state=state, trigger=trigger, actor=actor, sets=sets,
+                            comment=comment, progress=tick)
+    failed = [(r, e) for r, e in results if isinstance(e, AwardError)]
+    if as_json:
+        render.print_json([{"case": r, "ok": not isinstance(e, AwardError),
+                "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results])
+    else:
+        for ref, res in results:
+            if isinstance(res, AwardError):
+                click.echo(f"{ref}：未推进\n{res}")
+            else:
+                click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
+        click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
+    if failed:
+        sys.exit(3)
+
+
+@click.command()
+@click.argument("case_ref")
+@json_option
+@pass_settings
+def show(settings: Settings, case_ref: str, as_json: bool) -> None:
+    """Show a case: state, form, the triggers available now (and why not), timers.
+
+    \b
+    Example: award show SHA-2026-001
+    """
+    engine = settings.engine()
+    view = engine.show(case_ref, actor=settings.actor())
+    if as_json:
+        render.print_json(view)
+        return
+    con = render.console()
+    con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
+    con.print(f"申报主体：{view.party.name}（{view.party.code}）")
+    con.print(f"赛道：{view.track_label}")
+    con.print(f"状态：[bold]{view.state_label}[/bold]（{view.state}）  自 {render.shanghai(view.entered_at)}"
+              + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
+    if view.form:
+        render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])
+    if view.triggers:
+        rows = []
+        for t in view.triggers:
+            why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
+                            f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
+            who = "定时触发" if t.timer_only else "、".join(t.roles)
+            rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
+        render.table("当前可用的触发", ["触发", "名称", "去向", "角色", "现在", "条件"], rows)
+    if view.timers:
+        render.table("定时", ["#", "类型", "事项", "到期", "最后一日", "状态", "规则"],
+               [[t.id, t.kind, t.trigger or t.duty or "", render.shanghai(t.due_at), t.last_day, t.status, t.rule]
+                for t in view.timers])
+    if view.objections:
+        render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
+               [[o["id"], o["status"], o["filed_by"], o["reason"], o["resolution"]] for o in view.objections])
+
+
+@click.command()
+@click.argument("case_ref")
+@json_option
+@pass_settings
+def history(settings: Settings, case_ref: str, as_json: bool) -> None:
+    """Show a case's full history (business time and real time of each event).
+
+    \b
+    Example: award history SHA-2026-001
+    """
+    view, events = settings.engine().history(case_ref)
+    if as_json:
+        render.print_json({"case": view.ref, "events": events})
+        return
+    rows = []
+    for e in events:
+        move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
+        what = e.trigger_label or e.kind
+        details = []
+        if e.changes:
+            details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
+        for key, value in e.detail.items():
+            if key not in ("verdicts", "v") and value not in (None, "", [], {}):
+                details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
+        if e.comment:
+            details.append(f"说明：{e.comment}")
+        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
+                     "\n".join(details), render.shanghai(e.wall_time)])
+    render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+           ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+
+
+_DETAIL_LABELS = {
+    "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
+    "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
+    "mark": "标记", "period": "期限", "trigger": "触发",
+}
+
+
+def _detail_value(key: str, value: Any) -> str:
+    """History event details as people read them (times in Asia/Shanghai, files by name)."""
+    if key == "due_at" and isinstance(value, str):
+        from datetime import datetime
+
+        try:
+            return render.shanghai(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if key in ("timer", "objection"):
+        return f"#{value}"
+    if key == "sha256" and isinstance(value, str):
+        return value[:12]
+    if key == "evidence" and isinstance(value, list):
+        return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
+    return str(value)
+
+
+@click.command()
+@click.option("--procedure")
+@click.option("--round", "round_id")
+@click.option("--state")
+@json_option
+@pass_settings
+def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
+    """List cases.
+
+    \b
+    Example: award cases --round sha-2026 --state qualification_review
+    """
+    rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
+    if as_json:
+        render.print_json(rows)
+        return
+    render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
+           [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
+            for r in rows])
+
+
+@click.command()
+@click.argument("case_ref", required=False)
+@json_option
+@pass_settings
+def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
+    """Check the hash chain of one case's history, or of all (exit 7 when broken).
+
+    \b
+    Example: award verify
+    """
+    n, _ = settings.engine().verify(case_ref)
+    if as_json:
+        render.print_json({"ok": True, "cases": n})
+    else:
+        click.echo(f"已核验 {n} 件案件的历史，哈希链完整")
+
+
+COMMANDS: list[click.Command] = [case, advance, show, history, cases, verify]

@@ -1,0 +1,111 @@
+"""What the group's options say, and the composition root that builds the engine from them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from award.workflow.engine import Engine
+    from award.workflow.views import Actor
+
+@dataclass(kw_only=True)
+class Settings:
+    """What the group's options say; the engine is built from it on first use."""
+
+    db: str | None
+    definitions: str | None
+    now: str | None
+    as_name: str | None
+    deployment: str | None
+    deliver: bool = True
+    engine_factory: Callable[[Settings], Engine] | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            factory = self.engine_factory or build_engine
+            self._engine = factory(self)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the database connections of an engine built for this command (not a factory's)."""
+        if self._engine is not None and self.engine_factory is None:
+            self._engine.db.dispose()
+
+    def actor(self) -> Actor:
+        return self.engine().office.actor(self.as_name, _login())
+
+    def definitions_root(self) -> Path:
+        from award.workflow.specs.loader import bundled_definitions
+
+        return Path(self.definitions) if self.definitions else bundled_definitions()
+
+
+def _login() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
+
+
+def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
+    """Build the real engine from settings: the one place the seams are chosen."""
+    from award.workflow.engine import Engine
+    from award.workflow.errors import InvalidInput
+    from award.workflow.specs.catalog import load_catalog
+    from award.workflow.store import Database, database_url
+    from award.workflow.timing.calendar import OfficialCalendar
+    from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
+
+    catalog = load_catalog(settings.definitions_root())
+    catalog.raise_if_invalid()
+    clock = system_clock
+    if settings.now:
+        try:
+            clock = fixed_clock(parse_moment(settings.now))
+        except ValueError as exc:
+            raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
+    db = Database(database_url(settings.db))
+    try:
+        root = settings.definitions_root()
+        calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
+        _wire_extensions(engine, settings)
+        if require_schema:
+            db.require_schema()
+    except BaseException:
+        db.dispose()  # no engine to close later: release the connection opened so far
+        raise
+    return engine
+
+
+def _wire_extensions(engine: Engine, settings: Settings) -> None:
+    """Timers and notifications hook into every step's transaction."""
+    from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.timing.timers import install as install_timers
+
+    install_timers(engine)
+    install_outbox(engine, deployment=settings.deployment, deliver=settings.deliver)
+
+
+def pairs(items: Sequence[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"{what} 需要 名称=值 的形式，收到 {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+pass_settings = click.make_pass_decorator(Settings)
+

@@ -1,0 +1,110 @@
+"""Commands on process definitions: list, show, check (no database needed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import render
+from .context import Settings, json_option, pass_settings
+
+
+@click.group()
+def definitions() -> None:
+    """List, show and check process definitions (no database needed)."""
+
+
+@definitions.command("list")
+@json_option
+@pass_settings
+def definitions_list(settings: Settings, as_json: bool) -> None:
+    """List the procedures defined.
+
+    \b
+    Example: award definitions list
+    """
+    from award.workflow.specs.catalog import load_catalog
+
+    catalog = load_catalog(settings.definitions_root())
+    rows = [{"id": s.id, "version": s.version, "title": s.title, "source": s.source,
+             "states": len(s.states), "transitions": len(s.transitions), "file": str(catalog.file_of(s))}
+            for s in catalog.specs()]
+    if as_json:
+        render.print_json(rows)
+        return
+    render.table("流程定义", ["ID", "版本", "名称", "依据", "状态数", "触发数"],
+           [[r["id"], r["version"], r["title"], r["source"], r["states"], r["transitions"]] for r in rows])
+    if catalog.problems:
+        click.echo(f"注意：流程定义有 {len(catalog.problems)} 处问题，运行 award definitions check 查看", err=True)
+
+
+@definitions.command("show")
+@click.argument("definition_id")
+@json_option
+@pass_settings
+def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> None:
+    """Show a procedure: states, transitions, guards with their rules.
+
+    \b
+    Example: award definitions show sha
+    """
+    from award.workflow.specs.catalog import load_catalog
+
+    catalog = load_catalog(settings.definitions_root())
+    spec = catalog.get(definition_id)
+    if as_json:
+        render.print_json(spec.model_dump(mode="json", by_alias=True))
+        return
+    con = render.console()
+    con.print(f"[bold]{spec.title}[/bold]  {spec.id} 版本 {spec.version}  依据：{spec.source}")
+    render.table("赛道", ["ID", "名称", "申报主体"],
+           [[k, t.label, "组织" if t.party == "organization" else "个人"] for k, t in spec.tracks.items()])
+    render.table("状态", ["ID", "名称", "类型", "定时"],
+           [[s.name, s.label, "终止" if s.final else ("公示" if s.notice else ""),
+             "；".join(f"{t.after or t.at or t.every} → {t.trigger or t.duty or t.mark} [{t.rule}]" for t in s.timers)]
+            for s in spec.states])
+    rows = []
+    for t in spec.transitions:
+        guards = "\n".join(f"[{g.rule}] {g.check}" + (f" 当 {g.when}" if g.when else "") for g in t.guards)
+        rows.append([t.trigger, t.label, ",".join(t.source), t.dest, ",".join(spec.roles.get(r, r) for r in t.roles),
+                     guards])
+    render.table("触发", ["触发", "名称", "来源", "目标", "角色", "守卫条件（规则）"], rows)
+    if spec.quotas:
+        render.table("名额", ["名额", "上限", "规则"], [[q.label, q.max, q.rule] for q in spec.quotas.limits])
+    from award.workflow.specs.check import spec_rules
+
+    render.table("引用的规则", ["规则", "条款", "内容"],
+           [[r, catalog.rules[r].article, catalog.rules[r].summary] for r in sorted(spec_rules(spec))
+            if r in catalog.rules])
+
+
+@definitions.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@json_option
+@pass_settings
+def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> None:
+    """Run every check on definitions, templates and calendars (no database).
+
+    \b
+    Example: award definitions check ./my-definitions
+    """
+    from award.workflow.specs.validate import check_all
+
+    root = path or settings.definitions_root()
+    problems, summary = check_all(root)
+    if as_json:
+        render.print_json({"ok": not problems, "summary": summary, "problems": problems})
+    else:
+        for p in problems:
+            click.echo(str(p) + (f" [{p.rule}]" if p.rule else ""), err=True)
+        if problems:
+            click.echo(f"发现 {len(problems)} 处问题", err=True)
+        else:
+            click.echo(f"全部检查通过：{summary}")
+    if problems:
+        sys.exit(6)
+
+
+COMMANDS: list[click.Command] = [definitions]
