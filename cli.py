@@ -32,14 +32,17 @@ _LOGGER = logging.getLogger("award")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--db", envvar="AWARD_DB", help="SQLite file path or SQLAlchemy URL [env AWARD_DB; default ./award.db].")
+@click.option("--home", "home_dir", envvar="AWARD_HOME",
+              help="Office data folder: calendars, files, spool, award.toml [env AWARD_HOME; see README].")
+@click.option("--db", envvar="AWARD_DB",
+              help="SQLite file path or SQLAlchemy URL [env AWARD_DB; default award.db in the office data folder].")
 @click.option("--definitions", envvar="AWARD_DEFINITIONS", help="Definitions folder [env AWARD_DEFINITIONS; default: bundled].")
 @click.option("--now", envvar="AWARD_NOW", help="Run as of this moment, e.g. '2026-05-06 09:00' (Asia/Shanghai) [env AWARD_NOW].")
 @click.option("--as", "as_name", envvar="AWARD_AS", help="Act as this staff member (must be on the roster).")
 @click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="Deployment file: addresses and notifiers [env AWARD_DEPLOYMENT].")
 @click.option("--no-deliver", is_flag=True, help="Leave notifications in the outbox (for `award outbox deliver` or the scheduler).")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, definitions: str | None, now: str | None, as_name: str | None,
+def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: str | None, now: str | None, as_name: str | None,
         deployment: str | None, no_deliver: bool) -> None:
     """award: the procedure engine of a quality-award office.
 
@@ -54,8 +57,9 @@ def cli(ctx: click.Context, db: str | None, definitions: str | None, now: str | 
     """
     if ctx.obj is None:
         ctx.obj = Settings(db=db, definitions=definitions, now=now, as_name=as_name, deployment=deployment,
-                           deliver=not no_deliver)
+                           deliver=not no_deliver, home_dir=home_dir)
     else:  # tests and embedding pass their own Settings with a factory
+        ctx.obj.home_dir = home_dir or ctx.obj.home_dir
         ctx.obj.db = db or ctx.obj.db
         ctx.obj.definitions = definitions or ctx.obj.definitions
         ctx.obj.now = now or ctx.obj.now
@@ -73,6 +77,9 @@ def init(settings: Settings) -> None:
     \b
     Example: award --db award.db init
     """
+    target = settings.database()
+    if "://" not in target and settings.engine_factory is None:
+        Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)  # the office data folder, first use
     engine = build_engine(settings, require_schema=False) if settings.engine_factory is None \
         else settings.engine_factory(settings)
     settings._engine = settings._engine or engine

@@ -12,7 +12,9 @@ import click
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
+    from award.workflow.home import OfficeHome
     from award.workflow.views import Actor
+
 
 @dataclass(kw_only=True)
 class Settings:
@@ -24,8 +26,29 @@ class Settings:
     as_name: str | None
     deployment: str | None
     deliver: bool = True
+    home_dir: str | None = None
     engine_factory: Callable[[Settings], Engine] | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    _home: OfficeHome | None = field(default=None, repr=False)
+
+    def home(self) -> OfficeHome:
+        """The office data folder (`--home`/`AWARD_HOME`, the system config, or the default)."""
+        if self._home is None:
+            from award.workflow.home import locate_home
+
+            self._home = locate_home(self.home_dir)
+        return self._home
+
+    def database(self) -> str:
+        """`--db`/`AWARD_DB`, else the config's `database`, else `award.db` in the office data folder."""
+        if self.db:
+            return self.db
+        configured = self.home().get("database")
+        return configured or str(self.home().root / "award.db")
+
+    def deployment_file(self) -> str | None:
+        """`--deployment`/`AWARD_DEPLOYMENT`, else the config's `deployment`."""
+        return self.deployment or self.home().get("deployment")
 
     def engine(self) -> Engine:
         if self._engine is None:
@@ -44,7 +67,8 @@ class Settings:
     def definitions_root(self) -> Path:
         from award.workflow.specs.loader import bundled_definitions
 
-        return Path(self.definitions) if self.definitions else bundled_definitions()
+        chosen = self.definitions or self.home().get("definitions")
+        return Path(chosen) if chosen else bundled_definitions()
 
 
 def _login() -> str:
@@ -73,7 +97,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.db))
+    db = Database(database_url(settings.database()))
     try:
         root = settings.definitions_root()
         calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
@@ -93,7 +117,7 @@ def _wire_extensions(engine: Engine, settings: Settings) -> None:
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
-    install_outbox(engine, deployment=settings.deployment, deliver=settings.deliver)
+    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver)
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

@@ -15,11 +15,18 @@ from click.testing import CliRunner
 
 
 @pytest.fixture(autouse=True)
-def _clean_award_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts with no AWARD_* variable (keeps os.environ clean without mocking it)."""
+def _clean_award_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test starts with no AWARD_* variable and an office data folder of its own.
+
+    AWARD_HOME points into the test's temporary folder and the system config file at a path that
+    does not exist, so no test reads or writes the real ~/.local/share/award or /etc/award.
+    """
     for key in list(os.environ):
         if key.startswith("AWARD_") and key != "AWARD_TEST_DATABASE_URL":
             monkeypatch.delenv(key, raising=False)
+    home = tmp_path_factory.mktemp("award-home")
+    monkeypatch.setenv("AWARD_HOME", str(home))
+    monkeypatch.setenv("AWARD_SYSTEM_CONFIG", str(home / "no-system-config.toml"))
 
 
 @dataclass
