@@ -116,18 +116,43 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def pg_run_database() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, on the server AWARD_TEST_DATABASE_URL names.
+
+    Two suites on one server (two developers, CI beside a developer) never share tables: each run
+    creates `award_test_<pid>_<random>` and drops it at the end.
+    """
+    import secrets
+
+    from award.workflow.store import database_url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(database_url(postgres_url()))
+    name = f"award_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A clean PostgreSQL database (every award table dropped before the test)."""
-    url = postgres_url()
+def pg_url(pg_run_database: str) -> Iterator[str]:
+    """A clean PostgreSQL database (every award table dropped before and after the test)."""
     from award.workflow.store import Database, database_url
     from sqlmodel import SQLModel
 
-    db = Database(database_url(url))
+    db = Database(database_url(pg_run_database))
     SQLModel.metadata.drop_all(db.engine)
     db.dispose()
-    yield url
-    db = Database(database_url(url))
+    yield pg_run_database
+    db = Database(database_url(pg_run_database))
     SQLModel.metadata.drop_all(db.engine)
     db.dispose()
 
