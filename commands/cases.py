@@ -126,7 +126,7 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
     Example: award show SHA-2026-001
     """
     engine = settings.engine()
-    view = engine.show(case_ref, actor=settings.actor())
+    view = engine.show(case_ref, actor=settings.member("查看案件"))
     if as_json:
         render.print_json(view)
         return
@@ -165,6 +165,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     \b
     Example: award history SHA-2026-001
     """
+    settings.member("查看案件历史")
     view, events = settings.engine().history(case_ref)
     if as_json:
         render.print_json({"case": view.ref, "events": events})
@@ -177,11 +178,12 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
-            if key not in ("verdicts", "v") and value not in (None, "", [], {}):
+            if key not in ("verdicts", "v", "actor") and value not in (None, "", [], {}):
                 details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
+        rows.append([e.seq, render.shanghai(e.business_time), what, move,
+                     f"{e.actor}" + (f"（{e.role}）" if e.role else "") + _provenance(e.detail.get("actor")),
                      "\n".join(details), render.shanghai(e.wall_time)])
     render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
            ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
@@ -192,6 +194,19 @@ _DETAIL_LABELS = {
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
     "mark": "标记", "period": "期限", "trigger": "触发",
 }
+
+
+_IDENTITY_LABELS = {"delegated": "代为操作", "shared": "共用电脑（未经验证）", "in-process": "程序内调用"}
+
+
+def _provenance(actor: Any) -> str:
+    """How the actor was identified, when it was not their own bound login (issue 14: history says who acted)."""
+    if not isinstance(actor, dict) or actor.get("identity") in (None, "bound"):
+        return ""
+    label = _IDENTITY_LABELS.get(str(actor["identity"]), str(actor["identity"]))
+    if actor.get("entered_by"):
+        return f"\n由 {actor['entered_by']} {label}"
+    return f"\n{label}" + (f"，登录名 {actor['login']}" if actor.get("login") else "")
 
 
 def _detail_value(key: str, value: Any) -> str:
@@ -224,6 +239,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     \b
     Example: award cases --round sha-2026 --state qualification_review
     """
+    settings.member("查看案件列表")
     rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
     if as_json:
         render.print_json(rows)

@@ -30,6 +30,7 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     \b
     Example: award outbox list --failed
     """
+    settings.member("查看通知")
     rows = _outbox(settings).list(failed=failed, case=case_ref)
     if as_json:
         render.print_json(rows)
@@ -62,6 +63,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     \b
     Example: award outbox retry 12
     """
+    settings.member("重发通知")
     ob = _outbox(settings)
     ob.retry(row_id)
     rep = ob.deliver()

@@ -12,50 +12,6 @@ from .context import Settings, json_option, pairs, pass_settings
 
 
 @click.group()
-def staff() -> None:
-    """The staff roster: who may act, in which roles."""
-
-
-@staff.command("add")
-@click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, help="office, reviewer, committee, ... (repeatable).")
-@click.option("--email", help="Address for notifications to this person.")
-@json_option
-@pass_settings
-def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str | None, as_json: bool) -> None:
-    """Add a staff member (or roles to one).
-
-    \b
-    Example: award staff add wang --role office --role committee
-    """
-    view = settings.engine().office.staff_add(name, roles, email)
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"{view.name}：{'、'.join(view.roles)}")
-
-
-@staff.command("list")
-@json_option
-@pass_settings
-def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster.
-
-    \b
-    Example: award staff list --json
-    """
-    views = settings.engine().office.staff_list()
-    if as_json:
-        render.print_json(views)
-        return
-    roles = settings.engine().catalog.roles()
-    render.table("工作人员", ["姓名", "角色", "电子邮箱"],
-           [[v.name, "、".join(roles.get(r, r) for r in v.roles), v.email] for v in views])
-
-
-
-
-@click.group()
 def party() -> None:
     """Parties (organisations and persons) and their award history."""
 
@@ -80,7 +36,7 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
     """
     view = settings.engine().office.party_add(
         kind=kind, name=name, code=code, registered_on=registered_on.date() if registered_on else None,
-        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"))
+        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"), actor=settings.actor())
     if as_json:
         render.print_json(view)
     else:
@@ -98,7 +54,7 @@ def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: boo
     \b
     Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
     """
-    view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
+    view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"), actor=settings.actor())
     if as_json:
         render.print_json(view)
     else:
@@ -115,6 +71,7 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
     \b
     Example: award party show 91310000MA1FL1GF9K
     """
+    settings.member("查看申报主体")
     v = settings.engine().office.party_show(ref)
     if as_json:
         render.print_json(v)
@@ -144,6 +101,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
     \b
     Example: award party list --kind person
     """
+    settings.member("查看申报主体名单")
     views = settings.engine().office.party_list(kind)
     if as_json:
         render.print_json(views)
@@ -162,7 +120,7 @@ def party_import_awards(settings: Settings, file: Path) -> None:
     Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
     Example: award party import-awards past-awards.csv
     """
-    n = settings.engine().office.import_awards(file)
+    n = settings.engine().office.import_awards(file, actor=settings.actor())
     click.echo(f"已导入 {n} 条获奖记录")
 
 
@@ -193,7 +151,7 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
         opened_on=opened_on.date() if opened_on else None, dates=pairs(dates, "--date"),
-        properties=pairs(props, "--property"))
+        properties=pairs(props, "--property"), actor=settings.actor())
     if as_json:
         render.print_json(view)
     else:
@@ -241,4 +199,4 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
 
-COMMANDS: list[click.Command] = [staff, party, round_]
+COMMANDS: list[click.Command] = [party, round_]

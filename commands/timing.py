@@ -53,6 +53,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
     """
     from award.workflow.timing.timers import list_timers
 
+    settings.member("查看定时")
     rows = list_timers(settings.engine(), case=case_ref, status=status)
     if as_json:
         render.print_json(rows)
@@ -78,7 +79,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
     """
     from award.workflow.timing.timers import retry_timer
 
-    click.echo(retry_timer(settings.engine(), timer_id))
+    click.echo(retry_timer(settings.engine(), timer_id, actor=settings.actor()))
 
 
 @click.command()

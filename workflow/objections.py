@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from .errors import InvalidInput, RecordLookupError, Refused
+from .registers.staff import authorize
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
@@ -53,6 +54,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
     with engine._writing(ref), engine.db.session() as s:
         row = engine._case_row(s, ref)
         spec = engine.spec_of(row)
+        authorize(actor, spec, "objections", "登记异议")
         rule = _objection_rule(spec)
         if not by.strip() or not contact.strip():
             raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
@@ -90,6 +92,7 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
         case = s.get(CaseRow, found.case_id)
         assert case is not None
         ref = case.ref
+        authorize(actor, engine.spec_of(case), "objections", f"处理异议 #{objection_id}")
         rule = _objection_rule(engine.spec_of(case))
     if not reason.strip():
         raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
@@ -131,6 +134,7 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
     with engine._writing(ref), engine.db.session() as s:
         row = engine._case_row(s, ref)
+        authorize(actor, engine.spec_of(row), "reports", "登记报告")
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:

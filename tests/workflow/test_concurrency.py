@@ -29,8 +29,8 @@ from award import cli
 
 db, definitions, barrier, name, mode, *argv = sys.argv[1:]
 barrier = Path(barrier)
-settings = cli.Settings(db=db, definitions=definitions, now="{NOW}", as_name="wang", deployment=None,
-                        deliver=False)
+settings = cli.Settings(db=db, definitions=definitions, now="{NOW}", as_name=None, deployment=None,
+                        deliver=False, login_source=lambda: "wang")
 engine = cli.build_engine(settings)
 
 
@@ -86,8 +86,9 @@ def prepare(db_url: str, tmp_path: Path):
                     ignore=lambda folder, names: [n for n in names if n.endswith((".yaml", ".py")) and n != "sha.yaml"
                                                   and n != "rules.yaml" and not folder.endswith("calendars")])
     run = make_runner(db_url, tmp_path)
-    for args in (["init"], ["staff", "add", "wang", "--role", "office"]):
-        assert run(*args, who=None, definitions=str(definitions)).code == 0
+    assert run("init", "--admin", "admin", "--login", "admin", who=None, definitions=str(definitions)).code == 0
+    r = run("staff", "add", "wang", "--login", "wang", "--role", "office@sha", who="admin", definitions=str(definitions))
+    assert r.code == 0, r
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),
@@ -113,7 +114,7 @@ def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def one_new_event(run, trigger: str) -> None:
-    events = run("history", "SHA-2026-001", "--json", who=None).json["events"]
+    events = run("history", "SHA-2026-001", "--json", who="wang").json["events"]
     assert [e["trigger"] for e in events] == ["apply", trigger]
     assert run("verify", who=None).code == 0
 

@@ -128,9 +128,11 @@ class Outbox:
     def _addresses(self, spec: ProcessSpec, facts: CaseFacts, role: str, channel: str, s: Session) -> list[str]:
         path = spec.recipients.get(role, role)
         if path.startswith("staff."):
-            wanted = path.removeprefix("staff.")
+            wanted = path.removeprefix("staff.")  # grants are `role@scope`: this procedure, its issuer, or `*`
+            scopes = {spec.id, "*", *([spec.issuer.id] if spec.issuer else [])}
             return [r.email for r in s.exec(select(StaffRow).order_by(col(StaffRow.name))).all()
-                    if wanted in r.roles and r.email and channel == "email"]
+                    if any(g.partition("@")[0] == wanted and g.partition("@")[2] in scopes for g in r.roles)
+                    and r.email and channel == "email" and not _disabled(s, r.name)]
         if path == "office":
             return self.deployment.addresses("office", channel, None)
         if path == "config.district":
@@ -364,3 +366,11 @@ def check_templates(catalog: Catalog, root: Path) -> tuple[list[Problem], int]:
                 problems.append(Problem(file=str(file), line=line,
                                         reason=f"通知模板 {spec.id}/{name}.j2 不存在（在 {root / spec.id} 中添加）"))
     return problems, count
+
+
+def _disabled(s: Session, name: str) -> bool:
+    """A disabled member receives no more notifications (issue 14: staff can be disabled)."""
+    from ..store import StaffAccountRow
+
+    account = s.get(StaffAccountRow, name)
+    return bool(account and account.disabled)
