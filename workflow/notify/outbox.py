@@ -11,7 +11,7 @@ last attempt the row is failed and visible, never lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from ..abc import Notifier
-from ..errors import DeliveryError, Problem, RecordLookupError
+from ..abc import Notifier, Step
+from ..errors import ConfigError, DeliveryError, Problem, RecordLookupError
 from ..facts import CaseFacts, resolve
 from ..registers.identity import mask_resident_id
 from ..specs.catalog import Catalog
@@ -60,35 +60,51 @@ class DeliveryReport:
     failed: list[tuple[int, str]] = field(default_factory=list)
 
 
+NotifierFactory = Callable[[Deployment], Mapping[str, Notifier]]
+"""Builds the channels from the deployment file; the composition root (commands/context.py) owns it."""
+
+
 def install(engine: Engine, *, deployment: str | Deployment | None, deliver: bool = True,
-            notifiers: Mapping[str, Notifier] | None = None) -> Outbox:
-    """Render notifications inside every step of `engine`, and deliver after commit when `deliver`."""
+            notifiers: Mapping[str, Notifier] | None = None,
+            notifier_factory: NotifierFactory | None = None) -> Outbox:
+    """Render notifications inside every step of `engine`, and deliver after commit when `deliver`.
+
+    The channels are `notifiers`, or built by `notifier_factory` on the first delivery (so that a
+    missing SMTP password stops only delivery, not every command).
+    """
     from .templates import TemplateSet
 
     dep = deployment if isinstance(deployment, Deployment) else load_deployment(deployment)
     root = engine.catalog.root if engine.catalog.root.is_dir() else engine.catalog.root.parent
     outbox = Outbox(engine=engine, deployment=dep, templates=TemplateSet(root / "templates"),
-                    notifiers=dict(notifiers) if notifiers is not None else None)
-    engine.hooks.append(outbox.on_step)
-    if deliver:
-        engine.after_commit.append(outbox.deliver_quietly)
-    engine.extensions["outbox"] = outbox
+                    notifiers=dict(notifiers) if notifiers is not None else None,
+                    notifier_factory=notifier_factory, deliver_after_commit=deliver)
+    engine.outbox = outbox
     return outbox
 
 
 @dataclass(kw_only=True)
 class Outbox:
-    """Writes, lists, delivers and retries notifications."""
+    """The step hook that writes each step's notifications, and the deliverer that sends them.
+
+    Attributes:
+        notifiers: channel -> Notifier; None until the first delivery builds them.
+        notifier_factory: builds `notifiers` from the deployment file.
+        deliver_after_commit: False with `--no-deliver` (the scheduler or `award outbox deliver` sends).
+    """
 
     engine: Engine
     deployment: Deployment
     templates: TemplateSet
     notifiers: dict[str, Notifier] | None = None
+    notifier_factory: NotifierFactory | None = None
+    deliver_after_commit: bool = True
 
     # ----------------------------------------------------------------- write
 
-    def on_step(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                transition: TransitionSpec | None) -> None:
+    def on_step(self, step: Step) -> None:
+        s, row, event, spec, facts, transition = (step.session, step.case, step.event, step.spec, step.facts,
+                                                  step.transition)
         specs = self._specs_for(spec, event, transition)
         if not specs:
             return
@@ -183,11 +199,9 @@ class Outbox:
                 event = s.get(EventRow, row.event_id)
                 assert case is not None and event is not None
                 spec = self.engine.spec_of(case)
-                facts = self.engine._facts(s, spec, case)
+                facts = self.engine.case_facts(s, case)
                 addresses = self._addresses(spec, facts, row.role, row.channel, s)
                 if not addresses:
-                    from ..errors import ConfigError
-
                     raise ConfigError(self._no_address(spec, row.role))
                 row.recipient = addresses[0]
             row.status, row.attempts, row.last_error = "pending", 0, None
@@ -198,7 +212,9 @@ class Outbox:
 
     def _notifiers(self) -> dict[str, Notifier]:
         if self.notifiers is None:
-            self.notifiers = self.deployment.build_notifiers()
+            if self.notifier_factory is None:
+                raise ConfigError("没有配置通知方式：请在部署文件的 notifiers 中填写（见 README“部署文件”）")
+            self.notifiers = dict(self.notifier_factory(self.deployment))
         return self.notifiers
 
     def deliver_quietly(self) -> None:
