@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock, Step, StepHook
-from .effects import EFFECTS, Ledger
+from .effects import EFFECTS
 from .errors import (
     AwardError,
     CaseLookupError,
@@ -40,7 +40,8 @@ from .errors import (
     Refused,
     TamperedHistory,
 )
-from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .facts import CaseFacts
+from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
 from .registers.office import Office
@@ -52,13 +53,11 @@ from .store import (
     Database,
     EventRow,
     ObjectionRow,
-    PartyRecordRow,
     PartyRow,
     RoundRow,
     TimerRow,
     utc,
 )
-from .timing.clock import local_date
 from .values import Verdict
 from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
 
@@ -160,65 +159,8 @@ class Engine:
     def _facts(self, s: Session, spec: ProcessSpec, row: CaseRow, data: Mapping[str, Any] | None = None,
                *, party: PartyRow | None = None, round_row: RoundRow | None = None,
                at: datetime | None = None) -> CaseFacts:
-        party = party or s.get(PartyRow, row.party_id)
-        round_row = round_row or s.get(RoundRow, row.round_id)
-        assert party is not None and round_row is not None and party.id is not None
-        records = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party.id)).all()
-        others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
-                        .where(CaseRow.party_id == party.id)).all()
-        other_cases = tuple(
-            {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
-             "state": c.state, "state_label": self._label(c)}
-            for c, r in others if c.id != row.id
-        )
-        form = to_python(spec.fields, {**(row.data if data is None else data)})
-        now = at or self.clock()
-        open_objections = 0
-        if row.id is not None:
-            open_objections = len(s.exec(select(ObjectionRow.id).where(
-                ObjectionRow.case_id == row.id, ObjectionRow.status == "open")).all())
-        return CaseFacts(
-            spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
-            party=PartyFacts(
-                id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
-                attrs=dict(party.attrs),
-                contact={"email": party.email, "phone": party.phone, "district": party.district},
-                records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
-                                          awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
-                                          source=r.source, reason=r.reason, rule=r.rule)
-                                for r in records),
-                other_cases=other_cases),
-            round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
-                             opened_on=round_row.opened_on,
-                             dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},
-                             properties=dict(round_row.properties)),
-            now=now, today=local_date(now), calendar=self.calendar,
-            count_cases=self._counter(s, round_row.id, row.id), open_objections=open_objections,
-            entered_at=utc(row.entered_at) if row.entered_at is not None else None,
-            before=to_python(spec.fields, dict(row.data)),
-        )
-
-    def _label(self, row: CaseRow) -> str:
-        try:
-            return self.catalog.get(row.procedure, row.definition_version).label_of(row.state)
-        except LookupError:
-            return row.state
-
-    @staticmethod
-    def _counter(s: Session, round_id: str, exclude: int | None) -> Callable[..., int]:
-        def count(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
-            q = select(CaseRow).where(CaseRow.round_id == round_id)
-            if states is not None:
-                q = q.where(col(CaseRow.state).in_(list(states)))
-            n = 0
-            for c in s.exec(q).all():
-                if c.id == exclude:
-                    continue
-                if matches({**c.data, "track": c.track}, where):
-                    n += 1
-            return n
-
-        return count
+        return gather_facts(s, self.catalog, spec, row, data, party=party, round_row=round_row,
+                            now=at or self.clock(), calendar=self.calendar)
 
     # --------------------------------------------------------------- form data
 
@@ -357,7 +299,7 @@ class Engine:
         )
         facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
                                     entered_at=now)
-        ledger = _SessionLedger(s, self.clock)
+        ledger = SessionLedger(s, self.clock)
         for eff in transition.effects:
             entry = EFFECTS.get(eff["effect"])
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
@@ -550,27 +492,6 @@ class Engine:
                      for b in breaks]
             raise TamperedHistory("案件历史的哈希链断裂，记录可能被绕过系统修改：\n" + "\n".join(lines))
         return len(rows), breaks
-
-
-class _SessionLedger(Ledger):
-    """Effects write the party's history through the step's own session."""
-
-    def __init__(self, s: Session, clock: Clock) -> None:
-        self.s = s
-        self.clock = clock
-
-    def record_award(self, *, party_id: int, procedure: str, award: str, label: str, awarded_on: Any,
-                     case_id: int | None) -> None:
-        self.s.add(PartyRecordRow(party_id=party_id, procedure=procedure, award=award, label=label,
-                                  awarded_on=awarded_on, case_id=case_id, source="case", created_at=self.clock()))
-
-    def revoke_award(self, *, party_id: int, case_id: int, revoked_on: Any, bar_until: Any, reason: str,
-                     rule: str) -> None:
-        rows = self.s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == case_id,
-                                                        PartyRecordRow.party_id == party_id)).all()
-        for r in rows:
-            r.revoked_on, r.bar_until, r.reason, r.rule = revoked_on, bar_until, reason, rule
-            self.s.add(r)
 
 
 class _SqliteRace:
