@@ -154,10 +154,9 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
 
 
 def _calendar(settings: Settings) -> Any:
-    from award.workflow.timing.calendar import OfficialCalendar
+    from .context import office_calendar
 
-    root = settings.definitions_root()
-    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+    return office_calendar(settings)
 
 
 COMMANDS: list[click.Command] = [tick, timers, scheduler, calendar]
