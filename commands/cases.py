@@ -190,13 +190,16 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
 _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
+    "provisional": "暂定",
 }
 
 
 def _detail_value(key: str, value: Any) -> str:
     """History event details as people read them (times in Asia/Shanghai, files by name)."""
-    if key == "due_at" and isinstance(value, str):
+    if key == "provisional" and isinstance(value, bool):
+        return "是" if value else "否"
+    if key in ("due_at", "old_due_at") and isinstance(value, str):
         from datetime import datetime
 
         try:

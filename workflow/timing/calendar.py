@@ -128,6 +128,11 @@ class OfficialCalendar(Calendar):
             self._load()
 
     @property
+    def files_dir(self) -> Path:
+        """The read-only calendar files (the bundled `definitions/calendars/` unless told otherwise)."""
+        return self._files_dir
+
+    @property
     def office_dir(self) -> Path | None:
         """Where the office's own calendar years live (None when this calendar has no office folder)."""
         return self._office_dir
