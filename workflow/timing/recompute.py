@@ -175,6 +175,18 @@ def _timer_spec(state: StateSpec, timer: TimerRow) -> TimerSpec | None:
 
 def _record(engine: Engine, s: Session, row: CaseRow, timer: TimerRow, change: Recomputed, *, kind: str,
             actor: Actor) -> None:
-    engine._note(s, row, kind=kind, actor=actor, data={
+    """A history event for one timer change.
+
+    Its business time is now, or the timer's due time when that has already passed (never before the
+    case's last event): a timer that fires after this event fires at `max(due, last event)`, so an
+    event stamped "now" would move a late-imported or re-armed timer's step to the moment of the import.
+    The real time of the import is the event's wall time.
+    """
+    last = s.exec(select(EventRow.business_time).where(EventRow.case_id == row.id)
+                  .order_by(col(EventRow.seq).desc())).first()
+    at = min(engine.clock(), change.new_due_at)
+    if last is not None:
+        at = max(at, utc(last))
+    engine._note(s, row, kind=kind, actor=actor, at=at, data={
         "timer": timer.id, "rule": timer.rule, "old_due_at": change.old_due_at.isoformat(),
         "due_at": change.new_due_at.isoformat(), "provisional": change.provisional, "reason": change.why})
