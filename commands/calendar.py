@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,11 +32,11 @@ _ACTIONS = {"recomputed": "已重算", "confirmed": "已确认（不再暂定）
 
 
 @click.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("source", metavar="FILE|-")
 @click.option("--year", type=int, help="The notice's year, when the pasted text lacks its title.")
 @click.option("--yes", is_flag=True, help="Save without asking (needed when the text comes from stdin).")
 @pass_settings
-def calendar_import(settings: Settings, source: IO[str], year: int | None, yes: bool) -> None:
+def calendar_import(settings: Settings, source: str, year: int | None, yes: bool) -> None:
     """Import a year's holiday arrangement from the text of the State Council's notice (FILE, or - for stdin).
 
     Paste the whole notice 《国务院办公厅关于YYYY年部分节假日安排的通知》 from gov.cn into a text file. The
@@ -62,9 +62,7 @@ def calendar_import(settings: Settings, source: IO[str], year: int | None, yes: 
     from award.workflow.timing.clock import system_clock
     from award.workflow.timing.notice_text import parse_notice
 
-    text = source.read(_MAX_NOTICE_BYTES + 1)
-    if len(text.encode("utf-8")) > _MAX_NOTICE_BYTES:
-        raise InvalidInput(f"通知文本超过 {_MAX_NOTICE_BYTES // 1024} KiB，不像是一份节假日安排通知")
+    text = _read_notice(source)
     notice = parse_notice(text, year=year)
     engine, actor = _office_actor(settings)
     imported_by = actor.name if actor is not None else _login()
@@ -82,7 +80,7 @@ def calendar_import(settings: Settings, source: IO[str], year: int | None, yes: 
     if seen.replaces is not None:
         click.echo(f"将替换办公数据目录中已有的 {seen.replaces.name}")
     if not yes:
-        if getattr(source, "name", "") in ("<stdin>", "-"):
+        if source == "-":
             raise InvalidInput("未保存：通知文本来自标准输入时无法询问，核对上面的内容后请加 --yes 重新运行")
         if not click.confirm(f"保存 {notice.year} 年节假日安排并重算受影响的定时？", default=False):
             click.echo("已取消，未保存任何内容")
@@ -130,8 +128,34 @@ def calendar_show(settings: Settings, year: int, month: int | None, as_json: boo
     if as_json:
         render.print_json({"year": year, "month": month, "source": calendar.year_source(year), "days": days})
         return
-    click.echo(f"{year}年" + (f"{month}月" if month else "") + f"　数据来源：{calendar.year_source(year)}")
+    click.echo(f"{year}年节假日安排　数据来源：{calendar.year_source(year)}")
     _print_year(calendar, year, month)
+
+
+def _read_notice(source: str) -> str:
+    """The notice text from a file or stdin (`-`), UTF-8 with or without a byte-order mark."""
+    import sys
+
+    from award.workflow.errors import InvalidInput
+
+    raw: bytes
+    try:
+        if source == "-":
+            raw = sys.stdin.buffer.read(_MAX_NOTICE_BYTES + 1)
+        else:
+            with open(source, "rb") as handle:
+                raw = handle.read(_MAX_NOTICE_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInput(f"无法读取通知文本文件 {source}：{exc.strerror}") from None
+    if len(raw) > _MAX_NOTICE_BYTES:
+        raise InvalidInput(f"通知文本超过 {_MAX_NOTICE_BYTES // 1024} KiB，不像是一份节假日安排通知")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")  # saved by a Windows editor in the legacy Chinese encoding
+        except UnicodeDecodeError:
+            raise InvalidInput(f"通知文本 {source} 不是 UTF-8 或 GB18030 编码的文字") from None
 
 
 def _print_year(calendar: OfficialCalendar, year: int, month: int | None) -> None:
@@ -148,7 +172,7 @@ def _print_year(calendar: OfficialCalendar, year: int, month: int | None) -> Non
 def _print_month(days: list[DayInfo]) -> None:
     first = days[0].day
     click.echo(f"\n{first.year}年{first.month}月")
-    click.echo(" ".join(f"{w}  " for w in _WEEKDAYS))
+    click.echo(" ".join(f"{w}  " for w in _WEEKDAYS).rstrip())
     cells = ["    "] * first.weekday()
     for info in days:
         cells.append(f"{info.day.day:>2}{_MARKS.get(info.kind, '  ')}")

@@ -81,26 +81,23 @@ def _recompute_case(engine: Engine, s: Session, case_id: int, actor: Actor, reas
     for timer in timers:
         assert timer.id is not None
         old = utc(timer.due_at)
-        if timer.status == BLOCKED:
-            timer.status, timer.note = "pending", f"{reason}，重新排队（原因：{timer.note or '缺少节假日安排'}）"[:2000]
-            s.add(timer)
-            change = Recomputed(timer=timer.id, case=row.ref, action="rearmed", old_due_at=old, new_due_at=old,
-                                provisional=timer.provisional, why=f"{reason}；此前因缺少节假日安排未能触发，现重新排队")
-            _record(engine, s, row, timer, change, kind="timer_rearmed", actor=actor)
-            out.append(change)
-            continue
         try:
             fresh = _count_again(engine, s, spec, timer)
         except CalendarYearUnknown as exc:
             out.append(Recomputed(timer=timer.id, case=row.ref, action="unknown", old_due_at=old, new_due_at=old,
                                   provisional=timer.provisional, why=str(exc)))
             continue
-        if fresh is None:
+        blocked = timer.status == BLOCKED
+        if fresh is None and not blocked:
             continue
-        new_at, last_day, basis, provisional, target_at = fresh
-        if (new_at, last_day, provisional) == (old, timer.last_day, timer.provisional):
+        new_at, last_day, basis, provisional, target_at = fresh or (old, timer.last_day, None, timer.provisional, None)
+        if not blocked and (new_at, last_day, provisional) == (old, timer.last_day, timer.provisional):
             continue
-        if new_at != old:
+        if blocked:
+            action = "rearmed"
+            why = f"{reason}；此前因缺少节假日安排未能触发，现重新排队"
+            timer.status, timer.note = "pending", f"{reason}，重新排队（原因：{timer.note or '缺少节假日安排'}）"[:2000]
+        elif new_at != old:
             action = "recomputed"
             why = f"{reason}；" + ("原到期时间依据暂定日期计算" if timer.provisional else "所依据日期的节假日安排有变")
         else:
@@ -115,7 +112,7 @@ def _recompute_case(engine: Engine, s: Session, case_id: int, actor: Actor, reas
         s.add(timer)
         change = Recomputed(timer=timer.id, case=row.ref, action=action, old_due_at=old, new_due_at=new_at,
                             provisional=provisional, why=why)
-        _record(engine, s, row, timer, change, kind="timer_recomputed", actor=actor)
+        _record(engine, s, row, timer, change, kind="timer_rearmed" if blocked else "timer_recomputed", actor=actor)
         out.append(change)
     return out
 
