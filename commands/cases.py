@@ -172,7 +172,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = e.trigger_label or _EVENT_LABELS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -186,6 +186,8 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
            ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
+
+_EVENT_LABELS = {"timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队"}
 
 _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
