@@ -17,7 +17,16 @@ import pytest
 from award.cli import Settings, build_engine
 
 from tests.conftest import make_runner
-from tests.fixtures_sha import STAFF, Office, events, moment, office_fixture, sha_definitions, shanghai  # noqa: F401
+from tests.fixtures_sha import (  # noqa: F401
+    STAFF,
+    Office,
+    any_office_fixture,
+    events,
+    moment,
+    office_fixture,
+    sha_definitions,
+    shanghai,
+)
 
 MADE_UP_2027 = """国务院办公厅关于2027年部分节假日安排的通知（测试用虚构文本，非官方）
 　　一、元旦：2026年12月31日（周四）至2027年1月3日（周日）放假调休，共4天。1月9日（周六）上班。
@@ -32,7 +41,8 @@ def notice_2027(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_provisional_due_time_is_recomputed_when_2027_is_imported(office, notice_2027):
+def test_a_provisional_due_time_is_recomputed_when_2027_is_imported(any_office, notice_2027):
+    office = any_office
     ref = office.in_review("2026-12-24 10:00")
     assert office.run("advance", ref, "pass_qualification", now="2026-12-24 10:00", who="li").code == 0
     timer = office.timer(ref, ELAPSED)
