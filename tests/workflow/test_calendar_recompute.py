@@ -165,3 +165,25 @@ def test_a_timer_blocked_for_an_unknown_year_is_rearmed_by_the_import(chained, n
     # counted from 12-26 (when the notice elapsed): 12-28 1, 12-29 2, 12-30 3; 12-31..01-03 off; 01-04 4, 01-05 5
     assert (mark["last_day"], mark["provisional"]) == ("2027-01-05", False)
     assert o.run("timers", "list", "--provisional", "--json").json == []
+
+
+def test_a_corrected_year_moves_the_due_times_that_depended_on_the_changed_days(office, notice_2027, tmp_path):
+    ref = office.in_review("2026-12-24 10:00")
+    assert office.run("advance", ref, "pass_qualification", now="2026-12-24 10:00", who="li").code == 0
+    assert office.run("calendar", "import", str(notice_2027), "--yes", now="2026-12-25 09:00").code == 0
+    assert office.timer(ref, ELAPSED)["last_day"] == "2027-01-04"
+
+    # the (made-up) correction: 2026-12-31 is an ordinary working day after all
+    corrected = tmp_path / "2027更正.txt"
+    corrected.write_text("国务院办公厅关于2027年部分节假日安排的通知（测试用虚构文本，非官方）\n"
+                         "　　一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n", encoding="utf-8")
+    result = office.run("calendar", "import", str(corrected), "--yes", now="2026-12-25 10:00")
+    assert result.code == 0, result
+    assert "2026年12月31日" in result.out and "将替换" in result.out
+    timer = office.timer(ref, ELAPSED)
+    # 12-25 1, 12-28 2, 12-29 3, 12-30 4, 12-31 5
+    assert (timer["last_day"], shanghai(timer["due_at"]), timer["provisional"]) == ("2026-12-31", "2027-01-01 00:00", False)
+    first, second = events(office.history(ref), "timer_recomputed")
+    assert second["detail"]["old_due_at"] == first["detail"]["due_at"]
+    assert second["detail"]["due_at"] == timer["due_at"]
+    assert "所依据日期的节假日安排有变" in second["detail"]["reason"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from ..errors import CalendarYearUnknown
+from ..errors import CalendarYearUnknown, ConflictError
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, TimerRow, utc
 from .periods import anniversaries, before, due, parse_offset, parse_period
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["Recomputed", "recompute_timers"]
 
 _LOGGER = logging.getLogger(__name__)
+
+_ATTEMPTS = 3
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Recomputed:
@@ -65,8 +67,14 @@ def recompute_timers(engine: Engine, *, actor: Actor, reason: str) -> list[Recom
             col(TimerRow.status).in_(["pending", "held", BLOCKED]))).all()))
     out: list[Recomputed] = []
     for case_id in case_ids:
-        with engine._writing(case_id), engine.db.session() as s:
-            out += _recompute_case(engine, s, case_id, actor, reason)
+        for attempt in range(_ATTEMPTS):
+            try:
+                with engine._writing(case_id), engine.db.session() as s:
+                    out += _recompute_case(engine, s, case_id, actor, reason)
+                break
+            except ConflictError:  # a step or tick wrote the case meanwhile: count again from what it wrote
+                if attempt == _ATTEMPTS - 1:
+                    raise
     return out
 
 
@@ -74,9 +82,10 @@ def _recompute_case(engine: Engine, s: Session, case_id: int, actor: Actor, reas
     row = s.get(CaseRow, case_id)
     assert row is not None
     spec = engine.spec_of(row)
-    timers = s.exec(select(TimerRow).where(TimerRow.case_id == case_id,
-                                           col(TimerRow.status).in_(["pending", "held", BLOCKED]))
-                    .order_by(col(TimerRow.id))).all()
+    q = select(TimerRow).where(TimerRow.case_id == case_id, col(TimerRow.status).in_(["pending", "held", BLOCKED]))
+    if not engine.db.is_sqlite:  # a tick must not fire a timer while it is being re-dated (SQLite: one writer)
+        q = q.with_for_update()
+    timers = s.exec(q.order_by(col(TimerRow.id))).all()
     out: list[Recomputed] = []
     for timer in timers:
         assert timer.id is not None
