@@ -153,7 +153,7 @@ def retry_timer(engine: Engine, timer_id: int) -> str:
         if timer is None:
             raise RecordLookupError(f"定时 #{timer_id}")
         if timer.status not in ("failed", "held", BLOCKED):
-            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed、held 或 blocked 的定时可以重试")
+            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
         timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
         s.add(timer)
     return f"定时 #{timer_id} 已重新排队，下次 award tick 时处理"
