@@ -187,3 +187,39 @@ def test_a_corrected_year_moves_the_due_times_that_depended_on_the_changed_days(
     assert second["detail"]["old_due_at"] == first["detail"]["due_at"]
     assert second["detail"]["due_at"] == timer["due_at"]
     assert "所依据日期的节假日安排有变" in second["detail"]["reason"]
+
+
+def test_recompute_leaves_anniversaries_reminders_and_natural_days_as_they_are(office):
+    """An awarded case has yearly duties, their reminders and a 10-year mark: none moves, none is recorded."""
+    ref = office.in_commendation("2026-05-06 10:00")
+    assert office.run("advance", ref, "commend", "--set", "award_document=沪府〔2026〕88号", now="2026-10-20 09:00").code == 0
+    before, history = office.show(ref)["timers"], office.history(ref)
+    assert {t["kind"] for t in before} == {"duty", "reminder", "mark"}
+    result = office.run("calendar", "recompute", now="2026-12-20 09:00")
+    assert result.code == 0, result
+    assert "没有定时需要重算" in result.out
+    assert office.show(ref)["timers"] == before and office.history(ref) == history
+    # and it is not silent for lack of trying: counting each row again gives exactly what plan() gave
+    from award.workflow.store import CaseRow, TimerRow
+    from award.workflow.timing.recompute import _count_again
+    from sqlmodel import select
+
+    engine = office.engine
+    with engine.db.session() as s:
+        case = s.exec(select(CaseRow).where(CaseRow.ref == ref)).one()
+        spec = engine.spec_of(case)
+        rows = s.exec(select(TimerRow).where(TimerRow.case_id == case.id, TimerRow.status == "pending")).all()
+        counted = {row.kind: _count_again(engine, s, spec, row) for row in rows}
+        for row in rows:
+            again = _count_again(engine, s, spec, row)
+            if row.kind == "duty":
+                assert again is None  # anniversaries never consult the calendar
+            else:
+                assert again is not None and again[0].isoformat() == datetime_iso(row.due_at), row
+    assert set(counted) == {"duty", "reminder", "mark"}
+
+
+def datetime_iso(value: object) -> str:
+    from award.workflow.store import utc
+
+    return utc(value).isoformat()  # type: ignore[arg-type]
