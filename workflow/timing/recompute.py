@@ -69,7 +69,7 @@ def recompute_timers(engine: Engine, *, actor: Actor, reason: str) -> list[Recom
     for case_id in case_ids:
         for attempt in range(_ATTEMPTS):
             try:
-                with engine._writing(case_id), engine.db.session() as s:
+                with engine.transaction(case_id) as s:
                     out += _recompute_case(engine, s, case_id, actor, reason)
                 break
             except ConflictError:  # a step or tick wrote the case meanwhile: count again from what it wrote
@@ -193,6 +193,6 @@ def _record(engine: Engine, s: Session, row: CaseRow, timer: TimerRow, change: R
     at = min(engine.clock(), change.new_due_at)
     if last is not None:
         at = max(at, utc(last))
-    engine._note(s, row, kind=kind, actor=actor, at=at, data={
+    engine.record_event(s, row, kind=kind, actor=actor, at=at, data={
         "timer": timer.id, "rule": timer.rule, "old_due_at": change.old_due_at.isoformat(),
         "due_at": change.new_due_at.isoformat(), "provisional": change.provisional, "reason": change.why})
