@@ -223,3 +223,21 @@ def datetime_iso(value: object) -> str:
     from award.workflow.store import utc
 
     return utc(value).isoformat()  # type: ignore[arg-type]
+
+
+def test_a_long_running_engine_sees_a_year_imported_by_another_process_at_its_next_tick(office, notice_2027):
+    """The scheduler keeps one engine for days: its next tick reads the calendar files again if they changed."""
+    from award.workflow.errors import CalendarYearUnknown
+
+    ref = office.in_review("2026-12-28 10:00")
+    with pytest.raises(CalendarYearUnknown):
+        office.advance(ref, "pass_qualification", at="2026-12-28 10:00", who="li")
+    loaded = office.engine.calendar
+    office.tick("2026-12-28 10:01")
+    assert office.engine.calendar is loaded  # nothing changed on disk: nothing is read again
+
+    assert office.run("calendar", "import", str(notice_2027), "--yes", now="2026-12-28 10:30").code == 0
+    office.tick("2026-12-28 10:31")
+    assert office.engine.calendar is not loaded
+    office.advance(ref, "pass_qualification", at="2026-12-28 10:40", who="li")
+    assert office.timer(ref, ELAPSED)["last_day"] == "2027-01-06"

@@ -120,12 +120,38 @@ class OfficialCalendar(Calendar):
         self._problems: list[Problem] = []
         self._cache: dict[date, DayInfo] = {}
         self._loaded = False
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
 
     def _ensure_loaded(self) -> None:
         """Read the files on first use: most commands never ask about a day, so they do not pay for it."""
         if not self._loaded:
             self._loaded = True
+            self._stamp = self._files_stamp()
             self._load()
+
+    def refreshed(self) -> OfficialCalendar:
+        """This calendar, or a new one when a calendar file was added, changed or removed since it was read.
+
+        A long-running process (the scheduler) calls it before each tick, so that a year another process
+        imported counts at once instead of after a restart; a few `stat` calls, nothing is re-read otherwise.
+        """
+        if not self._loaded or self._files_stamp() == self._stamp:
+            return self
+        _LOGGER.info("calendar files changed; reading them again")
+        return OfficialCalendar(files_dir=None if self._bundled else self._files_dir, office_dir=self._office_dir,
+                                use_package=self._use_package)
+
+    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        out = []
+        for folder in (self._files_dir, self._office_dir):
+            if folder is not None and folder.is_dir():
+                for path in sorted(folder.glob("*.yaml")):
+                    try:
+                        info = path.stat()
+                    except OSError:
+                        continue
+                    out.append((str(path), info.st_mtime_ns, info.st_size))
+        return tuple(out)
 
     @property
     def files_dir(self) -> Path:

@@ -178,6 +178,9 @@ def next_due(engine: Engine) -> datetime | None:
 
 def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     """Fire every due timer once, oldest first, each in its own transaction; then deliver, as any step does."""
+    refresh = getattr(engine.calendar, "refreshed", None)
+    if refresh is not None:  # a year imported by another process since this one started counts now
+        engine.calendar = refresh()
     report = _fire_due(engine, limit=limit)
     if report.fired:
         engine.after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
