@@ -194,3 +194,12 @@ def test_a_text_without_its_year_or_items_is_refused():
         parse_notice("国务院办公厅关于2027年部分节假日安排的通知\n经国务院批准，现将安排通知如下。")
     with pytest.raises(NoticeError, match="不一致"):
         parse_notice(notice(2026), year=2027)
+
+
+def test_the_whole_gov_cn_page_pasted_with_its_index_header_and_footer():
+    page = ("索 引 号：000014349/2025-00099　主题分类：综合政务\\其他\n发文机关：国务院办公厅　成文日期：2025年11月04日\n"
+            "标　　题：国务院办公厅关于2026年部分节假日安排的通知\n发文字号：国办发明电〔2025〕7号　发布日期：2025年11月04日\n\n"
+            + notice(2026) + "\n【我要纠错】 责任编辑：某某\n扫一扫在手机打开当前页\n")
+    parsed = parse_notice(page)
+    assert parsed.year == 2026 and parsed.title.endswith("（国办发明电〔2025〕7号）")
+    assert parsed.days() == parse_notice(notice(2026)).days()
