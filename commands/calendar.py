@@ -85,7 +85,7 @@ def calendar_import(settings: Settings, source: str, year: int | None, yes: bool
         if not click.confirm(f"保存 {notice.year} 年节假日安排并重算受影响的定时？", default=False):
             click.echo("已取消，未保存任何内容")
             return
-    path = save_year(office_dir, notice.year, content)
+    path = save_year(office_dir, notice.year, content, notice_text=text)
     click.echo(f"已保存 {notice.year} 年节假日安排：{path}（导入人：{imported_by}）")
     if engine is None or actor is None:
         click.echo("尚无数据库，没有需要重算的定时")

@@ -83,6 +83,7 @@ def test_import_records_who_and_when_and_survives_a_reinstall(award, home, tmp_p
     text = saved.read_text(encoding="utf-8")
     assert 'imported_by: "wang"' in text and "imported_at: " in text
     assert "{name: 元旦, off: [2026-12-31, 2027-01-03], makeup: [2027-01-09]}" in text
+    assert (home / "calendars" / "2027.notice.txt").read_text(encoding="utf-8") == MADE_UP_2027  # the source kept
     package = Path(str(bundled_definitions())).resolve().parent
     assert not saved.resolve().is_relative_to(package)
     assert not (bundled_definitions() / "calendars" / "2027.yaml").exists()

@@ -102,21 +102,35 @@ def preview(*, current: OfficialCalendar, files_dir: Path | None, office_dir: Pa
                    replaces=existing if existing.is_file() else None)
 
 
-def save_year(office_dir: Path, year: int, text: str) -> Path:
-    """Write `<year>.yaml` into the office folder atomically (a reader sees the old file or the new one)."""
+def save_year(office_dir: Path, year: int, text: str, *, notice_text: str | None = None) -> Path:
+    """Write `<year>.yaml` into the office folder atomically (a reader sees the old file or the new one).
+
+    `notice_text`, the text it was imported from, is kept beside it as `<year>.notice.txt`, so that the
+    office can always show what the State Council's notice said and import it again.
+    """
+    target = office_dir / f"{year}.yaml"
     try:
         office_dir.mkdir(parents=True, exist_ok=True)
-        target = office_dir / f"{year}.yaml"
-        handle, temporary = tempfile.mkstemp(prefix=f".{year}.", suffix=".tmp", dir=office_dir)
+        if notice_text is not None:
+            _write_atomically(office_dir / f"{year}.notice.txt", notice_text)
+        _write_atomically(target, text)
+    except OSError as exc:
+        raise ConfigError(f"无法写入办公数据目录 {office_dir}：{exc.strerror}；"
+                          "用 --home 或 AWARD_HOME 指定一个可写的目录") from None
+    return target
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
-    except OSError as exc:
-        raise ConfigError(f"无法写入办公数据目录 {office_dir}：{exc.strerror}；"
-                          "用 --home 或 AWARD_HOME 指定一个可写的目录") from None
-    return target
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def year_days(calendar: OfficialCalendar, year: int) -> list[DayInfo]:
