@@ -179,3 +179,12 @@ def test_calendar_show_of_an_unknown_year_names_the_import_command(nodb, home):
     result = nodb("calendar", "show", "2027", who=None)
     assert result.code == 6, result
     assert "award calendar import" in result.err and str(home / "calendars") in result.err
+
+
+def test_a_year_after_an_unknown_one_can_be_imported(nodb, home, tmp_path):
+    notice = tmp_path / "2028.txt"
+    notice.write_text("国务院办公厅关于2028年部分节假日安排的通知（测试用虚构文本，非官方）\n"
+                      "　　一、元旦：1月1日（周六）至3日（周一）放假，共3天。\n", encoding="utf-8")
+    result = nodb("calendar", "import", str(notice), "--yes", who=None)
+    assert result.code == 0, result
+    assert nodb("calendar", "day", "2028-01-03", "--json", who=None).json["kind"] == "holiday"

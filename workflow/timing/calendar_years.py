@@ -147,7 +147,10 @@ def diff_year(old: OfficialCalendar, new: OfficialCalendar, year: int) -> list[D
     """The days a notice governs (December of the year before through its year) that change."""
     out = []
     for day in _notice_range(year):
-        after = new.day(day)
+        try:
+            after = new.day(day)
+        except CalendarYearUnknown:  # December of a year before that is not known either, nor named here
+            continue
         try:
             before: DayInfo | None = old.day(day)
         except CalendarYearUnknown:
