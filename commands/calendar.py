@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -213,8 +213,9 @@ def _recompute_and_print(engine: Engine, actor: Actor, reason: str) -> None:
     from award.workflow.errors import AwardError
     from award.workflow.timing.recompute import recompute_timers
 
-    settings_calendar = engine.calendar
-    engine.calendar = _fresh_calendar(engine, settings_calendar)
+    refresh = getattr(engine.calendar, "refreshed", None)
+    if refresh is not None:  # read the files again: the engine's calendar was loaded before the save
+        engine.calendar = refresh()
     try:
         changes = recompute_timers(engine, actor=actor, reason=reason)
     except AwardError as exc:
@@ -232,15 +233,6 @@ def _print_changes(changes: list[Recomputed]) -> None:
                    render.shanghai(c.new_due_at), "是" if c.provisional else "否", c.why] for c in changes])
     done = sum(c.action != "unknown" for c in changes)
     click.echo(f"共处理 {done} 个定时" + (f"，{len(changes) - done} 个仍缺节假日安排" if done < len(changes) else ""))
-
-
-def _fresh_calendar(engine: Engine, old: Any) -> Any:
-    """A calendar that reads the folders again (the engine's one cached every answer)."""
-    from award.workflow.timing.calendar import OfficialCalendar
-
-    if isinstance(old, OfficialCalendar):
-        return OfficialCalendar(files_dir=old.files_dir, office_dir=old.office_dir)
-    return old
 
 
 def _office_actor(settings: Settings, *, need_database: bool = False) -> tuple[Engine | None, Actor | None]:
