@@ -174,7 +174,7 @@ def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = e.trigger_label or _EVENT_LABELS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -189,17 +189,29 @@ def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
                         ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
 
+_EVENT_LABELS = {"timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队"}
+
 _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
+    "provisional": "暂定",
 }
 
 
 def _detail_value(key: str, value: Any) -> str:
     """History event details as people read them (times in Asia/Shanghai, files by name)."""
-    if key == "due_at" and not isinstance(value, str):
-        return render.shanghai(value)
+    if key == "provisional" and isinstance(value, bool):
+        return "是" if value else "否"
+    if key in ("due_at", "old_due_at"):
+        if not isinstance(value, str):
+            return render.shanghai(value)
+        from datetime import datetime
+
+        try:
+            return render.shanghai(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if key in ("timer", "objection"):
         return f"#{value}"
     if key == "sha256" and isinstance(value, str):

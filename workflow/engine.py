@@ -428,8 +428,8 @@ class Engine:
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
-            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
-                                                   col(TimerRow.status).in_(["pending", "held"]))
+            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
+                                                   col(TimerRow.status).in_(["pending", "held", "blocked"]))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
