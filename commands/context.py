@@ -114,10 +114,12 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction."""
     from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.review.hooks import install as install_review
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
     install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver)
+    install_review(engine)
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

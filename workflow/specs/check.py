@@ -222,6 +222,9 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             out.append(p(f"状态 {s.name!r} 从任何开始状态都无法到达", "states", i, "name"))
         if not s.final and not spec.transitions_from(s.name):
             out.append(p(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name"))
+    from .review_check import check_review
+
+    out += check_review(loaded, rules)
     return out
 
 
