@@ -98,10 +98,10 @@ def require_manager(catalog: Catalog, actor: Actor, pool: str | None, what: str)
     """Refuse (exit 3) unless the actor runs the review; the refusal names the roles needed."""
     if is_manager(catalog, actor, pool):
         return
-    reviews = [s.review for s in catalog.specs() if s.review is not None and (pool is None or s.review.pool == pool)]
-    roles = sorted({r for rv in reviews for r in rv.managers})
-    labels = "、".join(catalog.roles().get(r, r) for r in roles) or "办公室"
-    rule = reviews[0].rules.pool if reviews else ""
+    specs = [s for s in catalog.specs() if s.review is not None and (pool is None or s.review.pool == pool)]
+    names = list(dict.fromkeys(s.roles.get(r, r) for s in specs if s.review is not None for r in s.review.managers))
+    labels = "或".join(names) or "办公室"
+    rule = specs[0].review.rules.pool if specs and specs[0].review is not None else ""
     raise Refused(f"{what}只能由{labels}办理；{actor.name} 没有该角色",
                   [Verdict(passed=False, guard="role", rule=rule, reason=f"角色不符（需要：{labels}）")])
 
