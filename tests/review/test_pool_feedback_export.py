@@ -102,7 +102,7 @@ def test_export_to_excel_and_csv_with_chinese_headers(review: Review, tmp_path) 
     assert "4.7 结果（400分）" in header and "是否计入" in header
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert len(rows) == 12
-    scored = [r for r in rows if r[0] == ref and r[3] == first["expert"]][0]
+    scored = next(r for r in rows if r[0] == ref and r[3] == first["expert"])
     assert scored[header.index("总分")] == 600 and scored[header.index("4.7 结果（400分）")] == 240
     assert scored[header.index("评语")] == "建议完善战略部署" and scored[header.index("是否计入")] == "是"
     ranking = [[c.value for c in row] for row in wb["资料评审排名"].iter_rows()]

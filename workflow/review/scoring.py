@@ -154,7 +154,7 @@ def check_table_file(definitions_folder: Path, table_id: str) -> list[Problem]:
     return out
 
 
-_TABLES: dict[Path, ScoringTable] = {}
+_TABLES: dict[tuple[Path, bytes], ScoringTable] = {}
 
 
 def load_table(definitions_folder: Path, table_id: str) -> ScoringTable:
@@ -163,13 +163,19 @@ def load_table(definitions_folder: Path, table_id: str) -> ScoringTable:
     Raises:
         DataError: the file is missing or wrong (exit 6).
     """
+    import hashlib
+
     path = _table_path(definitions_folder, table_id)
-    if path not in _TABLES:
+    try:
+        key = (path, hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        key = (path, b"")
+    if key not in _TABLES:
         problems = check_table_file(definitions_folder, table_id)
         if problems:
             raise DataError(f"评分表 {table_id} 有误：" + "；".join(f"{p.file}:{p.line or ''} {p.reason}" for p in problems))
         from ..specs.loader import read_yaml
 
         data, _ = read_yaml(path)
-        _TABLES[path] = ScoringTable.model_validate(data)
-    return _TABLES[path]
+        _TABLES[key] = ScoringTable.model_validate(data)
+    return _TABLES[key]
