@@ -89,7 +89,7 @@ def require_case_access(engine: Engine, ref: str | int, actor: Actor, what: str)
         note(engine, s, row, kind="access_refused", actor=actor, comment=why.reason,
              data={"ids": {"guard": why.guard}, "what": what, "rule": why.rule})
         ref_text = row.ref
-    engine._after_commit()
+    engine.after_commit()
     raise Refused(f"{actor.name} 不能{what} {ref_text}", [why])
 
 

@@ -142,7 +142,7 @@ def assign(engine: Engine, ref: str, stage: str, experts: Sequence[str], actor: 
             raise Refused(f"不能为 {row.ref} 分配{st.label}专家", failures)
         added = [_add(engine, s, row, spec, stage, e, actor, "by_hand") for e in chosen]
         views = [_view(row, review, a, e) for a, e in zip(added, chosen, strict=True)]
-    engine._after_commit()
+    engine.after_commit()
     return views
 
 
@@ -204,7 +204,7 @@ def assign_round(engine: Engine, round_id: str, stage: str, actor: Actor) -> lis
             for e in picked:
                 a = _add(engine, s, row, spec, stage, e, actor, "round")
                 views.append(_view(row, review, a, e))
-    engine._after_commit()
+    engine.after_commit()
     return views
 
 

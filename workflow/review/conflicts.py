@@ -68,7 +68,7 @@ def add_conflict(engine: Engine, *, expert_ref: str, party_ref: str, kind: str, 
         end_work(engine, s, expert=expert, cases=cases, actor=actor,
                  reason=f"利害关系（{KINDS[kind]}：{row.reason}），依规回避")
         result = view(row, expert, party)
-    engine._after_commit()
+    engine.after_commit()
     return result
 
 
@@ -98,7 +98,7 @@ def withdraw_conflict(engine: Engine, conflict_id: int, *, reason: str, actor: A
             note(engine, s, c, kind="conflict_withdrawn", actor=actor, comment=reason.strip(),
                  data={"ids": {"conflict": row.id, "expert": expert.id}, "expert_name": expert.name})
         result = view(row, expert, party)
-    engine._after_commit()
+    engine.after_commit()
     return result
 
 

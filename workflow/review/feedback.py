@@ -96,7 +96,7 @@ def give(engine: Engine, ref: str, *, stage: str, expert_ref: str, direction: st
                    "direction_label": DIRECTIONS[direction], "rating": rating, "rule": rule})
         assert fb.id is not None
         fid = fb.id
-    engine._after_commit()
+    engine.after_commit()
     return fid
 
 

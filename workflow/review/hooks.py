@@ -6,14 +6,16 @@ whole step back (state, history, timers, notifications), as a guard's would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
+from ..abc import Step
 from ..errors import Refused
 from ..registers.conflicts import KINDS, active
 from ..registers.experts import add_winners
-from ..specs.model import ProcessSpec, TransitionSpec
+from ..specs.model import ProcessSpec
 from ..store import CaseRow, EventRow, PartyRow
 from ..values import Verdict
 from ..views import Actor
@@ -23,18 +25,20 @@ from .tables import AssignmentRow, ExpertRow, ScoreRow
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["install"]
+__all__ = ["ReviewHook", "install"]
 
 SYSTEM = Actor(name="system", roles=("system",), on_roster=True)
 
 
-def install(engine: Engine) -> None:
-    """Add the review hook to the engine (once)."""
-    if any(getattr(h, "__name__", "") == "review_step" for h in engine.hooks):
-        return
+@dataclass(kw_only=True)
+class ReviewHook:
+    """The review's `StepHook`: refuses a conflicted actor and a stage left without its scores,
+    and adds winners to the pool, inside the step's transaction."""
 
-    def review_step(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: Any,
-                    transition: TransitionSpec | None) -> None:
+    engine: Engine
+
+    def on_step(self, step: Step) -> None:
+        s, row, event, spec, transition = step.session, step.case, step.event, step.spec, step.transition
         review = spec.review
         if review is None or transition is None:
             return
@@ -52,9 +56,12 @@ def install(engine: Engine) -> None:
                                                   f"{stage.min_scores} 份（award review score）")])
         join = review.join_pool
         if join is not None and transition.trigger in join.triggers:
-            _join_pool(engine, s, row, spec)
+            _join_pool(self.engine, s, row, spec)
 
-    engine.hooks.append(review_step)
+
+def install(engine: Engine) -> None:
+    """Give the engine its review hook (run after timers and the outbox, in the same transaction)."""
+    engine.review = ReviewHook(engine=engine)
 
 
 def _reviewed_here(s: Session, row: CaseRow, stage: str) -> bool:

@@ -175,7 +175,7 @@ def sanction(engine: Engine, round_id: str, expert_ref: str, *, kind: str, reaso
             end_work(engine, s, expert=expert, cases=list({c.id: c for c in cases}.values()), actor=actor,
                      reason=f"取消评审资格：{reason.strip()}", kind="review_disqualified")
         view = _view(s, panel, spec, review)
-    engine._after_commit()
+    engine.after_commit()
     return view
 
 

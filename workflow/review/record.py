@@ -1,7 +1,7 @@
 """Where the review writes into a case's history, and how it finds cases, through the engine.
 
-One module holds the review's calls into the engine, so that when the engine offers a typed
-public seam for "append a non-transition event" only this file changes.
+One module holds the review's calls into the engine's public API (`case_row`, `record_event`,
+`spec_of`), so that a change there touches only this file.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ __all__ = ["case_row", "note", "review_of"]
 
 def case_row(engine: Engine, s: Session, ref: str | int) -> CaseRow:
     """The case by reference or id (raises CaseLookupError)."""
-    return engine._case_row(s, ref)
+    return engine.case_row(s, ref)
 
 
 def note(engine: Engine, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
          comment: str | None = None) -> None:
     """Append a review event to the case's hash-chained history, inside the caller's transaction."""
-    engine._note(s, row, kind=kind, actor=actor, data=data, comment=comment)
+    engine.record_event(s, row, kind=kind, actor=actor, data=data, comment=comment)
 
 
 def review_of(engine: Engine, row: CaseRow) -> tuple[ProcessSpec, ReviewSpec | None]:

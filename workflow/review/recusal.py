@@ -112,4 +112,4 @@ def refresh(engine: Engine, *, expert_ids: Iterable[int] | None = None, party_id
                 continue
             for party in parties:
                 conflicts_now(engine, s, review, expert, party)
-    engine._after_commit()
+    engine.after_commit()

@@ -147,7 +147,7 @@ def score(engine: Engine, ref: str, *, stage: str, expert_ref: str | None, items
         else:
             refused = None
     if refused is not None:
-        engine._after_commit()
+        engine.after_commit()
         raise refused
     points = table.check_points(items)
     total = round(sum(points.values()), 2)
@@ -172,7 +172,7 @@ def score(engine: Engine, ref: str, *, stage: str, expert_ref: str | None, items
                    "stage_label": st.label, "expert_name": expert.name, "total": total,
                    "table_label": f"{table.title}（{table.version}）"})
         view = _view(row, review, table, new, expert)
-    engine._after_commit()
+    engine.after_commit()
     return view
 
 
