@@ -145,3 +145,21 @@ def test_the_panel_ends_with_the_round(review: Review) -> None:
     assert r.code == 3 and "评审组已撤销" in r.err and "SHA-10" in r.err
     assert review.ok("panel", "show", "--round", ROUND, "--json").json["ended"] is True
     assert NOW
+
+
+def test_a_conflicted_expert_cannot_move_the_case_and_a_disabled_one_cannot_score(review: Review) -> None:
+    ref = review.refs[0]
+    review.ok("review", "assign", ref, "--stage", "material", "--expert", "张一", "--expert", "张二")
+    review.ok("review", "score", ref, "--stage", "material", *items(0.6), who="zhang1")
+    review.ok("expert", "disable", "张二", "--reason", "身体原因退出")
+    r = review.run("review", "score", ref, "--stage", "material", *items(0.6), who="zhang2")
+    assert r.code == 3 and "张二 已停用" in r.err
+    review.ok("review", "assign", ref, "--stage", "material", "--expert", "张三")
+    review.ok("review", "score", ref, "--stage", "material", *items(0.7), who="zhang3")
+    review.ok("advance", ref, "select_for_site_review", "--set", "material_review_report=资料评审报告")
+    review.ok("expert", "conflict", "add", "张四", "--party", review.codes[0], "--kind", "same_org",
+              "--reason", "2026年起在申报单位兼职")
+    r = review.run("advance", ref, "complete_site_review", "--set", "site_review_report=现场评审报告", who="zhang4")
+    assert r.code == 3 and "zhang4 须回避" in r.err and "SHA-29" in r.err
+    assert review.office.show(ref)["state"] == "site_review"
+    review.ok("advance", ref, "complete_site_review", "--set", "site_review_report=现场评审报告", who="li")

@@ -52,6 +52,9 @@ def denial(engine: Engine, s: Session, row: CaseRow, actor: Actor, *, need_stage
                                   f"（{KINDS.get(c.kind, c.kind)}：{c.reason}），须回避，不能查看或评审此案件")
     if need_stage is None and is_manager(engine.catalog, actor, review.pool):
         return None
+    if need_stage is not None and not all(e.active for e in mine):
+        return Verdict(passed=False, guard="panel", rule=review.rules.pool,
+                       reason=f"{'、'.join(e.name for e in mine if not e.active)} 已停用，不能评审")
     ids = [e.id for e in mine]
     q = select(AssignmentRow).where(AssignmentRow.case_id == row.id, col(AssignmentRow.expert_id).in_(ids),
                                     col(AssignmentRow.ended_at).is_(None))

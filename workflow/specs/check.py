@@ -246,4 +246,9 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {g.rule for g in spec.intake}
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
+    if spec.review is not None:
+        ids |= set(spec.review.rules.model_dump().values()) | {st.rule for st in spec.review.stages.values()}
+        ids |= {st.shortlist.rule for st in spec.review.stages.values() if st.shortlist is not None}
+        if spec.review.join_pool is not None:
+            ids.add(spec.review.join_pool.rule)
     return ids
