@@ -9,7 +9,7 @@ import pytest
 from award.workflow.review.scoring import load_table
 from award.workflow.specs.loader import bundled_definitions
 
-from tests.fixtures_sha import Office, office_fixture  # noqa: F401 - fixtures
+from tests.fixtures_sha import Office, any_office_fixture, office_fixture  # noqa: F401 - fixtures
 from tests.helpers import uscc
 
 PUBLISHED = "2026-05-06 10:00"
@@ -79,3 +79,9 @@ def make_review(office: Office, cases: int = 4, experts: int = 5, panel: bool = 
 @pytest.fixture
 def review(office: Office) -> Review:
     return make_review(office)
+
+
+@pytest.fixture
+def review_any(any_office: Office) -> Review:  # noqa: F811 - the office fixture
+    """The same on each backend: SQLite, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
+    return make_review(any_office)

@@ -14,7 +14,8 @@ def _loads(review: Review) -> Counter[str]:
     return Counter({m["name"]: m["load"] for m in panel["members"]})
 
 
-def test_round_assignment_is_balanced_and_never_gives_a_conflicted_expert(review: Review) -> None:
+def test_round_assignment_is_balanced_and_never_gives_a_conflicted_expert(review_any: Review) -> None:
+    review = review_any
     o = review.office
     # 张一 registered coaching of case 1's applicant (SHA-14); 张二's organisation belongs to the same group as case 2's.
     review.ok("expert", "relation", "张一", "--kind", "coaching", "--org-code", review.codes[0], "--from", "2025-01-01")
@@ -93,7 +94,8 @@ def test_a_conflicted_or_unassigned_expert_reads_nothing_of_the_case(review: Rev
     assert all(e["detail"]["rule"] == "SHA-29" for e in refused)
 
 
-def test_a_conflict_found_after_scoring_drops_the_score_and_keeps_it_marked(review: Review) -> None:
+def test_a_conflict_found_after_scoring_drops_the_score_and_keeps_it_marked(review_any: Review) -> None:
+    review = review_any
     ref = review.refs[0]
     review.ok("review", "assign", ref, "--stage", "material", "--expert", "张一", "--expert", "张二",
               "--expert", "张三")

@@ -90,6 +90,32 @@ def conflicts_now(engine: Engine, s: Session, review: ReviewSpec, expert: Expert
     return rows
 
 
+def _pairs(s: Session, expert_ids: Iterable[int] | None,
+           party_ids: Iterable[int] | None) -> list[tuple[ExpertRow, PartyRow]]:
+    """The (expert, applicant) pairs to re-check: those named, else where it matters now: each
+    member of a panel still in office against the applicants of the panel's round with open cases."""
+    from .tables import PanelMemberRow, PanelRow
+
+    if expert_ids is not None or party_ids is not None:
+        q = select(ExpertRow)
+        if expert_ids is not None:
+            q = q.where(col(ExpertRow.id).in_(list(expert_ids)))
+        p = select(PartyRow)
+        if party_ids is not None:
+            p = p.where(col(PartyRow.id).in_(list(party_ids)))
+        else:  # applicants with open cases
+            p = p.where(col(PartyRow.id).in_(select(CaseRow.party_id).where(col(CaseRow.closed).is_(False))))
+        experts, parties = list(s.exec(q).all()), list(s.exec(p).all())
+        return [(e, pa) for e in experts for pa in parties]
+    rows = s.exec(select(ExpertRow, PartyRow)
+                  .join(PanelMemberRow, col(PanelMemberRow.expert_id) == col(ExpertRow.id))
+                  .join(PanelRow, col(PanelRow.id) == col(PanelMemberRow.panel_id))
+                  .join(CaseRow, col(CaseRow.round_id) == col(PanelRow.round_id))
+                  .join(PartyRow, col(PartyRow.id) == col(CaseRow.party_id))
+                  .where(col(PanelRow.dissolved_at).is_(None), col(CaseRow.closed).is_(False))).all()
+    return list({(e.id, pa.id): (e, pa) for e, pa in rows}.values())
+
+
 def refresh(engine: Engine, *, expert_ids: Iterable[int] | None = None, party_ids: Iterable[int] | None = None) -> None:
     """Re-run detection for these experts (or all of a pool's) against these applicants, in its own transaction.
 
@@ -97,19 +123,9 @@ def refresh(engine: Engine, *, expert_ids: Iterable[int] | None = None, party_id
     (and its recusal done) even when the action itself is refused.
     """
     with engine.db.session() as s:
-        q = select(ExpertRow)
-        if expert_ids is not None:
-            q = q.where(col(ExpertRow.id).in_(list(expert_ids)))
-        experts = list(s.exec(q).all())
-        parties = list(s.exec(select(PartyRow).where(col(PartyRow.id).in_(list(party_ids)))).all()) \
-            if party_ids is not None else []
-        if party_ids is None:
-            parties = list(s.exec(select(PartyRow)).all())
         reviews = {sp.review.pool: sp.review for sp in engine.catalog.specs() if sp.review is not None}
-        for expert in experts:
+        for expert, party in _pairs(s, expert_ids, party_ids):
             review = reviews.get(expert.pool)
-            if review is None:
-                continue
-            for party in parties:
+            if review is not None:
                 conflicts_now(engine, s, review, expert, party)
     engine.after_commit()
