@@ -82,6 +82,6 @@ def review(office: Office) -> Review:
 
 
 @pytest.fixture
-def review_any(any_office: Office) -> Review:  # noqa: F811 - the office fixture
+def review_any(any_office: Office) -> Review:
     """The same on each backend: SQLite, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
     return make_review(any_office)
