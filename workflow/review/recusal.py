@@ -103,8 +103,6 @@ def _pairs(s: Session, expert_ids: Iterable[int] | None,
         p = select(PartyRow)
         if party_ids is not None:
             p = p.where(col(PartyRow.id).in_(list(party_ids)))
-        else:  # applicants with open cases
-            p = p.where(col(PartyRow.id).in_(select(CaseRow.party_id).where(col(CaseRow.closed).is_(False))))
         experts, parties = list(s.exec(q).all()), list(s.exec(p).all())
         return [(e, pa) for e in experts for pa in parties]
     rows = s.exec(select(ExpertRow, PartyRow)
