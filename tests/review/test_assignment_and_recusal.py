@@ -165,3 +165,26 @@ def test_a_conflicted_expert_cannot_move_the_case_and_a_disabled_one_cannot_scor
     assert r.code == 3 and "zhang4 须回避" in r.err and "SHA-29" in r.err
     assert review.office.show(ref)["state"] == "site_review"
     review.ok("advance", ref, "complete_site_review", "--set", "site_review_report=现场评审报告", who="li")
+
+
+def test_only_the_office_withdraws_a_conflict_and_the_history_keeps_both(review: Review) -> None:
+    ref = review.refs[0]
+    r = review.ok("expert", "conflict", "add", "张一", "--party", review.codes[0], "--kind", "other",
+                  "--reason", "曾共同承担课题", who="zhang1").out
+    assert "本人申报" in r
+    listed = review.ok("expert", "conflict", "list", "--party", review.codes[0], "--json").json
+    cid = next(c["id"] for c in listed if c["expert"] == "张一")
+    r = review.run("expert", "conflict", "withdraw", str(cid), "--reason", "不是利害关系", who="zhang1")
+    assert r.code == 3 and "只有办公室可以撤销" in r.err
+    review.ok("expert", "conflict", "withdraw", str(cid), "--reason", "课题已于十年前结束，经核实不构成利害关系")
+    assert all(c["id"] != cid for c in review.ok("expert", "conflict", "list", "--json").json)
+    gone = [c for c in review.ok("expert", "conflict", "list", "--all", "--json").json if c["id"] == cid]
+    assert gone[0]["active"] is False and "十年前" in gone[0]["withdrawn_reason"]
+    kinds = [e["kind"] for e in review.history(ref)]
+    assert kinds.count("conflict_recorded") == 1 and kinds.count("conflict_withdrawn") == 1
+    review.ok("review", "assign", ref, "--stage", "material", "--expert", "张一")
+    review.ok("expert", "relation", "张二", "--kind", "employment", "--org-code", review.codes[0], "--from", "2020-01-01")
+    detected = next(c for c in review.ok("expert", "conflict", "list", "--expert", "张二", "--json").json)
+    assert detected["source"] == "detected" and detected["kind"] == "employment"
+    r = review.run("expert", "conflict", "withdraw", str(detected["id"]), "--reason", "误报")
+    assert r.code == 2 and "请更正专家的单位、任职、指导或集团关系记录" in r.err
