@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from tests.conftest import AwardRunner
 from tests.helpers import sets, uscc
-from tests.scenarios.test_sqi import ORG_CONDITIONS, PRIVATE, STATE, open_case, sqi, state  # noqa: F401
+from tests.scenarios.test_sqi import (  # noqa: F401 - the sqi fixture
+    ORG_CONDITIONS,
+    PERSON,
+    PERSON_CONDITIONS,
+    PRIVATE,
+    STATE,
+    open_case,
+    sqi,
+    state,
+)
 
 NOW = "2024-09-20 10:00"
 
@@ -41,3 +50,15 @@ def test_preliminary_ranking_yields_the_panel_review_list(sqi: AwardRunner) -> N
     assert state(sqi, refs[1])["state"] == "panel_review"
     assert state(sqi, refs[0])["state"] == "not_shortlisted"
     assert "3 位专家评分，平均 72.0 分" in state(sqi, refs[0])["data"]["preliminary_opinion"]
+
+
+def test_an_expert_of_an_individual_applicants_employer_is_recused(sqi: AwardRunner) -> None:  # noqa: F811
+    ref = open_case(sqi, party=PERSON, track="experience")
+    assert sqi("advance", ref, "submit", *sets(PERSON_CONDITIONS), now="2024-08-20 10:00").code == 0
+    assert sqi("advance", ref, "pass_conditions", "--set", "condition_opinion=符合", now=NOW).code == 0
+    for name, org in (("吴一", "上海某某精密制造有限公司"), ("吴二", "某大学")):
+        assert sqi("expert", "add", name, "--pool", "saq", "--org-name", org, now=NOW).code == 0
+    assert sqi("panel", "form", "--round", "sqi-2024", "--expert", "吴一", "--expert", "吴二", now=NOW).code == 0
+    r = sqi("review", "assign", ref, "--stage", "preliminary", "--expert", "吴一", now=NOW)
+    assert r.code == 3 and "吴一 所在单位 上海某某精密制造有限公司 即申报人 陈质量 的所在单位" in r.err and "SQI-15" in r.err
+    assert sqi("review", "assign", ref, "--stage", "preliminary", "--expert", "吴二", now=NOW).code == 0

@@ -8,6 +8,7 @@ source, reason, who entered it and when; a withdrawn one keeps its row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -71,9 +72,16 @@ def _recent(end: date | None, today: date, years: int) -> bool:
     return end is None or end >= add_years(today, -years)
 
 
-def detect(s: Session, review: ReviewSpec, expert: ExpertRow, party: PartyRow, today: date) -> list[tuple[str, str]]:
-    """(kind, reason) for every conflict the recorded facts show between this expert and this applicant."""
+def detect(s: Session, review: ReviewSpec, expert: ExpertRow, party: PartyRow, today: date,
+           applicant_orgs: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(kind, reason) for every conflict the recorded facts show between this expert and this applicant.
+
+    `applicant_orgs`: the organisation names an individual applicant's cases give (their employer).
+    """
     out: list[tuple[str, str]] = []
+    orgs = {o.strip() for o in applicant_orgs if o and o.strip()}
+    if party.kind == "person" and expert.org_name and expert.org_name.strip() in orgs:
+        out.append(("same_org", f"{expert.name} 所在单位 {expert.org_name} 即申报人 {party.name} 的所在单位"))
     code = party.code
     years = review.conflict_years
     if expert.org_code and expert.org_code == code:
@@ -108,13 +116,14 @@ def record(s: Session, *, expert: ExpertRow, party: PartyRow, kind: str, source:
 
 
 def ensure_detected(s: Session, review: ReviewSpec, expert: ExpertRow, party: PartyRow, today: date,
-                    now: datetime) -> tuple[list[ConflictRow], list[ConflictRow]]:
+                    now: datetime, applicant_orgs: Iterable[str] = ()) -> tuple[list[ConflictRow], list[ConflictRow]]:
     """Store each detected conflict not yet on record; return (every active conflict, the newly stored)."""
     assert expert.id is not None and party.id is not None
     stored = active(s, expert.id, party.id)
     have = {(c.kind, c.source) for c in stored}
     new = [record(s, expert=expert, party=party, kind=kind, source="detected", reason=reason, by="system", now=now)
-           for kind, reason in detect(s, review, expert, party, today) if (kind, "detected") not in have]
+           for kind, reason in detect(s, review, expert, party, today, applicant_orgs)
+           if (kind, "detected") not in have]
     return [*stored, *new], new
 
 

@@ -75,7 +75,10 @@ def conflicts_now(engine: Engine, s: Session, review: ReviewSpec, expert: Expert
     A newly detected conflict recuses the expert from every case of the applicant at once.
     """
     now = engine.clock()
-    rows, new = ensure_detected(s, review, expert, party, local_date(now), now)
+    orgs: list[str] = []
+    if party.kind == "person" and review.applicant_org_field is not None:
+        orgs = [str(c.data.get(review.applicant_org_field) or "") for c in _party_cases(s, party.id or 0)]
+    rows, new = ensure_detected(s, review, expert, party, local_date(now), now, orgs)
     for c in new:
         cases = _party_cases(s, party.id or 0)
         for row in cases:

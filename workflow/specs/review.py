@@ -98,6 +98,8 @@ class ReviewSpec(_Frozen):
         pool_label: its Chinese name.
         managers: the roles that run the review (form panels, assign, enter conflicts); they are not experts.
         conflict_years: how many years back employment or consulting for an applicant is a conflict.
+        applicant_org_field: the form field naming an individual applicant's organisation; an expert of
+            the organisation of that name has a conflict (an individual's employer has no credit code here).
         rules: the rule ids the review cites.
         stages: stage id -> stage, in procedure order.
         join_pool: winners joining the pool.
@@ -108,6 +110,7 @@ class ReviewSpec(_Frozen):
     pool_label: str
     managers: list[str] = Field(min_length=1)
     conflict_years: int = Field(ge=0)
+    applicant_org_field: str | None = None
     rules: ReviewRules
     stages: dict[str, ReviewStageSpec]
     join_pool: PoolJoinSpec | None = None

@@ -72,6 +72,9 @@ def check_review(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]
             name = getattr(review.join_pool, key)
             if name is not None and name not in spec.fields:
                 out.append(p(f"join_pool 的字段 {name!r} 未定义", "review", "join_pool", key))
+    if review.applicant_org_field is not None and review.applicant_org_field not in spec.fields:
+        out.append(p(f"applicant_org_field 的字段 {review.applicant_org_field!r} 未定义", "review",
+                     "applicant_org_field"))
     folder = loaded.path.parent
     for table_id in sorted(tables):
         out += check_table_file(folder, table_id)
