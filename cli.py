@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from award.commands import calendar as _calendar
 from award.commands import cases as _cases
 from award.commands import definitions as _definitions
+from award.commands import experts as _experts
 from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
+from award.commands import review as _review
 from award.commands import staff as _staff
 from award.commands import timing as _timing
 from award.commands.context import Settings, build_engine, pass_settings
@@ -102,7 +105,7 @@ def init(settings: Settings, admin_name: str | None, admin_login: str | None) ->
     key_path, created = create_key(folder)
     if created:
         click.echo(f"已创建历史封印密钥：{key_path}（请妥善备份；数据库中不保存此密钥）")
-    sealer = engine.extensions.get("seal") or Sealer(key_path=key_path)
+    sealer = engine.seal or Sealer(key_path=key_path)
     with engine.db.session() as s:
         sealed = sealer.seal_all(s, engine.clock())
     if sealed:
@@ -132,7 +135,8 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _staff):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
+                _staff):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from award.workflow.abc import Notifier
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
+    from award.workflow.notify.deployment import Deployment
+    from award.workflow.notify.outbox import Outbox
     from award.workflow.registers.staff import Roster
+    from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
 
 
@@ -91,7 +95,16 @@ class Settings:
 
         engine = self.engine()
         return Roster(db=engine.db, catalog=engine.catalog, clock=engine.clock, wall_clock=engine.wall_clock,
-                      sealer=engine.extensions.get("seal"))
+                      sealer=engine.seal)
+
+    def outbox(self) -> Outbox:
+        """The engine's outbox (always installed by `build_engine`)."""
+        outbox = self.engine().outbox
+        if outbox is None:
+            from award.workflow.errors import ConfigError
+
+            raise ConfigError("此引擎没有配置通知发件箱")
+        return outbox
 
     def actor(self) -> Actor:
         """Who runs this command: the member bound to the OS login, or whom an administrator acts for."""
@@ -121,7 +134,6 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     from award.workflow.errors import InvalidInput
     from award.workflow.specs.catalog import load_catalog
     from award.workflow.store import Database, database_url
-    from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
 
     catalog = load_catalog(settings.definitions_root())
@@ -134,8 +146,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
     db = Database(database_url(settings.database()))
     try:
-        root = settings.definitions_root()
-        calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+        calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
         _wire_extensions(engine, settings)
         if require_schema:
@@ -146,16 +157,60 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     return engine
 
 
+def office_calendar(settings: Settings) -> OfficialCalendar:
+    """The working-day calendar: the office's own years (office data folder) over the definitions' files."""
+    from award.workflow.timing.calendar import OfficialCalendar
+
+    root = settings.definitions_root()
+    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars",
+                            office_dir=settings.home().path("calendars"))
+
+
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
-    """Timers and notifications hook into every step's transaction."""
+    """Timers and notifications hook into every step's transaction (their order is the engine's)."""
     from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.review.hooks import install as install_review
     from award.workflow.seal import KEY_NAME
     from award.workflow.seal import install as install_seal
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
-    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver)
+    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver,
+                   notifier_factory=build_notifiers)
+    install_review(engine)
     install_seal(engine, settings.home().path("secrets") / KEY_NAME)  # last: it seals what the others wrote
+
+
+def build_notifiers(deployment: Deployment) -> dict[str, Notifier]:
+    """channel -> Notifier, built from the deployment file's settings.
+
+    Raises:
+        ConfigError: an SMTP channel without host or port, or its password variable unset.
+    """
+    from award.notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
+    from award.workflow.errors import ConfigError
+
+    out: dict[str, Notifier] = {}
+    for channel, cfg in deployment.notifiers.items():
+        if cfg.kind == "smtp":
+            if not cfg.host or not cfg.port:
+                raise ConfigError(f"部署文件 notifiers.{channel}: smtp 需要 host 和 port")
+            password = os.environ.get(cfg.password_env) if cfg.password_env else None
+            if cfg.password_env and password is None:
+                raise ConfigError(f"部署文件 notifiers.{channel}: 环境变量 {cfg.password_env} 未设置（SMTP 密码）")
+            out[channel] = SmtpNotifier(host=cfg.host, port=cfg.port, security=cfg.security,
+                                        username=cfg.username, password=password, sender=cfg.sender,
+                                        timeout=cfg.timeout)
+        elif cfg.kind == "spool":
+            folder = Path(cfg.folder or "award-mail")
+            if not folder.is_absolute():
+                folder = Path(deployment.base_dir) / folder
+            out[channel] = SpoolNotifier(folder, sender=cfg.sender)
+        elif cfg.kind == "webhook":
+            out[channel] = WebhookNotifier(url=cfg.url, shape=cfg.shape, timeout=cfg.timeout)
+        else:
+            out[channel] = ConsoleNotifier()
+    return out
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

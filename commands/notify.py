@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from . import render
@@ -13,10 +11,6 @@ from .context import Settings, json_option, pass_settings
 @click.group()
 def outbox() -> None:
     """Notifications waiting, sent and failed."""
-
-
-def _outbox(settings: Settings) -> Any:
-    return settings.engine().extensions["outbox"]
 
 
 @outbox.command("list")
@@ -31,13 +25,11 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     Example: award outbox list --failed
     """
     settings.member("查看通知")
-    rows = _outbox(settings).list(failed=failed, case=case_ref)
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table("通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
-           [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
-             r["last_error"]] for r in rows])
+    rows = settings.outbox().list(failed=failed, case=case_ref)
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
+        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
+          r["last_error"]] for r in rows]))
 
 
 @outbox.command("deliver")
@@ -48,7 +40,7 @@ def outbox_deliver(settings: Settings) -> None:
     \b
     Example: award --deployment deployment.yaml outbox deliver
     """
-    rep = _outbox(settings).deliver()
+    rep = settings.outbox().deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
     for rid, err in rep.failed:
         click.echo(f"  #{rid} 失败：{err}", err=True)
@@ -64,7 +56,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     Example: award outbox retry 12
     """
     settings.member("重发通知")
-    ob = _outbox(settings)
+    ob = settings.outbox()
     ob.retry(row_id)
     rep = ob.deliver()
     click.echo(f"已重新排队；发出 {len(rep.sent)} 条，失败 {len(rep.failed)} 条")

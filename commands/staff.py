@@ -23,15 +23,15 @@ _FOR_HELP = "The procedure or issuer for roles given without @SCOPE (repeatable)
 
 
 def _echo_view(settings: Settings, view: StaffView, as_json: bool) -> None:
-    if as_json:
-        render.print_json(view)
-        return
-    from award.workflow.registers.staff import grant_label
+    def line() -> str:
+        from award.workflow.registers.staff import grant_label
 
-    catalog = settings.engine().catalog
-    grants = "、".join(grant_label(catalog, g) for g in view.roles) or "无角色"
-    state = "（已停用）" if view.disabled else ""
-    click.echo(f"{view.name}{state}：{grants}；系统登录名 {view.login or '未绑定'}")
+        catalog = settings.engine().catalog
+        grants = "、".join(grant_label(catalog, g) for g in view.roles) or "无角色"
+        state = "（已停用）" if view.disabled else ""
+        return f"{view.name}{state}：{grants}；系统登录名 {view.login or '未绑定'}"
+
+    render.emit(view, as_json=as_json, text=line)
 
 
 @staff.command("add")
@@ -131,15 +131,16 @@ def staff_list(settings: Settings, as_json: bool) -> None:
     """
     settings.member("查看工作人员名单")
     views = settings.roster().members()
-    if as_json:
-        render.print_json(views)
-        return
-    from award.workflow.registers.staff import grant_label
 
-    catalog = settings.engine().catalog
-    render.table("工作人员", ["姓名", "系统登录名", "角色", "电子邮箱", "电话", "状态"],
-                 [[v.name, v.login, "、".join(grant_label(catalog, g) for g in v.roles), v.email, v.phone,
-                   "已停用" if v.disabled else "在岗"] for v in views])
+    def table() -> render.Table:
+        from award.workflow.registers.staff import grant_label
+
+        catalog = settings.engine().catalog
+        return render.Table("工作人员", ["姓名", "系统登录名", "角色", "电子邮箱", "电话", "状态"],
+                            [[v.name, v.login, "、".join(grant_label(catalog, g) for g in v.roles), v.email,
+                              v.phone, "已停用" if v.disabled else "在岗"] for v in views])
+
+    render.emit(views, as_json=as_json, table=table)
 
 
 _KINDS = {"added": "登记", "granted": "授予角色", "ungranted": "收回角色", "updated": "修改信息",
@@ -160,17 +161,18 @@ def staff_history(settings: Settings, name: str | None, as_json: bool) -> None:
     """
     settings.member("查看名单变更记录")
     rows = settings.roster().changes(name)
-    if as_json:
-        render.print_json(rows)
-        return
-    from datetime import datetime
 
-    render.table("名单变更", ["#", "工作人员", "变更", "内容", "操作人", "身份", "时间"],
-                 [[r["seq"], r["name"], _KINDS.get(r["kind"], r["kind"]),
-                   "；".join(f"{k}={v}" for k, v in r["data"].items()),
-                   r["actor"] + (f"（由 {r['entered_by']} 代为操作）" if r["entered_by"] else ""),
-                   _IDENTITIES.get(r["identity"], r["identity"]),
-                   render.shanghai(datetime.fromisoformat(r["wall_time"]))] for r in rows])
+    def table() -> render.Table:
+        from datetime import datetime
+
+        return render.Table("名单变更", ["#", "工作人员", "变更", "内容", "操作人", "身份", "时间"],
+                            [[r["seq"], r["name"], _KINDS.get(r["kind"], r["kind"]),
+                              "；".join(f"{k}={v}" for k, v in r["data"].items()),
+                              r["actor"] + (f"（由 {r['entered_by']} 代为操作）" if r["entered_by"] else ""),
+                              _IDENTITIES.get(r["identity"], r["identity"]),
+                              render.shanghai(datetime.fromisoformat(r["wall_time"]))] for r in rows])
+
+    render.emit(rows, as_json=as_json, table=table)
 
 
 @click.command()
@@ -183,19 +185,20 @@ def whoami(settings: Settings, as_json: bool) -> None:
     Example: award whoami
     """
     actor = settings.actor()
-    if as_json:
-        render.print_json(actor)
-        return
-    from award.workflow.registers.staff import grant_label
 
-    catalog = settings.engine().catalog
-    click.echo(f"系统登录名：{actor.login or '（操作系统无法确认）'}")
-    if not actor.on_roster:
-        click.echo("不是在册的工作人员（或已停用）：不能查看个人信息，也不能作任何改动")
-        return
-    how = _IDENTITIES.get(actor.identity, actor.identity)
-    click.echo(f"工作人员：{actor.name}（{how}）" + (f"，由 {actor.entered_by} 代为操作" if actor.entered_by else ""))
-    click.echo("角色：" + ("、".join(grant_label(catalog, g) for g in actor.roles) or "无"))
+    def lines() -> str:
+        from award.workflow.registers.staff import grant_label
+
+        out = [f"系统登录名：{actor.login or '（操作系统无法确认）'}"]
+        if not actor.on_roster:
+            return "\n".join([*out, "不是在册的工作人员（或已停用）：不能查看个人信息，也不能作任何改动"])
+        how = _IDENTITIES.get(actor.identity, actor.identity)
+        out.append(f"工作人员：{actor.name}（{how}）" + (f"，由 {actor.entered_by} 代为操作" if actor.entered_by else ""))
+        catalog = settings.engine().catalog
+        out.append("角色：" + ("、".join(grant_label(catalog, g) for g in actor.roles) or "无"))
+        return "\n".join(out)
+
+    render.emit(actor, as_json=as_json, text=lines)
 
 
 COMMANDS: list[click.Command] = [staff, whoami]

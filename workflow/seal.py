@@ -38,11 +38,11 @@ from sqlmodel import Session, col, func, select
 
 from .errors import DataError, TamperedHistory
 from .history import ChainBreak
-from .store import CaseRow, EventRow, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
+from .store import CaseRow, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
 
 if TYPE_CHECKING:
+    from .abc import Step
     from .engine import Engine
-    from .specs.model import ProcessSpec, TransitionSpec
 
 __all__ = ["KEY_NAME", "Sealer", "create_key", "install", "seal_roster"]
 
@@ -120,6 +120,10 @@ class Sealer:
         if len(self._key) < 16:
             raise DataError(f"历史封印密钥 {self.key_path} 太短：请从安全备份恢复")
         return self._key
+
+    def on_step(self, step: Step) -> None:
+        """The `StepHook`: seal the step's case last, over what every other hook wrote."""
+        self.seal_case(step.session, step.case, step.event.wall_time)
 
     def mac(self, s: Session | None, subject: str, payload: Any) -> str:
         raw = json.dumps({"subject": subject, "payload": payload}, sort_keys=True, ensure_ascii=False,
@@ -262,14 +266,6 @@ def seal_roster(s: Session, now: datetime, sealer: Sealer | None) -> None:
 
 
 def install(engine: Engine, key_path: Path) -> Sealer:
-    """Seal every step's case inside its transaction (the last hook), and check seals in `verify`."""
-    sealer = Sealer(key_path=key_path)
-
-    def hook(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: Any,
-             transition: TransitionSpec | None) -> None:
-        sealer.seal_case(s, row, engine.clock())
-
-    engine.hooks.append(hook)
-    engine.extensions["seal"] = sealer
-    engine.extensions.setdefault("verifiers", []).append(sealer.check)
-    return sealer
+    """Seal every step's case inside its transaction (the last step hook), and check seals in `verify`."""
+    engine.seal = Sealer(key_path=key_path)
+    return engine.seal

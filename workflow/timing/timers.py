@@ -17,22 +17,27 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ..errors import AwardError, ConflictError, Refused
-from ..specs.model import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
+from ..errors import AwardError, CalendarYearUnknown, ConflictError, Refused
+from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
 from .periods import anniversaries, before, due, parse_offset, parse_period
 
 if TYPE_CHECKING:
+    from ..abc import Step
     from ..engine import Engine
     from ..facts import CaseFacts
     from ..views import Actor
 
-__all__ = ["TickReport", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
+__all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
 _LOGGER = logging.getLogger(__name__)
 
-LIVE = ("pending", "held")
+BLOCKED = "blocked"
+"""A timer that could not fire because a calendar year its step needs is unknown: re-armed by
+`recompute.recompute_timers` when the year is imported (`award calendar import`)."""
+
+LIVE = ("pending", "held", BLOCKED)
 
 
 @dataclass(kw_only=True)
@@ -44,17 +49,26 @@ class TickReport:
     failed: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-def install(engine: Engine) -> None:
-    """Plan and cancel timers inside every step of `engine`."""
+@dataclass(frozen=True)
+class Timers:
+    """The step hook that plans and cancels timers: a case entering a state gets that state's timers,
+    one leaving it has them cancelled, and any step reconsiders the held ones."""
 
-    def on_step(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                transition: TransitionSpec | None) -> None:
+    engine: Engine
+
+    def on_step(self, step: Step) -> None:
+        s, row, event = step.session, step.case, step.event
         if event.kind in ("created", "transition") and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)
-            plan(s, engine, row, event, spec.state(row.state), spec, facts)
+            plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
         reconsider(s, row)
 
-    engine.hooks.append(on_step)
+
+def install(engine: Engine) -> Timers:
+    """Plan and cancel timers inside every step of `engine`."""
+    timers = Timers(engine)
+    engine.timers = timers
+    return timers
 
 
 def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
@@ -113,16 +127,24 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
                        target_at=at))
 
 
-def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Timers for people: due time, state, what fires, status and why (a held or failed timer's note)."""
+def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None,
+                provisional: bool = False) -> list[dict[str, Any]]:
+    """Timers for people: due time, state, what fires, status and why (a held or failed timer's note).
+
+    `provisional`: only what still waits for calendar data: live timers whose due time rests on
+    provisional days, and timers blocked for an unknown year.
+    """
     with engine.db.session() as s:
         q = select(TimerRow, CaseRow).join(CaseRow, col(TimerRow.case_id) == col(CaseRow.id))
         if case:
-            q = q.where(CaseRow.id == engine._case_row(s, case).id)
+            q = q.where(CaseRow.id == engine.case_row(s, case).id)
         if status:
             q = q.where(TimerRow.status == status)
+        if provisional:
+            q = q.where(col(TimerRow.status).in_(LIVE)).where(
+                (col(TimerRow.provisional).is_(True)) | (col(TimerRow.status) == BLOCKED))
         return [{"id": t.id, "case": c.ref, "state": t.state, "kind": t.kind, "trigger": t.trigger, "duty": t.duty,
-                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at).isoformat(),
+                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at),
                  "last_day": t.last_day.isoformat() if t.last_day else None, "status": t.status, "note": t.note,
                  "provisional": t.provisional}
                 for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
@@ -147,8 +169,8 @@ def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) ->
             case = s.get(CaseRow, timer.case_id)
             assert case is not None
             authorize(actor, engine.spec_of(case), "timers", f"重试定时 #{timer_id}")
-        if timer.status not in ("failed", "held"):
-            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held 的定时可以重试")
+        if timer.status not in ("failed", "held", BLOCKED):
+            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
         timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
         s.add(timer)
     return f"定时 #{timer_id} 已重新排队，下次 award tick 时处理"
@@ -163,9 +185,12 @@ def next_due(engine: Engine) -> datetime | None:
 
 def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     """Fire every due timer once, oldest first, each in its own transaction; then deliver, as any step does."""
+    refresh = getattr(engine.calendar, "refreshed", None)
+    if refresh is not None:  # a year imported by another process since this one started counts now
+        engine.calendar = refresh()
     report = _fire_due(engine, limit=limit)
     if report.fired:
-        engine._after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
+        engine.after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
     return report
 
 
@@ -205,6 +230,10 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
             skipped.add(tid)
         except ConflictError:
             skipped.add(tid)
+        except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
+            _set_status(engine, tid, BLOCKED, str(exc))
+            report.held.append((tid, ref, "等待节假日安排", str(exc)))
+            skipped.add(tid)
         except AwardError as exc:
             _set_status(engine, tid, "failed", str(exc))
             report.failed.append((tid, ref, "失败", str(exc)))
@@ -221,16 +250,16 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case.id)
                       .order_by(col(EventRow.seq).desc())).first()
         at = max(due_at, utc(last)) if last is not None else due_at
-        result = engine._step(s, case.id or 0, timer.trigger, actor=actor, at=at,
-                              extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
+        result = engine.advance_in(s, case.id or 0, timer.trigger, actor=actor, at=at,
+                                   extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"
     if timer.kind == "duty":
         done = s.exec(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                                               ReportRow.duty_index == timer.duty_index)).first()
         kind = "duty_met" if done else "duty_overdue"
-        engine._note(s, case, kind=kind, actor=actor, at=due_at,
-                     data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
-                           "due_at": due_at.isoformat()})
+        engine.record_event(s, case, kind=kind, actor=actor, at=due_at,
+                            data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
+                                  "due_at": due_at.isoformat()})
         if not done:
             timer.status = "overdue"
             s.add(timer)
@@ -241,12 +270,12 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
                 ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                 ReportRow.duty_index == timer.duty_index)).first():
             return "无需提醒（已提交）", timer.period
-        engine._note(s, case, kind="reminder", actor=actor, at=due_at,
-                     data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
-                           "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
+        engine.record_event(s, case, kind="reminder", actor=actor, at=due_at,
+                            data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
+                                  "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
         return "提醒", timer.period
-    engine._note(s, case, kind="marked", actor=actor, at=due_at,
-                 data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
+    engine.record_event(s, case, kind="marked", actor=actor, at=due_at,
+                        data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
     return f"标记 {timer.duty}", timer.rule
 
 
