@@ -36,6 +36,9 @@ def test_round_assignment_is_balanced_and_never_gives_a_conflicted_expert(review
     }
     kinds = [e["kind"] for e in review.history(review.refs[0])]
     assert "conflict_recorded" in kinds
+    # By hand, the registered coach is refused citing the coaching rule (SHA-14).
+    r = review.run("review", "assign", review.refs[0], "--stage", "site", "--expert", "张一")
+    assert r.code == 3 and "已备案的指导关系" in r.err and "[SHA-14]" in r.err
     # Running it again assigns nobody twice (every case has its three).
     again = review.run("review", "assign", "--round", ROUND, "--stage", "material", "--json")
     assert again.code == 0 and again.json == []

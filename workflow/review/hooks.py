@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from ..abc import Step
 from ..errors import Refused
-from ..registers.conflicts import KINDS, active
+from ..registers.conflicts import KINDS, active, rule_of
 from ..registers.experts import add_winners
 from ..specs.model import ProcessSpec
 from ..store import CaseRow, EventRow, PartyRow
@@ -80,7 +80,7 @@ def _no_conflicted_actor(s: Session, row: CaseRow, event: EventRow, spec: Proces
         if conflicts:
             c = conflicts[0]
             raise Refused(f"{event.actor} 须回避，不能办理 {row.ref}",
-                          [Verdict(passed=False, guard="recusal", rule=review.rules.recusal,
+                          [Verdict(passed=False, guard="recusal", rule=rule_of(review, c.kind),
                                    reason=f"{expert.name} 与申报方存在利害关系（{KINDS.get(c.kind, c.kind)}：{c.reason}）")])
 
 
