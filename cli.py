@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from award.commands import calendar as _calendar
 from award.commands import cases as _cases
 from award.commands import definitions as _definitions
 from award.commands import experts as _experts
@@ -110,7 +111,7 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _experts, _review):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
