@@ -202,7 +202,7 @@ def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
 _EVENT_LABELS = {
     "timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队",
     "review_assigned": "分配评审专家", "review_scored": "专家评分", "review_recused": "专家回避",
-    "review_disqualified": "取消评审资格", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
+    "review_disqualified": "取消评审资格", "review_warning": "评审纪律警告", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
     "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
     "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
     "objection_resolved": "处理异议",
