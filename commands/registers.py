@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -152,20 +151,9 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
            [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views])
 
 
-@party.command("import-awards")
-@click.argument("file", type=click.Path(path_type=Path))
-@pass_settings
-def party_import_awards(settings: Settings, file: Path) -> None:
-    """Load awards won before the system existed (all rows or none).
+from .data import alias_import_awards  # the old name stays for scripts
 
-    \b
-    Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
-    Example: award party import-awards past-awards.csv
-    """
-    n = settings.engine().office.import_awards(file)
-    click.echo(f"已导入 {n} 条获奖记录")
-
-
+party.add_command(alias_import_awards())
 
 
 @click.group("round")

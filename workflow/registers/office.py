@@ -6,12 +6,10 @@ import is all or nothing.
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -193,67 +191,6 @@ class Office:
             return self.catalog.get(procedure, version).label_of(state)
         except LookupError:
             return state
-
-    def import_awards(self, path: Path) -> int:
-        """Load awards won before the system existed; a bad row aborts the whole file.
-
-        Columns: code, procedure, award, awarded_on (YYYY-MM-DD) and optionally label,
-        revoked_on, reason.
-        """
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
-        reader = csv.DictReader(text.splitlines())
-        needed = {"code", "procedure", "award", "awarded_on"}
-        missing = needed - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidInput(f"{path}:1: 缺少列 {', '.join(sorted(missing))}（需要 code,procedure,award,awarded_on）")
-        rows: list[PartyRecordRow] = []
-        with self.db.session() as s:
-            for line, rec in enumerate(reader, start=2):
-                def bad(msg: str, line: int = line) -> InvalidInput:
-                    return InvalidInput(f"{path}:{line}: {msg}；整个文件均未导入")
-
-                code = (rec.get("code") or "").strip().upper()
-                try:
-                    party = self._party_row(s, code)
-                except PartyLookupError:
-                    raise bad(f"代码 {code} 未登记（先用 award party add 登记该申报主体）") from None
-                procedure = (rec.get("procedure") or "").strip()
-                try:
-                    spec = self.catalog.get(procedure)
-                except LookupError:
-                    raise bad(f"未知的流程 {procedure!r}") from None
-                award = (rec.get("award") or "").strip()
-                awards = {t.award or k: t for k, t in spec.tracks.items()}
-                if award not in awards:
-                    raise bad(f"流程 {procedure} 没有奖项 {award!r}；可用：{', '.join(awards)}")
-                if awards[award].party != party.kind:
-                    raise bad(f"奖项 {award} 只授予{PARTY_KINDS[awards[award].party]}，而 {party.name} 是{PARTY_KINDS[party.kind]}")
-                try:
-                    awarded_on = date.fromisoformat((rec.get("awarded_on") or "").strip())
-                except ValueError:
-                    raise bad(f"获奖日期 {rec.get('awarded_on')!r} 须为完整日期 YYYY-MM-DD") from None
-                if awarded_on > local_date(self.clock()):
-                    raise bad(f"获奖日期 {awarded_on} 在未来")
-                revoked_on = None
-                if (rec.get("revoked_on") or "").strip():
-                    try:
-                        revoked_on = date.fromisoformat(rec["revoked_on"].strip())
-                    except ValueError:
-                        raise bad(f"撤销日期 {rec['revoked_on']!r} 须为 YYYY-MM-DD") from None
-                label = (rec.get("label") or "").strip() or f"{awarded_on.year}年{awards[award].label}"
-                assert party.id is not None
-                rows.append(PartyRecordRow(
-                    party_id=party.id, procedure=procedure, award=award, label=label, awarded_on=awarded_on,
-                    revoked_on=revoked_on, reason=(rec.get("reason") or "").strip() or None,
-                    rule=(rec.get("rule") or "").strip() or None,
-                    bar_until=_bar(revoked_on, spec.revocation_bar_years), source="import",
-                    created_at=self.clock()))
-            for row in rows:
-                s.add(row)
-        return len(rows)
 
     # ----------------------------------------------------------------- rounds
 
