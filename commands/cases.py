@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import render
+from . import export, render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
@@ -158,12 +159,15 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
 @click.command()
 @click.argument("case_ref")
 @json_option
+@output_options
 @pass_settings
 def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     """Show a case's full history (business time and real time of each event).
 
     \b
-    Example: award history SHA-2026-001
+    Examples:
+      award history SHA-2026-001
+      award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
     view, events = settings.engine().history(case_ref)
     if as_json:
@@ -217,20 +221,35 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--round", "round_id")
 @click.option("--state")
 @json_option
+@output_options
 @pass_settings
 def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
-    """List cases.
+    """List cases (with `--output xlsx -o FILE`: also code, district, recommender and dates).
 
     \b
-    Example: award cases --round sha-2026 --state qualification_review
+    Examples:
+      award cases --round sha-2026 --state qualification_review
+      award cases --round sha-2026 --output xlsx -o 案件.xlsx
     """
+    from datetime import datetime
+
     rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
     if as_json:
         render.print_json(rows)
         return
-    render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
-           [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
-            for r in rows])
+    if export.active() is None:
+        render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
+               [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
+                for r in rows])
+        return
+    codes = export.unmasked_codes(settings, sorted({r["party_id"] for r in rows}), "cases")
+    render.table("案件", ["案件", "轮次", "申报主体", "代码", "所在区", "推荐单位", "赛道", "状态", "异议暂停",
+                        "开启时间", "进入当前状态时间", "最后更新时间"],
+           [[r["ref"], r["round"], r["party"], codes.get(r["party_id"], r["party_code"]), r["district"],
+             r["recommender"], r["track_label"], r["state_label"], "是" if r["held"] else "",
+             render.shanghai(datetime.fromisoformat(r["created_at"])),
+             render.shanghai(datetime.fromisoformat(r["entered_at"])),
+             render.shanghai(datetime.fromisoformat(r["updated_at"]))] for r in rows])
 
 
 @click.command()

@@ -8,6 +8,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
+from .export import output_options, unmasked_codes
 
 
 @click.group()
@@ -88,20 +89,40 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--attr", "attrs", multiple=True, required=True, help="NAME=VALUE (repeatable).")
+@click.option("--name", help="New name (an organisation's name must stay unique).")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--district", help="District (所在区).")
+@click.option("--attr", "attrs", multiple=True, help="NAME=VALUE (repeatable).")
+@click.option("--reason", help="Why (kept in the party's history).")
 @json_option
 @pass_settings
-def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Change a party's attributes.
+def party_set(settings: Settings, ref: str, name: str | None, email: str | None, phone: str | None,
+              district: str | None, attrs: tuple[str, ...], reason: str | None, as_json: bool) -> None:
+    """Change a party's name, email, phone, district or attributes; each change is kept in its history.
 
     \b
-    Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
+    Examples:
+      award party set 91310000MA1FL1GF9K --name 上海某某质量科技有限公司 --reason "更名，见营业执照"
+      award party set 91310000MA1FL1GF9K --attr saq_member=是
     """
-    view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
+    from award.workflow.registers.parties import party_update
+
+    changes = {k: v for k, v in (("name", name), ("email", email), ("phone", phone), ("district", district))
+               if v is not None}
+    if not changes and not attrs:
+        raise click.UsageError("请至少给出一项修改：--name、--email、--phone、--district 或 --attr")
+    engine = settings.engine()
+    view, diff = party_update(engine.office, ref, changes=changes, attrs=pairs(attrs, "--attr"),
+                              actor=settings.actor(), wall_clock=engine.wall_clock, reason=reason)
     if as_json:
-        render.print_json(view)
+        render.print_json({"party": view, "changes": {k: [o, n] for k, (o, n) in diff.items()}})
+    elif not diff:
+        click.echo(f"{view.name}：没有变化")
     else:
-        click.echo(f"{view.name}：{view.attrs}")
+        from .parties import change_text
+
+        click.echo(f"已修改 #{view.id} {view.name}：" + "；".join(change_text(k, o, n) for k, (o, n) in diff.items()))
 
 
 @party.command("show")
@@ -136,24 +157,32 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
 @party.command("list")
 @click.option("--kind", type=click.Choice(["organization", "person"]))
 @json_option
+@output_options
 @pass_settings
 def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
-    """List parties (resident ID numbers masked).
+    """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
-    Example: award party list --kind person
+    Examples:
+      award party list --kind person
+      award party list --output xlsx -o 申报主体.xlsx
     """
     views = settings.engine().office.party_list(kind)
     if as_json:
         render.print_json(views)
         return
-    render.table("申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区"],
-           [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views])
+    codes = unmasked_codes(settings, [v.id for v in views], "party list")
+    render.table("申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区", "电子邮箱", "电话"],
+           [[v.id, v.kind_label, v.name, codes.get(v.id, v.code), v.registered_on, v.district, v.email, v.phone]
+            for v in views])
 
 
 from .data import alias_import_awards  # the old name stays for scripts
+from .parties import PARTY_COMMANDS
 
 party.add_command(alias_import_awards())
+for _command in PARTY_COMMANDS:
+    party.add_command(_command)
 
 
 @click.group("round")
@@ -228,5 +257,9 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
         con.print(f"{k}：{val}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
+
+from .notice import round_winners
+
+round_.add_command(round_winners)
 
 COMMANDS: list[click.Command] = [staff, party, round_]

@@ -8,6 +8,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 
 @click.command()
@@ -44,6 +45,7 @@ def timers() -> None:
 @click.option("--case", "case_ref")
 @click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]))
 @json_option
+@output_options
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
     """List timers (oldest due first).
@@ -63,8 +65,13 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
     render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
            [[r["id"], r["case"], r["state"],
              kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
-             render.shanghai(datetime.fromisoformat(r["due_at"])), r["last_day"], r["rule"], r["status"], r["note"]]
+             render.shanghai(datetime.fromisoformat(r["due_at"])), r["last_day"], r["rule"],
+             _TIMER_STATUS.get(r["status"], r["status"]), r["note"]]
             for r in rows])
+
+
+_TIMER_STATUS = {"pending": "待到期", "held": "暂停（条件未满足）", "failed": "失败", "fired": "已触发",
+                 "cancelled": "已取消", "overdue": "已逾期"}
 
 
 @timers.command("retry")

@@ -37,6 +37,7 @@ from .errors import (
 from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
+from .registers.identity import mask_resident_id
 from .registers.office import Office
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
@@ -497,7 +498,11 @@ class Engine:
                     track_label, state_label = c.track, c.state
                 out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
                             "track_label": track_label, "state": c.state, "state_label": state_label,
-                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at).isoformat()})
+                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at).isoformat(),
+                            "party_id": p.id, "party_kind": p.kind, "district": p.district,
+                            "party_code": p.code if p.kind == "organization" else mask_resident_id(p.code),
+                            "recommender": c.data.get("recommender"), "created_at": utc(c.created_at).isoformat(),
+                            "entered_at": utc(c.entered_at).isoformat()})
             return out
 
     def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:

@@ -51,6 +51,7 @@ class RecordView:
     reason: str | None
     source: str
     case_ref: str | None
+    id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

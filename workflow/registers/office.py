@@ -110,6 +110,12 @@ class Office:
             if s.exec(select(PartyRow).where(PartyRow.code == code)).first() is not None:
                 shown = code if kind == "organization" else mask_resident_id(code)
                 raise InvalidInput(f"代码 {shown} 已登记过；用 award party show {shown} 查看")
+            if kind == "organization":  # a registered name is unique; the code tells persons apart
+                same = s.exec(select(PartyRow).where(PartyRow.name == name.strip(),
+                                                     PartyRow.kind == "organization")).first()
+                if same is not None:
+                    raise InvalidInput(f"已有同名组织 #{same.id} {same.name}（{same.code}）；组织名称须唯一，"
+                                       "请核对名称或代码（若是同一单位，用 award party set 修改）")
             row = PartyRow(kind=kind, name=name.strip(), code=code, registered_on=registered_on, email=email,
                            phone=phone, district=district, attrs=parsed, created_at=self.clock())
             s.add(row)
@@ -146,7 +152,12 @@ class Office:
         if row is None:
             row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
         if row is None:
-            row = s.exec(select(PartyRow).where(PartyRow.name == text)).first()
+            named = s.exec(select(PartyRow).where(PartyRow.name == text).order_by(PartyRow.id)).all()  # type: ignore[arg-type]
+            if len(named) > 1:  # two persons may share a name: never pick one silently
+                listed = "；".join(f"#{r.id} {PARTY_KINDS[r.kind]} {r.name}（"
+                                  f"{r.code if r.kind == 'organization' else mask_resident_id(r.code)}）" for r in named)
+                raise InvalidInput(f"名称“{text}”对应 {len(named)} 个申报主体：{listed}；请改用编号（#后的数字）或代码")
+            row = named[0] if named else None
         if row is None:
             shown = mask_resident_id(text) if len(text) == 18 and text[:17].isdigit() else text
             raise PartyLookupError(shown)
@@ -174,7 +185,7 @@ class Office:
             records = tuple(
                 RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
                            revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
-                           case_ref=refs.get(r.case_id) if r.case_id else None)
+                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id)
                 for r in recs
             )
             case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]
