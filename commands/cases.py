@@ -224,7 +224,7 @@ def _detail_value(key: str, value: Any) -> str:
 @output_options
 @pass_settings
 def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
-    """List cases (with `--output xlsx -o FILE`: also code, district, recommender and dates).
+    """List cases (with `--output xlsx -o FILE`: also code, district, the definition's listed fields and dates).
 
     \b
     Examples:
@@ -243,10 +243,12 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
                 for r in rows])
         return
     codes = export.unmasked_codes(settings, sorted({r["party_id"] for r in rows}), "cases")
-    render.table("案件", ["案件", "轮次", "申报主体", "代码", "所在区", "推荐单位", "赛道", "状态", "异议暂停",
+    listed = list(dict.fromkeys(label for r in rows for label in r["listed"]))
+    render.table("案件", ["案件", "轮次", "申报主体", "代码", "所在区", *listed, "赛道", "状态", "异议暂停",
                         "开启时间", "进入当前状态时间", "最后更新时间"],
            [[r["ref"], r["round"], r["party"], codes.get(r["party_id"], r["party_code"]), r["district"],
-             r["recommender"], r["track_label"], r["state_label"], "是" if r["held"] else "",
+             *[r["listed"].get(label, "") for label in listed], r["track_label"], r["state_label"],
+             "是" if r["held"] else "",
              render.shanghai(datetime.fromisoformat(r["created_at"])),
              render.shanghai(datetime.fromisoformat(r["entered_at"])),
              render.shanghai(datetime.fromisoformat(r["updated_at"]))] for r in rows])
@@ -262,11 +264,19 @@ def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
     \b
     Example: award verify
     """
-    n, _ = settings.engine().verify(case_ref)
-    if as_json:
-        render.print_json({"ok": True, "cases": n})
-    else:
-        click.echo(f"已核验 {n} 件案件的历史，哈希链完整")
+    from award.workflow.attachments import verify_files
 
+    n, _ = settings.engine().verify(case_ref)
+    files = verify_files(settings.engine(), case_ref)
+    if as_json:
+        render.print_json({"ok": True, "cases": n, "files": files})
+    else:
+        click.echo(f"已核验 {n} 件案件的历史，哈希链完整；{files} 个存档文件与摘要相符")
+
+
+from .files import FILE_COMMANDS  # issue 12: files kept for a case
+
+for _command in FILE_COMMANDS:
+    case.add_command(_command)
 
 COMMANDS: list[click.Command] = [case, advance, show, history, cases, verify]

@@ -41,10 +41,11 @@ def notice_list(settings: Settings, round_id: str, state: str | None, as_json: b
         render.print_json(n)
         return
     codes = unmasked_codes(settings, [e["party_id"] for e in n.entries], "notice list")
+    listed = list(dict.fromkeys(label for e in n.entries for label in e["listed"]))
     render.table(f"{n.round_title} {n.state_label}名单（{period_text(n.first_day, n.last_day)}）",
-                 ["序号", "案件", "名称", "代码", "赛道", "所在区", "推荐单位"],
+                 ["序号", "案件", "名称", "代码", "赛道", "所在区", *listed],
                  [[i, e["ref"], e["party"], codes.get(e["party_id"], e["code"]), e["track_label"], e["district"],
-                   e["recommender"]] for i, e in enumerate(n.entries, start=1)])
+                   *[e["listed"].get(label, "") for label in listed]] for i, e in enumerate(n.entries, start=1)])
 
 
 @notice.command("document")

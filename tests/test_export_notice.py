@@ -64,7 +64,7 @@ def test_csv_export_is_utf8_with_bom(office: Office, tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["序号", "案件", "名称", "代码", "赛道", "所在区", "推荐单位"]
+    assert rows[0] == ["序号", "案件", "名称", "代码", "赛道", "所在区", "推荐单位"]  # listed: [recommender]
     assert rows[1][2] == "上海第1质量科技有限公司" and rows[1][4] == "上海市质量金奖·先进质量管理模式"
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
+from .attachments import FileStore
 from .effects import EFFECTS, Ledger
 from .errors import (
     AwardError,
@@ -86,6 +87,7 @@ class Engine:
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
     machines: MachineCache = field(default_factory=MachineCache)
     extensions: dict[str, Any] = field(default_factory=dict)
+    files: FileStore | None = None  # where files given to cases are kept (attachments.py)
 
     @property
     def office(self) -> Office:
@@ -494,14 +496,16 @@ class Engine:
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
+                    listed = {spec.fields[f].label: display(spec.fields[f], c.data.get(f)) if c.data.get(f)
+                              is not None else "" for f in spec.listed}
                 except LookupError:
-                    track_label, state_label = c.track, c.state
+                    track_label, state_label, listed = c.track, c.state, {}
                 out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
                             "track_label": track_label, "state": c.state, "state_label": state_label,
                             "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at).isoformat(),
                             "party_id": p.id, "party_kind": p.kind, "district": p.district,
                             "party_code": p.code if p.kind == "organization" else mask_resident_id(p.code),
-                            "recommender": c.data.get("recommender"), "created_at": utc(c.created_at).isoformat(),
+                            "listed": listed, "created_at": utc(c.created_at).isoformat(),
                             "entered_at": utc(c.entered_at).isoformat()})
             return out
 

@@ -48,7 +48,7 @@ def notice_context(notice: NoticeList, office: Mapping[str, str | None]) -> dict
             "first_day": notice.first_day, "last_day": notice.last_day, "provisional": notice.provisional,
             "period_text": period_text(notice.first_day, notice.last_day),
             "entries": [{"name": e["party"], "track": e["track_label"], "district": e["district"],
-                         "recommender": e["recommender"], "ref": e["ref"]} for e in notice.entries],
+                         "fields": dict(e["listed"]), "ref": e["ref"]} for e in notice.entries],
         },
         "office": {"name": office.get("name") or "", "contact": office.get("contact") or ""},
     }
@@ -194,7 +194,7 @@ def check_documents(catalog: Any, root: Path) -> list[Problem]:
                                 procedure_title=spec.title, source=spec.source or "", state=state.name,
                                 state_label=state.label,
                                 entries=({"ref": "X-1", "party": "示例单位", "track_label": "示例赛道",
-                                          "district": "浦东新区", "recommender": ""},),
+                                          "district": "浦东新区", "listed": {}},),
                                 first_day=date(2026, 9, 28), last_day=date(2026, 10, 10), period="5 working days",
                                 rule="X-1", objection_rule="X-2", provisional=False)
             try:

@@ -101,7 +101,7 @@ def award_columns(office: Office) -> list[Column]:
         Column(key="procedure", label="流程", aliases=("奖项类别", "评选活动"), type="choice", choices=procedures,
                required=True),
         Column(key="award", label="奖项", aliases=("获奖类别", "奖项名称"), required=True,
-               hint="如 上海市质量金奖·先进质量管理模式（或其代号 gold_model）"),
+               hint="奖项名称，与流程定义中的赛道名称一致（或其代号）"),
         Column(key="awarded_on", label="获奖日期", aliases=("获奖年份", "获奖时间", "授奖日期"), type="year_or_date",
                required=True, hint="日期；只有年份时按该年12月31日计"),
         Column(key="label", label="获奖名称", aliases=("荣誉名称",)),

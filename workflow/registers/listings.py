@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from ..errors import InvalidInput
 from ..specs.catalog import Catalog
+from ..specs.fields import display
 from ..store import CaseRow, Database, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
 from ..timing.clock import local_date
 from .identity import mask_resident_id
@@ -117,7 +118,8 @@ def notice_list(db: Database, catalog: Catalog, round_id: str, state: str | None
             entries.append({"ref": case.ref, "party_id": party.id, "party": party.name, "code": _code(party),
                             "district": party.district or "", "track": case.track,
                             "track_label": spec.tracks[case.track].label,
-                            "recommender": case.data.get("recommender") or ""})
+                            "listed": {spec.fields[f].label: display(spec.fields[f], case.data.get(f))
+                                       if case.data.get(f) is not None else "" for f in spec.listed}})
         timer_spec = next((t for t in st.timers if t.trigger), None)
         return NoticeList(
             round_id=rnd.id, round_title=rnd.title, procedure=spec.id, procedure_title=spec.title,
