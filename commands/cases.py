@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -54,10 +55,14 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 @click.option("--comment", help="Why (required for refusals, revocations, withdrawals).")
 @click.option("--round", "round_id", help="With --state: advance every case of this round in that state.")
 @click.option("--state", help="With --round: the state of the cases to advance.")
+@click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Fill the form from a file (.xlsx, .csv, .yaml, .json): field (id or label) and value.")
+@click.option("--encoding", help="With --from: the CSV's encoding when detection is wrong.")
 @json_option
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
-            round_id: str | None, state: str | None, as_json: bool) -> None:
+            round_id: str | None, state: str | None, from_file: Path | None, encoding: str | None,
+            as_json: bool) -> None:
     """Fire a trigger: `advance CASE TRIGGER`, or `advance --round R --state S TRIGGER` for many.
 
     \b
@@ -65,6 +70,7 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
       award advance SHA-2026-001 submit
       award advance SHA-2026-001 reject_qualification --comment "材料不完整"
       award advance --round sha-2026 --state qualification_review pass_qualification
+      award advance WHI-2026-001 submit --from 申报表.xlsx
     """
     engine = settings.engine()
     actor = settings.actor()
@@ -75,6 +81,14 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
         return
     if len(args) != 2:
         raise click.UsageError("用法：award advance CASE TRIGGER（或 --round R --state S TRIGGER）")
+    if from_file is not None:
+        from award.workflow.registers.forms import read_form
+
+        view = engine.show(args[0])
+        spec = engine.catalog.get(view.procedure, view.definition_version)
+        merged = {item.partition("=")[0].strip(): item for item in (*read_form(from_file, spec, encoding=encoding),
+                                                                     *sets)}
+        sets = tuple(merged.values())  # a --set on the command line wins over the file
     result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
     if as_json:
         render.print_json(result)

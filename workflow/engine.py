@@ -185,16 +185,24 @@ class Engine:
         """Parse `--set field=value` items into a new form; refuse fields not editable now."""
         extra = set(allowed_extra)
         changes: dict[str, Any] = {}
+        errors: list[InvalidInput] = []  # every bad value at once (a form from a file has many)
         for item in sets:
-            name, raw = parse_assignment(item)
-            fs = spec.fields.get(name)
-            if fs is None:
-                known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
-                raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
-            if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
-                where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
-                raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
-            changes[name] = parse_value(name, fs, raw)
+            try:
+                name, raw = parse_assignment(item)
+                fs = spec.fields.get(name)
+                if fs is None:
+                    known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
+                    raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+                if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
+                    where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
+                    raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
+                changes[name] = parse_value(name, fs, raw)
+            except InvalidInput as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise InvalidInput(f"有 {len(errors)} 处填写错误，未作任何修改：\n" + "\n".join(f"  {e}" for e in errors))
         return changes
 
     # --------------------------------------------------------------- open case

@@ -46,7 +46,9 @@ __all__ = [
     "Row",
     "Table",
     "TableProblem",
+    "cell_text",
     "parse_cn_date",
+    "read_rows",
     "read_table",
     "write_template",
 ]
@@ -329,6 +331,22 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
         rows.append([merged.get((r, c), v) for c, v in enumerate(values, start=1)])
     wb.close()
     return rows
+
+
+def read_rows(path: Path, *, encoding: str | None = None) -> list[list[Any]]:
+    """The raw cells of a .xlsx (first sheet, merged cells filled) or .csv, with the same limits as `read_table`."""
+    _check_file(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _csv_rows(path, encoding)[0]
+    raise InvalidInput(f"{path.name}：只能读取 .xlsx 或 .csv 文件")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text (integers without `.0`, dates as ISO, booleans as 是/否)."""
+    return _cell_text(value)
 
 
 def _header_row(rows: Sequence[Sequence[Any]], lookup: Mapping[str, Column]) -> int:
