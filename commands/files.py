@@ -73,3 +73,29 @@ def case_file(settings: Settings, case_ref: str, name: str, target: Path) -> Non
 
 
 FILE_COMMANDS: list[click.Command] = [case_attach, case_files, case_file]
+
+
+@click.command("contact")
+@click.argument("case_ref")
+@click.option("--set", "sets", multiple=True, required=True, help="A contact field FIELD=VALUE (repeatable).")
+@click.option("--reason", required=True, help="Why (kept in the case's history).")
+@pass_settings
+def case_contact(settings: Settings, case_ref: str, sets: tuple[str, ...], reason: str) -> None:
+    """Correct a case's contact data at any stage (the office); notices go to the new address from now on.
+
+    \b
+    Example: award case contact SHA-2026-001 --set contact_email=new@example.com --reason "联系人变更"
+    """
+    from award.workflow.corrections import correct_contact
+
+    from .context import pairs
+
+    changed = correct_contact(settings.engine(), case_ref, pairs(sets, "--set"), actor=settings.actor(),
+                              reason=reason)
+    if not changed:
+        click.echo("没有变化")
+    else:
+        click.echo(f"已更正 {case_ref.upper()} 的联系方式：" + "、".join(f"{k}={v}" for k, v in changed.items()))
+
+
+FILE_COMMANDS.append(case_contact)

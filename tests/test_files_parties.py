@@ -128,3 +128,31 @@ def test_imported_record_corrected_and_removed_with_a_reason(office: Office, tmp
     assert kinds == [("record_imported", None), ("record_corrected", "原表年份有误"), ("record_removed", "误录")]
     r = run("party", "record", "remove", ORG, str(record["id"]), "--reason", "再删")
     assert r.code == 4, r
+
+
+def test_case_contact_corrected_at_a_late_stage_and_notices_follow(office: Office) -> None:
+    ref = office.in_notice(PUBLISHED)
+    due = office.timer(ref, "qualification_notice_elapsed")["due_at"]
+    office.tick(due)  # the case is now in material review: contact fields are no longer editable by --set
+    r = office.run("advance", ref, "not_selected", "--set", "contact_email=x@example.com",
+                   "--set", "material_review_report=报告")
+    assert r.code == 2 and "不能修改" in r.err, r
+    r = office.run("case", "contact", ref, "--set", "contact_email=new@example.com", "--set", "contact_phone=bad!",
+                   "--reason", "联系人变更")
+    assert r.code == 2 and "有 1 处错误，未作任何修改" in r.err and "不是有效的电话号码：'bad!'" in r.err, r
+    r = office.run("case", "contact", ref, "--set", "contact_email=new@example.com", "--reason", "联系人变更",
+                   who="li")
+    assert r.code == 3 and "更正案件联系方式只能由 市审定办 执行" in r.err, r
+    r = office.run("case", "contact", ref, "--set", "contact_email=new@example.com", "--reason", "联系人变更")
+    assert r.code == 0 and "contact_email=new@example.com" in r.out, r
+    events = office.run("history", ref, "--json").json["events"]
+    last = events[-1]
+    assert last["kind"] == "contact_corrected" and last["comment"] == "联系人变更" and last["actor"] == "wang"
+    assert last["changes"] == {"联系人电子邮箱": "new@example.com"}
+    assert last["detail"]["before"] == {"contact_email": "applicant@example.com"}
+    r = office.run("advance", ref, "not_selected", "--set", "material_review_report=资料评审报告：……")
+    assert r.code == 0, r
+    rows = office.run("outbox", "list", "--case", ref, "--json").json
+    feedback = [x for x in rows if x["template"] == "material_review_feedback"]
+    assert [x["recipient"] for x in feedback] == ["new@example.com"]
+    assert office.run("verify", ref).code == 0
