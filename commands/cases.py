@@ -190,7 +190,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = e.trigger_label or _KIND_LABELS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -208,7 +208,12 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
 _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "files": "文件", "before": "原值",
+}
+
+_KIND_LABELS = {
+    "objection_filed": "提出异议", "objection_resolved": "处理异议", "report_submitted": "提交报告",
+    "reminder": "提醒", "marked": "标记", "file_attached": "附加文件", "contact_corrected": "更正联系方式",
 }
 
 
@@ -225,8 +230,10 @@ def _detail_value(key: str, value: Any) -> str:
         return f"#{value}"
     if key == "sha256" and isinstance(value, str):
         return value[:12]
-    if key == "evidence" and isinstance(value, list):
+    if key in ("evidence", "files") and isinstance(value, list):
         return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}={'—' if v in (None, '') else v}" for k, v in value.items())
     return str(value)
 
 

@@ -94,7 +94,7 @@ def party_record() -> None:
 @click.option("--reason", "why", required=True, help="Why the record is corrected.")
 @pass_settings
 def record_correct(settings: Settings, ref: str, record_id: int, sets: tuple[str, ...], why: str) -> None:
-    """Correct an imported award record; RECORD_ID is the # in `award party show --json` (records[].id).
+    """Correct an imported award record; RECORD_ID is the # in `award party show`.
 
     \b
     Example: award party record correct 91310000MA1FL1GF9K 3 --set awarded_on=2021-12-20 --reason "原表年份有误"

@@ -148,8 +148,8 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
             con.print(f"{label}：{value}")
     if v.attrs:
         con.print("属性：" + "，".join(f"{k}={val}" for k, val in v.attrs.items()))
-    render.table("获奖记录", ["奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
-           [[r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
+    render.table("获奖记录", ["#", "奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
+           [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
     render.table("案件", ["案件", "轮次", "赛道", "状态"], [[c["ref"], c["round"], c["track"], c["state_label"]] for c in v.cases])
 

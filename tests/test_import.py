@@ -85,7 +85,7 @@ def test_xlsx_with_title_row_merged_headers_and_excel_date_cells(award, tmp_path
     ws = wb.active
     ws.append(["2026年申报主体名单", None, None, None, None])
     ws.merge_cells("A1:E1")
-    ws.append(["统一社会信用代码", "名称*", "登记注册日期", "联系方式", None])
+    ws.append(["统一社会信用代码", "名称*", "登记注册日期（年月日）", "联系方式", None])
     ws.merge_cells("D2:E2")
     ws.append([None, None, None, "电子邮箱", "电话"])
     # a vertically merged header: the reader takes its top-left value for both rows

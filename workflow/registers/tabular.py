@@ -139,6 +139,18 @@ def _norm(text: str) -> str:
     return _REQUIRED_MARK.sub("", text).lower()
 
 
+_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _find(lookup: Mapping[str, Column], header: str) -> Column | None:
+    """A header's column: as written, else without a trailing note in brackets (登记注册日期（年月日）)."""
+    key = _norm(header)
+    if key in lookup:
+        return lookup[key]
+    bare = _NOTE.sub("", key)
+    return lookup.get(bare) if bare else None
+
+
 def parse_cn_date(value: Any) -> date:
     """2021-12-20, 2021/12/20, 2021.12.20, 2021年12月20日, an Excel date cell or serial number.
 
@@ -352,7 +364,7 @@ def cell_text(value: Any) -> str:
 def _header_row(rows: Sequence[Sequence[Any]], lookup: Mapping[str, Column]) -> int:
     best, best_hits = 0, 0
     for i, row in enumerate(rows[:_HEADER_SCAN]):
-        hits = len({lookup[_norm(c)].key for c in row if c is not None and _norm(str(c)) in lookup})
+        hits = len({found.key for c in row if c is not None and (found := _find(lookup, str(c))) is not None})
         if hits > best_hits:
             best, best_hits = i, hits
     return best if best_hits else -1
@@ -400,7 +412,7 @@ def read_table(path: Path, columns: Sequence[Column], *, encoding: str | None = 
     for i, cell in enumerate(header):
         if cell is None or not str(cell).strip():
             continue
-        found = lookup.get(_norm(str(cell)))
+        found = _find(lookup, str(cell))
         if found is None:
             extra.append(str(cell).strip())
             continue
