@@ -143,12 +143,11 @@ def attach(engine: Engine, ref: str, paths: Sequence[Path], *, actor: Actor, com
     if not paths:
         raise InvalidInput("请给出要附加的文件")
     files = store_all(engine, paths)
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
-        event = engine._note(s, row, kind="file_attached", actor=actor, comment=comment,
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
+        event = engine.record_event(s, row, kind="file_attached", actor=actor, comment=comment,
                              data={"files": [f.as_json() for f in files]})
         record(s, row, files, purpose="attachment", seq=event.seq, actor=actor, now=engine.clock())
-    engine._after_commit()
     return files
 
 
@@ -158,7 +157,7 @@ _PURPOSES = {"attachment": "附件", "evidence": "异议证明材料", "report":
 def list_files(engine: Engine, ref: str) -> list[dict[str, Any]]:
     """The files kept for a case, oldest first."""
     with engine.db.session() as s:
-        row = engine._case_row(s, ref)
+        row = engine.case_row(s, ref)
         files = s.exec(select(FileRow).where(FileRow.case_id == row.id).order_by(col(FileRow.id))).all()
         store: FileStore | None = engine.files
         return [{"id": f.id, "name": f.name, "bytes": f.bytes, "sha256": f.sha256, "purpose": f.purpose,
@@ -206,7 +205,7 @@ def verify_files(engine: Engine, ref: str | None = None) -> int:
     with engine.db.session() as s:
         q = select(FileRow, CaseRow).join(CaseRow, col(FileRow.case_id) == col(CaseRow.id))
         if ref:
-            q = q.where(CaseRow.id == engine._case_row(s, ref).id)
+            q = q.where(CaseRow.id == engine.case_row(s, ref).id)
         rows = s.exec(q.order_by(col(FileRow.id))).all()
     broken = []
     for f, case in rows:

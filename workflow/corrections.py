@@ -51,8 +51,8 @@ def correct_contact(engine: Engine, ref: str, values: Mapping[str, str], *, acto
         raise InvalidInput("更正联系方式须写明理由（--reason）")
     if not values:
         raise InvalidInput("请用 --set 字段=值 给出要更正的联系方式")
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         roles = sorted({r for start in spec.starts.values() for r in start.roles})
         engine._require_role(spec, actor, roles, "更正案件联系方式")
@@ -80,7 +80,6 @@ def correct_contact(engine: Engine, ref: str, values: Mapping[str, str], *, acto
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError(row.ref)
         s.refresh(row)
-        engine._note(s, row, kind="contact_corrected", actor=actor, comment=reason.strip(),
+        engine.record_event(s, row, kind="contact_corrected", actor=actor, comment=reason.strip(),
                      data={"changes": changed, "before": before})
-    engine._after_commit()
     return changed

@@ -7,7 +7,6 @@ through `parties.reveal_codes`, which records the request).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,7 @@ from ..specs.catalog import Catalog
 from ..specs.fields import display
 from ..store import CaseRow, Database, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
 from ..timing.clock import local_date
+from ..views import NoticeList
 from .identity import mask_resident_id
 
 __all__ = ["NoticeList", "notice_list", "objections", "winners"]
@@ -52,32 +52,6 @@ def winners(db: Database, catalog: Catalog, round_id: str) -> list[dict[str, Any
                         "award": rec.award, "label": rec.label, "awarded_on": rec.awarded_on,
                         "revoked_on": rec.revoked_on, "state_label": spec.label_of(case.state)})
         return out
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NoticeList:
-    """Who is on a public notice, and its period (first and last day, from the notice timers).
-
-    Attributes:
-        rule: the rule the notice period cites (SHA-22, SQI-13, ...).
-        objection_rule: the rule objections cite (the upheld trigger's rule: SHA-32, SQI-17).
-        period: the period as the definition writes it (`5 working days`), if the state has a timer.
-    """
-
-    round_id: str
-    round_title: str
-    procedure: str
-    procedure_title: str
-    source: str
-    state: str
-    state_label: str
-    entries: tuple[dict[str, Any], ...]
-    first_day: date | None
-    last_day: date | None
-    period: str | None
-    rule: str | None
-    objection_rule: str | None
-    provisional: bool
 
 
 def notice_list(db: Database, catalog: Catalog, round_id: str, state: str | None) -> NoticeList:
