@@ -67,7 +67,7 @@ def party_history(settings: Settings, ref: str, as_json: bool) -> None:
         render.print_json({"party": view, "history": entries})
         return
     rows = []
-    for e in entries:
+    for i, e in enumerate(entries, start=1):
         what = []
         for key, (old, new) in (e.data.get("changes") or {}).items():
             what.append(change_text(key, old, new))
@@ -75,7 +75,7 @@ def party_history(settings: Settings, ref: str, as_json: bool) -> None:
             what.insert(0, str(e.data["label"]))
         if e.data.get("file"):
             what.append(f"文件 {e.data['file']} 第{e.data.get('line')}行")
-        rows.append([e.id, render.shanghai(e.business_time), _KIND_LABELS.get(e.kind, e.kind), e.actor,
+        rows.append([i, render.shanghai(e.business_time), _KIND_LABELS.get(e.kind, e.kind), e.actor,
                      "\n".join(what), e.reason or "", render.shanghai(e.wall_time)])
     render.table(f"#{view.id} {view.name} 的变更记录", ["#", "业务时间", "事项", "操作人", "内容", "理由", "实际记录时间"],
                  rows)

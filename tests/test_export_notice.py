@@ -21,6 +21,8 @@ from tests.fixtures_sha import (
     office_fixture,  # noqa: F401 - fixtures
 )
 from tests.helpers import resident_id
+from tests.scenarios.test_sqi import sqi as sqi_fixture  # noqa: F401 - a fixture, used by that name
+from tests.scenarios.test_sqi import submitted, to_approval
 
 PUBLISHED = "2026-09-28 10:00"
 
@@ -161,3 +163,18 @@ def test_definitions_check_renders_the_notice_templates(tmp_path: Path) -> None:
     (root / "templates" / "sha" / "_notice.md.j2").write_text("# {{ notice.no_such_thing }}\n", encoding="utf-8")
     problems = check_all(root)[0]
     assert len(problems) == 2 and all("no_such_thing" in p.reason for p in problems), problems
+
+
+def test_sqi_publicity_document_seven_natural_days(tmp_path: Path, monkeypatch, sqi_fixture) -> None:
+    sqi = sqi_fixture
+    configure_home(tmp_path, monkeypatch)
+    ref = submitted(sqi)
+    to_approval(sqi, ref)
+    assert sqi("advance", ref, "approve", "--set", "grade=标杆级", now="2024-09-27 10:00", who="zhao").code == 0
+    out = tmp_path / "publicity.md"
+    r = sqi("notice", "document", "--round", "sqi-2024", "-o", str(out), now="2024-09-27 11:00")
+    assert r.code == 0, r
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# 2024年卓越管理创新成果评价审定结果公示\n")
+    assert "公示期：2024年9月27日至2024年10月4日" in text  # 7 natural days: National Day does not stretch it
+    assert "提供必要的证明材料（SQI-17）" in text and "上海质量网" in text
