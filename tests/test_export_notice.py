@@ -165,7 +165,7 @@ def test_definitions_check_renders_the_notice_templates(tmp_path: Path) -> None:
     assert len(problems) == 2 and all("no_such_thing" in p.reason for p in problems), problems
 
 
-def test_sqi_publicity_document_seven_natural_days(tmp_path: Path, monkeypatch, sqi_fixture) -> None:
+def test_sqi_publicity_document_seven_natural_days(tmp_path: Path, monkeypatch, sqi_fixture) -> None:  # noqa: F811
     sqi = sqi_fixture
     configure_home(tmp_path, monkeypatch)
     ref = submitted(sqi)
