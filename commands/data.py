@@ -19,6 +19,8 @@ _KINDS = {"parties": "申报主体", "awards": "获奖记录"}
 
 _ACTIONS = {"new": "新增", "changed": "修改", "unchanged": "不变"}
 
+_SHOWN = 100  # rows of a long import listed on the terminal
+
 
 @click.group("import")
 def import_() -> None:
@@ -76,7 +78,9 @@ def _print(report: ImportReport, as_json: bool) -> None:
         render.table(f"{report.file}：{'将要' if report.dry_run else '已'}导入的{what}",
                      ["行", "处理", what, "修改的项"],
                      [[c.line, _ACTIONS[c.action], c.subject, "、".join(_field_label(f) for f in c.fields)]
-                      for c in changed])
+                      for c in changed[:_SHOWN]])
+        if len(changed) > _SHOWN:
+            click.echo(f"……另有 {len(changed) - _SHOWN} 条未列出（--json 列出全部）")
     for note in report.notes:
         click.echo(f"注意：{note}")
     counts = "，".join(f"{_ACTIONS[a]} {report.count(a)} 条" for a in _ACTIONS)
