@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import chinese_calendar
@@ -25,6 +25,7 @@ from tests.scenarios.test_sqi import sqi as sqi_fixture  # noqa: F401 - a fixtur
 from tests.scenarios.test_sqi import submitted, to_approval
 
 PUBLISHED = "2026-09-28 10:00"
+AWARDED = "已获奖"
 
 
 def notice_office(office: Office, n: int = 2) -> list[str]:
@@ -178,3 +179,25 @@ def test_sqi_publicity_document_seven_natural_days(tmp_path: Path, monkeypatch, 
     assert text.startswith("# 2024年卓越管理创新成果评价审定结果公示\n")
     assert "公示期：2024年9月27日至2024年10月4日" in text  # 7 natural days: National Day does not stretch it
     assert "提供必要的证明材料（SQI-17）" in text and "上海质量网" in text
+
+
+def test_round_winners_and_objections_export(office: Office, tmp_path: Path) -> None:
+    ref = office.in_commendation("2026-05-06 10:00")
+    assert office.run("advance", ref, "commend", "--set", "award_document=沪府〔2026〕88号",
+                      now="2026-10-20 09:00").code == 0
+    other = office.in_notice("2026-09-28 10:00", year=2026)
+    assert office.run("objection", "file", other, "--by", "张三", "--contact", "13800000000", "--reason", "证书存疑",
+                      now="2026-09-29 09:00").code == 0
+    out = tmp_path / "获奖名单.xlsx"
+    r = office.run("round", "winners", "sha-2026", "--output", "xlsx", "-o", str(out))
+    assert r.code == 0, r
+    rows = list(load_workbook(out).active.values)
+    assert rows[0] == ("序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", "撤销日期", "状态")
+    assert [(x[1], x[2], x[4], x[8]) for x in rows[1:]] == [(ref, "上海第1质量科技有限公司", "浦东新区", AWARDED)]
+    assert "上海市质量金奖" in rows[1][5]
+    assert isinstance(rows[1][6], datetime) and rows[1][6].date() == date(2026, 10, 20)  # a real Excel date
+    out = tmp_path / "异议.csv"
+    assert office.run("objection", "list", "--round", "sha-2026", "-o", str(out)).code == 0
+    lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert lines[0][:5] == ["#", "案件", "申报主体", "公示", "提出人"]
+    assert lines[1][1:5] == [other, "上海第2质量科技有限公司", "资格审查结果公示中", "张三"] and lines[1][8] == "待处理"
