@@ -15,7 +15,7 @@ from .context import Settings, json_option, pass_settings
 if TYPE_CHECKING:
     from award.workflow.registers.imports import ImportReport
 
-_KINDS = {"parties": "申报主体", "awards": "获奖记录"}
+_KINDS = {"parties": "申报主体", "awards": "获奖记录", "cases": "案件"}
 
 _ACTIONS = {"new": "新增", "changed": "修改", "unchanged": "不变"}
 
@@ -132,22 +132,59 @@ def import_awards(settings: Settings, file: Path, dry_run: bool, encoding: str |
     _run(settings, "awards", file, dry_run, encoding, as_json)
 
 
+@import_.command("cases")
+@_file_argument
+@click.option("--round", "round_id", required=True, help="The round the cases are opened in, e.g. sha-2026.")
+@_dry_run
+@_encoding
+@json_option
+@pass_settings
+def import_cases(settings: Settings, file: Path, round_id: str, dry_run: bool, encoding: str | None,
+                 as_json: bool) -> None:
+    """Open many cases of a round from a spreadsheet, in one transaction: all rows or none.
+
+    \b
+    Columns: 统一社会信用代码/身份证号 (code)*, 赛道 (track)*, 开始方式 (start), 说明 (comment), then any
+    form field of the procedure by its Chinese label or id (e.g. 推荐单位). A party with a case on that
+    track in that round already is left as it is.
+    Example: award import cases 推荐名单.xlsx --round sha-2026 --dry-run
+    """
+    from award.workflow.case_import import import_cases as run_import
+
+    engine = settings.engine()
+    with _progress(not as_json, f"读取 {file.name}") as tick:
+        report = run_import(engine, file, round_id=round_id, actor=settings.actor(), dry_run=dry_run,
+                            encoding=encoding, progress=tick)
+    _print(report, as_json)
+
+
 @import_.command("template")
 @click.argument("kind", type=click.Choice(sorted(_KINDS)))
+@click.option("--round", "round_id", help="For cases: the round whose form fields become columns.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The .xlsx to write.")
 @pass_settings
-def import_template(settings: Settings, kind: str, output: Path) -> None:
+def import_template(settings: Settings, kind: str, output: Path, round_id: str | None) -> None:
     """Write an empty .xlsx with the Chinese headers of a file kind (comments say what to write).
 
     \b
-    Example: award import template parties -o 申报主体模板.xlsx
+    Examples:
+      award import template parties -o 申报主体模板.xlsx
+      award import template cases --round sha-2026 -o 案件模板.xlsx
     """
     from award.workflow.registers import imports
     from award.workflow.registers.tabular import write_template
 
-    office = settings.engine().office
-    columns = imports.party_columns(office) if kind == "parties" else imports.award_columns(office)
+    engine = settings.engine()
+    office = engine.office
+    if kind == "cases":
+        from award.workflow.case_import import case_columns
+
+        if not round_id:
+            raise click.UsageError("案件模板需要 --round（表中的字段取决于轮次的流程）")
+        columns = case_columns(engine, round_id)[1]
+    else:
+        columns = imports.party_columns(office) if kind == "parties" else imports.award_columns(office)
     write_template(output, f"{_KINDS[kind]}导入模板", columns)
     click.echo(f"已写出模板 {output}（{len(columns)} 列；带 * 的列必填）")
 

@@ -224,3 +224,46 @@ def test_xlsx_saved_by_libreoffice(award, tmp_path: Path) -> None:
     r = award("import", "parties", str(convert("1/2")))
     assert r.code == 0, r
     assert [p["name"] for p in parties(award)] == [g[1] for g in GOOD]
+
+
+CASES_HEADER = ["统一社会信用代码", "赛道", "开始方式", "推荐单位", "推荐单位电子邮箱"]
+
+
+def test_cases_of_a_round_from_a_spreadsheet_all_or_none_then_idempotent(award, tmp_path: Path) -> None:
+    assert award("round", "open", "sha", "2026", now="2026-03-02 09:00").code == 0
+    assert award("import", "parties", str(write_csv(tmp_path / "p.csv", [HEADER, *GOOD], "utf-8"))).code == 0
+    bad = [CASES_HEADER,
+           [ORG_A, "上海市质量金奖·先进质量管理模式", "推荐（SHA-21）", "市经济信息化委", "jxw@example.gov.cn"],
+           [PERSON, "gold_model", "apply", "", ""],
+           [uscc("91310101MA1FPX0B1"), "gold_model", "apply", "", ""],
+           [ORG_B, "gold_model", "推荐（SHA-21）", "", "not-an-address"]]
+    r = award("import", "cases", str(write_csv(tmp_path / "c.csv", bad, "gbk")), "--round", "sha-2026",
+              now="2026-03-10 09:00")
+    assert r.code == 2 and "Traceback" not in r.err, r
+    assert "c.csv：案件名单有 3 处错误，整个文件均未导入" in r.err
+    assert "第3行：" in r.err and "只接受组织申报" in r.err
+    assert "第4行“统一社会信用代码”列：该代码未登记" in r.err
+    assert "第5行：" in r.err and "不是有效的电子邮件地址" in r.err
+    assert award("cases", "--json").json == []
+    good = [CASES_HEADER,
+            [ORG_A, "上海市质量金奖·先进质量管理模式", "推荐（SHA-21）", "市经济信息化委", "jxw@example.gov.cn"],
+            [ORG_B, "gold_model", "apply", "", ""],
+            [PERSON, "上海市质量金奖·先进质量管理成果", "apply", "", ""]]
+    path = tmp_path / "c.xlsx"
+    wb = Workbook()
+    for line in good:
+        wb.active.append(line)
+    wb.save(path)
+    dry = award("import", "cases", str(path), "--round", "sha-2026", "--dry-run", now="2026-03-10 09:00")
+    assert dry.code == 0 and "试运行，未写入：文件中有 3 条案件（新增 3 条" in dry.out, dry
+    assert award("cases", "--json").json == []
+    r = award("import", "cases", str(path), "--round", "sha-2026", now="2026-03-10 09:00")
+    assert r.code == 0 and "已导入 3 条案件（新增 3 条" in r.out, r
+    listed = award("cases", "--json").json
+    assert [(c["ref"], c["party"], c["state"]) for c in listed] == [
+        ("SHA-2026-001", "上海浦江质量科技有限公司", "recommended"), ("SHA-2026-002", "上海乙质量有限公司", "draft"),
+        ("SHA-2026-003", "陈质量", "draft")]
+    again = award("import", "cases", str(path), "--round", "sha-2026", now="2026-03-11 09:00")
+    assert again.code == 0 and "新增 0 条，修改 0 条，不变 3 条" in again.out, again
+    assert len(award("cases", "--json").json) == 3
+    assert award("verify").code == 0
