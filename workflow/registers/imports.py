@@ -132,16 +132,8 @@ def _read(office: Office, path: Path, columns: Sequence[Column], encoding: str |
     return read_table(path, columns, encoding=encoding, progress=progress)
 
 
-def import_parties(office: Office, path: Path, *, actor: Actor, wall_clock: Clock, dry_run: bool = False,
-                   encoding: str | None = None, progress: Progress | None = None) -> ImportReport:
-    """Register or update the parties of a file (matched by code); all rows or none.
-
-    Raises:
-        InvalidInput: listing every bad row and column; nothing is written.
-    """
-    table = _read(office, path, party_columns(office), encoding, progress)
-    if not table.rows:
-        table.raise_if_problems("申报主体名单")
+def _plan_parties(office: Office, table: Table) -> tuple[list[tuple[Row, dict[str, Any]]], list[TableProblem]]:
+    """Every row checked on its own (codes and their check characters, dates, contacts, attributes)."""
     attr_specs = _attr_specs(office)
     today = local_date(office.clock())
     problems: list[TableProblem] = list(table.problems)
@@ -205,6 +197,20 @@ def import_parties(office: Office, path: Path, *, actor: Actor, wall_clock: Cloc
                     problems.append(TableProblem(line=row.line, column=h[f"attr:{key}"], message=str(exc)))
         fields["attrs"] = attrs
         planned.append((row, fields))
+    return planned, problems
+
+
+def import_parties(office: Office, path: Path, *, actor: Actor, wall_clock: Clock, dry_run: bool = False,
+                   encoding: str | None = None, progress: Progress | None = None) -> ImportReport:
+    """Register or update the parties of a file (matched by code); all rows or none.
+
+    Raises:
+        InvalidInput: listing every bad row and column; nothing is written.
+    """
+    table = _read(office, path, party_columns(office), encoding, progress)
+    if not table.rows:
+        table.raise_if_problems("申报主体名单")
+    planned, problems = _plan_parties(office, table)
     now, wall = office.clock(), wall_clock()
     changes: list[Change] = []
     with office.db.session() as s:
