@@ -99,6 +99,8 @@ def test_person_ids_masked_unless_unmask_which_is_recorded(office: Office, tmp_p
     assert "p.xlsx" in history[0]["reason"]
     r = office.run("party", "list", "--unmask")
     assert r.code == 2 and "--unmask 只用于导出文件" in r.err
+    r = office.run("party", "list", "--output", "xlsx", "-o", str(out), "--unmask", who="li")
+    assert r.code == 3 and "完整身份证号只能由" in r.err and "市审定办" in r.err and "li 没有该角色" in r.err, r
 
 
 def test_notice_document_docx_crosses_national_day(office: Office, tmp_path: Path, monkeypatch) -> None:

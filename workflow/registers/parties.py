@@ -18,10 +18,11 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from ..abc import Clock
-from ..errors import InvalidInput, RecordLookupError
+from ..errors import InvalidInput, RecordLookupError, Refused
 from ..specs.fields import parse_value
 from ..specs.model import FieldSpec
 from ..store import AuditRow, PartyRecordRow, PartyRow, utc
+from ..values import Verdict
 from ..views import Actor, PartyView
 from .identity import mask_resident_id
 from .office import Office, _bar
@@ -197,6 +198,12 @@ def reveal_codes(office: Office, party_ids: Sequence[int], *, actor: Actor, wall
     """
     if not actor.on_roster:
         raise InvalidInput(f"{actor.name} 不在工作人员名单中，不能导出完整身份证号（用 --as 指定登记过的工作人员）")
+    allowed = {r for spec in office.catalog.specs() for start in spec.starts.values() for r in start.roles}
+    if not set(actor.roles) & allowed:  # those who open cases (the office), not reviewers
+        need = "、".join(sorted({spec.roles[r] for spec in office.catalog.specs() for r in allowed
+                                if r in spec.roles}))
+        raise Refused(f"完整身份证号只能由 {need} 导出；{actor.name} 没有该角色",
+                      [Verdict(passed=False, guard="role", rule="", reason=f"角色不符（需要：{need}）")])
     with office.db.session() as s:
         rows = s.exec(select(PartyRow).where(col(PartyRow.id).in_(list(party_ids)))).all()
         persons = {r.id: r.code for r in rows if r.kind == "person" and r.id is not None}
