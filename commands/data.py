@@ -69,9 +69,10 @@ def _run(settings: Settings, kind: str, file: Path, dry_run: bool, encoding: str
 
 
 def _print(report: ImportReport, as_json: bool) -> None:
-    if as_json:
-        render.print_json(report)
-        return
+    render.emit(report, as_json=as_json, show=lambda: _show(report))
+
+
+def _show(report: ImportReport) -> None:
     what = _KINDS[report.kind]
     changed = [c for c in report.changes if c.action != "unchanged"]
     if changed:

@@ -44,14 +44,11 @@ def case_files(settings: Settings, case_ref: str, as_json: bool) -> None:
     from award.workflow.attachments import list_files
 
     rows = list_files(settings.engine(), case_ref)
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table(f"{case_ref.upper()} 的文件", ["#", "文件", "用途", "字节", "摘要", "历史", "提交人", "时间", "存档"],
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(f"{case_ref.upper()} 的文件", ["#", "文件", "用途", "字节", "摘要", "历史", "提交人", "时间", "存档"],
                  [[r["id"], r["name"], r["purpose_label"], r["bytes"], r["sha256"][:12],
                    f"第{r['event_seq']}条" if r["event_seq"] else "", r["added_by"],
                    render.shanghai(datetime.fromisoformat(r["added_at"])), "在" if r["stored"] else "缺失"]
-                  for r in rows])
+                  for r in rows]))
 
 
 @click.command("file")

@@ -37,15 +37,13 @@ def notice_list(settings: Settings, round_id: str, state: str | None, as_json: b
 
     engine = settings.engine()
     n = listing(engine.db, engine.catalog, round_id, state)
-    if as_json:
-        render.print_json(n)
-        return
-    codes = unmasked_codes(settings, [e["party_id"] for e in n.entries], "notice list")
+    codes = {} if as_json else unmasked_codes(settings, [e["party_id"] for e in n.entries], "notice list")
     listed = list(dict.fromkeys(label for e in n.entries for label in e["listed"]))
-    render.table(f"{n.round_title} {n.state_label}名单（{period_text(n.first_day, n.last_day)}）",
-                 ["序号", "案件", "名称", "代码", "赛道", "所在区", *listed],
-                 [[i, e["ref"], e["party"], codes.get(e["party_id"], e["code"]), e["track_label"], e["district"],
-                   *[e["listed"].get(label, "") for label in listed]] for i, e in enumerate(n.entries, start=1)])
+    render.emit(n, as_json=as_json, table=lambda: render.Table(
+        f"{n.round_title} {n.state_label}名单（{period_text(n.first_day, n.last_day)}）",
+        ["序号", "案件", "名称", "代码", "赛道", "所在区", *listed],
+        [[i, e["ref"], e["party"], codes.get(e["party_id"], e["code"]), e["track_label"], e["district"],
+          *[e["listed"].get(label, "") for label in listed]] for i, e in enumerate(n.entries, start=1)]))
 
 
 @notice.command("document")
@@ -100,13 +98,11 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
 
     engine = settings.engine()
     rows = winners(engine.db, engine.catalog, round_id)
-    if as_json:
-        render.print_json(rows)
-        return
-    codes = unmasked_codes(settings, [r["party_id"] for r in rows], "round winners")
-    render.table(f"{round_id} 获奖名单", ["序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", "撤销日期", "状态"],
-                 [[i, r["ref"], r["party"], codes.get(r["party_id"], r["code"]), r["district"], r["label"],
-                   r["awarded_on"], r["revoked_on"], r["state_label"]] for i, r in enumerate(rows, start=1)])
+    codes = {} if as_json else unmasked_codes(settings, [r["party_id"] for r in rows], "round winners")
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        f"{round_id} 获奖名单", ["序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", "撤销日期", "状态"],
+        [[i, r["ref"], r["party"], codes.get(r["party_id"], r["code"]), r["district"], r["label"],
+          r["awarded_on"], r["revoked_on"], r["state_label"]] for i, r in enumerate(rows, start=1)]))
 
 
 @click.command("list")
@@ -127,16 +123,13 @@ def objection_list(settings: Settings, round_id: str | None, status: str | None,
 
     engine = settings.engine()
     rows = objections(engine.db, engine.catalog, round_id=round_id, status=status)
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table("异议", ["#", "案件", "申报主体", "公示", "提出人", "联系方式", "理由", "证明材料", "状态", "处理意见",
+    render.emit(rows, as_json=as_json, table=lambda: render.Table("异议", ["#", "案件", "申报主体", "公示", "提出人", "联系方式", "理由", "证明材料", "状态", "处理意见",
                         "提出时间", "处理时间"],
                  [[r["id"], r["ref"], r["party"], r["state_label"], r["filed_by"], r["contact"], r["reason"],
                    "、".join(f for f in r["evidence"] if f), r["status_label"], r["resolution"],
                    render.shanghai(datetime.fromisoformat(r["filed_at"])),
                    render.shanghai(datetime.fromisoformat(r["resolved_at"])) if r["resolved_at"] else ""]
-                  for r in rows])
+                  for r in rows]))
 
 
 COMMANDS: list[click.Command] = [notice]

@@ -39,14 +39,9 @@ def party_search(settings: Settings, text: str, as_json: bool) -> None:
     from award.workflow.registers.parties import search
 
     views = search(settings.engine().office, text)
-    if as_json:
-        render.print_json(views)
-        return
-    if not views:
-        click.echo(f"没有名称含“{text}”的申报主体")
-        return
-    render.table(f"名称含“{text}”的申报主体", ["#", "类型", "名称", "代码", "所在区", "电子邮箱"],
-                 [[v.id, v.kind_label, v.name, v.code, v.district, v.email] for v in views])
+    render.emit(views, as_json=as_json, text=None if views else f"没有名称含“{text}”的申报主体",
+                table=lambda: render.Table(f"名称含“{text}”的申报主体", ["#", "类型", "名称", "代码", "所在区", "电子邮箱"],
+                                           [[v.id, v.kind_label, v.name, v.code, v.district, v.email] for v in views]))
 
 
 @click.command("history")
@@ -63,9 +58,10 @@ def party_history(settings: Settings, ref: str, as_json: bool) -> None:
     from award.workflow.registers.parties import party_history as history
 
     view, entries = history(settings.engine().office, ref)
-    if as_json:
-        render.print_json({"party": view, "history": entries})
-        return
+    render.emit({"party": view, "history": entries}, as_json=as_json, table=lambda: _history_table(view, entries))
+
+
+def _history_table(view: Any, entries: Any) -> render.Table:
     rows = []
     for i, e in enumerate(entries, start=1):
         what = []
@@ -77,8 +73,8 @@ def party_history(settings: Settings, ref: str, as_json: bool) -> None:
             what.append(f"文件 {e.data['file']} 第{e.data.get('line')}行")
         rows.append([i, render.shanghai(e.business_time), _KIND_LABELS.get(e.kind, e.kind), e.actor,
                      "\n".join(what), e.reason or "", render.shanghai(e.wall_time)])
-    render.table(f"#{view.id} {view.name} 的变更记录", ["#", "业务时间", "事项", "操作人", "内容", "理由", "实际记录时间"],
-                 rows)
+    return render.Table(f"#{view.id} {view.name} 的变更记录",
+                        ["#", "业务时间", "事项", "操作人", "内容", "理由", "实际记录时间"], rows)
 
 
 @click.group("record")
