@@ -267,3 +267,13 @@ def test_cases_of_a_round_from_a_spreadsheet_all_or_none_then_idempotent(award, 
     assert again.code == 0 and "新增 0 条，修改 0 条，不变 3 条" in again.out, again
     assert len(award("cases", "--json").json) == 3
     assert award("verify").code == 0
+
+
+def test_experts_import_reads_a_gbk_csv_through_the_same_reader(award, tmp_path: Path) -> None:
+    path = tmp_path / "专家.csv"
+    path.write_bytes("姓名,单位,职务,专业领域\r\n李研究员,某研究院,研究员,统计、可靠性\r\n".encode("gbk"))
+    r = award("expert", "import", str(path), "--pool", "shanghai_gov", "--json")
+    assert r.code == 0, r
+    assert [(e["name"], e["specialities"]) for e in r.json] == [("李研究员", ["统计", "可靠性"])]
+    r = award("expert", "import", "/dev/zero", "--pool", "shanghai_gov")
+    assert r.code == 2 and "不是普通文件" in r.err, r
