@@ -55,11 +55,13 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 @click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Fill the form from a file (.xlsx, .csv, .yaml, .json): field (id or label) and value.")
 @click.option("--encoding", help="With --from: the CSV's encoding when detection is wrong.")
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="A file given with this step (kept, its hash in the history; repeatable).")
 @json_option
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
             round_id: str | None, state: str | None, from_file: Path | None, encoding: str | None,
-            as_json: bool) -> None:
+            files: tuple[Path, ...], as_json: bool) -> None:
     """Fire a trigger: `advance CASE TRIGGER`, or `advance --round R --state S TRIGGER` for many.
 
     \b
@@ -74,6 +76,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if round_id or state:
         if not (round_id and state) or len(args) != 1:
             raise click.UsageError("批量推进需要 --round R --state S TRIGGER")
+        if files or from_file:
+            raise click.UsageError("--file 和 --from 只用于推进一件案件")
         _advance_many(engine, actor, round_id, state, args[0], sets, comment, as_json)
         return
     if len(args) != 2:
@@ -86,7 +90,12 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
         merged = {item.partition("=")[0].strip(): item for item in (*read_form(from_file, spec, encoding=encoding),
                                                                      *sets)}
         sets = tuple(merged.values())  # a --set on the command line wins over the file
-    result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
+    if files:
+        from award.workflow.attachments import advance_with_files
+
+        result = advance_with_files(engine, args[0], args[1], files, actor=actor, sets=sets, comment=comment)
+    else:
+        result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
     render.emit(result, as_json=as_json, show=lambda: _print_step(result))
 
 

@@ -156,3 +156,21 @@ def test_case_contact_corrected_at_a_late_stage_and_notices_follow(office: Offic
     feedback = [x for x in rows if x["template"] == "material_review_feedback"]
     assert [x["recipient"] for x in feedback] == ["new@example.com"]
     assert office.run("verify", ref).code == 0
+
+
+def test_files_given_with_a_step_are_kept_in_the_same_transaction(office: Office, tmp_path: Path) -> None:
+    ref = office.new_case(at="2026-04-01 09:00")
+    scan = tmp_path / "内部公示照片.jpg"
+    scan.write_bytes(b"\xff\xd8 photo of the notice board")
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    r = office.run("advance", ref, "start_internal_notice", "--file", str(scan), now="2026-04-01 10:00")
+    assert r.code == 0, r
+    files = office.run("case", "files", ref, "--json").json
+    events = office.run("history", ref, "--json").json["events"]
+    step = events[-1]
+    assert step["trigger"] == "start_internal_notice" and step["detail"]["files"][0]["sha256"] == sha
+    assert [(f["name"], f["event_seq"], f["purpose"]) for f in files] == [("内部公示照片.jpg", step["seq"], "attachment")]
+    other = office.new_case(at="2026-04-01 09:00")
+    r = office.run("advance", other, "submit", "--file", str(scan), now="2026-04-01 10:00")
+    assert r.code == 3, r  # refused: nothing recorded for that case
+    assert office.run("case", "files", other, "--json").json == []

@@ -31,7 +31,8 @@ from .views import Actor
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["MAX_FILE_BYTES", "FileStore", "StoredFile", "attach", "fetch", "list_files", "record", "verify_files"]
+__all__ = ["MAX_FILE_BYTES", "FileStore", "StoredFile", "advance_with_files", "attach", "fetch", "list_files", "record",
+           "verify_files"]
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -149,6 +150,19 @@ def attach(engine: Engine, ref: str, paths: Sequence[Path], *, actor: Actor, com
                              data={"files": [f.as_json() for f in files]})
         record(s, row, files, purpose="attachment", seq=event.seq, actor=actor, now=engine.clock())
     return files
+
+
+def advance_with_files(engine: Engine, ref: str, trigger: str, paths: Sequence[Path], *, actor: Actor,
+                       sets: Sequence[str] = (), comment: str | None = None) -> Any:
+    """Fire a trigger and keep the files given with it (a survey report, an approval), in ONE transaction:
+    the step's history event carries their hashes, or nothing is recorded at all."""
+    files = store_all(engine, paths)
+    with engine.transaction(ref) as s:
+        result = engine.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment,
+                                   extra={"files": [f.as_json() for f in files]})
+        record(s, engine.case_row(s, ref), files, purpose="attachment", seq=result.seq, actor=actor,
+               now=engine.clock())
+    return result
 
 
 _PURPOSES = {"attachment": "附件", "evidence": "异议证明材料", "report": "报告"}
