@@ -287,7 +287,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
       award cases --round sha-2026 --output xlsx -o 案件.xlsx
     """
     rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
-    if as_json or export.active() is None:
+    if export.active() is None:  # --json and --output exclude each other (export.output_options)
         render.emit(rows, as_json=as_json, table=lambda: render.Table(
             "案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
             [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]

@@ -37,7 +37,7 @@ def notice_list(settings: Settings, round_id: str, state: str | None, as_json: b
 
     engine = settings.engine()
     n = listing(engine.db, engine.catalog, round_id, state)
-    codes = {} if as_json else unmasked_codes(settings, [e["party_id"] for e in n.entries], "notice list")
+    codes = unmasked_codes(settings, [e["party_id"] for e in n.entries], "notice list")
     listed = list(dict.fromkeys(label for e in n.entries for label in e["listed"]))
     render.emit(n, as_json=as_json, table=lambda: render.Table(
         f"{n.round_title} {n.state_label}名单（{period_text(n.first_day, n.last_day)}）",
@@ -98,7 +98,7 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
 
     engine = settings.engine()
     rows = winners(engine.db, engine.catalog, round_id)
-    codes = {} if as_json else unmasked_codes(settings, [r["party_id"] for r in rows], "round winners")
+    codes = unmasked_codes(settings, [r["party_id"] for r in rows], "round winners")
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
         f"{round_id} 获奖名单", ["序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", "撤销日期", "状态"],
         [[i, r["ref"], r["party"], codes.get(r["party_id"], r["code"]), r["district"], r["label"],

@@ -158,7 +158,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
       award party list --output xlsx -o 申报主体.xlsx
     """
     views = settings.engine().office.party_list(kind)
-    codes = {} if as_json else unmasked_codes(settings, [v.id for v in views], "party list")
+    codes = unmasked_codes(settings, [v.id for v in views], "party list")
     render.emit(views, as_json=as_json, table=lambda: render.Table(
         "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区", "电子邮箱", "电话"],
         [[v.id, v.kind_label, v.name, codes.get(v.id, v.code), v.registered_on, v.district, v.email, v.phone]
