@@ -191,15 +191,17 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
     \b
     Example: award round show sha-2026
     """
-    v = settings.engine().office.round_show(round_id)
-    render.emit(v, as_json=as_json, show=lambda: _print_round(v))
+    engine = settings.engine()
+    v = engine.office.round_show(round_id)
+    labels = {k: d.label for k, d in engine.catalog.get(v.procedure).round_dates.items()}
+    render.emit(v, as_json=as_json, show=lambda: _print_round(v, labels))
 
 
-def _print_round(v: Any) -> None:
+def _print_round(v: Any, labels: dict[str, str] | None = None) -> None:
     con = render.console()
     con.print(f"[bold]{v.title}[/bold]  {v.id}  开启于 {v.opened_on}")
     for k, val in v.dates.items():
-        con.print(f"{k}：{render.shanghai(val)}")
+        con.print(f"{(labels or {}).get(k, k)}：{render.shanghai(val)}")
     for k, val in v.properties.items():
         con.print(f"{k}：{val}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))

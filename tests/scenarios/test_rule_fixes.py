@@ -195,3 +195,14 @@ def test_sqa34_the_list_goes_on_public_notice_and_an_objection_holds_publication
     assert state(award, ref) == "notice_ended"
     ok(award("advance", ref, "publish_results", "--set", "results_document=沪质协（2021）XX号", now="2021-11-03 10:00"))
     assert state(award, ref) == "awarded"
+
+
+def test_sha19_the_help_example_opens_an_announced_round(award: AwardRunner) -> None:
+    """Point 20: `award --help` opens a round with `--date announced=`; the round keeps the announcement date."""
+    r = award("--help", who=None)
+    assert "award round open sha 2026 --date announced=2026-03-02" in r.out
+    r = award("round", "open", "sha", "2026", "--date", "announced=2026-03-02", "--json", now=OPENED)
+    ok(r)
+    assert r.json["dates"]["announced"].startswith("2026-03-0")
+    shown = award("round", "show", "sha-2026")
+    assert "申报通知发布日期：2026-03-02" in shown.out, shown
