@@ -113,11 +113,16 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction."""
+    from award.commands.channels import channel_factory
+    from award.workflow.notify.deployment import load_deployment
     from award.workflow.notify.outbox import install as install_outbox
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
-    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver)
+    deployment = load_deployment(settings.deployment_file())
+    home = settings.home()
+    channels = channel_factory(deployment, spool_dir=home.path("spool").resolve(), secrets_dir=home.path("secrets"))
+    install_outbox(engine, deployment=deployment, deliver=settings.deliver, channels=channels)
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:
