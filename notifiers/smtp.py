@@ -117,10 +117,12 @@ class SmtpNotifier(Notifier):
         Raises:
             DeliveryError: `permanent=True` for a 5xx reply (refused recipient or sender, rejected
                 data, failed login), a server without STARTTLS/AUTH, or a message that cannot be
-                built; `permanent=False` for a 4xx reply, a refused connection, a timeout or a drop.
+                built; `permanent=False` for a 4xx reply, a refused connection, a timeout or a drop;
+                `uncertain=True` when the whole message went out and the server's reply never came.
         """
         try:
-            email_message = build_email(message, sender=self.sender)
+            email_message = build_email(message, sender=self.sender, sender_name=self.sender_name,
+                                        reply_to=self.reply_to)
         except ValueError as exc:
             raise DeliveryError(f"邮件 {message.message_id} 无法生成：{exc}", permanent=True) from exc
         smtp: smtplib.SMTP | None = None

@@ -246,7 +246,7 @@ def test_notification_without_an_address_is_a_failed_row_saying_how_to_fix_it(tm
 
     failed = [r for r in o.run("outbox", "list", "--failed", "--json").json if r["role"] == "office"]
     assert [(r["template"], r["recipient"], r["status"], r["attempts"]) for r in failed] == [
-        ("application_received", "（office：无地址）", "failed", 0)]
+        ("work_application_received", "（office：无地址）", "failed", 0)]
     assert failed[0]["last_error"] == "没有审定办的地址：请在部署文件的 office 中填写（见 README“部署文件”）"
     assert "没有审定办的地址" in o.run("outbox", "list", "--failed").out
     # the applicant's copy went out all the same

@@ -242,8 +242,8 @@ class Deliverer:
             from ..store import EventRow
 
             event = s.get(EventRow, origin) if origin else None
-            if not kinds or (event is not None and event.kind == FAILED_EVENT):
-                return
+            if not kinds or row.channel in kinds or (event is not None and event.kind == FAILED_EVENT):
+                return  # a broken robot is not told about itself
             try:
                 label = STATUS_LABELS[status]
                 self.engine._note(s, case, kind=FAILED_EVENT, actor=SYSTEM,

@@ -154,6 +154,8 @@ class Deployment(_Model):
         if config is not None and config.kind in ROBOTS:
             # a robot speaks into one group: the address is the channel; districts have none of their own
             return [f"{channel}:{role}"] if role == "office" and book.chat else []
+        if config is None and channel not in ("email", "console"):
+            return []  # a channel the deployment does not configure reaches nobody
         return list(book.email)
 
 
@@ -205,7 +207,7 @@ def _refuse_aliases(file: Path) -> None:
     try:
         size = file.stat().st_size
     except OSError as exc:
-        raise ConfigError(f"无法读取部署文件 {file}：{exc.strerror}") from None
+        raise ConfigError(f"部署文件有误：无法读取 {file}（{exc.strerror}）") from None
     if size > MAX_DEPLOYMENT_BYTES:
         raise ConfigError(f"部署文件 {file} 过大（{size} 字节，上限 {MAX_DEPLOYMENT_BYTES}）：它只应写地址和通知方式")
     from ruamel.yaml import YAML

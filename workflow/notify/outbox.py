@@ -248,7 +248,7 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
                        "rule": transition.rule or ""} if transition else None,
         "event": {"kind": event.kind, "seq": event.seq, "comment": event.comment or "",
                   "business_time": utc(event.business_time), "actor": event.actor,
-                  "duty": data.get("duty") or "", "index": data.get("index") or 0,
+                  "duty": data.get("duty") or "", "index": data.get("index") or 0, "trigger": data.get("trigger") or "",
                   "due_at": datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None,
                   "rule": data.get("rule") or ""},
         "reasons": [v["reason"] for v in data.get("verdicts", []) if not v.get("passed")],
@@ -256,6 +256,9 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
         "notice_last_day": notice_end,
         "today": local_date(utc(event.business_time)),
         "award": _record(record),
+        "next_steps": [{"trigger": t.trigger, "label": t.label, "roles": [spec.roles.get(r, r) for r in t.roles]}
+                       for t in spec.transitions_from(row.state) if "system" not in t.roles and t.trigger != "withdraw"],
+        "timer_labels": {t.trigger: t.label for s in spec.states for t in s.timers if t.trigger and t.label},
     }
 
 
@@ -275,7 +278,7 @@ def sample_context(spec: ProcessSpec) -> dict[str, Any]:
         "round": {"id": f"{spec.id}-2026", "year": 2026, "title": f"{spec.id}-2026"},
         "transition": {"trigger": "t", "label": "示例", "source_label": "甲", "dest_label": "乙", "rule": "X-1"},
         "event": {"kind": "transition", "seq": 1, "comment": "示例", "business_time": now, "actor": "示例",
-                  "duty": "quality_report", "index": 1, "due_at": now, "rule": "X-1"},
+                  "duty": "quality_report", "index": 1, "due_at": now, "rule": "X-1", "trigger": "t"},
         "reasons": ["示例理由"],
         "timers": [{"kind": "transition", "trigger": "t", "duty": None, "index": None, "rule": "X-1",
                     "period": "5 working days", "due_at": now, "last_day": today}],
@@ -283,6 +286,8 @@ def sample_context(spec: ProcessSpec) -> dict[str, Any]:
         "today": today,
         "award": {"label": "2026年示例奖项", "awarded_on": today, "revoked_on": today, "bar_until": today,
                   "reason": "示例", "rule": "X-1"},
+        "next_steps": [{"trigger": "t", "label": "示例", "roles": ["示例"]}],
+        "timer_labels": {"t": "示例期满"},
     }
 
 
