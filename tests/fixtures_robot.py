@@ -57,8 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def robot(monkeypatch: pytest.MonkeyPatch) -> Iterator[Robot]:
+@pytest.fixture(name="robot")
+def robot_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Robot]:
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     server = ThreadingHTTPServer((HOST, 0), _Handler)

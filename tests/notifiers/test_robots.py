@@ -12,7 +12,7 @@ from award.notifiers import DingtalkNotifier, FeishuNotifier, WecomNotifier
 from award.workflow.errors import ConfigError, DeliveryError
 from award.workflow.values import Attachment, Message
 
-from tests.fixtures_robot import robot  # noqa: F401 - fixture
+from tests.fixtures_robot import robot_fixture  # noqa: F401 - fixture
 
 AT = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)
 MESSAGE = Message(message_id="<outbox-7.sha-2026-001.abc@award.local>", to="chat:office",
