@@ -23,8 +23,9 @@ from award.workflow.timing.clock import system_clock
 from award.workflow.timing.timers import install as install_timers
 from sqlmodel import col, select
 
+from tests.fixtures_robot import robot_fixture  # noqa: F401 - fixture
 from tests.fixtures_sha import open_office
-from tests.fixtures_smtp import HOST, RecordingHandler, free_port
+from tests.fixtures_smtp import HOST, RecordingHandler, free_port, smtp_server_fixture  # noqa: F401 - fixture
 
 # aiosmtpd 1.4 warns about its own Session.login_data inside its server thread on every AUTH
 pytestmark = pytest.mark.filterwarnings("ignore:Session.login_data is deprecated")
@@ -207,3 +208,69 @@ def test_one_run_never_tries_the_same_row_twice(tmp_path):
     assert len(busy.calls) == len(due) == len(set(busy.calls))  # each row once, though due again at once
     assert sorted(rid for rid, _, _ in report.retrying) == sorted(r.id for r in due)
     assert {r.attempts for r in rows(o) if r.id in {d.id for d in due}} == {1}
+
+
+def test_a_delivery_that_finally_fails_is_told_to_the_office_chat_and_kept_in_the_history(tmp_path, smtp_server,
+                                                                                        robot):
+    path = tmp_path / "deployment.yaml"
+    path.write_text(
+        "office:\n  email: [nobody@example.gov.cn]\n"  # the server refuses this mailbox: 550, permanent
+        f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {smtp_server.port}, security: none, "
+        "sender: award-office@example.gov.cn, timeout: 5}\n"
+        f"  chat: {{kind: wecom, url: '{robot.url('/cgi-bin/webhook/send?key=K')}'}}\n", encoding="utf-8")
+    o = open_office(str(tmp_path / "award.db"), tmp_path, path, deliver=True)
+    ref = o.in_review(PASSED)
+    run = o.run("outbox", "deliver")
+    assert run.code == 0, run
+    [failed] = [r for r in rows(o) if r.status == "failed" and r.template == "work_application_received"]
+    assert "拒绝收件人" in (failed.last_error or "")
+    told = [p.body["text"]["content"] for p in robot.posts if "通知未能送达" in p.body["text"]["content"]]
+    assert len(told) == 1 and f"通知 #{failed.id}" in told[0] and "nobody@example.gov.cn" in told[0], told
+    assert "award outbox retry" in told[0]
+    history = o.run("history", ref).out
+    assert "通知最终未能送达" in history and "delivery_failed" not in history
+    assert o.run("outbox", "deliver").code == 0
+    assert len([p for p in robot.posts if "通知未能送达" in p.body["text"]["content"]]) == 1  # told once
+    o.engine.db.dispose()
+
+
+class _Recording:
+    channel = "email"
+    outcome = "sent"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, message) -> None:
+        self.sent.append(message.message_id)
+
+
+def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(tmp_path):
+    from sqlalchemy import event
+
+    o = open_office(str(tmp_path / "award.db"), tmp_path)
+    o.in_review(PASSED)
+    engine = Engine(db=o.engine.db, catalog=o.engine.catalog, clock=o.engine.clock, wall_clock=system_clock,
+                    calendar=o.engine.calendar)
+    install_timers(engine)
+    recording = _Recording()
+    outbox = install_outbox(engine, deliver=False, notifiers={"email": recording},  # type: ignore[dict-item]
+                            deployment=Deployment(notifiers={"email": NotifierConfig(kind="console")}))
+    due = [r.id for r in rows(o) if r.status == "pending"]
+    assert len(due) >= 3
+    stolen: list[int] = []
+
+    def another_deliverer_first(conn, cursor, statement, parameters, context, executemany):
+        # Between our SELECT and our claiming UPDATE of the first row, another deliverer claims it.
+        if not stolen and statement.lstrip().upper().startswith("UPDATE OUTBOX SET STATUS"):
+            stolen.append(due[0])
+            cursor.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (due[0],))
+
+    event.listen(engine.db.engine, "before_cursor_execute", another_deliverer_first)
+    try:
+        report = outbox.deliver(limit=2)
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", another_deliverer_first)
+    assert stolen == [due[0]] and report.lost == 1
+    assert report.sent == due[1:3]  # the limit counts rows this run delivered, not the one it lost
+    assert len(recording.sent) == 2

@@ -248,8 +248,7 @@ class Deliverer:
                 label = STATUS_LABELS[status]
                 self.engine._note(s, case, kind=FAILED_EVENT, actor=SYSTEM,
                                   comment=f"通知 #{row.id}（{row.subject}）发往 {row.recipient}：{label}。{error[:300]}",
-                                  data={"outbox_id": row.id, "recipient": row.recipient, "role": row.role,
-                                        "template": row.template, "status": status, "error": error[:500]})
+                                  data={"outbox": row.id})
             except AwardError as exc:  # a race with a clerk's step: the row itself shows the failure
                 _LOGGER.warning("could not record delivery_failed for outbox row %s: %s", row.id, exc)
                 s.rollback()
