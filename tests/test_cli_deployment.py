@@ -104,3 +104,32 @@ def test_outbox_test_sends_through_each_channel(run, tmp_path, smtp_server, robo
     robot.reply = {"errcode": 93000, "errmsg": "invalid webhook url"}
     bad = run("--deployment", str(path), "outbox", "test", "--to", "wang@example.gov.cn", who=None)
     assert bad.code == 6 and "chat：失败，企业微信群机器人拒收（错误码 93000" in bad.out, bad
+
+
+def test_without_a_deployment_file_mail_is_spooled_in_the_office_data_folder_and_says_so(tmp_path, monkeypatch):
+    import os
+
+    from tests.helpers import ORG_DECLARATIONS, sets, uscc
+
+    home = Path(os.environ["AWARD_HOME"])
+    elsewhere = tmp_path / "clerk-desk"
+    elsewhere.mkdir()
+    run = make_runner(str(tmp_path / "award.db"), elsewhere)  # no --deployment; the clerk stands elsewhere
+    for args in (("init",), ("staff", "add", "wang", "--role", "office")):
+        assert run(*args, who=None).code == 0
+    assert run("round", "open", "sha", "2026", now="2026-03-02 09:00").code == 0
+    code = uscc("91310000MA1FL8GF9")
+    assert run("party", "add", "--kind", "organization", "--name", "上海丙公司", "--code", code,
+               "--registered-on", "2015-06-01", "--email", "bing@example.com").code == 0
+    ref = run("case", "new", "--party", code, "--round", "sha-2026", "--track", "gold_model", "--json",
+              now="2026-03-02 09:00").json["ref"]
+    assert run("advance", ref, "start_internal_notice", now="2026-03-02 11:00").code == 0
+    assert run("tick", now="2026-03-10 00:05", who=None).code == 0
+    assert run("advance", ref, "submit", *sets(list(ORG_DECLARATIONS)), now="2026-03-10 09:30").code == 0
+    delivered = run("outbox", "deliver")
+    assert "写入邮件目录" in delivered.out and "尚未发给任何人" in delivered.out, delivered
+    listed = run("outbox", "list", "--json").json
+    assert "sent" not in {r["status"] for r in listed}  # nothing claims to have reached a person
+    assert {r["status"] for r in listed if r["role"] == "applicant"} == {"spooled"}
+    assert [r["last_error"] for r in listed if r["role"] == "office"] == ["没有审定办的地址：请在部署文件的 office 中填写（见 README“部署文件”）"]
+    assert list((home / "spool").glob("*.eml")) and not list(elsewhere.rglob("*.eml"))

@@ -257,7 +257,7 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
         "today": local_date(utc(event.business_time)),
         "award": _record(record),
         "next_steps": [{"trigger": t.trigger, "label": t.label, "roles": [spec.roles.get(r, r) for r in t.roles]}
-                       for t in spec.transitions_from(row.state) if "system" not in t.roles and t.trigger != "withdraw"],
+                       for t in spec.transitions_from(row.state) if "system" not in t.roles],
         "timer_labels": {t.trigger: t.label for s in spec.states for t in s.timers if t.trigger and t.label},
     }
 
