@@ -13,6 +13,7 @@ import click
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
+    from award.workflow.notify.outbox import Outbox
     from award.workflow.views import Actor
 
 
@@ -60,6 +61,15 @@ class Settings:
         """Release the database connections of an engine built for this command (not a factory's)."""
         if self._engine is not None and self.engine_factory is None:
             self._engine.db.dispose()
+
+    def outbox(self) -> Outbox:
+        """The engine's outbox (always installed by `build_engine`)."""
+        outbox = self.engine().outbox
+        if outbox is None:
+            from award.workflow.errors import ConfigError
+
+            raise ConfigError("此引擎没有配置通知发件箱")
+        return outbox
 
     def actor(self) -> Actor:
         return self.engine().office.actor(self.as_name, _login())
@@ -112,7 +122,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
 
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
-    """Timers and notifications hook into every step's transaction."""
+    """Timers and notifications hook into every step's transaction (their order is the engine's)."""
     from award.commands.channels import channel_factory
     from award.workflow.notify.deployment import load_deployment
     from award.workflow.notify.outbox import install as install_outbox

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,10 +17,6 @@ if TYPE_CHECKING:
 @click.group()
 def outbox() -> None:
     """Notifications waiting, sent and failed."""
-
-
-def _outbox(settings: Settings) -> Any:
-    return settings.engine().extensions["outbox"]
 
 
 def _when(value: str | datetime | None) -> str:
@@ -43,13 +39,11 @@ def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: 
     \b
     Example: award outbox list --failed
     """
-    rows = _outbox(settings).list(failed=failed, case=case_ref, status=status)
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table("通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "下次尝试", "错误"],
-                 [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status_label"], r["attempts"],
-                   _when(r["next_attempt_at"]), r["last_error"] or ""] for r in rows])
+    rows = settings.outbox().list(failed=failed, case=case_ref, status=status)
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "下次尝试", "错误"],
+        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status_label"], r["attempts"],
+          _when(r["next_attempt_at"]), r["last_error"] or ""] for r in rows]))
 
 
 def _say(rep: DeliveryReport) -> list[str]:
@@ -93,7 +87,7 @@ def outbox_deliver(settings: Settings, limit: int) -> None:
     \b
     Example: AWARD_SMTP_PASSWORD=... award --deployment deployment.yaml outbox deliver
     """
-    rep = _outbox(settings).deliver(limit=limit)
+    rep = settings.outbox().deliver(limit=limit)
     lines = _say(rep)
     click.echo(lines[0])
     for line in lines[1:]:
@@ -109,7 +103,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     \b
     Example: award outbox retry 12
     """
-    ob = _outbox(settings)
+    ob = settings.outbox()
     ob.retry(row_id)
     rep = ob.deliver(only=row_id)
     [row] = [r for r in ob.list() if r["id"] == row_id]
@@ -137,7 +131,7 @@ def outbox_test(settings: Settings, address: str) -> None:
     from award.workflow.errors import ConfigError
     from award.workflow.notify.channel_test import test_channels
 
-    results = test_channels(_outbox(settings), address)
+    results = test_channels(settings.outbox(), address)
     bad = 0
     for channel, ok, what in results:
         click.echo(f"{channel}：{'成功' if ok else '失败'}，{what}")

@@ -56,6 +56,11 @@ def moment(text: str) -> datetime:
     return parse_moment(text)
 
 
+def iso(text: str) -> str:
+    """`2026-10-01 09:00` (Asia/Shanghai) as the JSON views print it: ISO 8601 with +08:00."""
+    return parse_moment(text).astimezone(SHANGHAI).isoformat()
+
+
 def shanghai(value: str | datetime) -> str:
     """An ISO timestamp (or datetime) as `YYYY-MM-DD HH:MM` in Asia/Shanghai, for `--now`."""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value

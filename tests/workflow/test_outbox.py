@@ -193,7 +193,7 @@ CRASH_AFTER_SEND = textwrap.dedent("""\
     settings = Settings(db=sys.argv[1], definitions=None, now=None, as_name=None, deployment=sys.argv[2],
                         deliver=False)
     engine = build_engine(settings)
-    outbox = engine.extensions["outbox"]
+    outbox = engine.outbox
     smtp = outbox.notifier("email")
 
     class CrashAfterSend(Notifier):

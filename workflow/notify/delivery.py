@@ -230,8 +230,9 @@ class Deliverer:
 
         Not for a failed notice of that event itself (a broken robot must not tell itself forever).
         """
-        from ..engine import SYSTEM
+        from ..views import Actor
 
+        system = Actor(name="system", roles=("system",), on_roster=True)  # as the engine's SYSTEM
         with self.engine.db.session() as s:
             case = s.get(CaseRow, row.case_id)
             if case is None:
@@ -246,7 +247,7 @@ class Deliverer:
                 return  # a broken robot is not told about itself
             try:
                 label = STATUS_LABELS[status]
-                self.engine._note(s, case, kind=FAILED_EVENT, actor=SYSTEM,
+                self.engine.record_event(s, case, kind=FAILED_EVENT, actor=system,
                                   comment=f"通知 #{row.id}（{row.subject}）发往 {row.recipient}：{label}。{error[:300]}",
                                   data={"outbox": row.id})
             except AwardError as exc:  # a race with a clerk's step: the row itself shows the failure

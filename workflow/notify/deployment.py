@@ -24,6 +24,10 @@ clerk's process deliver too.
 Without a file, e-mail is spooled to the office data folder's `spool/` (status `spooled`: it has
 reached nobody) and no office address is known (such notifications are kept as failed, visible
 in `award outbox list --failed`, never silently skipped).
+
+This module reads the file as data only; the CLI's composition root (`commands/channels.py`,
+called from `commands/context.py`) builds the notifiers from it, so that the engine never
+imports `notifiers`.
 """
 
 from __future__ import annotations
