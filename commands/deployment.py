@@ -69,9 +69,11 @@ def deployment_check(settings: Settings, path: str | None, as_json: bool) -> Non
     report = {"file": dep.file, "office": {"name": dep.office.name, "email": dep.office.email},
               "districts": sorted(dep.districts), "channels": channels,
               "delivery": dep.delivery.model_dump()}
-    if as_json:
-        render.print_json(report)
-        return
+    render.emit(report, as_json=as_json, show=lambda: _show(dep, channels))
+
+
+def _show(dep: Any, channels: list[dict[str, Any]]) -> None:
+    """The check's result for people."""
     click.echo(f"部署文件 {dep.file}：格式正确")
     click.echo(f"审定办：{dep.office.name or '（未写 office.name：发件人不显示名称）'}  "
                f"{'、'.join(dep.office.email) or '（没有邮箱：给审定办的通知将记为失败）'}")
