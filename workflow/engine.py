@@ -83,6 +83,7 @@ class Engine:
         timers: plans and cancels the timers of each step (`timing.timers.Timers`).
         outbox: renders each step's notifications, and delivers them after commit
             (`notify.outbox.Outbox`).
+        review: the expert review's checks and effects of each step (`review.hooks.ReviewHook`).
     """
 
     db: Database
@@ -92,15 +93,17 @@ class Engine:
     calendar: Calendar | None = None
     timers: StepHook | None = None
     outbox: Outbox | None = None
+    review: StepHook | None = None
     machines: MachineCache = field(default_factory=MachineCache)
 
     def step_hooks(self) -> tuple[StepHook, ...]:
-        """The side effects of every step, in THE order: timers first, then the outbox.
+        """The side effects of every step, in THE order: timers first, then the outbox, then the review.
 
         The order is part of the contract: the outbox reads the timers the step has just
-        planned (a notice's last day goes into its mail).
+        planned (a notice's last day goes into its mail). The review may refuse the step
+        (recusal, minimum scores), which rolls back what the others wrote.
         """
-        return tuple(h for h in (self.timers, self.outbox) if h is not None)
+        return tuple(h for h in (self.timers, self.outbox, self.review) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
                    transition: TransitionSpec | None) -> None:
@@ -428,8 +431,8 @@ class Engine:
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
-            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
-                                                   col(TimerRow.status).in_(["pending", "held"]))
+            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
+                                                   col(TimerRow.status).in_(["pending", "held", "blocked"]))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()

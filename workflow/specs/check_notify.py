@@ -23,6 +23,18 @@ EVENT_KINDS: dict[str, str] = {
     "marked": "期限标记到期",
     "timer_held": "期满触发因条件不满足而暂缓",
     "delivery_failed": "通知最终未能送达",
+    "timer_recomputed": "按新的节假日安排重算定时",
+    "timer_rearmed": "补充节假日安排后定时重新排队",
+    "review_assigned": "分配评审专家",
+    "review_scored": "专家评分",
+    "review_recused": "专家回避",
+    "review_disqualified": "取消评审资格",
+    "review_feedback": "双向评价",
+    "conflict_recorded": "记录利害关系",
+    "conflict_withdrawn": "撤销利害关系记录",
+    "experts_joined": "列入评审专家库",
+    "access_refused": "拒绝查看（回避或未分配）",
+    "score_refused": "拒绝评分（回避或未分配）",
 }
 """The non-transition history events `on_events` may send on, with what each means."""
 
