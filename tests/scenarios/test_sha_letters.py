@@ -104,6 +104,10 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
         assert "【" not in subject and "award advance" not in body
     assert any("请确认是否申报" in s for s, _ in letters[PARTY_MAIL])
     assert [s for s, _ in letters[APPLICANT]][-1] == f"祝贺获得上海市质量金奖·先进质量管理模式（{ref}）"
+    [awarded] = [r.message for r in smtp_server.handler.received[before:]
+                 if APPLICANT in r.rcpt_tos and str(r.message["Subject"]).startswith("祝贺获得")]
+    html = awarded.get_body(("html",))
+    assert html is not None and "<strong>上海市质量金奖·先进质量管理模式</strong>" in html.get_content()
     assert any(s.startswith("关于公示期间异议的处理结果") and "经核查，数据属实" in b for s, b in letters[APPLICANT])
 
     [(subject, body)] = letters[RECOMMENDER]
@@ -136,3 +140,29 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
         stamp = post.query["timestamp"][0]
         digest = hmac.new(SECRET.encode(), f"{stamp}\n{SECRET}".encode(), hashlib.sha256).digest()
         assert post.query["sign"] == [base64.b64encode(digest).decode()]
+
+
+def test_material_review_feedback_carries_the_report_as_an_attachment(tmp_path, smtp_server):
+    from tests.fixtures_sha import open_office
+
+    deployment = tmp_path / "deployment.yaml"
+    deployment.write_text(
+        f"office: {{email: [{OFFICE}]}}\n"
+        f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {smtp_server.port}, security: none,"
+        " sender: award-office@example.gov.cn, timeout: 5}\n", encoding="utf-8")
+    o = open_office(str(tmp_path / "award.db"), tmp_path, deployment)
+    ref = o.in_notice("2026-09-30 09:00")
+    o.tick("2026-10-20 09:00")
+    report = "资料评审报告：结果指标不足，建议完善测量体系。"
+    r = o.run("advance", ref, "not_selected", "--set", f"material_review_report={report}", now="2026-10-21 10:00")
+    assert r.code == 0, r
+    before = len(smtp_server.handler.received)
+    assert o.run("outbox", "deliver").code == 0
+    [mail] = [m.message for m in smtp_server.handler.received[before:]
+              if str(m.message["Subject"]).startswith("资料评审报告反馈")]
+    [part] = list(mail.iter_attachments())
+    assert part.get_filename() == f"资料评审报告（{ref}）.txt"
+    text = part.get_content()
+    assert report in text and "申报方：上海第1质量科技有限公司" in text
+    assert "全文另见附件" in mail.get_body(("plain",)).get_content()
+    o.engine.db.dispose()
