@@ -9,6 +9,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 if TYPE_CHECKING:
     from award.workflow.notify.delivery import DeliveryReport
@@ -32,6 +33,7 @@ def _when(value: str | datetime | None) -> str:
                                              "failed", "skipped"]), help="Only rows with this status.")
 @click.option("--case", "case_ref")
 @json_option
+@output_options
 @pass_settings
 def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: str | None, as_json: bool) -> None:
     """List notifications: status, attempts, next attempt, last error; rows in flight show their lease.
