@@ -29,7 +29,8 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("office")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
-                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+                          "delivery: {inline: true}\n",
                           encoding="utf-8")
     run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
     add_staff(run)
