@@ -29,6 +29,7 @@ from .errors import (
     AwardError,
     CaseLookupError,
     ConflictError,
+    DatabaseBusy,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -36,6 +37,7 @@ from .errors import (
 )
 from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
+from .inputs import row_id
 from .machine import MachineCache
 from .registers.office import Office
 from .specs.catalog import Catalog
@@ -95,8 +97,8 @@ class Engine:
     def _case_row(self, s: Session, ref: str | int) -> CaseRow:
         text = str(ref).strip()
         row: CaseRow | None = None
-        if text.isdigit():
-            row = s.get(CaseRow, int(text))
+        if (number := row_id(text)) is not None:
+            row = s.get(CaseRow, number)
         if row is None:
             row = s.exec(select(CaseRow).where(CaseRow.ref == text.upper())).first()
         if row is None:
@@ -546,7 +548,8 @@ class _SqliteRace:
         return None
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
+        if isinstance(exc, DatabaseBusy) or (
+                isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc))):
             raise ConflictError(self.ref) from None
 
 

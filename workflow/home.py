@@ -39,6 +39,7 @@ KEYS: dict[str, str] = {
     "deployment": "部署文件（地址与通知渠道）",
     "definitions": "流程定义目录",
     "identity": "身份模式：bound（默认，按系统登录名）或 shared（共用电脑，必须 --as）",
+    "busy_timeout": "另一个写入者占用数据库时最多等待的秒数（默认 5），超时则退出码 5、不做改动",
 }
 
 #: The sub-folders of the office data folder, by purpose.
