@@ -8,6 +8,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .params import RECORD_ID
 
 
 @click.group()
@@ -50,11 +51,11 @@ def outbox_deliver(settings: Settings) -> None:
     rep = _outbox(settings).deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
     for rid, err in rep.failed:
-        click.echo(f"  #{rid} 失败：{err}", err=True)
+        click.echo(render.plain(f"  #{rid} 失败：{err}"), err=True)
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=int)
+@click.argument("row_id", type=RECORD_ID)
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
     """Put a failed notification back in the queue, and try it now.

@@ -1,10 +1,17 @@
-"""Printing for people (rich tables, Shanghai times) and for scripts (JSON)."""
+"""Printing for people (rich tables, Shanghai times) and for scripts (JSON).
+
+Names, comments and reasons come from users: a `[/]` in a party's name is rich markup, an ESC
+is a terminal command. Table cells and titles are therefore rich `Text` (never parsed as
+markup) with control characters shown as `\\x1b`; values put into a marked-up line go through
+`safe()`, and plain lines through `plain()`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,14 +26,43 @@ def console(stderr: bool = False) -> Any:
     return Console(file=stream, highlight=False, soft_wrap=False, width=width)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    from rich.table import Table
+_KEEP = frozenset("\n\t")
 
-    table = Table(title=title, show_lines=False, title_justify="left")
+
+def plain(value: Any, *, keep_breaks: bool = True) -> str:
+    """`value` as text a terminal shows and does not obey: control characters become `\\x1b`."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if (ch in _KEEP and keep_breaks) or ch.isprintable() or (ch == " "):
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _KEEP:
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def safe(value: Any) -> str:
+    """`value` for a line printed with rich markup: markup escaped, control characters shown."""
+    from rich.markup import escape
+
+    return escape(plain(value, keep_breaks=False))
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a table; every cell and the title are literal text, whatever they contain."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(plain(title, keep_breaks=False)) if title else None, show_lines=False,
+                  title_justify="left")
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(Text(plain(c)), overflow="fold")
     for r in rows:
-        table.add_row(*[("" if v is None else str(v)) for v in r])
+        table.add_row(*[Text(plain(v)) for v in r])
     console().print(table)
 
 

@@ -8,6 +8,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .params import DAY, INTERVAL, RECORD_ID
 
 
 @click.command()
@@ -27,11 +28,11 @@ def tick(settings: Settings, as_json: bool) -> None:
         render.print_json({"fired": report.fired, "held": report.held, "failed": report.failed})
         return
     for tid, ref, what, detail in report.fired:
-        click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
+        click.echo(render.plain(f"已触发 #{tid} {ref}：{what}　{detail}"))
     for tid, ref, _what, detail in report.held:
-        click.echo(f"暂缓 #{tid} {ref}：{detail}")
+        click.echo(render.plain(f"暂缓 #{tid} {ref}：{detail}"))
     for tid, ref, _what, detail in report.failed:
-        click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
+        click.echo(render.plain(f"失败 #{tid} {ref}：{detail}"), err=True)
     click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
 
 
@@ -68,7 +69,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
 
 
 @timers.command("retry")
-@click.argument("timer_id", type=int)
+@click.argument("timer_id", type=RECORD_ID)
 @pass_settings
 def timers_retry(settings: Settings, timer_id: int) -> None:
     """Put a failed or held timer back in the queue (after fixing what stopped it).
@@ -82,7 +83,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
 
 
 @click.command()
-@click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
+@click.option("--interval", type=INTERVAL, default=60, show_default=True, help="Seconds between wake-ups at the most.")
 @pass_settings
 def scheduler(settings: Settings, interval: int) -> None:
     """Run the long-lived scheduler: wakes at the next due timer and at least every INTERVAL seconds.
@@ -103,7 +104,7 @@ def calendar() -> None:
 
 
 @calendar.command("day")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("day", type=DAY)
 @json_option
 @pass_settings
 def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
@@ -112,7 +113,7 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
     \b
     Example: award calendar day 2026-10-10
     """
-    info = _calendar(settings).day(day.date())
+    info = _calendar(settings).day(day)
     if as_json:
         render.print_json(info)
         return

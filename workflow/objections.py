@@ -8,7 +8,6 @@ definition's `objection_upheld` trigger is fired in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from .errors import InvalidInput, RecordLookupError, Refused
+from .inputs import MAX_NAME_CHARS, free_text, single_line
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
+from .userfiles import MAX_ATTACHMENT_BYTES, digest
 from .values import Verdict
 from .views import Actor
 
@@ -28,13 +29,11 @@ __all__ = ["file_objection", "resolve_objection", "submit_report"]
 
 
 def _evidence(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """Name, size and hash of each evidence file, read in bounded chunks before any lock is taken."""
     out = []
     for p in paths:
-        try:
-            content = p.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"无法读取证明材料 {p}：{exc.strerror}") from None
-        out.append({"file": p.name, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()})
+        size, hashed = digest(p, what="证明材料", limit=MAX_ATTACHMENT_BYTES)
+        out.append({"file": single_line(p.name, "证明材料的文件名"), "bytes": size, "sha256": hashed})
     return out
 
 
@@ -50,6 +49,12 @@ def _objection_rule(spec: ProcessSpec) -> str | None:
 def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
                    actor: Actor) -> int:
     """Record an objection against a case whose public notice is running; it holds the case."""
+    if by.strip():
+        by = single_line(by, "异议人（--by）")
+    if contact.strip():
+        contact = single_line(contact, "联系方式（--contact）", max_chars=MAX_NAME_CHARS)
+    reason = free_text(reason, "异议理由（--reason）")
+    files = _evidence(evidence)
     with engine._writing(ref), engine.db.session() as s:
         row = engine._case_row(s, ref)
         spec = engine.spec_of(row)
@@ -58,7 +63,6 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
             raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
         if not reason.strip():
             raise InvalidInput("异议须写明理由（--reason）", rule=rule)
-        files = _evidence(evidence)
         state = spec.state(row.state)
         now = engine.clock()
         running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
@@ -83,6 +87,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
 
 def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason: str, actor: Actor) -> str:
     """Dismiss or uphold an objection; an upheld one fires the notice's `objection_upheld` trigger."""
+    reason = free_text(reason, "处理理由（--reason）")
     with engine.db.session() as s:
         found = s.get(ObjectionRow, objection_id)
         if found is None:
@@ -125,10 +130,8 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
 
 def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, file: Path, actor: Actor) -> str:
     """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
+    _size, hashed = digest(file, what="报告文件", limit=MAX_ATTACHMENT_BYTES)
+    file_name = single_line(file.name, "报告的文件名")
     with engine._writing(ref), engine.db.session() as s:
         row = engine._case_row(s, ref)
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
@@ -144,10 +147,9 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         if s.exec(select(ReportRow).where(ReportRow.case_id == row.id, ReportRow.duty == name,
                                           ReportRow.duty_index == index)).first():
             raise InvalidInput(f"第{index}次{name}已提交过")
-        digest = hashlib.sha256(content).hexdigest()
-        s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
+        s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file_name, sha256=hashed,
                         submitted_by=actor.name, submitted_at=engine.clock()))
         engine._note(s, row, kind="report_submitted", actor=actor,
-                     data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+                     data={"duty": name, "index": index, "file": file_name, "sha256": hashed})
     engine._after_commit()
-    return f"已记录第{index}次{name}（{file.name}）"
+    return f"已记录第{index}次{name}（{file_name}）"

@@ -7,6 +7,7 @@ import is all or nothing.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +21,13 @@ from sqlmodel import Session, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from ..inputs import free_text, row_id, single_line
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
 from ..specs.model import ProcessSpec
 from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
 from ..timing.clock import local_date, parse_moment, start_of_day
+from ..userfiles import MAX_IMPORT_BYTES, read_text
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 
@@ -47,6 +50,8 @@ class Office:
 
     def staff_add(self, name: str, roles: Sequence[str], email: str | None = None) -> StaffView:
         """Add a member to the roster, or add roles to an existing member."""
+        name = single_line(name, "工作人员姓名")
+        email = single_line(email, "电子邮箱") if email else None
         known = self.catalog.roles()
         for role in roles:
             if role not in known:
@@ -102,9 +107,10 @@ class Office:
         """Register an organisation (USCC) or a person (resident ID number)."""
         if kind not in PARTY_KINDS:
             raise InvalidInput(f"申报主体类型须为 organization（组织）或 person（个人），收到 {kind!r}")
-        if not name.strip():
-            raise InvalidInput("名称不能为空")
-        code = self._validate_code(kind, code)
+        name = single_line(name, "名称（--name）")
+        email, phone, district = (single_line(v, what) if v else None for v, what in
+                                  ((email, "电子邮箱（--email）"), (phone, "电话（--phone）"), (district, "所在区（--district）")))
+        code = self._validate_code(kind, single_line(code, "代码（--code）", max_chars=40))
         if kind == "person" and registered_on is not None:
             raise InvalidInput("个人没有登记注册日期（--registered-on 只用于组织）")
         parsed = self._parse_attrs(attrs or {})
@@ -143,8 +149,8 @@ class Office:
     def _party_row(self, s: Session, ref: str | int) -> PartyRow:
         text = str(ref).strip()
         row: PartyRow | None = None
-        if text.isdigit() and len(text) < 10:
-            row = s.get(PartyRow, int(text))
+        if (number := row_id(text)) is not None and len(text) < 10:
+            row = s.get(PartyRow, number)
         if row is None:
             row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
         if row is None:
@@ -200,18 +206,19 @@ class Office:
         Columns: code, procedure, award, awarded_on (YYYY-MM-DD) and optionally label,
         revoked_on, reason.
         """
+        text = read_text(path, what="获奖记录文件", limit=MAX_IMPORT_BYTES)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
-        reader = csv.DictReader(text.splitlines())
+            records = list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as exc:  # a field over csv's 128 KiB limit, a NUL byte, a stray quote
+            raise InvalidInput(f"{path}: 不是有效的 CSV 文件（{exc}）；整个文件均未导入") from None
+        fieldnames = list(records[0]) if records else next(csv.reader(io.StringIO(text, newline="")), [])
         needed = {"code", "procedure", "award", "awarded_on"}
-        missing = needed - set(reader.fieldnames or [])
+        missing = needed - set(fieldnames)
         if missing:
             raise InvalidInput(f"{path}:1: 缺少列 {', '.join(sorted(missing))}（需要 code,procedure,award,awarded_on）")
         rows: list[PartyRecordRow] = []
         with self.db.session() as s:
-            for line, rec in enumerate(reader, start=2):
+            for line, rec in enumerate(records, start=2):
                 def bad(msg: str, line: int = line) -> InvalidInput:
                     return InvalidInput(f"{path}:{line}: {msg}；整个文件均未导入")
 
@@ -243,7 +250,12 @@ class Office:
                         revoked_on = date.fromisoformat(rec["revoked_on"].strip())
                     except ValueError:
                         raise bad(f"撤销日期 {rec['revoked_on']!r} 须为 YYYY-MM-DD") from None
-                label = (rec.get("label") or "").strip() or f"{awarded_on.year}年{awards[award].label}"
+                try:
+                    label = single_line(rec.get("label") or "", "奖项名称（label 列）") if (rec.get("label") or "").strip() \
+                        else f"{awarded_on.year}年{awards[award].label}"
+                    free_text(rec.get("reason") or "", "原因（reason 列）")
+                except InvalidInput as exc:
+                    raise bad(str(exc)) from None
                 assert party.id is not None
                 rows.append(PartyRecordRow(
                     party_id=party.id, procedure=procedure, award=award, label=label, awarded_on=awarded_on,
@@ -270,6 +282,9 @@ class Office:
     ) -> RoundView:
         """Open a round of a procedure; its named dates and properties are checked against the definition."""
         spec = self.catalog.get(procedure)
+        title = single_line(title, "轮次名称（--title）") if title is not None else None
+        if round_id is not None:
+            round_id = single_line(round_id, "轮次编号（--id）", max_chars=64)
         parsed_dates: dict[str, str] = {}
         for key, raw in (dates or {}).items():
             if key not in spec.round_dates:

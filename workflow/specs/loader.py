@@ -172,6 +172,10 @@ def _store(key: str, data: Any, lines: dict[Path_, int]) -> None:
         _LOGGER.debug("cannot write the definitions cache in %s", folder)
 
 
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""A definition or deployment file larger than this is not one (the bundled ones are under 64 KiB)."""
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """Read one YAML 1.2 file; duplicate keys and syntax errors raise DefinitionError with the line.
 
@@ -181,10 +185,15 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from ..errors import InvalidInput
+    from ..userfiles import read_bytes
+
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = read_bytes(path, what="YAML 文件", limit=MAX_YAML_BYTES)
         text = raw_bytes.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except InvalidInput as exc:
+        raise DefinitionError(Problem(file=str(path), line=None, reason=str(exc))) from None
+    except UnicodeDecodeError as exc:
         raise DefinitionError(Problem(file=str(path), line=None, reason=f"无法读取文件：{exc}")) from None
     key = hashlib.sha256(_CACHE_FORMAT + raw_bytes).hexdigest()
     hit = _cached(key)
