@@ -22,10 +22,10 @@ def message(text: str, subject: str = "主题") -> str:
 
 HOSTILE = {
     "nested_big_ranges": ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "range"),
-    "nested_small_ranges": ("{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
-                            "{% endfor %}{% endfor %}{% endfor %}", "秒的时间上限"),
-    "loops_over_a_string": ("{% set s = 'x' * 1000 %}{% for a in s %}{% for b in s %}{% for c in s %}"
-                            "{% endfor %}{% endfor %}{% endfor %}", "秒的时间上限"),
+    "nested_small_ranges": (("{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
+                            "{% endfor %}{% endfor %}{% endfor %}"), "秒的时间上限"),
+    "loops_over_a_string": (("{% set s = 'x' * 1000 %}{% for a in s %}{% for b in s %}{% for c in s %}"
+                            "{% endfor %}{% endfor %}{% endfor %}"), "秒的时间上限"),
     "strftime_amplified": ("{{ now.strftime('%Y' * 10**7) }}", "乘法"),
     "string_times_a_billion": ("{{ 'x' * 10**9 }}", "乘法"),
     "huge_power": ("{{ 2 ** 100000 }}", "乘方"),
@@ -36,8 +36,8 @@ HOSTILE = {
     "join_amplified": ("{{ range(1000) | join('y' * 200000) }}", "join"),
     "replace_amplified": ("{{ ('x' * 200000) | replace('x', 'yyyyyyyy') }}", "replace"),
     "output_too_long": ("{% for i in range(1000) %}{{ 'x' * 1000 }}{% endfor %}", "字符的上限"),
-    "namespace_accumulator": ("{% set ns = namespace(x='a') %}{% for i in range(60) %}{% set ns.x = ns.x ~ ns.x %}"
-                              "{% endfor %}", "namespace"),
+    "namespace_accumulator": (("{% set ns = namespace(x='a') %}{% for i in range(60) %}{% set ns.x = ns.x ~ ns.x %}"
+                              "{% endfor %}"), "namespace"),
 }
 
 
