@@ -27,6 +27,7 @@ def console(stderr: bool = False) -> Any:
 
 
 _KEEP = frozenset("\n\t")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # reorder what follows: spoofing
 
 
 def plain(value: Any, *, keep_breaks: bool = True) -> str:
@@ -38,7 +39,7 @@ def plain(value: Any, *, keep_breaks: bool = True) -> str:
     for ch in text:
         if (ch in _KEEP and keep_breaks) or ch.isprintable() or (ch == " "):
             out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _KEEP:
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _KEEP or ch in _BIDI:
             out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
         else:
             out.append(ch)

@@ -131,7 +131,7 @@ def test_arguments_that_are_not_utf8_are_usage_errors(award, db_file: str) -> No
     assert Path(db_file).read_bytes() == before
 
 
-@pytest.mark.parametrize("name", ["\x1b[31m红色公司\x1b[0m", "甲\n乙公司", "甲\r乙", "甲\u2028乙", "甲\x00乙"])
+@pytest.mark.parametrize("name", ["\x1b[31m红色公司\x1b[0m", "甲\n乙公司", "甲\r乙", "甲\u2028乙", "甲\x00乙", "甲\u202e乙"])
 def test_names_with_control_characters_or_line_breaks_are_refused(award, name: str) -> None:
     r = award("party", "add", "--kind", "organization", "--name", name, "--code", ORG)
     assert r.code == 2, r

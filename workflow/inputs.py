@@ -30,6 +30,8 @@ MAX_TEXT_CHARS = 20_000
 """A comment, reason or form field: about ten pages of Chinese text."""
 
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Bidirectional overrides: they make a name display as another one."""
 
 
 def row_id(text: str | int) -> int | None:
@@ -66,7 +68,7 @@ def single_line(value: str, what: str, *, max_chars: int = MAX_NAME_CHARS) -> st
         InvalidInput: naming the field and the offending character.
     """
     text = value.strip()
-    bad = unprintable(text, allow_breaks=False)
+    bad = unprintable(text, allow_breaks=False) or next((f"U+{ord(c):04X}" for c in text if c in _BIDI), None)
     if bad is not None:
         what_char = "换行" if bad in ("U+000A", "U+000D", "U+2028", "U+2029") else f"控制字符 {bad}"
         raise InvalidInput(f"{what}只能是一行文字，不能含有{what_char}；请去掉后重试")
