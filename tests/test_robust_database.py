@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -178,3 +179,23 @@ class _Result:
 
     def __repr__(self) -> str:
         return f"Result(code={self.code}, err={self.err[-1500:]!r})"
+
+
+def test_postgresql_row_lock_held_past_the_busy_timeout_is_exit_5(pg_url: str, tmp_path: Path) -> None:
+    """PostgreSQL would wait for a row lock forever; with lock_timeout = busy_timeout it is exit 5."""
+    import psycopg
+
+    run = make_runner(pg_url, tmp_path)
+    assert run("init", who=None).code == 0
+    assert run("staff", "add", "wang", "--role", "office", who=None).code == 0
+    with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as holder:  # a second connection (and transaction) holding the row
+        holder.execute("SELECT * FROM staff WHERE name = 'wang' FOR UPDATE")
+        started = time.monotonic()
+        r = run("staff", "add", "wang", "--role", "reviewer", who=None)
+        waited = time.monotonic() - started
+        assert run("staff", "list", "--json", who=None).code == 0  # readers are not blocked
+        holder.rollback()
+    assert r.code == 5, r
+    assert BUSY in r.err
+    assert waited < 10
+    assert run("staff", "list", "--json", who=None).json[0]["roles"] == ["office"]

@@ -346,7 +346,10 @@ class Database:
                 self.engine: SAEngine = create_engine(url, connect_args={"timeout": busy_timeout})
                 event.listen(self.engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
             else:
-                self.engine = create_engine(url, pool_pre_ping=True)
+                # PostgreSQL waits for a row lock forever by default: give up after the busy timeout (exit 5)
+                options = {"options": f"-c lock_timeout={int(busy_timeout * 1000)}"} \
+                    if url.startswith("postgresql+psycopg") else {}
+                self.engine = create_engine(url, pool_pre_ping=True, connect_args=options)
         except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
             raise ConfigError(f"无法打开数据库 {self.shown}：{exc}") from None
 
