@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from . import render
@@ -14,10 +12,6 @@ from .params import RECORD_ID
 @click.group()
 def outbox() -> None:
     """Notifications waiting, sent and failed."""
-
-
-def _outbox(settings: Settings) -> Any:
-    return settings.engine().extensions["outbox"]
 
 
 @outbox.command("list")
@@ -31,7 +25,7 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     \b
     Example: award outbox list --failed
     """
-    rows = _outbox(settings).list(failed=failed, case=case_ref)
+    rows = settings.outbox().list(failed=failed, case=case_ref)
     if as_json:
         render.print_json(rows)
         return
@@ -48,7 +42,7 @@ def outbox_deliver(settings: Settings) -> None:
     \b
     Example: award --deployment deployment.yaml outbox deliver
     """
-    rep = _outbox(settings).deliver()
+    rep = settings.outbox().deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
     for rid, err in rep.failed:
         click.echo(render.plain(f"  #{rid} 失败：{err}"), err=True)
@@ -63,7 +57,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     \b
     Example: award outbox retry 12
     """
-    ob = _outbox(settings)
+    ob = settings.outbox()
     ob.retry(row_id)
     rep = ob.deliver()
     click.echo(f"已重新排队；发出 {len(rep.sent)} 条，失败 {len(rep.failed)} 条")

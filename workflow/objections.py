@@ -55,8 +55,8 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         contact = single_line(contact, "联系方式（--contact）", max_chars=MAX_NAME_CHARS)
     reason = free_text(reason, "异议理由（--reason）")
     files = _evidence(evidence)
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         rule = _objection_rule(spec)
         if not by.strip() or not contact.strip():
@@ -77,11 +77,10 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        engine._note(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
-                     data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+                            data={"objection": objection.id, "by": by.strip(), "evidence": files})
         assert objection.id is not None
         oid = objection.id
-    engine._after_commit()
     return oid
 
 
@@ -98,12 +97,12 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
         rule = _objection_rule(engine.spec_of(case))
     if not reason.strip():
         raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
-    with engine._writing(ref), engine.db.session() as s:
+    with engine.transaction(ref) as s:
         objection = s.get(ObjectionRow, objection_id)
         assert objection is not None
         if objection.status != "open":
             raise InvalidInput(f"异议 #{objection_id} 已处理（{objection.status}）")
-        row = engine._case_row(s, ref)
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         objection.status = "upheld" if uphold else "dismissed"
         objection.resolution, objection.resolved_by, objection.resolved_at = reason.strip(), actor.name, engine.clock()
@@ -113,18 +112,17 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
                                                    ObjectionRow.status == "open")).all()
         row.held = bool(others)
         s.add(row)
-        engine._note(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
-                     data={"objection": objection_id, "outcome": objection.status})
+        engine.record_event(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
+                            data={"objection": objection_id, "outcome": objection.status})
         outcome = "异议不成立，公示期满后案件继续办理"
         if uphold:
             trigger = spec.state(objection.state).objection_upheld if objection.state in spec.state_map else None
             if trigger and row.state == objection.state:
-                result = engine._step(s, row.ref, trigger, actor=actor, comment=reason.strip(),
-                                      extra={"objection": objection_id})
+                result = engine.advance_in(s, row.ref, trigger, actor=actor, comment=reason.strip(),
+                                           extra={"objection": objection_id})
                 outcome = f"异议成立：{result.source_label} → {result.dest_label}"
             else:
                 outcome = "异议成立（案件已不在该公示状态，请按规定处理）"
-    engine._after_commit()
     return outcome
 
 
@@ -132,8 +130,8 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
     """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
     _size, hashed = digest(file, what="报告文件", limit=MAX_ATTACHMENT_BYTES)
     file_name = single_line(file.name, "报告的文件名")
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:
@@ -149,7 +147,6 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
             raise InvalidInput(f"第{index}次{name}已提交过")
         s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file_name, sha256=hashed,
                         submitted_by=actor.name, submitted_at=engine.clock()))
-        engine._note(s, row, kind="report_submitted", actor=actor,
-                     data={"duty": name, "index": index, "file": file_name, "sha256": hashed})
-    engine._after_commit()
+        engine.record_event(s, row, kind="report_submitted", actor=actor,
+                            data={"duty": name, "index": index, "file": file_name, "sha256": hashed})
     return f"已记录第{index}次{name}（{file_name}）"
