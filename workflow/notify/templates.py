@@ -15,8 +15,9 @@ names start with `_` are partials for `{% include %}` / `{% import %}`, not mess
 
 Staff are trusted with wording, not with code: templates run in `ImmutableSandboxedEnvironment`
 with `StrictUndefined`, so a typo'd variable is an error rather than a blank in a letter, and
-attribute walks (`__class__`), `str.format` escapes and mutation are refused. The sandbox has no
-CPU limit, so template files are capped at `MAX_TEMPLATE_BYTES`.
+attribute walks (`__class__`), `str.format` escapes and mutation are refused. `sandbox.py` bounds
+what a render may cost (time, output size, amplifying operations) and reads templates only from
+inside their folder, never through a symbolic link; template files are capped at `MAX_TEMPLATE_BYTES`.
 
 Autoescape is decided when Jinja compiles a template, so every file is compiled twice, by two
 environments that share a loader: one without autoescape for the subject and the plain text (a
@@ -55,7 +56,7 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 MAX_TEMPLATE_BYTES = 64 * 1024
-"""Largest template file accepted: the sandbox bounds what a template may touch, not how long it runs."""
+"""Largest template file accepted (a letter is a few KiB)."""
 
 SUFFIX = ".j2"
 REQUIRED_BLOCKS = ("subject", "text")
