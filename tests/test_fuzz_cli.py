@@ -29,7 +29,8 @@ from tests.conftest import make_runner
 from tests.helpers import resident_id
 
 SEED = 16
-CORPUS_SIZE = 420
+PER_COMMAND = 8  # hostile invocations drawn for each command (every command gets its share)
+GLOBAL_SAMPLE = 40
 TIME_LIMIT = 10.0  # seconds per invocation: a hang is a failure, not a stuck suite
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7}
 
@@ -116,13 +117,16 @@ def leaves(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[t
 
 
 def invocations() -> list[tuple[str, ...]]:
-    """Every candidate invocation, then a fixed-seed sample of them; the explicit cases always run."""
-    candidates: list[tuple[str, ...]] = []
+    """Per command a fixed-seed sample of its candidate invocations; the bare and explicit cases always run."""
+    rng = random.Random(SEED)
+    picked: list[tuple[str, ...]] = []
+    bare: list[tuple[str, ...]] = []
     for path, command in leaves(cli):
         params = [p for p in command.params if p.name not in ("help", "as_json")]
         if path in LONG_RUNNING:
             continue
-        candidates.append(path)  # bare: a usage error or a harmless default run
+        bare.append(path)  # a usage error or a harmless default run
+        candidates: list[tuple[str, ...]] = []
         for target in params:
             values = PATHS if isinstance(target.type, click.Path) else TEXT
             if isinstance(target, click.Option) and target.is_flag:
@@ -137,13 +141,10 @@ def invocations() -> list[tuple[str, ...]]:
                     else:
                         argv += harmless(path, p)
                 candidates.append(tuple(argv))
-    for option, values in GLOBAL.items():
-        for value in values:
-            candidates.append((option, value, "cases"))
-            candidates.append((option, value, "staff", "add", "zz", "--role", "office"))
-    rng = random.Random(SEED)
-    picked = rng.sample(candidates, min(CORPUS_SIZE, len(candidates)))
-    bare = [c for c in candidates if len(c) <= 2 and not c[0].startswith("--")]
+        picked += rng.sample(candidates, min(PER_COMMAND, len(candidates)))
+    globals_ = [(option, value, *command) for option, values in GLOBAL.items() for value in values
+                for command in (("cases",), ("staff", "add", "zz", "--role", "office"))]
+    picked += rng.sample(globals_, min(GLOBAL_SAMPLE, len(globals_)))
     return list(dict.fromkeys([*EXPLICIT, *bare, *picked]))
 
 

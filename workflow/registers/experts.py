@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, NotFound, Refused
+from ..inputs import row_id
 from ..review.tables import CoachingRow, ExpertRow, ServiceRow
 from ..specs.catalog import Catalog
 from ..specs.review import ReviewSpec
@@ -232,8 +233,8 @@ class Experts:
         """An expert by id, or by name when the name is unique (in the pool)."""
 
         text = str(ref).strip()
-        if text.isdigit():
-            found = s.get(ExpertRow, int(text))
+        if (number := row_id(text)) is not None:
+            found = s.get(ExpertRow, number)
             if found is not None and (pool is None or found.pool == pool):
                 return found
         q = select(ExpertRow).where(ExpertRow.name == text)
