@@ -260,3 +260,61 @@ def test_the_cli_survives_a_few_hundred_malformed_invocations(fuzz_office: Path)
     elapsed = time.monotonic() - started
     assert not failures, f"{len(failures)} of {len(corpus)} invocations failed:\n" + "\n".join(failures[:40])
     assert elapsed < 120, f"the fuzz corpus took {elapsed:.0f} s"
+
+
+HOLD_LOCK = (
+    "import sqlite3, sys\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()"
+)
+
+
+def plain_invocations() -> list[tuple[str, ...]]:
+    """Each command once with harmless values: what a clerk would type (most are refused or read)."""
+    out = []
+    for path, command in leaves(cli):
+        if path in LONG_RUNNING:
+            continue
+        argv: list[str] = list(path)
+        for p in command.params:
+            if p.name not in ("help", "as_json"):
+                argv += harmless(path, p)
+        out.append(tuple(argv))
+    return out
+
+
+@pytest.mark.parametrize("mode", ["read-only", "locked"])
+def test_every_command_on_a_read_only_or_locked_database(fuzz_office: Path, mode: str) -> None:
+    """Every command, on a `?mode=ro` database or with another process holding the write lock: a
+    documented exit code, no traceback, the database unchanged."""
+    import subprocess
+    import sys
+
+    (Path(os.environ["AWARD_HOME"]) / "award.toml").write_text('busy_timeout = "0.2"\n', encoding="utf-8")
+    db = str(fuzz_office / "award.db")
+    holder = None
+    if mode == "locked":
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    failures = []
+    try:
+        before = database_bytes(fuzz_office)
+        for argv in plain_invocations():
+            full = (("--db", f"sqlite:///file:{db}?mode=ro&uri=true", *argv) if mode == "read-only" else argv)
+            outcome = run_once(fuzz_office, full)
+            shown = " ".join(argv)
+            if outcome.crash or "Traceback" in outcome.err or outcome.code not in DOCUMENTED:
+                failures.append(f"{shown}: exit {outcome.code} {outcome.crash or ''}\n{outcome.err[-600:]}")
+            elif "database is locked" in outcome.err or ("readonly database" in outcome.err and "只读" not in outcome.err):
+                failures.append(f"{shown}: the driver's words reached the user\n{outcome.err[-400:]}")
+        after = database_bytes(fuzz_office)
+    finally:
+        if holder is not None:
+            assert holder.stdin is not None and holder.stdout is not None
+            holder.stdin.write("\n")
+            holder.stdin.close()
+            holder.wait(timeout=30)
+            holder.stdout.close()
+    assert not failures, "\n".join(failures[:30])
+    assert after == before
