@@ -45,7 +45,7 @@ TEXT = [
     "SHA-2026-001'; DROP TABLE cases;--", "--help", "=", "a=b=c", "sha", "../../../../etc/passwd",
 ]
 # Hostile values for parameters that name a file or folder (made in the office folder).
-PATHS = ["/dev/zero", "/dev/null", "/", "missing.csv", "latin1.csv", "bigfield.csv", "fifo", "p" * 5000,
+PATHS = ["/dev/zero", "zero.csv", "/dev/null", "/", "missing.csv", "latin1.csv", "bigfield.csv", "fifo", "p" * 5000,
          "d/" * 2500, "\udcff.csv", "empty.csv"]
 # Global options tried with hostile values on a harmless read command.
 GLOBAL = {
@@ -67,6 +67,9 @@ EXPLICIT = [
     ("staff", "add", "\udcff", "--role", "office"), ("party", "import-awards", "/dev/zero"),
     ("report", "submit", "SHA-2026-001", "--year", "1", "--file", "/dev/zero"),
     ("objection", "file", "SHA-2026-001", "--by", "甲", "--contact", "1", "--reason", "r", "--evidence", "/dev/zero"),
+    ("expert", "import", "zero.csv", "--pool", "shanghai_gov"), ("expert", "import", "bigfield.csv", "--pool",
+                                                                 "shanghai_gov"),
+    ("expert", "import", "latin1.csv", "--pool", "shanghai_gov"), ("party", "import-awards", "zero.csv"),
 ]
 
 
@@ -184,6 +187,7 @@ def fuzz_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "bigfield.csv").write_text("code,procedure,award,awarded_on\n" + "x" * (128 * 1024 + 10)
                                          + ",sha,x,2020-01-01\n", encoding="utf-8")
     os.mkfifo(folder / "fifo")
+    os.symlink("/dev/zero", folder / "zero.csv")
     data = (folder / "award.db").read_bytes()
     (folder / "truncated.db").write_bytes(data[: len(data) // 3])
     (folder / "corrupt.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)

@@ -8,6 +8,7 @@ appointed by the office, or added by the engine when a case they led was awarded
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,11 +20,12 @@ from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, NotFound, Refused
-from ..inputs import row_id
+from ..inputs import row_id, single_line
 from ..review.tables import CoachingRow, ExpertRow, ServiceRow
 from ..specs.catalog import Catalog
 from ..specs.review import ReviewSpec
 from ..store import Database, StaffRow
+from ..userfiles import MAX_IMPORT_BYTES, read_bytes, read_text
 from ..values import Verdict
 from ..views import Actor
 from .identity import validate_uscc
@@ -116,12 +118,15 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.reader(fh)
-                table = [list(r) for r in reader]
+            text = read_text(path, what="专家名单文件", limit=MAX_IMPORT_BYTES)
+            try:
+                table = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+            except csv.Error as exc:  # a field over csv's 128 KiB limit, a NUL byte, a stray quote
+                raise InvalidInput(f"{path.name} 不是有效的 CSV 文件（{exc}）；未导入任何专家") from None
         elif suffix in (".xlsx", ".xlsm"):
             from openpyxl import load_workbook
 
+            read_bytes(path, what="专家名单文件", limit=MAX_IMPORT_BYTES)  # a device or a huge file: refused first
             wb = load_workbook(path, read_only=True, data_only=True)
             ws = wb.worksheets[0]
             table = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
@@ -322,7 +327,7 @@ class Experts:
 def _clean(*, name: str, org_code: str | None) -> dict[str, Any]:
     if not name.strip():
         raise InvalidInput("专家须有姓名")
-    return {"name": name.strip(), "org_code": validate_uscc(org_code) if org_code else None}
+    return {"name": single_line(name, "专家姓名"), "org_code": validate_uscc(org_code) if org_code else None}
 
 
 def add_winners(s: Session, *, pool: str, people: Iterable[tuple[str, str | None]], org_name: str | None,
