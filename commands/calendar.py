@@ -143,9 +143,10 @@ def _read_notice(source: str) -> str:
     try:
         if source == "-":
             raw = sys.stdin.buffer.read(_MAX_NOTICE_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:
-                raw = handle.read(_MAX_NOTICE_BYTES + 1)
+        else:  # bounded, and a FIFO or folder is refused instead of blocking
+            from award.workflow.userfiles import read_bytes
+
+            raw = read_bytes(source, what="通知文本文件", limit=_MAX_NOTICE_BYTES)
     except OSError as exc:
         raise InvalidInput(f"无法读取通知文本文件 {source}：{exc.strerror}") from None
     if len(raw) > _MAX_NOTICE_BYTES:
