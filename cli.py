@@ -180,7 +180,7 @@ def _environment_failure(exc: Exception) -> AwardError | None:
     if type(exc).__module__.startswith("sqlalchemy"):
         from award.workflow.store import database_failure
 
-        return database_failure(exc, "")
+        return database_failure(exc, os.environ.get("AWARD_DB") or "（--db 所指的数据库）")
     if isinstance(exc, OSError) and exc.filename is not None:
         reason = "路径过长" if exc.errno == 36 else (exc.strerror or type(exc).__name__)
         cls = InvalidInput if exc.errno == 36 else DataError

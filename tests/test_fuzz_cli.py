@@ -4,8 +4,8 @@ The corpus is generated from the click command tree, so a new command is fuzzed 
 registered: each command once bare, then each of its parameters in turn given hostile values
 (Unicode digits, 20-digit numbers, rich markup, ANSI escapes, line breaks, bytes that are not UTF-8,
 dates at the edges of time, device files, over-long paths, ...) while the other parameters keep
-harmless values. A fixed seed picks a few hundred invocations; each runs in-process with a time
-limit. Every one must end without a traceback, with an exit code from the documented table, and,
+harmless values. A fixed seed picks eight of them per command (about five hundred in all); each
+runs in-process with a time limit. Every one must end without a traceback, with an exit code from the documented table, and,
 when it is refused, with the database file's bytes unchanged.
 """
 
