@@ -230,3 +230,32 @@ def test_a_scheduler_interval_below_one_second_is_a_usage_error(office, interval
     r = office("scheduler", "--interval", interval)
     assert r.code == 2, r
     assert "--interval" in r.err
+
+
+def _alias_bomb(path: Path) -> Path:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_yaml_alias_bomb_is_refused_in_bounded_time(office, tmp_path: Path) -> None:
+    """Ten aliases to ten aliases ... nine deep: a billion nodes in 400 bytes, in a definition or deployment file."""
+    import shutil
+    import time
+
+    from award.workflow.specs.loader import bundled_definitions
+
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    shutil.copy(bundled_definitions() / "rules.yaml", folder / "rules.yaml")
+    _alias_bomb(folder / "bomb.yaml")
+    started = time.monotonic()
+    r = office("definitions", "check", str(folder), who=None)
+    assert r.code == 6, r
+    assert "别名炸弹" in r.err and "bomb.yaml" in r.err
+    deployment = _alias_bomb(tmp_path / "deployment.yaml")
+    r = office("--deployment", str(deployment), "outbox", "list")
+    assert r.code == 6, r
+    assert "别名炸弹" in r.err
+    assert time.monotonic() - started < 20
