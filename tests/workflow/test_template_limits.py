@@ -113,3 +113,27 @@ def test_a_runaway_template_fails_the_step_quickly_and_changes_nothing(award, tm
     r = run("definitions", "check", str(definitions), who=None)
     assert r.code == 6, r
     assert "internal_notice_started.j2" in r.err and "时间上限" in r.err
+
+
+def test_the_time_budget_holds_outside_the_main_thread(tmp_path: Path) -> None:
+    """No signals there: a trace function stops a loop that calls nothing."""
+    import threading
+
+    (tmp_path / "sha").mkdir()
+    (tmp_path / "sha" / "loop.j2").write_text(message(HOSTILE["loops_over_a_string"][0]), encoding="utf-8")
+    outcome: list[BaseException | None] = []
+
+    def render() -> None:
+        try:
+            TemplateSet(tmp_path).render("sha", "loop", {})
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=render)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert isinstance(outcome[0], TemplateError) and "时间上限" in str(outcome[0])
+    assert time.monotonic() - started < TIME_BUDGET_SECONDS + 5

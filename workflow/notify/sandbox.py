@@ -8,7 +8,8 @@ step's transaction, so a runaway template would hold the write lock for everyone
 `BoundedSandbox` keeps Jinja2's `ImmutableSandboxedEnvironment` and adds, within one `budget()`:
 
 * a time budget (`TIME_BUDGET_SECONDS`), enforced by a real-time timer signal in the main thread
-  and checked at every call, operator, loop step over `range` and output chunk elsewhere;
+  (a trace function in other threads), and checked at every call, operator, loop step over
+  `range` and output chunk;
 * an output budget (`MAX_OUTPUT_CHARS` per message), checked as the output is generated;
 * amplifiers refused before they run: `*`, `+`, `**` and `%` (`call_binop`), `str.format`,
   numeric widths and long strings passed to calls and filters, `join`/`replace`/`indent`
@@ -28,6 +29,7 @@ import contextvars
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -115,6 +117,9 @@ def budget(seconds: float = TIME_BUDGET_SECONDS, chars: int = MAX_OUTPUT_CHARS) 
     use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous: Any = None
     old_timer = (0.0, 0.0)
+    old_trace = sys.gettrace()
+    if not use_alarm:  # no signals outside the main thread: a trace function checks the clock instead
+        sys.settrace(_deadline_tracer(current))
     if use_alarm:
         def expire(_signum: int, _frame: Any) -> None:
             raise TemplateLimit(f"模板渲染超过 {seconds:g} 秒的时间上限（循环过多或计算过重）")
@@ -124,12 +129,31 @@ def budget(seconds: float = TIME_BUDGET_SECONDS, chars: int = MAX_OUTPUT_CHARS) 
     try:
         yield current
     finally:
+        if not use_alarm:
+            sys.settrace(old_trace)
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
             if old_timer[0] > 0:  # someone else's timer was running: give it back what is left
                 signal.setitimer(signal.ITIMER_REAL, max(old_timer[0] - seconds, 0.001), old_timer[1])
         _CURRENT.reset(token)
+
+
+def _deadline_tracer(current: _Budget) -> Any:
+    """A trace function that checks the deadline every 1024 lines of the frames it sees."""
+    counter = [0]
+
+    def local(_frame: Any, event: str, _arg: Any) -> Any:
+        if event == "line":
+            counter[0] += 1
+            if counter[0] & 1023 == 0 and time.monotonic() > current.deadline:
+                raise TemplateLimit(f"模板渲染超过 {current.seconds:g} 秒的时间上限（循环过多或计算过重）")
+        return local
+
+    def start(_frame: Any, _event: str, _arg: Any) -> Any:
+        return local
+
+    return start
 
 
 def generate(template_block: Iterable[str]) -> str:
