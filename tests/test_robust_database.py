@@ -85,6 +85,7 @@ def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(of
          "--evidence", str(tmp_path / "evidence.pdf")),
         ("objection", "resolve", "1", "--dismiss", "--reason", "经核查属实"),
         ("outbox", "deliver"),
+        ("outbox", "retry", "1"),
     ]
     before = snapshot(office.db)
     with write_lock(office.db):
