@@ -94,6 +94,12 @@ def safe(value: Any) -> str:
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Print a table; every cell and the title are literal text, whatever they contain."""
+    from .export import active
+
+    sink = active()
+    if sink is not None:  # `--output xlsx|csv -o FILE`: the table goes to the file (commands/export.py)
+        sink.add(title, columns, rows)
+        return
     from rich.table import Table as RichTable
     from rich.text import Text
 

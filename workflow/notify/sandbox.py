@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -327,24 +327,27 @@ class ConfinedLoader(jinja2.FileSystemLoader):
     `/etc/passwd` would be mailed. This loader resolves the file and refuses any link on the way.
     """
 
-    def __init__(self, root: str, *, encoding: str = "utf-8",
+    def __init__(self, root: str | Sequence[str], *, encoding: str = "utf-8",
                  check_source: Callable[[str, str], None] | None = None) -> None:
         super().__init__(root, encoding=encoding, followlinks=False)
-        self.root = os.path.abspath(root)
+        self.roots = [os.path.abspath(r) for r in ([root] if isinstance(root, str) else root)]
         self.check_source = check_source
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         pieces = jinja2.loaders.split_template_path(template)
-        path = self.root
-        for piece in pieces:
-            path = os.path.join(path, piece)
-            if os.path.islink(path):
+        for root in self.roots:  # the same order FileSystemLoader searches in
+            path = root
+            for piece in pieces:
+                path = os.path.join(path, piece)
+                if os.path.islink(path):
+                    raise SymlinkedTemplate(path)
+            if not os.path.lexists(path):
+                continue
+            if not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
                 raise SymlinkedTemplate(path)
-        real_root = os.path.realpath(self.root)
-        if not os.path.realpath(path).startswith(real_root + os.sep):
-            raise SymlinkedTemplate(path)
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise jinja2.TemplateNotFound(template)
+            if not os.path.isfile(path):
+                raise jinja2.TemplateNotFound(template)
+            break
         source, filename, uptodate = super().get_source(environment, template)
         if self.check_source is not None:
             self.check_source(source, filename)

@@ -135,6 +135,13 @@ def _capped(source: str, filename: str) -> None:
         )
 
 
+class _CappedLoader(ConfinedLoader):
+    """Templates from inside the given folders only, each file at most MAX_TEMPLATE_BYTES (notices use it too)."""
+
+    def __init__(self, searchpath: str | list[str], encoding: str = "utf-8") -> None:
+        super().__init__(searchpath, encoding=encoding, check_source=_capped)
+
+
 def _environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> BoundedSandbox:
     env = BoundedSandbox(
         loader=loader,

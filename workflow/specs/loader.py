@@ -176,7 +176,7 @@ MAX_YAML_NODES = 200_000
 """Nodes a YAML file may expand to through its aliases (`*a`): the bundled definitions have a few thousand."""
 
 
-def _refuse_alias_bombs(text: str, path: Path) -> None:
+def refuse_alias_bombs(text: str, path: Path) -> None:
     """Count the nodes the file expands to, aliases included, from its parse events (no tree is built).
 
     A "billion laughs" file (ten aliases to ten aliases to ...) is a few hundred bytes that every later
@@ -236,7 +236,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
         return hit
     try:
         if "*" in text:
-            _refuse_alias_bombs(text, path)
+            refuse_alias_bombs(text, path)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
