@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .errors import InvalidInput
 
-__all__ = ["MAX_ATTACHMENT_BYTES", "MAX_IMPORT_BYTES", "MAX_PATH_CHARS", "check_path", "digest", "read_bytes",
-           "read_text"]
+__all__ = ["MAX_ATTACHMENT_BYTES", "MAX_IMPORT_BYTES", "MAX_PATH_CHARS", "check_output", "check_path", "digest",
+           "read_bytes", "read_text"]
 
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
 """Evidence and reports: a scanned PDF of a few hundred pages fits; a disk image does not."""
@@ -44,6 +44,25 @@ def check_path(path: str | Path, what: str) -> Path:
     if "\x00" in text:
         raise InvalidInput(f"{what}的路径含有 NUL 字符；请检查路径")
     return Path(text)
+
+
+def check_output(path: str | Path, what: str) -> Path:
+    """A file about to be written: a new file or a regular one; never a FIFO (open would block), device or folder.
+
+    Raises:
+        InvalidInput: the path is too long, or names something that is not a regular file.
+    """
+    target = check_path(path, what)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise InvalidInput(f"无法写入{what} {target}：{_reason(exc)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "目录" if stat.S_ISDIR(info.st_mode) else "管道、设备或套接字"
+        raise InvalidInput(f"{what} {target} 是{kind}，不是普通文件；请换一个文件名")
+    return target
 
 
 def _open(path: Path, what: str) -> int:

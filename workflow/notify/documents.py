@@ -161,6 +161,9 @@ def to_docx(markdown: str, path: Path) -> None:
             if stripped.startswith(("（", "20")) and len(stripped) < 30:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # the signature and date lines
     flush()
+    from ..userfiles import check_output
+
+    check_output(path, "公示文件")
     try:
         doc.save(str(path))
     except OSError as exc:
@@ -176,6 +179,9 @@ def write_notice(markdown: str, path: Path) -> str:
     if suffix not in (".md", ".txt"):
         raise InvalidInput(f"公示文件只能写成 .docx、.md 或 .txt，收到 {path.name}")
     text = markdown if suffix == ".md" else to_text(markdown)
+    from ..userfiles import check_output
+
+    check_output(path, "公示文件")
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
