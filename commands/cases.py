@@ -127,7 +127,7 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
     def people() -> None:
         for ref, res in results:
             if isinstance(res, AwardError):
-                click.echo(f"{ref}：未推进\n{res}")
+                click.echo(render.plain(f"{ref}：未推进\n{res}"))
             else:
                 click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
         click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
@@ -158,10 +158,12 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
 
 def _print_case(view: CaseView) -> None:
     con = render.console()
-    con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
-    con.print(f"申报主体：{view.party.name}（{view.party.code}）")
-    con.print(f"赛道：{view.track_label}")
-    con.print(f"状态：[bold]{view.state_label}[/bold]（{view.state}）  自 {render.shanghai(view.entered_at)}"
+    safe = render.safe
+    con.print(f"[bold]{safe(view.ref)}[/bold]  {safe(view.procedure_title)}（{safe(view.definition_version)}）"
+              f"  轮次 {safe(view.round_id)}")
+    con.print(f"申报主体：{safe(view.party.name)}（{safe(view.party.code)}）")
+    con.print(f"赛道：{safe(view.track_label)}")
+    con.print(f"状态：[bold]{safe(view.state_label)}[/bold]（{safe(view.state)}）  自 {render.shanghai(view.entered_at)}"
               + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
     if view.form:
         render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])

@@ -121,9 +121,10 @@ class Settings:
 
     def definitions_root(self) -> Path:
         from award.workflow.specs.loader import bundled_definitions
+        from award.workflow.userfiles import check_path
 
         chosen = self.definitions or self.home().get("definitions")
-        return Path(chosen) if chosen else bundled_definitions()
+        return check_path(chosen, "流程定义目录（--definitions）") if chosen else bundled_definitions()
 
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
@@ -143,7 +144,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.database()))
+    db = Database(database_url(settings.database()), busy_timeout=_busy_timeout(settings))
     try:
         calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,
@@ -164,6 +165,23 @@ def office_calendar(settings: Settings) -> OfficialCalendar:
     root = settings.definitions_root()
     return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars",
                             office_dir=settings.home().path("calendars"))
+
+
+def _busy_timeout(settings: Settings) -> float:
+    """`busy_timeout` from award.toml (seconds), else the store's default."""
+    from award.workflow.errors import ConfigError
+    from award.workflow.store import BUSY_TIMEOUT_SECONDS
+
+    raw = settings.home().get("busy_timeout")
+    if raw is None:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise ConfigError(f"{settings.home().config_file}：busy_timeout 须为 0 到 600 之间的秒数，收到 {raw!r}")
+    return value
 
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:

@@ -10,6 +10,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .params import RECORD_ID
 
 
 def _date(value: str | None, what: str) -> date | None:
@@ -235,7 +236,7 @@ def conflict_list(settings: Settings, expert_ref: str | None, party_ref: str | N
 
 
 @conflict.command("withdraw")
-@click.argument("conflict_id", type=int)
+@click.argument("conflict_id", type=RECORD_ID)
 @click.option("--reason", required=True)
 @pass_settings
 def conflict_withdraw(settings: Settings, conflict_id: int, reason: str) -> None:

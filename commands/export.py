@@ -140,7 +140,9 @@ def _cell(value: Any) -> str:
 
 def _save(path: Path, save: Callable[[Any], Any]) -> None:
     from award.workflow.errors import InvalidInput
+    from award.workflow.userfiles import check_output
 
+    check_output(path, "输出文件")
     try:
         save(path)
     except OSError as exc:

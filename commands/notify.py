@@ -10,6 +10,7 @@ import click
 from . import render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
+from .params import RECORD_ID
 
 if TYPE_CHECKING:
     from award.workflow.notify.delivery import DeliveryReport
@@ -94,11 +95,11 @@ def outbox_deliver(settings: Settings, limit: int) -> None:
     lines = _say(rep)
     click.echo(lines[0])
     for line in lines[1:]:
-        click.echo(line, err=True)
+        click.echo(render.plain(line), err=True)
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=int)
+@click.argument("row_id", type=RECORD_ID)
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
     """Put a failed (or possibly sent) notification back in the queue, try it now, and say what happened.

@@ -9,6 +9,7 @@ import click
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
 from .export import output_options, unmasked_codes
+from .params import DAY, ROUND_YEAR
 
 
 @click.group()
@@ -20,7 +21,7 @@ def party() -> None:
 @click.option("--kind", type=click.Choice(["organization", "person"]), required=True)
 @click.option("--name", required=True)
 @click.option("--code", required=True, help="Unified social credit code (organisation) or resident ID number (person).")
-@click.option("--registered-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of registration (organisations).")
+@click.option("--registered-on", type=DAY, help="Date of registration (organisations).")
 @click.option("--email")
 @click.option("--phone")
 @click.option("--district", help="District (所在区), for the district bureau's notifications.")
@@ -35,7 +36,7 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
     Example: award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
     """
     view = settings.engine().office.party_add(
-        kind=kind, name=name, code=code, registered_on=registered_on.date() if registered_on else None,
+        kind=kind, name=name, code=code, registered_on=registered_on,
         email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已登记 {view.kind_label} #{view.id} {view.name}（{view.code}）")
 
@@ -92,14 +93,15 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
 
 def _print_party(v: Any) -> None:
     con = render.console()
-    con.print(f"[bold]#{v.id} {v.name}[/bold]  {v.kind_label}  {v.code}")
+    safe = render.safe
+    con.print(f"[bold]#{v.id} {safe(v.name)}[/bold]  {safe(v.kind_label)}  {safe(v.code)}")
     if v.registered_on:
         con.print(f"登记注册日期：{v.registered_on}")
     for label, value in (("电子邮箱", v.email), ("电话", v.phone), ("所在区", v.district)):
         if value:
-            con.print(f"{label}：{value}")
+            con.print(f"{label}：{safe(value)}")
     if v.attrs:
-        con.print("属性：" + "，".join(f"{k}={val}" for k, val in v.attrs.items()))
+        con.print("属性：" + "，".join(f"{safe(k)}={safe(val)}" for k, val in v.attrs.items()))
     render.table("获奖记录", ["#", "奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
            [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
@@ -143,10 +145,10 @@ def round_() -> None:
 
 @round_.command("open")
 @click.argument("procedure")
-@click.argument("year", type=int)
+@click.argument("year", type=ROUND_YEAR)
 @click.option("--title")
 @click.option("--id", "round_id", help="Round id (default PROCEDURE-YEAR).")
-@click.option("--opened-on", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--opened-on", type=DAY)
 @click.option("--date", "dates", multiple=True, help="A named date NAME=YYYY-MM-DD[ HH:MM] (repeatable).")
 @click.option("--property", "props", multiple=True, help="A round property NAME=VALUE (repeatable).")
 @json_option
@@ -160,7 +162,7 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
     """
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
-        opened_on=opened_on.date() if opened_on else None, dates=pairs(dates, "--date"),
+        opened_on=opened_on, dates=pairs(dates, "--date"),
         properties=pairs(props, "--property"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已开启轮次 {view.id}：{view.title}")
 
@@ -199,11 +201,12 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
 
 def _print_round(v: Any, labels: dict[str, str] | None = None) -> None:
     con = render.console()
-    con.print(f"[bold]{v.title}[/bold]  {v.id}  开启于 {v.opened_on}")
+    safe = render.safe
+    con.print(f"[bold]{safe(v.title)}[/bold]  {safe(v.id)}  开启于 {v.opened_on}")
     for k, val in v.dates.items():
-        con.print(f"{(labels or {}).get(k, k)}：{render.shanghai(val)}")
+        con.print(f"{safe((labels or {}).get(k, k))}：{safe(render.shanghai(val))}")
     for k, val in v.properties.items():
-        con.print(f"{k}：{val}")
+        con.print(f"{safe(k)}：{safe(val)}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
 

@@ -213,7 +213,7 @@ def review_scores(settings: Settings, case_ref: str, as_json: bool) -> None:
 @review.command("shortlist")
 @click.option("--round", "round_id", required=True)
 @click.option("--stage", required=True)
-@click.option("--top", type=int, help="The first N of each track are chosen.")
+@click.option("--top", type=click.IntRange(min=1, max=100_000), help="The first N of each track are chosen.")
 @click.option("--case", "cases", multiple=True, help="A chosen case (repeatable).")
 @json_option
 @pass_settings

@@ -10,6 +10,7 @@ import click
 from . import render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
+from .params import DAY, INTERVAL, RECORD_ID
 
 if TYPE_CHECKING:
     from award.workflow.timing.periods import Period
@@ -36,11 +37,11 @@ def tick(settings: Settings, as_json: bool) -> None:
 
 def _print_tick(report: TickReport) -> None:
     for tid, ref, what, detail in report.fired:
-        click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
+        click.echo(render.plain(f"已触发 #{tid} {ref}：{what}　{detail}"))
     for tid, ref, _what, detail in report.held:
-        click.echo(f"暂缓 #{tid} {ref}：{detail}")
+        click.echo(render.plain(f"暂缓 #{tid} {ref}：{detail}"))
     for tid, ref, _what, detail in report.failed:
-        click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
+        click.echo(render.plain(f"失败 #{tid} {ref}：{detail}"), err=True)
     click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
 
 
@@ -84,7 +85,7 @@ _TIMER_STATUS = {"pending": "待到期", "held": "暂停（条件未满足）", 
 
 
 @timers.command("retry")
-@click.argument("timer_id", type=int)
+@click.argument("timer_id", type=RECORD_ID)
 @pass_settings
 def timers_retry(settings: Settings, timer_id: int) -> None:
     """Put a failed or held timer back in the queue (after fixing what stopped it).
@@ -98,7 +99,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
 
 
 @click.command()
-@click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
+@click.option("--interval", type=INTERVAL, default=60, show_default=True, help="Seconds between wake-ups at the most.")
 @pass_settings
 def scheduler(settings: Settings, interval: int) -> None:
     """Run the long-lived scheduler: wakes at the next due timer and at least every INTERVAL seconds.
@@ -119,7 +120,7 @@ def calendar() -> None:
 
 
 @calendar.command("day")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("day", type=DAY)
 @json_option
 @pass_settings
 def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
@@ -128,7 +129,7 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
     \b
     Example: award calendar day 2026-10-10
     """
-    info = _calendar(settings).day(day.date())
+    info = _calendar(settings).day(day)
     weekday = "一二三四五六日"[info.day.weekday()]
     render.emit(info, as_json=as_json,
                 text=f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"

@@ -117,13 +117,12 @@ def store_all(engine: Engine, paths: Sequence[Path]) -> list[StoredFile]:
     store: FileStore | None = engine.files
     if store is not None:
         return [store.put(p) for p in paths]
+    from .userfiles import digest
+
     out = []
     for p in paths:
-        try:
-            content = p.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"无法读取 {p}：{exc.strerror}") from None
-        out.append(StoredFile(name=p.name, bytes=len(content), sha256=hashlib.sha256(content).hexdigest()))
+        size, hashed = digest(p, what="文件", limit=MAX_FILE_BYTES)  # bounded: /dev/zero is refused, not read
+        out.append(StoredFile(name=p.name, bytes=size, sha256=hashed))
     return out
 
 

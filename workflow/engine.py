@@ -36,6 +36,7 @@ from .errors import (
     AwardError,
     CaseLookupError,
     ConflictError,
+    DatabaseBusy,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -44,6 +45,7 @@ from .errors import (
 from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
+from .inputs import row_id
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
 from .registers.office import Office
@@ -144,8 +146,8 @@ class Engine:
         """
         text = str(ref).strip()
         row: CaseRow | None = None
-        if text.isdigit():
-            row = s.get(CaseRow, int(text))
+        if (number := row_id(text)) is not None:
+            row = s.get(CaseRow, number)
         if row is None:
             row = s.exec(select(CaseRow).where(CaseRow.ref == text.upper())).first()
         if row is None:
@@ -585,7 +587,8 @@ class _SqliteRace:
         return None
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
+        if isinstance(exc, DatabaseBusy) or (
+                isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc))):
             raise ConflictError(self.ref) from None
 
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from .attachments import record, store_all
 from .errors import InvalidInput, RecordLookupError, Refused
+from .inputs import MAX_NAME_CHARS, free_text, single_line
 from .registers.staff import authorize
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
@@ -40,6 +41,11 @@ def _objection_rule(spec: ProcessSpec) -> str | None:
 def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
                    actor: Actor) -> int:
     """Record an objection against a case whose public notice is running; it holds the case."""
+    if by.strip():
+        by = single_line(by, "异议人（--by）")
+    if contact.strip():
+        contact = single_line(contact, "联系方式（--contact）", max_chars=MAX_NAME_CHARS)
+    reason = free_text(reason, "异议理由（--reason）")
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
@@ -75,6 +81,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
 
 def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason: str, actor: Actor) -> str:
     """Dismiss or uphold an objection; an upheld one fires the notice's `objection_upheld` trigger."""
+    reason = free_text(reason, "处理理由（--reason）")
     with engine.db.session() as s:
         found = s.get(ObjectionRow, objection_id)
         if found is None:

@@ -84,7 +84,10 @@ def render_notice(roots: Sequence[Path], procedure: str, context: Mapping[str, A
         raise TemplateError(_problem_from(exc, filename=name, root="/")) from None
     try:
         try:
-            return str(template.render(dict(context))).strip() + "\n"
+            from .sandbox import budget, generate
+
+            with budget():  # the same time and size limits as a message
+                return generate(template.generate(dict(context))).strip() + "\n"
         except Exception:  # noqa: BLE001 - re-raised at once with template lines
             env.handle_exception()
     except _RENDER_ERRORS as exc:
@@ -158,6 +161,9 @@ def to_docx(markdown: str, path: Path) -> None:
             if stripped.startswith(("（", "20")) and len(stripped) < 30:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # the signature and date lines
     flush()
+    from ..userfiles import check_output
+
+    check_output(path, "公示文件")
     try:
         doc.save(str(path))
     except OSError as exc:
@@ -173,6 +179,9 @@ def write_notice(markdown: str, path: Path) -> str:
     if suffix not in (".md", ".txt"):
         raise InvalidInput(f"公示文件只能写成 .docx、.md 或 .txt，收到 {path.name}")
     text = markdown if suffix == ".md" else to_text(markdown)
+    from ..userfiles import check_output
+
+    check_output(path, "公示文件")
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

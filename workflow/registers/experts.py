@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, NotFound, Refused
+from ..inputs import row_id, single_line
 from ..review.tables import CoachingRow, ExpertRow, ServiceRow
 from ..specs.catalog import Catalog
 from ..specs.review import ReviewSpec
@@ -213,8 +214,8 @@ class Experts:
         """An expert by id, or by name when the name is unique (in the pool)."""
 
         text = str(ref).strip()
-        if text.isdigit():
-            found = s.get(ExpertRow, int(text))
+        if (number := row_id(text)) is not None:
+            found = s.get(ExpertRow, number)
             if found is not None and (pool is None or found.pool == pool):
                 return found
         q = select(ExpertRow).where(ExpertRow.name == text)
@@ -302,7 +303,7 @@ class Experts:
 def _clean(*, name: str, org_code: str | None) -> dict[str, Any]:
     if not name.strip():
         raise InvalidInput("专家须有姓名")
-    return {"name": name.strip(), "org_code": validate_uscc(org_code) if org_code else None}
+    return {"name": single_line(name, "专家姓名"), "org_code": validate_uscc(org_code) if org_code else None}
 
 
 def add_winners(s: Session, *, pool: str, people: Iterable[tuple[str, str | None]], org_name: str | None,

@@ -38,8 +38,15 @@ def _mapping_file(path: Path) -> dict[str, Any]:
             from ruamel.yaml import YAML
             from ruamel.yaml.error import YAMLError
 
+            from ..errors import DefinitionError
+            from ..specs.loader import refuse_alias_bombs
+
             try:
+                if "*" in text:
+                    refuse_alias_bombs(text, path)
                 data = YAML(typ="safe", pure=True).load(text)
+            except DefinitionError as exc:
+                raise InvalidInput(f"{path.name}：{exc.problem.reason}") from None
             except YAMLError as exc:
                 raise InvalidInput(f"{path.name} 不是有效的 YAML：{exc}") from None
     except json.JSONDecodeError as exc:

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError
+from ..inputs import row_id, single_line
 from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
@@ -99,9 +100,10 @@ class Office:
             authorize_any(actor, self.catalog, "parties", "登记申报主体")
         if kind not in PARTY_KINDS:
             raise InvalidInput(f"申报主体类型须为 organization（组织）或 person（个人），收到 {kind!r}")
-        if not name.strip():
-            raise InvalidInput("名称不能为空")
-        code = self._validate_code(kind, code)
+        name = single_line(name, "名称（--name）")
+        email, phone, district = (single_line(v, what) if v else None for v, what in
+                                  ((email, "电子邮箱（--email）"), (phone, "电话（--phone）"), (district, "所在区（--district）")))
+        code = self._validate_code(kind, single_line(code, "代码（--code）", max_chars=40))
         if kind == "person" and registered_on is not None:
             raise InvalidInput("个人没有登记注册日期（--registered-on 只用于组织）")
         parsed = self._parse_attrs(attrs or {})
@@ -148,8 +150,8 @@ class Office:
     def _party_row(self, s: Session, ref: str | int) -> PartyRow:
         text = str(ref).strip()
         row: PartyRow | None = None
-        if text.isdigit() and len(text) < 10:
-            row = s.get(PartyRow, int(text))
+        if (number := row_id(text)) is not None and len(text) < 10:
+            row = s.get(PartyRow, number)
         if row is None:
             row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
         if row is None:
@@ -222,6 +224,9 @@ class Office:
         spec = self.catalog.get(procedure)
         if actor is not None:
             authorize(actor, spec, "rounds", f"开启{spec.title}轮次")
+        title = single_line(title, "轮次名称（--title）") if title is not None else None
+        if round_id is not None:
+            round_id = single_line(round_id, "轮次编号（--id）", max_chars=64)
         parsed_dates: dict[str, str] = {}
         for key, raw in (dates or {}).items():
             if key not in spec.round_dates:

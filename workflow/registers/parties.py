@@ -19,6 +19,7 @@ from sqlmodel import Session, col, or_, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, RecordLookupError, Refused
+from ..inputs import single_line
 from ..specs.fields import parse_value
 from ..specs.model import FieldSpec
 from ..store import AuditRow, PartyRecordRow, PartyRow, utc
@@ -85,9 +86,9 @@ def party_update(office: Office, ref: str, *, changes: Mapping[str, str], attrs:
         elif key == "name":
             if not raw.strip():
                 raise InvalidInput("名称不能为空")
-            parsed[key] = raw.strip()
+            parsed[key] = single_line(raw, "名称（--name）")
         else:
-            parsed[key] = raw.strip() or None
+            parsed[key] = single_line(raw, f"--{key}") if raw.strip() else None
     new_attrs = office._parse_attrs(attrs)
     with office.db.session() as s:
         row = office._party_row(s, ref)

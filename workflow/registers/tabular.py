@@ -487,6 +487,9 @@ def write_template(path: Path, title: str, columns: Sequence[Column]) -> None:
         if hint:
             cell.comment = Comment(hint, "award")
         ws.column_dimensions[cell.column_letter].width = max(12, len(col.label) * 2 + 4)
+    from ..userfiles import check_output
+
+    check_output(path, "模板文件")
     try:
         wb.save(path)
     except OSError as exc:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ..errors import AwardError, CalendarYearUnknown, ConflictError, Refused
+from ..errors import (
+    AwardError,
+    CalendarYearUnknown,
+    ConflictError,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    Refused,
+)
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
@@ -228,6 +235,8 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
                 ref = case.ref
                 what, detail = _fire(engine, s, timer, case, SYSTEM)
                 report.fired.append((tid, ref, what, detail))
+        except (DatabaseBusy, DatabaseUnavailable):
+            raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
         except Refused as exc:
             why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
             _tell_held(engine, tid, why)
