@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 import pytest
 from award.cli import cli, main
+from award.commands.context import Settings
 from click.testing import CliRunner
 
 from tests.conftest import make_runner
@@ -170,10 +171,11 @@ def fuzz_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "deployment.yaml").write_text(
         "office:\n  email: [office@example.gov.cn]\n"
         "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n", encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, folder / "deployment.yaml")
-    assert run("init", who=None).code == 0
+    run = make_runner(str(folder / "award.db"), folder, folder / "deployment.yaml", home=folder / "home")
+    assert run("init", "--admin", "admin", "--login", "admin", who=None).code == 0
     for name, role in (("wang", "office"), ("li", "reviewer"), ("zhao", "committee")):
-        assert run("staff", "add", name, "--role", role, "--email", f"{name}@example.gov.cn", who=None).code == 0
+        assert run("staff", "add", name, "--login", name, "--role", f"{role}@shanghai", "--email",
+                   f"{name}@example.gov.cn", who="admin").code == 0
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON, "--email", "c@example.com"),
                  ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
@@ -196,8 +198,8 @@ def fuzz_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_once(folder: Path, argv: tuple[str, ...]) -> Outcome:
     """One invocation, in-process, stopped after TIME_LIMIT seconds by a signal to the main thread."""
-    full = ["--db", str(folder / "award.db"), "--deployment", str(folder / "deployment.yaml"), "--as", "wang",
-            "--now", "2026-03-05 10:00", *argv]
+    full = ["--db", str(folder / "award.db"), "--deployment", str(folder / "deployment.yaml"),
+            "--home", str(folder / "home"), "--now", "2026-03-05 10:00", *argv]
     main_id = threading.get_ident()
     done = threading.Event()
 
@@ -218,7 +220,8 @@ def run_once(folder: Path, argv: tuple[str, ...]) -> Outcome:
         os.chdir(folder)
         guard.start()
         try:
-            main(full)
+            main(full, settings=Settings(db=None, definitions=None, now=None, as_name=None, deployment=None,
+                                         login_source=lambda: "wang"))  # wang's own login, as the OS says
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except Hang:
