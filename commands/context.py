@@ -134,11 +134,13 @@ def office_calendar(settings: Settings) -> OfficialCalendar:
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction (their order is the engine's)."""
     from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.review.hooks import install as install_review
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
     install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver,
                    notifier_factory=build_notifiers)
+    install_review(engine)
 
 
 def build_notifiers(deployment: Deployment) -> dict[str, Notifier]:

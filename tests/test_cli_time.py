@@ -87,7 +87,7 @@ def test_calendar_due_prints_the_last_day_and_the_due_moment(award_nodb):
         "  依据：5 working days, start day not counted; calendars/2026.yaml",
     ]
     as_json = award_nodb("calendar", "due", "2026-09-30", "5 working days", "--json", who=None)
-    assert as_json.json == {"at": "2026-10-13T16:00:00+00:00", "last_day": "2026-10-13",
+    assert as_json.json == {"at": "2026-10-14T00:00:00+08:00", "last_day": "2026-10-13",
                             "basis": "5 working days, start day not counted; calendars/2026.yaml",
                             "provisional": False}
 

@@ -143,7 +143,7 @@ def list_timers(engine: Engine, *, case: str | None = None, status: str | None =
             q = q.where(col(TimerRow.status).in_(LIVE)).where(
                 (col(TimerRow.provisional).is_(True)) | (col(TimerRow.status) == BLOCKED))
         return [{"id": t.id, "case": c.ref, "state": t.state, "kind": t.kind, "trigger": t.trigger, "duty": t.duty,
-                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at).isoformat(),
+                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at),
                  "last_day": t.last_day.isoformat() if t.last_day else None, "status": t.status, "note": t.note,
                  "provisional": t.provisional}
                 for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
