@@ -14,18 +14,25 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from award.commands import calendar as _calendar
 from award.commands import cases as _cases
+from award.commands import data as _data
 from award.commands import definitions as _definitions
+from award.commands import deployment as _deployment
 from award.commands import experts as _experts
+from award.commands import notice as _notice
 from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
 from award.commands import review as _review
 from award.commands import timing as _timing
 from award.commands.context import Settings, build_engine, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.errors import AwardError
 
 __all__ = ["Settings", "build_engine", "main"]
 
@@ -111,7 +118,8 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
+                _data, _notice, _deployment):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
@@ -124,9 +132,10 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
     from award.workflow.errors import AwardError
 
     logging.basicConfig(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="award", standalone_mode=False,
-                 obj=settings)
+        _check_arguments(args)
+        cli.main(args=args, prog_name="award", standalone_mode=False, obj=settings)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
@@ -136,13 +145,51 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
         exc.show()
         sys.exit(exc.exit_code)
     except AwardError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        from award.commands.render import plain
+
+        click.echo(plain(f"错误：{exc}"), err=True)
         if exc.rules:
             click.echo("依据：" + "、".join(exc.rules), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a driver or file failure that is the environment's, not a bug
+        known = _environment_failure(exc)
+        if known is None:
+            raise
+        click.echo(f"错误：{known}", err=True)
+        sys.exit(known.exit_code)
     sys.exit(0)
+
+
+def _check_arguments(args: Sequence[str]) -> None:
+    """Refuse arguments no command can use: bytes that are not UTF-8, control characters (ANSI escapes)."""
+    from award.workflow.inputs import unprintable
+
+    for position, arg in enumerate(args, start=1):
+        bad = unprintable(arg, allow_breaks=True)
+        if bad is None:
+            continue
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):
+            raise click.UsageError(f"第 {position} 个参数不是有效的 UTF-8 文本；请检查终端或脚本的编码（应为 UTF-8）")
+        raise click.UsageError(f"第 {position} 个参数含有控制字符 {bad}（例如终端转义序列），没有命令会接受它；请去掉后重试")
+
+
+def _environment_failure(exc: Exception) -> AwardError | None:
+    """A busy, read-only or corrupt database, or an unusable path, met outside the engine's own handling."""
+    from award.workflow.errors import DataError, InvalidInput
+
+    if isinstance(exc, RecursionError | MemoryError):
+        return None
+    if type(exc).__module__.startswith("sqlalchemy"):
+        from award.workflow.store import database_failure
+
+        return database_failure(exc, os.environ.get("AWARD_DB") or "（--db 所指的数据库）")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = "路径过长" if exc.errno == 36 else (exc.strerror or type(exc).__name__)
+        cls = InvalidInput if exc.errno == 36 else DataError
+        return cls(f"无法使用 {str(exc.filename)[:200]}：{reason}")
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, office_calendar, pass_settings
+from .params import ROUND_YEAR
 from .timing import calendar as calendar_group
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ _ACTIONS = {"recomputed": "已重算", "confirmed": "已确认（不再暂定）
 
 @click.command("import")
 @click.argument("source", metavar="FILE|-")
-@click.option("--year", type=int, help="The notice's year, when the pasted text lacks its title.")
+@click.option("--year", type=ROUND_YEAR, help="The notice's year, when the pasted text lacks its title.")
 @click.option("--yes", is_flag=True, help="Save without asking (needed when the text comes from stdin).")
 @pass_settings
 def calendar_import(settings: Settings, source: str, year: int | None, yes: bool) -> None:
@@ -125,9 +126,9 @@ def calendar_show(settings: Settings, year: int, month: int | None, as_json: boo
 
     calendar = office_calendar(settings)
     days = [d for d in year_days(calendar, year) if month is None or d.day.month == month]
-    render.emit({"year": year, "month": month, "source": calendar.year_source(year), "days": days}, as_json=as_json,
-                text=lambda: f"{year}年节假日安排　数据来源：{calendar.year_source(year)}",
-                show=lambda: _print_year(calendar, year, month))
+    source = calendar.year_source(year)
+    render.emit({"year": year, "month": month, "source": source, "days": days}, as_json=as_json,
+                text=f"{year}年节假日安排　数据来源：{source}", show=lambda: _print_year(calendar, year, month))
 
 
 def _read_notice(source: str) -> str:
@@ -140,9 +141,10 @@ def _read_notice(source: str) -> str:
     try:
         if source == "-":
             raw = sys.stdin.buffer.read(_MAX_NOTICE_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:
-                raw = handle.read(_MAX_NOTICE_BYTES + 1)
+        else:  # bounded, and a FIFO or folder is refused instead of blocking
+            from award.workflow.userfiles import read_bytes
+
+            raw = read_bytes(source, what="通知文本文件", limit=_MAX_NOTICE_BYTES)
     except OSError as exc:
         raise InvalidInput(f"无法读取通知文本文件 {source}：{exc.strerror}") from None
     if len(raw) > _MAX_NOTICE_BYTES:

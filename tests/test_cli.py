@@ -29,7 +29,8 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("office")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
-                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+                          "delivery: {inline: true}\n",
                           encoding="utf-8")
     run = make_runner(str(folder / "award.db"), folder, deployment)
     assert run("init", who=None).code == 0
@@ -108,7 +109,7 @@ def test_definitions_list_and_show(bare) -> None:
     award = bare
     r = award("definitions", "list", who=None)
     assert r.code == 0, r
-    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.1" in r.out
+    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.2" in r.out
     r = award("definitions", "show", "sha", who=None)
     assert r.code == 0, r
     for text in ("上海市政府质量奖", "沪府办规〔2022〕9号", "内部公示中", "资格审查中", "已获奖", "市审定办", "组织", "个人",
@@ -172,7 +173,7 @@ ERRORS = [
     pytest.param(("round", "open", "nope", "2026"), 4, "找不到流程定义 nope", id="unknown_procedure"),
     pytest.param(("calendar", "day", "2099-01-01"), 6, "没有 2099 年的官方节假日安排数据", id="calendar_year_unknown"),
     pytest.param(("calendar", "due", "2026-09-28", "5 fortnights"), 2, "无法识别的期限 '5 fortnights'", id="bad_period"),
-    pytest.param(("party", "import-awards", "missing.csv"), 2, "无法读取 missing.csv", id="missing_file"),
+    pytest.param(("party", "import-awards", "missing.csv"), 2, "无法读取获奖记录文件 missing.csv", id="missing_file"),
     pytest.param(("--deployment", "missing.yaml", "cases"), 6, "部署文件有误", id="missing_deployment"),
     pytest.param(("--definitions", "/nonexistent/definitions", "cases"), 6, "流程定义目录不存在", id="missing_definitions"),
     pytest.param(("advance", "SHA-2026-001"), 2, "用法：award advance CASE TRIGGER", id="advance_without_trigger"),
