@@ -28,6 +28,7 @@ from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
 from award.commands import review as _review
+from award.commands import staff as _staff
 from award.commands import timing as _timing
 from award.commands.context import Settings, build_engine, pass_settings
 
@@ -48,7 +49,8 @@ _LOGGER = logging.getLogger("award")
               help="SQLite file path or SQLAlchemy URL [env AWARD_DB; default award.db in the office data folder].")
 @click.option("--definitions", envvar="AWARD_DEFINITIONS", help="Definitions folder [env AWARD_DEFINITIONS; default: bundled].")
 @click.option("--now", envvar="AWARD_NOW", help="Run as of this moment, e.g. '2026-05-06 09:00' (Asia/Shanghai) [env AWARD_NOW].")
-@click.option("--as", "as_name", envvar="AWARD_AS", help="Act as this staff member (must be on the roster).")
+@click.option("--as", "as_name", envvar="AWARD_AS",
+              help="Delegation: act for this staff member (administrators only; required when identity = shared).")
 @click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="Deployment file: addresses and notifiers [env AWARD_DEPLOYMENT].")
 @click.option("--no-deliver", is_flag=True, help="Leave notifications in the outbox (for `award outbox deliver` or the scheduler).")
 @click.pass_context
@@ -58,8 +60,8 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
 
     \b
     Example (a new office):
-      award init
-      award staff add wang --role office
+      award init --admin zhang
+      award staff add wang --login wangfang --role office@sha
       award round open sha 2026 --date announced=2026-03-02
       award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
       award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model
@@ -80,12 +82,14 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
 
 
 @cli.command()
+@click.option("--admin", "admin_name", help="Name the first administrator (bound to --login, default the OS login).")
+@click.option("--login", "admin_login", help="The first administrator's OS login (default: the login running init).")
 @pass_settings
-def init(settings: Settings) -> None:
-    """Create or upgrade the database schema (safe to run twice).
+def init(settings: Settings, admin_name: str | None, admin_login: str | None) -> None:
+    """Create or upgrade the database schema (safe to run twice); make the history seal key; name the first administrator.
 
     \b
-    Example: award --db award.db init
+    Example: award --db award.db init --admin zhang
     """
     target = settings.database()
     if "://" not in target and settings.engine_factory is None:
@@ -100,6 +104,26 @@ def init(settings: Settings) -> None:
         click.echo(f"数据库结构已从版本 {old} 升级到 {new}")
     else:
         click.echo(f"数据库已是最新结构（版本 {new}），无需改动")
+    from award.workflow.registers.staff import Roster
+    from award.workflow.seal import Sealer, create_key
+
+    folder = settings.home().folder("secrets")
+    folder.chmod(0o700)
+    key_path, created = create_key(folder)
+    if created:
+        click.echo(f"已创建历史封印密钥：{key_path}（请妥善备份；数据库中不保存此密钥）")
+    sealer = engine.seal or Sealer(key_path=key_path)
+    with engine.db.session() as s:
+        sealed = sealer.seal_all(s, engine.clock())
+    if sealed:
+        click.echo(f"已为 {sealed} 件原有案件加上封印")
+    roster = Roster(db=engine.db, catalog=engine.catalog, clock=engine.clock, wall_clock=engine.wall_clock,
+                    sealer=sealer)
+    if admin_name:
+        view = roster.bootstrap_admin(admin_name, admin_login or settings.login_source())
+        click.echo(f"首位系统管理员：{view.name}（系统登录名 {view.login}）")
+    elif not roster.has_admin():
+        click.echo("尚无系统管理员：请运行 award init --admin 姓名（绑定当前系统登录名）", err=True)
 
 
 @cli.command()
@@ -119,7 +143,7 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _data, _notice, _deployment):
+                _data, _notice, _deployment, _staff):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -150,7 +150,7 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
     Example: award show SHA-2026-001
     """
     engine = settings.engine()
-    actor = settings.actor()
+    actor = settings.member("查看案件")
     _review_access(engine, case_ref, actor, "查看")
     view = engine.show(case_ref, actor=actor)
     render.emit(view, as_json=as_json, show=lambda: _print_case(view))
@@ -197,7 +197,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
       award history SHA-2026-001
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
-    _review_access(settings.engine(), case_ref, settings.actor(), "查看办理历史")
+    _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
     view, events = settings.engine().history(case_ref)
     render.emit({"case": view.ref, "events": events}, as_json=as_json, table=lambda: _history_table(view, events))
 
@@ -213,11 +213,12 @@ def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
-            if key not in ("verdicts", "v", "ids") and value not in (None, "", [], {}):
+            if key not in ("verdicts", "v", "ids", "actor") and value not in (None, "", [], {}):
                 details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
+        rows.append([e.seq, render.shanghai(e.business_time), what, move,
+                     f"{e.actor}" + (f"（{e.role}）" if e.role else "") + _provenance(e.detail.get("actor")),
                      "\n".join(details), render.shanghai(e.wall_time)])
     return render.Table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
                         ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
@@ -249,6 +250,19 @@ _DETAIL_LABELS = {
     "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
     "provisional": "暂定", "files": "文件", "before": "原值", "outbox": "通知",
 }
+
+
+_IDENTITY_LABELS = {"delegated": "代为操作", "shared": "共用电脑（未经验证）", "in-process": "程序内调用"}
+
+
+def _provenance(actor: Any) -> str:
+    """How the actor was identified, when it was not their own bound login (issue 14: history says who acted)."""
+    if not isinstance(actor, dict) or actor.get("identity") in (None, "bound"):
+        return ""
+    label = _IDENTITY_LABELS.get(str(actor["identity"]), str(actor["identity"]))
+    if actor.get("entered_by"):
+        return f"\n由 {actor['entered_by']} {label}"
+    return f"\n{label}" + (f"，登录名 {actor['login']}" if actor.get("login") else "")
 
 
 def _detail_value(key: str, value: Any) -> str:
@@ -290,6 +304,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
       award cases --round sha-2026 --state qualification_review
       award cases --round sha-2026 --output xlsx -o 案件.xlsx
     """
+    settings.member("查看案件列表")
     rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
     if export.active() is None:  # --json and --output exclude each other (export.output_options)
         render.emit(rows, as_json=as_json, table=lambda: render.Table(

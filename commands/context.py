@@ -14,8 +14,26 @@ if TYPE_CHECKING:
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
     from award.workflow.notify.outbox import Outbox
+    from award.workflow.registers.staff import Roster
     from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
+
+
+def os_login() -> str | None:
+    """The login the operating system says runs this process: the real uid's passwd entry.
+
+    Never `LOGNAME`, `USER` or `getpass.getuser()`: anyone can set those variables. None where the
+    OS cannot say (no `pwd` module, e.g. Windows, or a uid without an entry): then identity cannot
+    be proved and `award` behaves as in the shared mode (README, "Who is acting").
+    """
+    try:
+        import pwd
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return None
 
 
 @dataclass(kw_only=True)
@@ -30,7 +48,9 @@ class Settings:
     deliver: bool = True
     home_dir: str | None = None
     engine_factory: Callable[[Settings], Engine] | None = None
+    login_source: Callable[[], str | None] = os_login
     _engine: Engine | None = field(default=None, repr=False)
+    _actor: Actor | None = field(default=None, repr=False)
     _home: OfficeHome | None = field(default=None, repr=False)
 
     def home(self) -> OfficeHome:
@@ -63,6 +83,18 @@ class Settings:
         if self._engine is not None and self.engine_factory is None:
             self._engine.db.dispose()
 
+    def identity_mode(self) -> str:
+        """award.toml's `identity`: `bound` (default) or `shared` (one office PC: `--as` required)."""
+        return self.home().get("identity") or "bound"
+
+    def roster(self) -> Roster:
+        """The staff roster, sealed with the engine's key."""
+        from award.workflow.registers.staff import Roster
+
+        engine = self.engine()
+        return Roster(db=engine.db, catalog=engine.catalog, clock=engine.clock, wall_clock=engine.wall_clock,
+                      sealer=engine.seal)
+
     def outbox(self) -> Outbox:
         """The engine's outbox (always installed by `build_engine`)."""
         outbox = self.engine().outbox
@@ -73,7 +105,19 @@ class Settings:
         return outbox
 
     def actor(self) -> Actor:
-        return self.engine().office.actor(self.as_name, _login())
+        """Who runs this command: the member bound to the OS login, or whom an administrator acts for."""
+        if self._actor is None:
+            self._actor = self.roster().resolve(login=self.login_source(), as_name=self.as_name,
+                                                mode=self.identity_mode())
+        return self._actor
+
+    def member(self, what: str) -> Actor:
+        """The actor, who must be an active roster member: strangers read nothing personal (AWD-1)."""
+        from award.workflow.registers.staff import require_member
+
+        actor = self.actor()
+        require_member(actor, what)
+        return actor
 
     def definitions_root(self) -> Path:
         from award.workflow.specs.loader import bundled_definitions
@@ -81,15 +125,6 @@ class Settings:
 
         chosen = self.definitions or self.home().get("definitions")
         return check_path(chosen, "流程定义目录（--definitions）") if chosen else bundled_definitions()
-
-
-def _login() -> str:
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
 
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
@@ -155,6 +190,8 @@ def _wire_extensions(engine: Engine, settings: Settings) -> None:
     from award.workflow.notify.deployment import load_deployment
     from award.workflow.notify.outbox import install as install_outbox
     from award.workflow.review.hooks import install as install_review
+    from award.workflow.seal import KEY_NAME
+    from award.workflow.seal import install as install_seal
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
@@ -163,6 +200,7 @@ def _wire_extensions(engine: Engine, settings: Settings) -> None:
     channels = channel_factory(deployment, spool_dir=home.path("spool").resolve(), secrets_dir=home.path("secrets"))
     install_outbox(engine, deployment=deployment, deliver=settings.deliver, channels=channels)
     install_review(engine)
+    install_seal(engine, settings.home().path("secrets") / KEY_NAME)  # last: it seals what the others wrote
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

@@ -42,6 +42,7 @@ def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: 
     \b
     Example: award outbox list --failed
     """
+    settings.member("查看通知")
     rows = settings.outbox().list(failed=failed, case=case_ref, status=status)
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
         "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "下次尝试", "错误"],
@@ -106,6 +107,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     \b
     Example: award outbox retry 12
     """
+    settings.member("重发通知")
     ob = settings.outbox()
     ob.retry(row_id)
     rep = ob.deliver(only=row_id)

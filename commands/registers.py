@@ -13,45 +13,6 @@ from .params import DAY, ROUND_YEAR
 
 
 @click.group()
-def staff() -> None:
-    """The staff roster: who may act, in which roles."""
-
-
-@staff.command("add")
-@click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, help="office, reviewer, committee, ... (repeatable).")
-@click.option("--email", help="Address for notifications to this person.")
-@json_option
-@pass_settings
-def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str | None, as_json: bool) -> None:
-    """Add a staff member (or roles to one).
-
-    \b
-    Example: award staff add wang --role office --role committee
-    """
-    view = settings.engine().office.staff_add(name, roles, email)
-    render.emit(view, as_json=as_json, text=f"{view.name}：{'、'.join(view.roles)}")
-
-
-@staff.command("list")
-@json_option
-@pass_settings
-def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster.
-
-    \b
-    Example: award staff list --json
-    """
-    views = settings.engine().office.staff_list()
-    roles = settings.engine().catalog.roles()
-    render.emit(views, as_json=as_json, table=lambda: render.Table(
-        "工作人员", ["姓名", "角色", "电子邮箱"],
-        [[v.name, "、".join(roles.get(r, r) for r in v.roles), v.email] for v in views]))
-
-
-
-
-@click.group()
 def party() -> None:
     """Parties (organisations and persons) and their award history."""
 
@@ -76,7 +37,7 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
     """
     view = settings.engine().office.party_add(
         kind=kind, name=name, code=code, registered_on=registered_on,
-        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"))
+        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已登记 {view.kind_label} #{view.id} {view.name}（{view.code}）")
 
 
@@ -125,6 +86,7 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
     \b
     Example: award party show 91310000MA1FL1GF9K
     """
+    settings.member("查看申报主体")
     v = settings.engine().office.party_show(ref)
     render.emit(v, as_json=as_json, show=lambda: _print_party(v))
 
@@ -159,6 +121,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
       award party list --kind person
       award party list --output xlsx -o 申报主体.xlsx
     """
+    settings.member("查看申报主体名单")
     views = settings.engine().office.party_list(kind)
     codes = unmasked_codes(settings, [v.id for v in views], "party list")
     render.emit(views, as_json=as_json, table=lambda: render.Table(
@@ -200,7 +163,7 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
         opened_on=opened_on, dates=pairs(dates, "--date"),
-        properties=pairs(props, "--property"))
+        properties=pairs(props, "--property"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已开启轮次 {view.id}：{view.title}")
 
 
@@ -230,16 +193,18 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
     \b
     Example: award round show sha-2026
     """
-    v = settings.engine().office.round_show(round_id)
-    render.emit(v, as_json=as_json, show=lambda: _print_round(v))
+    engine = settings.engine()
+    v = engine.office.round_show(round_id)
+    labels = {k: d.label for k, d in engine.catalog.get(v.procedure).round_dates.items()}
+    render.emit(v, as_json=as_json, show=lambda: _print_round(v, labels))
 
 
-def _print_round(v: Any) -> None:
+def _print_round(v: Any, labels: dict[str, str] | None = None) -> None:
     con = render.console()
     safe = render.safe
     con.print(f"[bold]{safe(v.title)}[/bold]  {safe(v.id)}  开启于 {v.opened_on}")
     for k, val in v.dates.items():
-        con.print(f"{safe(k)}：{safe(render.shanghai(val))}")
+        con.print(f"{safe((labels or {}).get(k, k))}：{safe(render.shanghai(val))}")
     for k, val in v.properties.items():
         con.print(f"{safe(k)}：{safe(val)}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
@@ -249,4 +214,4 @@ from .notice import round_winners
 
 round_.add_command(round_winners)
 
-COMMANDS: list[click.Command] = [staff, party, round_]
+COMMANDS: list[click.Command] = [party, round_]

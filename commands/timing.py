@@ -68,6 +68,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
     """
     from award.workflow.timing.timers import list_timers
 
+    settings.member("查看定时")
     rows = list_timers(settings.engine(), case=case_ref, status=status, provisional=provisional)
     kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
@@ -94,7 +95,7 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
     """
     from award.workflow.timing.timers import retry_timer
 
-    click.echo(retry_timer(settings.engine(), timer_id))
+    click.echo(retry_timer(settings.engine(), timer_id, actor=settings.actor()))
 
 
 @click.command()

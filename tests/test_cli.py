@@ -13,7 +13,7 @@ import click
 import pytest
 from award import cli
 
-from tests.conftest import make_runner
+from tests.conftest import add_staff, make_runner
 from tests.helpers import PERSON_DECLARATIONS, resident_id, sets
 
 PERSON = resident_id("31010119800101001")
@@ -32,10 +32,8 @@ def office(tmp_path_factory: pytest.TempPathFactory):
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
                           "delivery: {inline: true}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment)
-    assert run("init", who=None).code == 0
-    for name, role in (("wang", "office"), ("li", "reviewer"), ("zhao", "committee")):
-        assert run("staff", "add", name, "--role", role, who=None).code == 0
+    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
+    add_staff(run)
     steps = [
         ("round", "open", "sha", "2026"),
         ("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON, "--email", "chen@example.com",
@@ -158,7 +156,7 @@ def test_json_content(office) -> None:
     show = office("show", "SHA-2026-001", "--json").json
     assert (show["state"], show["track"], show["party"]["name"]) == ("qualification_review", "gold_achievement", "陈质量")
     assert [c["ref"] for c in office("cases", "--json").json] == ["SHA-2026-001"]
-    assert {s["name"] for s in office("staff", "list", "--json").json} == {"wang", "li", "zhao"}
+    assert {s["name"] for s in office("staff", "list", "--json").json} == {"admin", "wang", "li", "zhao"}
     assert office("round", "show", "sha-2026", "--json").json["cases_by_state"] == {"资格审查中": 1}
 
 
@@ -205,8 +203,8 @@ def test_uninitialised_database(tmp_path: Path) -> None:
         r = run(*args, who=None)
         assert r.code == 6, r
         assert "尚未初始化：请先运行 award init" in r.err and "Traceback" not in r.err, r
-    assert run("init", who=None).code == 0
-    assert run("cases", "--json", who=None).json == []
+    assert run("init", "--admin", "wang", "--login", "wang", who=None).code == 0
+    assert run("cases", "--json", who="wang").json == []
 
 
 def test_uninitialised_postgres_database(pg_url: str, tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_outbox_test_sends_through_each_channel(run, tmp_path, smtp_server, robo
         "sender: award@example.gov.cn, timeout: 5}\n"
         f"  chat: {{kind: wecom, url: '{robot.url('/cgi-bin/webhook/send?key=K')}'}}\n"
         "  spool: {kind: spool}\n"))
-    assert run("init", who=None).code == 0
+    assert run("init", "--admin", "wang", "--login", "wang", who=None).code == 0
     before = len(smtp_server.handler.received)
     r = run("--deployment", str(path), "outbox", "test", "--to", "wang@example.gov.cn", who=None)
     assert r.code == 0, r
@@ -99,7 +99,7 @@ def test_outbox_test_sends_through_each_channel(run, tmp_path, smtp_server, robo
     [mail] = [m.message for m in smtp_server.handler.received[before:]]
     assert mail["To"] == "wang@example.gov.cn" and "测试" in mail["Subject"]
     assert robot.posts[0].body["msgtype"] == "text"
-    assert run("--deployment", str(path), "outbox", "list", "--json", who=None).json == []  # nothing queued
+    assert run("--deployment", str(path), "outbox", "list", "--json", who="wang").json == []  # nothing queued
 
     robot.reply = {"errcode": 93000, "errmsg": "invalid webhook url"}
     bad = run("--deployment", str(path), "outbox", "test", "--to", "wang@example.gov.cn", who=None)
@@ -115,8 +115,8 @@ def test_without_a_deployment_file_mail_is_spooled_in_the_office_data_folder_and
     elsewhere = tmp_path / "clerk-desk"
     elsewhere.mkdir()
     run = make_runner(str(tmp_path / "award.db"), elsewhere)  # no --deployment; the clerk stands elsewhere
-    for args in (("init",), ("staff", "add", "wang", "--role", "office")):
-        assert run(*args, who=None).code == 0
+    assert run("init", "--admin", "admin", "--login", "admin", who=None).code == 0
+    assert run("staff", "add", "wang", "--login", "wang", "--role", "office@sha", who="admin").code == 0
     assert run("round", "open", "sha", "2026", now="2026-03-02 09:00").code == 0
     code = uscc("91310000MA1FL8GF9")
     assert run("party", "add", "--kind", "organization", "--name", "上海丙公司", "--code", code,

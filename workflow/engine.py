@@ -49,6 +49,7 @@ from .inputs import row_id
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
 from .registers.office import Office
+from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
 from .specs.model import ProcessSpec, TransitionSpec
@@ -72,7 +73,8 @@ __all__ = ["Engine"]
 
 _LOGGER = logging.getLogger(__name__)
 
-SYSTEM = Actor(name="system", roles=("system",), on_roster=True)
+SYSTEM = Actor(name="system", roles=("system@*",), on_roster=True, timer=True, identity="timer")
+"""The timer (`award tick`, the scheduler): the only actor that fires `system` transitions (AWD-4)."""
 
 
 @dataclass(kw_only=True)
@@ -98,6 +100,7 @@ class Engine:
     timers: StepHook | None = None
     outbox: Outbox | None = None
     review: StepHook | None = None
+    seal: Sealer | None = None
     machines: MachineCache = field(default_factory=MachineCache)
     files: FileStore | None = None  # where files given to cases are kept (attachments.py)
 
@@ -108,7 +111,7 @@ class Engine:
         planned (a notice's last day goes into its mail). The review may refuse the step
         (recusal, minimum scores), which rolls back what the others wrote.
         """
-        return tuple(h for h in (self.timers, self.outbox, self.review) if h is not None)
+        return tuple(h for h in (self.timers, self.outbox, self.review, self.seal) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
                    transition: TransitionSpec | None) -> None:
@@ -131,7 +134,7 @@ class Engine:
 
     @property
     def office(self) -> Office:
-        return Office(db=self.db, catalog=self.catalog, clock=self.clock)
+        return Office(db=self.db, catalog=self.catalog, clock=self.clock, sealer=self.seal)
 
     # ------------------------------------------------------------------ lookups
 
@@ -217,8 +220,10 @@ class Engine:
             tspec = spec.tracks[track]
             if party_row.kind != tspec.party:
                 raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
-                              f"{party_row.name} 是{_kind(party_row.kind)}")
-            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
+                              f"{party_row.name} 是{_kind(party_row.kind)}",
+                              [Verdict(passed=False, guard="track", rule=tspec.rule or "",
+                                       reason=f"“{tspec.label}”的申报主体须为{_kind(tspec.party)}")])
+            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件", tspec.rule)
             changes = self._apply_sets(spec, start_spec.state, {}, sets)
             data = {**tspec.fields, **changes}
             missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
@@ -281,8 +286,8 @@ class Engine:
         old_version = row.version if expect_version is None else expect_version
         transition = spec.transition(trigger, row.state)
         if transition is None:
-            raise Refused(self._unavailable(spec, row, trigger))
-        self._require_role(spec, actor, transition.roles, f"“{transition.label}”")
+            raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
+        self._require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
         self._lock_round_if_counted(s, row, transition)
         changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
         data = {**row.data, **changes}
@@ -360,19 +365,44 @@ class Engine:
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
 
-    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
-        if actor.name == "system" and "system" in roles:
+    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
+                      rule: str | None = None) -> None:
+        """The actor must hold one of `roles` for this procedure or its issuer; `system` is the timer's alone."""
+        from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, require_member
+
+        if actor.timer:
+            if "system" in roles:
+                return
+            raise Refused(f"{what}须由工作人员执行，定时任务不能执行",
+                          [Verdict(passed=False, guard="role", rule=RULE_TIMER, reason="定时任务只执行定时触发")])
+        staff_roles = [r for r in roles if r != "system"]
+        if not staff_roles:
+            raise Refused(f"{what}是定时触发，只能由定时任务（award tick 或 award scheduler）在期满时执行，"
+                          "任何人都不能手动执行",
+                          [Verdict(passed=False, guard="role", rule=RULE_TIMER,
+                                   reason="定时触发不能手动执行（system 为保留的定时任务身份）"),
+                           *([Verdict(passed=False, guard="role", rule=rule, reason="期限届满由定时任务判定")]
+                             if rule else [])])
+        require_member(actor, what)  # a stranger, a disabled member, a shared PC without --as (AWD-1)
+        held = actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)
+        if set(held) & set(staff_roles):
             return
-        if set(actor.roles) & set(roles):
-            return
-        need = "、".join(spec.roles.get(r, r) for r in roles if r != "system") or "定时任务"
+        need = "、".join(spec.roles.get(r, r) for r in staff_roles)
         if not actor.on_roster:
-            hint = f"{actor.name} 不在工作人员名单中：用 award staff add {actor.name} --role ROLE 登记，或用 --as 指定"
+            who = f"系统登录名 {actor.login}" if actor.login and actor.identity == "unbound" else actor.name
+            hint = f"{who} 不是在册的工作人员（或已停用）：请系统管理员用 award staff add 登记并绑定登录名"
+            cite = RULE_IDENTITY
         else:
-            have = "、".join(spec.roles.get(r, r) for r in actor.roles) or "无"
-            hint = f"{actor.name} 的角色为：{have}"
+            other = [g for g in actor.roles if g.split("@")[0] in staff_roles]
+            have = "、".join(spec.roles.get(r, r) for r in held) or "无"
+            hint = f"{actor.name} 在{spec.title}中的角色为：{have}"
+            if other:
+                hint += f"（{'、'.join(other)} 是其他流程或机关的角色，不适用于本流程）"
+            cite = RULE_ISSUER if other else RULE_DUTY
         raise Refused(f"{what}只能由 {need} 执行；{hint}",
-                      [Verdict(passed=False, guard="role", rule="", reason=f"角色不符（需要：{need}）")])
+                      [Verdict(passed=False, guard="role", rule=rule or cite, reason=f"角色不符（需要：{need}）"),
+                       *([Verdict(passed=False, guard="role", rule=cite, reason="角色须属于本流程或其发布机关")]
+                         if rule and cite == RULE_ISSUER else [])])
 
     def _missing(self, spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
         missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
@@ -381,6 +411,32 @@ class Engine:
             return []
         return [Verdict(passed=False, guard="required", rule=t.rule or "",
                         reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
+
+    def _why_unavailable(self, s: Session, spec: ProcessSpec, row: CaseRow, trigger: str) -> list[Verdict]:
+        """The rule that keeps a trigger out of reach now: the running period's (with its last day), or the step's."""
+        if trigger not in spec.triggers():
+            return [Verdict(passed=False, guard="trigger", rule="AWD-5", reason=f"流程没有触发 {trigger!r}")]
+        out: list[Verdict] = []
+        pending = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
+                                                col(TimerRow.status).in_(["pending", "held"]))
+                         .order_by(col(TimerRow.due_at))).all()
+        from .timing.clock import local_date as _local_date
+        from .timing.periods import describe, parse_period
+
+        for t in pending:
+            last = t.last_day or _local_date(utc(t.due_at))
+            try:
+                length = describe(parse_period(t.period), spec.start_day_counts, start_label="开始当日") + "，"
+            except ValueError:
+                length = ""
+            out.append(Verdict(passed=False, guard="period", rule=t.rule,
+                               reason=f"“{spec.label_of(row.state)}”尚未结束：{length}至"
+                                      f"{last.year}年{last.month}月{last.day}日止"))
+        if not out:
+            rules = [t.rule for t in spec.transitions if t.trigger == trigger and t.rule]
+            out.append(Verdict(passed=False, guard="state", rule=rules[0] if rules else "AWD-5",
+                               reason=f"此步骤不能从“{spec.label_of(row.state)}”执行"))
+        return out
 
     def _unavailable(self, spec: ProcessSpec, row: CaseRow, trigger: str) -> str:
         here = spec.label_of(row.state)
@@ -396,6 +452,8 @@ class Engine:
                 comment: str | None, data: dict[str, Any]) -> EventRow:
         """Append one history event chained to the case's head; update the head in the same transaction."""
         assert row.id is not None
+        if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
+            data = {**data, "actor": actor.provenance()}
         event = EventRow(case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
                          actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
                          data=data, prev_hash=row.head_hash or GENESIS, hash="")
@@ -439,7 +497,8 @@ class Engine:
             triggers = []
             for t in spec.transitions_from(row.state):
                 verdicts = [*self._missing(spec, t, row.data), *_evaluate(t.guards, facts)]
-                role_ok = actor is None or bool(set(actor.roles) & set(t.roles))
+                role_ok = actor is None or (("system" in t.roles) if actor.timer else bool(
+                    set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(t.roles)))
                 triggers.append(TriggerView(
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
@@ -509,6 +568,8 @@ class Engine:
             for row in rows:
                 events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.id))).all()
                 breaks += verify_chain(row.ref, events, head_hash=row.head_hash, count=row.events)
+            if self.seal is not None:  # seals keyed outside the database (seal.py)
+                breaks += self.seal.check(s, rows, whole=ref is None)
         if breaks:
             lines = [f"  {b.case_ref} 第{b.seq}条：{b.reason}" if b.seq else f"  {b.case_ref}：{b.reason}"
                      for b in breaks]
@@ -542,9 +603,12 @@ def _kind(kind: str) -> str:
 
 
 def _role(spec: ProcessSpec, actor: Actor, roles: Sequence[str] | None) -> str | None:
+    if actor.timer:
+        return "system"
+    held = actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)
     if roles is None:
-        return actor.roles[0] if actor.roles else None
-    for r in actor.roles:
+        return held[0] if held else None
+    for r in held:
         if r in roles:
             return r
     return None

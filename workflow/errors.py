@@ -156,7 +156,7 @@ class StaffLookupError(NotFound):
     """No staff member on the roster has this name."""
 
     kind = "工作人员"
-    hint = "用 award staff add NAME --role ROLE 登记"
+    hint = "用 award staff add NAME --login LOGIN --role ROLE@SCOPE 登记"
 
 
 class RecordLookupError(NotFound):

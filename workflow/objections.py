@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from .attachments import record, store_all
 from .errors import InvalidInput, RecordLookupError, Refused
 from .inputs import MAX_NAME_CHARS, free_text, single_line
+from .registers.staff import authorize
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
@@ -48,6 +49,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
+        authorize(actor, spec, "objections", "登记异议")
         rule = _objection_rule(spec)
         if not by.strip() or not contact.strip():
             raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
@@ -87,6 +89,7 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
         case = s.get(CaseRow, found.case_id)
         assert case is not None
         ref = case.ref
+        authorize(actor, engine.spec_of(case), "objections", f"处理异议 #{objection_id}")
         rule = _objection_rule(engine.spec_of(case))
     if not reason.strip():
         raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
@@ -124,6 +127,7 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
     stored = store_all(engine, [file])
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
+        authorize(actor, engine.spec_of(row), "reports", "登记报告")
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:

@@ -36,6 +36,9 @@ __all__ = [
     "PartyRow",
     "ReportRow",
     "RoundRow",
+    "SealRow",
+    "StaffAccountRow",
+    "StaffChangeRow",
     "StaffRow",
     "TimerRow",
     "database_failure",
@@ -495,3 +498,47 @@ class FileRow(SQLModel, table=True):
     event_seq: int | None = None
     added_by: str
     added_at: datetime = Field(sa_column=_ts())
+
+
+class StaffAccountRow(SQLModel, table=True):
+    """A roster member's bound OS login, contact data and status (issue 14: identity is bound, not claimed).
+
+    `StaffRow.roles` holds the member's grants as `role@scope` (a procedure or issuer id; `*` only
+    for the administrator). A disabled member can neither act nor read.
+    """
+
+    __tablename__ = "staff_accounts"
+    name: str = Field(primary_key=True, foreign_key="staff.name")
+    login: str | None = Field(default=None, unique=True)
+    phone: str | None = None
+    disabled: bool = False
+    disabled_reason: str | None = None
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class StaffChangeRow(SQLModel, table=True):
+    """One change of the roster (added, granted, revoked, bound, disabled, contact changed), hash-chained."""
+
+    __tablename__ = "staff_changes"
+    __table_args__ = (UniqueConstraint("seq", name="uq_staff_changes_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int
+    name: str = Field(index=True)
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    actor: str
+    entered_by: str | None = None
+    identity: str
+    business_time: datetime = Field(sa_column=_ts())
+    wall_time: datetime = Field(sa_column=_ts())
+    prev_hash: str
+    hash: str
+
+
+class SealRow(SQLModel, table=True):
+    """An HMAC seal over a case's row and chain head (or the roster's head), keyed outside the database."""
+
+    __tablename__ = "seals"
+    subject: str = Field(primary_key=True)
+    seal: str
+    sealed_at: datetime = Field(sa_column=_ts())

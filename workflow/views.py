@@ -27,18 +27,61 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Actor:
-    """Who fires a trigger: a roster member (or the OS login) and their roles."""
+    """Who acts: a roster member proved by their OS login (or delegated to), or the timer.
+
+    Attributes:
+        name: the roster member on whose behalf the step is taken (history's actor).
+        roles: the member's grants, each `role@scope` (scope: a procedure id, an issuer id, or `*`).
+        on_roster: an active roster member (a stranger or a disabled member is not).
+        timer: the engine's own timer (`award tick`, the scheduler); no login or name can be it.
+        identity: how the actor was established: `bound` (OS login), `delegated` (`--as` by an
+            administrator), `shared` (`--as` on a shared office PC: unauthenticated), `timer`,
+            `in-process` (code calling the engine directly), `unbound` (a login on no roster).
+        entered_by: who typed the command when it differs from `name` (the delegating administrator,
+            or the OS login of a shared PC).
+        login: the OS login the command ran under, as the operating system reports it.
+    """
 
     name: str
     roles: tuple[str, ...]
     on_roster: bool
+    timer: bool = False
+    identity: str = "in-process"
+    entered_by: str | None = None
+    login: str | None = None
+
+    def roles_for(self, *scopes: str | None) -> tuple[str, ...]:
+        """The roles this actor holds for a procedure or issuer (`*` grants hold everywhere)."""
+        if not self.on_roster:
+            return ()
+        wanted = {s for s in scopes if s} | {"*"}
+        out: list[str] = []
+        for grant in self.roles:
+            role, _, scope = grant.partition("@")
+            if scope in wanted and role not in out:
+                out.append(role)
+        return tuple(out)
+
+    def provenance(self) -> dict[str, str]:
+        """What history records beside the actor's name: how the identity was proved, and who typed."""
+        out = {"identity": self.identity}
+        if self.entered_by:
+            out["entered_by"] = self.entered_by
+        if self.login:
+            out["login"] = self.login
+        return out
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StaffView:
+    """A roster member: grants (`role@scope`), contact data, bound login, and whether disabled."""
+
     name: str
     roles: tuple[str, ...]
     email: str | None
+    login: str | None = None
+    phone: str | None = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

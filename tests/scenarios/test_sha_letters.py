@@ -45,9 +45,10 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
         assert r.code == 0 and "Traceback" not in r.err, r
         return r
 
-    ok("init", who=None)
+    ok("init", "--admin", "admin", "--login", "admin", who=None)
     for name, role, mail in (("wang", "office", None), ("li", "reviewer", REVIEWER), ("zhao", "committee", COMMITTEE)):
-        ok("staff", "add", name, "--role", role, *(["--email", mail] if mail else []), who=None)
+        ok("staff", "add", name, "--login", name, "--role", f"{role}@shanghai", *(["--email", mail] if mail else []),
+           who="admin")
     ok("round", "open", "sha", "2026", now="2026-03-02 09:00")
     ok("party", "add", "--kind", "organization", "--name", PARTY, "--code", ORG, "--registered-on", "2015-06-01",
        "--district", "浦东新区", "--email", PARTY_MAIL)

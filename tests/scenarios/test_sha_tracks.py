@@ -191,7 +191,7 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     assert {t["duty"] for t in case["timers"] if t["kind"] == "duty"} == {"quality_report"}
 
     # History: one event per step, in order, with business time and real (wall) time.
-    r = office("history", walk.ref, "--json", who=None)
+    r = office("history", walk.ref, "--json")
     assert r.code == 0, r
     events = r.json["events"]
     # A winning person joins the expert pool as the award is made (SHA-33): one more event, after the step.

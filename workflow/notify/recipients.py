@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from ..facts import CaseFacts, resolve
 from ..specs.model import ProcessSpec
-from ..store import StaffRow
+from ..store import StaffAccountRow, StaffRow
 from .deployment import ROBOTS, Deployment
 
 __all__ = ["addresses", "no_address"]
@@ -28,9 +28,12 @@ def addresses(deployment: Deployment, spec: ProcessSpec, facts: CaseFacts, role:
     if path.startswith("staff."):
         if channel != "email":
             return []
-        wanted = path.removeprefix("staff.")
+        wanted = path.removeprefix("staff.")  # grants are `role@scope`: this procedure, its issuer, or `*`
+        scopes = {spec.id, "*", *([spec.issuer.id] if spec.issuer else [])}
+        disabled = {a.name for a in s.exec(select(StaffAccountRow).where(col(StaffAccountRow.disabled))).all()}
         return [r.email for r in s.exec(select(StaffRow).order_by(col(StaffRow.name))).all()
-                if wanted in r.roles and r.email]
+                if any(g.partition("@")[0] == wanted and g.partition("@")[2] in scopes for g in r.roles)
+                and r.email and r.name not in disabled]
     if path == "office":
         return deployment.addresses("office", channel, None)
     if path == "config.district":
@@ -57,7 +60,7 @@ def no_address(deployment: Deployment, spec: ProcessSpec, role: str, channel: st
     if path.startswith("staff."):
         if channel != "email":
             return f"{channel} 渠道只发给审定办群聊，不发给个人"
-        return f"名单中没有角色为 {path.removeprefix('staff.')} 且登记了电子邮箱的工作人员（award staff add NAME --role ROLE --email ...）"
+        return f"名单中没有角色为 {path.removeprefix('staff.')} 且登记了电子邮箱的在岗工作人员（award staff add NAME --login LOGIN --role ROLE@SCOPE --email ...）"
     if path == "config.district":
         return "没有该区市场监管部门的地址：请在部署文件的 districts 中填写，并登记申报主体的所在区"
     config = deployment.notifiers[channel]

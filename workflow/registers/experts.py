@@ -89,7 +89,7 @@ def is_manager(catalog: Catalog, actor: Actor, pool: str | None = None) -> bool:
     """The actor holds a role that runs the review of (a procedure of) this pool."""
     for spec in catalog.specs():
         if spec.review is not None and (pool is None or spec.review.pool == pool) \
-                and set(actor.roles) & set(spec.review.managers):
+                and set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(spec.review.managers):
             return True
     return False
 

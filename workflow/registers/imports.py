@@ -27,6 +27,7 @@ from ..timing.clock import local_date
 from ..views import Actor
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from .office import PARTY_KINDS, Office, _bar
+from .staff import authorize_any
 from .tabular import Column, Row, Table, TableProblem, read_table
 
 __all__ = ["Change", "ImportReport", "award_columns", "import_awards", "import_parties", "party_columns"]
@@ -207,6 +208,7 @@ def import_parties(office: Office, path: Path, *, actor: Actor, wall_clock: Cloc
     Raises:
         InvalidInput: listing every bad row and column; nothing is written.
     """
+    authorize_any(actor, office.catalog, "parties", "导入申报主体")  # AWD-5: the office registers parties
     table = _read(office, path, party_columns(office), encoding, progress)
     if not table.rows:
         table.raise_if_problems("申报主体名单")
@@ -292,6 +294,7 @@ def import_awards(office: Office, path: Path, *, actor: Actor, wall_clock: Clock
     Raises:
         InvalidInput: listing every bad row and column; nothing is written.
     """
+    authorize_any(actor, office.catalog, "parties", "导入获奖记录")  # AWD-5: the office registers parties
     table = _read(office, path, award_columns(office), encoding, progress)
     if not table.rows:
         table.raise_if_problems("获奖记录")

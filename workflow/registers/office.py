@@ -17,15 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..abc import Clock
-from ..errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from ..errors import InvalidInput, PartyLookupError, RoundLookupError
 from ..inputs import row_id, single_line
+from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
 from ..specs.model import ProcessSpec
-from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
+from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow
 from ..timing.clock import local_date, parse_moment, start_of_day
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
+from .staff import ADMIN, Roster, authorize, authorize_any
 
 __all__ = ["PARTY_KINDS", "Office"]
 
@@ -41,45 +43,33 @@ class Office:
     db: Database
     catalog: Catalog
     clock: Clock
+    sealer: Sealer | None = None
 
     # ------------------------------------------------------------------ staff
 
-    def staff_add(self, name: str, roles: Sequence[str], email: str | None = None) -> StaffView:
-        """Add a member to the roster, or add roles to an existing member."""
-        name = single_line(name, "工作人员姓名")
-        email = single_line(email, "电子邮箱") if email else None
-        known = self.catalog.roles()
-        for role in roles:
-            if role not in known:
-                options = "、".join(f"{k}（{v}）" for k, v in known.items())
-                raise InvalidInput(f"没有角色 {role!r}；流程定义中的角色有：{options}")
-        with self.db.session() as s:
-            row = s.get(StaffRow, name)
-            if row is None:
-                row = StaffRow(name=name, roles=list(dict.fromkeys(roles)), email=email, created_at=self.clock())
-            else:
-                row.roles = list(dict.fromkeys([*row.roles, *roles]))
-                row.email = email or row.email
-            s.add(row)
-        return StaffView(name=row.name, roles=tuple(row.roles), email=row.email)
+    def roster(self) -> Roster:
+        """The staff roster, sealed with the engine's key when it has one."""
+        return Roster(db=self.db, catalog=self.catalog, clock=self.clock, sealer=self.sealer)
+
+    def staff_add(self, name: str, roles: Sequence[str], email: str | None = None, *,
+                  login: str | None = None) -> StaffView:
+        """In-process set-up (scripts, tests): add a member with grants `role@scope`, bound to `login`.
+
+        The CLI never calls this: `award staff add` goes through `Roster.add`, which requires an
+        administrator. Code that can call the engine directly already holds the database.
+        """
+        setup = Actor(name="（程序内设置）", roles=(f"{ADMIN}@*",), on_roster=True, identity="in-process")
+        return self.roster().add(setup, name, roles, login=login or name, email=email)
 
     def staff_list(self) -> list[StaffView]:
-        with self.db.session() as s:
-            rows = s.exec(select(StaffRow).order_by(StaffRow.name)).all()
-        return [StaffView(name=r.name, roles=tuple(r.roles), email=r.email) for r in rows]
+        return self.roster().members()
 
-    def actor(self, name: str | None, login: str) -> Actor:
-        """`--as NAME` must be on the roster; otherwise the OS login, with its roster roles if any."""
-        with self.db.session() as s:
-            if name is not None:
-                row = s.get(StaffRow, name)
-                if row is None:
-                    raise StaffLookupError(name)
-                return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
-            row = s.get(StaffRow, login)
-        if row is None:
-            return Actor(name=login, roles=(), on_roster=False)
-        return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
+    def actor(self, name: str | None, login: str | None = None) -> Actor:
+        """In-process callers: the member `name` (or the one bound to `login`) as an actor."""
+        roster = self.roster()
+        if name is not None:
+            return roster.member(name)
+        return roster.resolve(login=login, as_name=None, mode="bound")
 
     # ---------------------------------------------------------------- parties
 
@@ -99,8 +89,15 @@ class Office:
         phone: str | None = None,
         district: str | None = None,
         attrs: Mapping[str, str] | None = None,
+        actor: Actor | None = None,
     ) -> PartyView:
-        """Register an organisation (USCC) or a person (resident ID number)."""
+        """Register an organisation (USCC) or a person (resident ID number).
+
+        `actor` is checked against the definitions' `permissions.parties` (the CLI always passes it;
+        None only for in-process set-up code).
+        """
+        if actor is not None:
+            authorize_any(actor, self.catalog, "parties", "登记申报主体")
         if kind not in PARTY_KINDS:
             raise InvalidInput(f"申报主体类型须为 organization（组织）或 person（个人），收到 {kind!r}")
         name = single_line(name, "名称（--name）")
@@ -138,8 +135,10 @@ class Office:
             out[key] = parse_value(key, specs[key], raw)
         return out
 
-    def party_set(self, ref: str, attrs: Mapping[str, str]) -> PartyView:
-        """Change a party's attributes (e.g. SAQ membership)."""
+    def party_set(self, ref: str, attrs: Mapping[str, str], *, actor: Actor | None = None) -> PartyView:
+        """Change a party's attributes (e.g. SAQ membership); `actor` as in `party_add`."""
+        if actor is not None:
+            authorize_any(actor, self.catalog, "parties", "修改申报主体")
         parsed = self._parse_attrs(attrs)
         with self.db.session() as s:
             row = self._party_row(s, ref)
@@ -219,9 +218,12 @@ class Office:
         dates: Mapping[str, str] | None = None,
         properties: Mapping[str, str] | None = None,
         round_id: str | None = None,
+        actor: Actor | None = None,
     ) -> RoundView:
         """Open a round of a procedure; its named dates and properties are checked against the definition."""
         spec = self.catalog.get(procedure)
+        if actor is not None:
+            authorize(actor, spec, "rounds", f"开启{spec.title}轮次")
         title = single_line(title, "轮次名称（--title）") if title is not None else None
         if round_id is not None:
             round_id = single_line(round_id, "轮次编号（--id）", max_chars=64)

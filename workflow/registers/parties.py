@@ -27,6 +27,7 @@ from ..values import Verdict
 from ..views import Actor, PartyView
 from .identity import mask_resident_id
 from .office import Office, _bar
+from .staff import authorize_any
 
 __all__ = ["AuditView", "correct_record", "party_history", "party_update", "remove_record", "reveal_codes",
            "search"]
@@ -77,6 +78,7 @@ def party_update(office: Office, ref: str, *, changes: Mapping[str, str], attrs:
     Raises:
         InvalidInput: a bad value, or a name another organisation already has.
     """
+    authorize_any(actor, office.catalog, "parties", "修改申报主体")  # AWD-5: the office registers parties
     parsed: dict[str, Any] = {}
     for key, raw in changes.items():
         if key in _CONTACT:
@@ -135,6 +137,7 @@ def _record(s: Session, office: Office, ref: str, record_id: int) -> tuple[Party
 def correct_record(office: Office, ref: str, record_id: int, *, changes: Mapping[str, str], reason: str,
                    actor: Actor, wall_clock: Clock) -> dict[str, tuple[Any, Any]]:
     """Correct an imported award record (its date, label, revocation), with a reason, in the party's history."""
+    authorize_any(actor, office.catalog, "parties", "更正获奖记录")  # AWD-5: the office registers parties
     from .tabular import parse_cn_date
 
     if not reason.strip():
@@ -175,6 +178,7 @@ def correct_record(office: Office, ref: str, record_id: int, *, changes: Mapping
 
 def remove_record(office: Office, ref: str, record_id: int, *, reason: str, actor: Actor, wall_clock: Clock) -> str:
     """Remove an imported award record entered by mistake; what it said is kept in the party's history."""
+    authorize_any(actor, office.catalog, "parties", "删除获奖记录")  # AWD-5: the office registers parties
     if not reason.strip():
         raise InvalidInput("删除获奖记录须写明理由（--reason）")
     with office.db.session() as s:
@@ -200,7 +204,9 @@ def reveal_codes(office: Office, party_ids: Sequence[int], *, actor: Actor, wall
     if not actor.on_roster:
         raise InvalidInput(f"{actor.name} 不在工作人员名单中，不能导出完整身份证号（用 --as 指定登记过的工作人员）")
     allowed = {r for spec in office.catalog.specs() for start in spec.starts.values() for r in start.roles}
-    if not set(actor.roles) & allowed:  # those who open cases (the office), not reviewers
+    held = {r for spec in office.catalog.specs()
+            for r in actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)}  # grants are per issuer
+    if not held & allowed:  # those who open cases (the office), not reviewers
         need = "、".join(sorted({spec.roles[r] for spec in office.catalog.specs() for r in allowed
                                 if r in spec.roles}))
         raise Refused(f"完整身份证号只能由 {need} 导出；{actor.name} 没有该角色",

@@ -103,6 +103,14 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             if role not in spec.roles:
                 out.append(p(f"开始方式 {name} 的角色 {role!r} 未在 roles 中定义", "starts", name, "roles"))
 
+    for name, track in spec.tracks.items():
+        rule_ok(track.rule, "tracks", name, "rule")
+    for work, perm in spec.permissions.items():
+        rule_ok(perm.rule, "permissions", work, "rule")
+        for role in perm.roles:
+            if role not in spec.roles:
+                out.append(p(f"permissions.{work} 的角色 {role!r} 未在 roles 中定义", "permissions", work, "roles"))
+
     # Fields.
     triggers = set(spec.triggers())
     for name, fs in spec.fields.items():

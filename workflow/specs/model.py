@@ -19,7 +19,9 @@ from .review import ReviewSpec
 __all__ = [
     "FieldSpec",
     "GuardCall",
+    "IssuerSpec",
     "NotifySpec",
+    "PermissionSpec",
     "ProcessSpec",
     "QuotaLimit",
     "QuotaSpec",
@@ -85,6 +87,26 @@ class TrackSpec(_Frozen):
     party: Literal["organization", "person"]
     fields: dict[str, Scalar] = Field(default_factory=dict)
     award: str | None = None
+    rule: str | None = None
+
+
+class IssuerSpec(_Frozen):
+    """The body that issued a procedure: roles granted for the issuer hold in each of its procedures.
+
+    Attributes:
+        id: ASCII id used in grants (`award staff add wang --role office@ID`).
+        label: the body's Chinese name.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    label: str
+
+
+class PermissionSpec(_Frozen):
+    """Who does one kind of the office's own work in a procedure (open rounds, register parties, ...)."""
+
+    roles: list[str]
+    rule: str
 
 
 class NotifySpec(_Frozen):
@@ -278,6 +300,9 @@ class ProcessSpec(_Frozen):
         version: a string; change it whenever the content changes.
         start_day_counts: whether the day a working-day period starts counts as its first day.
         roles: role -> Chinese label.
+        issuer: the issuing body; a grant for it holds in every procedure it issued.
+        permissions: the office's own work (`rounds`, `parties`, `objections`, `reports`, `timers`)
+            -> the roles that may do it and the rule that says so.
         recipients: notification roles resolved from the case (role -> field of the case or party).
         listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
     """
@@ -289,6 +314,8 @@ class ProcessSpec(_Frozen):
     start_day_counts: bool = False
     revocation_bar_years: int | None = None
     roles: dict[str, str]
+    issuer: IssuerSpec | None = None
+    permissions: dict[str, PermissionSpec] = Field(default_factory=dict)
     tracks: dict[str, TrackSpec]
     starts: dict[str, StartSpec]
     round_dates: dict[str, RoundDateSpec] = Field(default_factory=dict)

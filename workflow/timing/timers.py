@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..abc import Step
     from ..engine import Engine
     from ..facts import CaseFacts
+    from ..views import Actor
 
 __all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
@@ -160,7 +161,7 @@ def list_timers(engine: Engine, *, case: str | None = None, status: str | None =
                 for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
 
 
-def retry_timer(engine: Engine, timer_id: int) -> str:
+def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) -> str:
     """Put a failed or held timer back to pending (after the data that stopped it was fixed).
 
     Raises:
@@ -173,6 +174,12 @@ def retry_timer(engine: Engine, timer_id: int) -> str:
         timer = s.get(TimerRow, timer_id)
         if timer is None:
             raise RecordLookupError(f"定时 #{timer_id}")
+        if actor is not None:  # the CLI always passes it; None only for in-process code
+            from ..registers.staff import authorize
+
+            case = s.get(CaseRow, timer.case_id)
+            assert case is not None
+            authorize(actor, engine.spec_of(case), "timers", f"重试定时 #{timer_id}")
         if timer.status not in ("failed", "held", BLOCKED):
             raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
         timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
