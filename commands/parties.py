@@ -9,6 +9,7 @@ import click
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
 from .export import output_options
+from .params import RECORD_ID
 
 _FIELD_LABELS = {"name": "名称", "email": "电子邮箱", "phone": "电话", "district": "所在区",
                  "registered_on": "登记注册日期", "awarded_on": "获奖日期", "label": "获奖名称",
@@ -84,7 +85,7 @@ def party_record() -> None:
 
 @party_record.command("correct")
 @click.argument("ref")
-@click.argument("record_id", type=int)
+@click.argument("record_id", type=RECORD_ID)
 @click.option("--set", "sets", multiple=True, required=True,
               help="awarded_on=, label=, revoked_on=, reason=, rule= (repeatable).")
 @click.option("--reason", "why", required=True, help="Why the record is corrected.")
@@ -108,7 +109,7 @@ def record_correct(settings: Settings, ref: str, record_id: int, sets: tuple[str
 
 @party_record.command("remove")
 @click.argument("ref")
-@click.argument("record_id", type=int)
+@click.argument("record_id", type=RECORD_ID)
 @click.option("--reason", "why", required=True, help="Why the record is removed.")
 @pass_settings
 def record_remove(settings: Settings, ref: str, record_id: int, why: str) -> None:

@@ -58,7 +58,7 @@ def check_output(path: str | Path, what: str) -> Path:
     except FileNotFoundError:
         return target
     except OSError as exc:
-        raise InvalidInput(f"无法写入{what} {target}：{_reason(exc)}") from None
+        raise InvalidInput(f"无法写入{what} {target}：{os_reason(exc)}") from None
     if not stat.S_ISREG(info.st_mode):
         kind = "目录" if stat.S_ISDIR(info.st_mode) else "管道、设备或套接字"
         raise InvalidInput(f"{what} {target} 是{kind}，不是普通文件；请换一个文件名")
@@ -76,10 +76,11 @@ def _open(path: Path, what: str) -> int:
             raise InvalidInput(f"{what} {path} 是管道或套接字，不是普通文件；请先保存为文件")
         return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise InvalidInput(f"无法读取{what} {path}：{_reason(exc)}") from None
+        raise InvalidInput(f"无法读取{what} {path}：{os_reason(exc)}") from None
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in the office's words (the common cases; else the system's)."""
     return {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.ENAMETOOLONG: "路径过长",
             errno.EISDIR: "是目录，不是文件"}.get(exc.errno or 0, exc.strerror or type(exc).__name__)
 
@@ -111,7 +112,7 @@ def read_bytes(path: str | Path, *, what: str, limit: int) -> bytes:
                 if total > limit:
                     raise _too_big(path, what, limit)
     except OSError as exc:
-        raise InvalidInput(f"无法读取{what} {path}：{_reason(exc)}") from None
+        raise InvalidInput(f"无法读取{what} {path}：{os_reason(exc)}") from None
     return b"".join(chunks)
 
 
@@ -148,5 +149,5 @@ def digest(path: str | Path, *, what: str, limit: int) -> tuple[int, str]:
                     raise _too_big(path, what, limit)
                 hasher.update(chunk)
     except OSError as exc:
-        raise InvalidInput(f"无法读取{what} {path}：{_reason(exc)}") from None
+        raise InvalidInput(f"无法读取{what} {path}：{os_reason(exc)}") from None
     return total, hasher.hexdigest()

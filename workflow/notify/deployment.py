@@ -218,8 +218,14 @@ def _refuse_aliases(file: Path) -> None:
     from ruamel.yaml.error import YAMLError
     from ruamel.yaml.events import AliasEvent, NodeEvent
 
+    from ..errors import InvalidInput
+    from ..userfiles import read_bytes
+
     try:
-        text = file.read_text(encoding="utf-8")
+        try:  # bounded: a device such as /dev/zero has size 0 in stat and never ends
+            text = read_bytes(file, what="部署文件", limit=MAX_DEPLOYMENT_BYTES).decode("utf-8")
+        except InvalidInput as exc:
+            raise ConfigError(str(exc)) from None
         for event in YAML(typ="safe", pure=True).parse(text):
             if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
                 line = event.start_mark.line + 1 if event.start_mark else 1

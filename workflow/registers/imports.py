@@ -129,8 +129,8 @@ def _audit(s: Session, *, kind: str, party_id: int | None, actor: Actor, now: An
 
 
 def _read(office: Office, path: Path, columns: Sequence[Column], encoding: str | None,
-          progress: Progress | None) -> Table:
-    return read_table(path, columns, encoding=encoding, progress=progress)
+          progress: Progress | None, what: str) -> Table:
+    return read_table(path, columns, encoding=encoding, progress=progress, what=what)
 
 
 def _plan_parties(office: Office, table: Table) -> tuple[list[tuple[Row, dict[str, Any]]], list[TableProblem]]:
@@ -209,7 +209,7 @@ def import_parties(office: Office, path: Path, *, actor: Actor, wall_clock: Cloc
         InvalidInput: listing every bad row and column; nothing is written.
     """
     authorize_any(actor, office.catalog, "parties", "导入申报主体")  # AWD-5: the office registers parties
-    table = _read(office, path, party_columns(office), encoding, progress)
+    table = _read(office, path, party_columns(office), encoding, progress, "申报主体文件")
     if not table.rows:
         table.raise_if_problems("申报主体名单")
     planned, problems = _plan_parties(office, table)
@@ -295,7 +295,7 @@ def import_awards(office: Office, path: Path, *, actor: Actor, wall_clock: Clock
         InvalidInput: listing every bad row and column; nothing is written.
     """
     authorize_any(actor, office.catalog, "parties", "导入获奖记录")  # AWD-5: the office registers parties
-    table = _read(office, path, award_columns(office), encoding, progress)
+    table = _read(office, path, award_columns(office), encoding, progress, "获奖记录文件")
     if not table.rows:
         table.raise_if_problems("获奖记录")
     today = local_date(office.clock())

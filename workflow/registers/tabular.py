@@ -229,12 +229,14 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _check_file(path: Path) -> int:
+def _check_file(path: Path, what: str = "文件") -> int:
     """A regular, readable file of bounded size; its size."""
+    from ..userfiles import os_reason
+
     try:
         st = path.stat()
     except OSError as exc:
-        raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
+        raise InvalidInput(f"无法读取{what} {path}：{os_reason(exc)}") from None
     import stat
 
     if not stat.S_ISREG(st.st_mode):
@@ -371,7 +373,7 @@ def _header_row(rows: Sequence[Sequence[Any]], lookup: Mapping[str, Column]) -> 
 
 
 def read_table(path: Path, columns: Sequence[Column], *, encoding: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Table:
+               progress: Callable[[int, int], None] | None = None, what: str = "文件") -> Table:
     """Read every row of a .xlsx or .csv file against `columns`; problems are collected, never raised.
 
     Args:
@@ -379,13 +381,14 @@ def read_table(path: Path, columns: Sequence[Column], *, encoding: str | None = 
         columns: what the file may hold.
         encoding: a CSV's encoding when detection is not wanted (`gbk`, `utf-8`, ...).
         progress: called with (rows done, rows in all) while parsing long files.
+        what: what the file is, for messages (`获奖记录文件`).
 
     Raises:
         InvalidInput: the file itself cannot be read (not a file, too big, wrong encoding, not xlsx).
     """
     suffix = path.suffix.lower()
     used: str | None = None
-    _check_file(path)
+    _check_file(path, what)
     if suffix in (".xlsx", ".xlsm"):
         raw_rows = _xlsx_rows(path)
     elif suffix in (".csv", ".txt", ".tsv"):
