@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 from award.commands import cases as _cases
+from award.commands import corrections as _corrections
 from award.commands import definitions as _definitions
 from award.commands import notify as _notify
 from award.commands import objections as _objections
@@ -108,7 +109,7 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _corrections):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

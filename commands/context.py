@@ -97,7 +97,12 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.database()))
+    url = database_url(settings.database())
+    if require_schema:
+        from award.workflow.dbfile import require_existing_file
+
+        require_existing_file(url)  # before connecting: SQLite would create the file
+    db = Database(url)
     try:
         root = settings.definitions_root()
         calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")

@@ -254,6 +254,7 @@ class ProcessSpec(_Frozen):
         start_day_counts: whether the day a working-day period starts counts as its first day.
         roles: role -> Chinese label.
         recipients: notification roles resolved from the case (role -> field of the case or party).
+        correction_roles: staff roles that may correct a mistaken step (`award case correct`).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -275,6 +276,7 @@ class ProcessSpec(_Frozen):
     transitions: list[TransitionSpec]
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
+    correction_roles: list[str] = Field(default_factory=lambda: ["office"])
 
     @property
     def state_map(self) -> dict[str, StateSpec]:
