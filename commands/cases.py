@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
@@ -18,24 +20,24 @@ if TYPE_CHECKING:
 
 @click.group()
 def case() -> None:
-    """Open cases."""
+    """案件：开启、更正。"""
 
 
 @case.command("new")
-@click.option("--party", "party_ref", required=True, help="Party id, code or name.")
-@click.option("--round", "round_id", required=True)
-@click.option("--track", required=True, help="e.g. gold_model, mayor_achievement (see definitions show).")
-@click.option("--start", help="How the case begins (e.g. apply, recommend); default the first.")
-@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
-@click.option("--comment")
+@click.option("--party", "party_ref", required=True, help="申报主体：编号、代码或名称。")
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--track", required=True, help="赛道编号或中文名称，如 gold_model（见 award definitions show）。")
+@click.option("--start", help="开始方式，如 apply（自行申报）、recommend（推荐）；默认第一种。")
+@click.option("--set", "sets", multiple=True, help="填写申报表字段：字段=值（可重复）。")
+@click.option("--comment", help="说明。")
 @json_option
 @pass_settings
 def case_new(settings: Settings, party_ref: str, round_id: str, track: str, start: str | None,
              sets: tuple[str, ...], comment: str | None, as_json: bool) -> None:
-    """Open a case for a party in a round.
+    """为申报主体在某一轮次开启案件。
 
     \b
-    Example: award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model \\
+    示例：award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model \\
                --start recommend --set recommender=市经济信息化委
     """
     engine = settings.engine()
@@ -49,44 +51,101 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 
 @click.command()
 @click.argument("args", nargs=-1, required=True)
-@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
-@click.option("--comment", help="Why (required for refusals, revocations, withdrawals).")
-@click.option("--round", "round_id", help="With --state: advance every case of this round in that state.")
-@click.option("--state", help="With --round: the state of the cases to advance.")
+@click.option("--set", "sets", multiple=True, help="填写申报表字段：字段=值（可重复）。")
+@click.option("--comment", help="说明（驳回、撤销、撤回时必填）。")
+@click.option("--round", "round_id", help="与 --state 同用：推进本轮次中处于该状态的全部案件。")
+@click.option("--state", help="与 --round 同用：要推进的案件所处的状态（编号或中文名称）。")
+@dry_run_option
+@yes_option
+@click.option("--backdate", is_flag=True, help="补记：业务时间（--now）早于本案最后一条记录时须加此项，并用 --reason 写明理由。")
+@click.option("--reason", help="补记（--backdate）的理由。")
 @json_option
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
-            round_id: str | None, state: str | None, as_json: bool) -> None:
-    """Fire a trigger: `advance CASE TRIGGER`, or `advance --round R --state S TRIGGER` for many.
+            round_id: str | None, state: str | None, dry_run: bool, yes: bool, backdate: bool, reason: str | None,
+            as_json: bool) -> None:
+    """办理一步：`advance 案件 操作`，或 `advance --round 轮次 --state 状态 操作` 批量办理。
+
+    操作可写编号或中文名称。会办结案件或撤销奖励的操作先询问确认（--yes 跳过）；
+    --dry-run 只显示将发生的变化。
 
     \b
-    Examples:
+    示例：
       award advance SHA-2026-001 submit
-      award advance SHA-2026-001 reject_qualification --comment "材料不完整"
-      award advance --round sha-2026 --state qualification_review pass_qualification
+      award advance SHA-2026-001 资格审查不通过 --comment "材料不完整" --yes
+      award advance --round sha-2026 --state 资格审查中 pass_qualification --dry-run
     """
+    from award.workflow.dryrun import consequences
+    from award.workflow.dryrun import dry_run as dry
+    from award.workflow.names import case_trigger, round_state_trigger
+
     engine = settings.engine()
     actor = settings.actor()
+    if backdate and not (reason or "").strip():
+        raise click.UsageError("补记（--backdate）须用 --reason 写明理由")
+    if reason and not backdate:
+        raise click.UsageError("--reason 只用于补记，请同时加 --backdate；办理说明请用 --comment")
+    back = reason if backdate else None
     if round_id or state:
         if not (round_id and state) or len(args) != 1:
-            raise click.UsageError("批量推进需要 --round R --state S TRIGGER")
-        _advance_many(engine, actor, round_id, state, args[0], sets, comment, as_json)
+            raise click.UsageError("批量推进需要 --round 轮次 --state 状态 操作")
+        procedure, state_id, trigger = round_state_trigger(engine, round_id, state, args[0])
+        if not dry_run:
+            confirm(consequences(engine, "", trigger, state=state_id, procedure=procedure),
+                    f"批量办理 {round_id} 中“{state}”的全部案件", yes)
+        if dry_run:
+            with dry(engine) as preview:
+                _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back, exit_on_fail=False)
+            if not as_json:
+                show_preview(preview)
+            return
+        _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back)
         return
     if len(args) != 2:
-        raise click.UsageError("用法：award advance CASE TRIGGER（或 --round R --state S TRIGGER）")
-    result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
+        raise click.UsageError("用法：award advance 案件 操作（或 --round 轮次 --state 状态 操作）")
+    trigger = case_trigger(engine, args[0], args[1])
+    if dry_run:
+        with dry(engine) as preview:
+            result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+        if as_json:
+            render.print_json({"dry_run": True, "result": result, "preview": preview})
+            return
+        click.echo(f"{result.case_ref}：可以办理“{result.trigger_label}”　{result.source_label} → {result.dest_label}")
+        show_preview(preview)
+        return
+    reasons = [] if yes else consequences(engine, args[0], trigger)
+    if reasons:  # ask only about a step that would succeed: a refusal is reported as such, asked or not
+        with dry(engine):
+            engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+        confirm(reasons, f"{args[0]}“{args[1]}”", yes)
+    result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
     if as_json:
         render.print_json(result)
         return
+    from award.workflow.labels import period
+
     click.echo(f"{result.case_ref}：{result.trigger_label}　{result.source_label} → {result.dest_label}")
     for t in result.timers:
-        label = t.trigger or t.duty or "定时"
-        click.echo(f"  定时：{label} 于 {render.shanghai(t.due_at)} 到期（{t.period}，规则 {t.rule}）"
+        label = _timer_label(engine, result.case_ref, t)
+        click.echo(f"  定时：{label} 于 {render.shanghai(t.due_at)} 到期（{period(t.period)}，规则 {t.rule}）"
                    + ("　注意：所依据的日历尚属暂定" if t.provisional else ""))
 
 
+def _timer_label(engine: Engine, ref: str, t: Any) -> str:
+    """A timer as people name it: the label of the trigger it fires (or its duty), never its id."""
+    from award.workflow.labels import timer_kind
+
+    spec = engine.catalog.get(ref.split("-")[0].lower()) if "-" in ref else None
+    if spec is not None and t.trigger:
+        for tr in spec.transitions:
+            if tr.trigger == t.trigger:
+                return ("提醒：" if t.kind == "reminder" else "") + tr.label
+    return t.duty or timer_kind(t.kind)
+
+
 def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigger: str, sets: Sequence[str],
-                  comment: str | None, as_json: bool) -> None:
+                  comment: str | None, as_json: bool, backdate: str | None = None, *,
+                  exit_on_fail: bool = True) -> None:
     from award.workflow.errors import AwardError
     from rich.progress import Progress
 
@@ -99,7 +158,7 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
             progress.advance(task)
 
         engine.advance_many(round_id=round_id, state=state, trigger=trigger, actor=actor, sets=sets,
-                            comment=comment, progress=tick)
+                            comment=comment, progress=tick, backdate=backdate)
     failed = [(r, e) for r, e in results if isinstance(e, AwardError)]
     if as_json:
         render.print_json([{"case": r, "ok": not isinstance(e, AwardError),
@@ -111,20 +170,29 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
             else:
                 click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
         click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
-    if failed:
+    if failed and exit_on_fail:
         sys.exit(3)
 
 
 @click.command()
 @click.argument("case_ref")
+@click.option("--diagram", is_flag=True, help="输出本案的流程图（Mermaid），标出当前状态和已走过的路径。")
+@click.option("--svg", type=click.Path(path_type=Path), help="与 --diagram 同用：用 Graphviz 生成 SVG 文件。")
 @json_option
 @pass_settings
-def show(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show a case: state, form, the triggers available now (and why not), timers.
+def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_json: bool) -> None:
+    """查看案件：状态、申报表、现在可办理的操作（及不可办理的原因）、定时。
 
     \b
-    Example: award show SHA-2026-001
+    示例：award show SHA-2026-001
+          award show SHA-2026-001 --diagram
     """
+    if diagram or svg:
+        from .diagrams import case_path, emit
+
+        spec, current, steps = case_path(settings, case_ref)
+        emit(spec, svg=svg, current=current, path=steps)
+        return
     engine = settings.engine()
     view = engine.show(case_ref, actor=settings.actor())
     if as_json:
@@ -160,10 +228,10 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
 @json_option
 @pass_settings
 def history(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show a case's full history (business time and real time of each event).
+    """查看案件的全部办理历史（每条记录的业务时间和实际记录时间）。
 
     \b
-    Example: award history SHA-2026-001
+    示例：award history SHA-2026-001
     """
     view, events = settings.engine().history(case_ref)
     if as_json:
@@ -213,35 +281,59 @@ def _detail_value(key: str, value: Any) -> str:
 
 
 @click.command()
-@click.option("--procedure")
-@click.option("--round", "round_id")
-@click.option("--state")
+@click.option("--procedure", help="流程编号或名称，如 sha。")
+@click.option("--round", "round_id", help="评审轮次，如 sha-2026。")
+@click.option("--state", help="状态：编号或中文名称（可只写名称的一部分）。")
+@click.option("--track", help="赛道：编号或中文名称。")
+@click.option("--party", help="申报主体：编号、统一社会信用代码或全称。")
+@click.option("--name", help="申报主体名称的一部分，如“质量科技”。")
+@click.option("--entered-after", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期不早于此日，如 2026-05-01。")
+@click.option("--entered-before", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期早于此日。")
+@click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
+@click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
 @json_option
 @pass_settings
-def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
-    """List cases.
+def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, track: str | None,
+          party: str | None, name: str | None, entered_after: Any, entered_before: Any, due_within: int | None,
+          open_only: bool, as_json: bool) -> None:
+    """列出案件，可按流程、轮次、状态、赛道、申报主体、名称、日期和期限筛选。
+
+    写错的轮次、状态或流程会提示相近的名称（退出码 4），不会列出空表。
 
     \b
-    Example: award cases --round sha-2026 --state qualification_review
+    示例：
+      award cases --round sha-2026 --state 资格审查中
+      award cases --name 质量科技 --due-within 5
     """
-    rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
+    from award.workflow.finder import CaseFilter, find_cases
+
+    rows = find_cases(settings.engine(), CaseFilter(
+        procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+        entered_after=entered_after.date() if entered_after else None,
+        entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+        open_only=open_only))
     if as_json:
         render.print_json(rows)
         return
-    render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
-           [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
-            for r in rows])
+    from datetime import datetime
+
+    columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
+    with render.paged():
+        render.table(f"案件（{len(rows)} 件）", columns,
+                     [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + ("（暂停）" if r["held"] else "")]
+                      + ([render.shanghai(datetime.fromisoformat(r["next_due"]))] if due_within is not None else [])
+                      for r in rows], ids=(0, 1))
 
 
 @click.command()
-@click.argument("case_ref", required=False)
+@click.argument("case_ref", required=False, metavar="[案件]")
 @json_option
 @pass_settings
 def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
-    """Check the hash chain of one case's history, or of all (exit 7 when broken).
+    """核验一件或全部案件历史的哈希链（断裂时退出码为 7）。
 
     \b
-    Example: award verify
+    示例：award verify
     """
     n, _ = settings.engine().verify(case_ref)
     if as_json:

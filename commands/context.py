@@ -135,6 +135,6 @@ def pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON（供脚本使用，其中用英文编号），不输出表格。")
 pass_settings = click.make_pass_decorator(Settings)
 

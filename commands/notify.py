@@ -12,7 +12,7 @@ from .context import Settings, json_option, pass_settings
 
 @click.group()
 def outbox() -> None:
-    """Notifications waiting, sent and failed."""
+    """通知：待发送、已发送和发送失败的。"""
 
 
 def _outbox(settings: Settings) -> Any:
@@ -20,15 +20,15 @@ def _outbox(settings: Settings) -> Any:
 
 
 @outbox.command("list")
-@click.option("--failed", is_flag=True, help="Only the failed ones.")
-@click.option("--case", "case_ref")
+@click.option("--failed", is_flag=True, help="只列出发送失败的通知。")
+@click.option("--case", "case_ref", help="只列出此案件的通知。")
 @json_option
 @pass_settings
 def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json: bool) -> None:
-    """List notifications (status, attempts, last error).
+    """列出通知（状态、尝试次数、最近一次错误）。
 
     \b
-    Example: award outbox list --failed
+    示例：award outbox list --failed
     """
     rows = _outbox(settings).list(failed=failed, case=case_ref)
     if as_json:
@@ -42,10 +42,10 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
 @outbox.command("deliver")
 @pass_settings
 def outbox_deliver(settings: Settings) -> None:
-    """Deliver every notification that is due now (with retries and backoff).
+    """发送现在到期的全部通知（失败的按间隔重试）。
 
     \b
-    Example: award --deployment deployment.yaml outbox deliver
+    示例：award --deployment deployment.yaml outbox deliver
     """
     rep = _outbox(settings).deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
@@ -54,13 +54,13 @@ def outbox_deliver(settings: Settings) -> None:
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=int)
+@click.argument("row_id", type=int, metavar="通知编号")
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
-    """Put a failed notification back in the queue, and try it now.
+    """把发送失败的通知重新排队，并立即重试。
 
     \b
-    Example: award outbox retry 12
+    示例：award outbox retry 12
     """
     ob = _outbox(settings)
     ob.retry(row_id)

@@ -13,20 +13,20 @@ from .context import Settings, json_option, pairs, pass_settings
 
 @click.group()
 def staff() -> None:
-    """The staff roster: who may act, in which roles."""
+    """工作人员名单：谁可以办理，担任什么角色。"""
 
 
 @staff.command("add")
-@click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, help="office, reviewer, committee, ... (repeatable).")
-@click.option("--email", help="Address for notifications to this person.")
+@click.argument("name", metavar="姓名")
+@click.option("--role", "roles", multiple=True, required=True, help="角色编号：office（审定办）、reviewer（评审组）、committee（审定委）等（可重复）。")
+@click.option("--email", help="接收通知的电子邮箱。")
 @json_option
 @pass_settings
 def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str | None, as_json: bool) -> None:
-    """Add a staff member (or roles to one).
+    """登记工作人员（或为其增加角色）。
 
     \b
-    Example: award staff add wang --role office --role committee
+    示例：award staff add wang --role office --role committee
     """
     view = settings.engine().office.staff_add(name, roles, email)
     if as_json:
@@ -39,10 +39,10 @@ def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str 
 @json_option
 @pass_settings
 def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster.
+    """列出工作人员名单。
 
     \b
-    Example: award staff list --json
+    示例：award staff list --json
     """
     views = settings.engine().office.staff_list()
     if as_json:
@@ -57,26 +57,27 @@ def staff_list(settings: Settings, as_json: bool) -> None:
 
 @click.group()
 def party() -> None:
-    """Parties (organisations and persons) and their award history."""
+    """申报主体（组织和个人）及其获奖记录。"""
 
 
 @party.command("add")
-@click.option("--kind", type=click.Choice(["organization", "person"]), required=True)
-@click.option("--name", required=True)
-@click.option("--code", required=True, help="Unified social credit code (organisation) or resident ID number (person).")
-@click.option("--registered-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of registration (organisations).")
-@click.option("--email")
-@click.option("--phone")
+@click.option("--kind", type=click.Choice(["organization", "person"]), required=True,
+              help="类型：organization（组织）或 person（个人）。")
+@click.option("--name", required=True, help="名称或姓名。")
+@click.option("--code", required=True, help="统一社会信用代码（组织）或身份证号（个人）。")
+@click.option("--registered-on", type=click.DateTime(["%Y-%m-%d"]), help="登记注册日期（组织），如 2015-06-01。")
+@click.option("--email", help="电子邮箱。")
+@click.option("--phone", help="电话。")
 @click.option("--district", help="District (所在区), for the district bureau's notifications.")
-@click.option("--attr", "attrs", multiple=True, help="A party attribute NAME=VALUE (repeatable).")
+@click.option("--attr", "attrs", multiple=True, help="申报主体的属性：名称=值（可重复）。")
 @json_option
 @pass_settings
 def party_add(settings: Settings, kind: str, name: str, code: str, registered_on: Any, email: str | None,
               phone: str | None, district: str | None, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Register an organisation or a person; codes are checked by their check character.
+    """登记组织或个人；代码按校验位核对。
 
     \b
-    Example: award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
+    示例：award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
     """
     view = settings.engine().office.party_add(
         kind=kind, name=name, code=code, registered_on=registered_on.date() if registered_on else None,
@@ -89,14 +90,14 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--attr", "attrs", multiple=True, required=True, help="NAME=VALUE (repeatable).")
+@click.option("--attr", "attrs", multiple=True, required=True, help="名称=值（可重复）。")
 @json_option
 @pass_settings
 def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Change a party's attributes.
+    """修改申报主体的属性。
 
     \b
-    Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
+    示例：award party set 91310000MA1FL1GF9K --attr NAME=VALUE
     """
     view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
     if as_json:
@@ -110,10 +111,10 @@ def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: boo
 @json_option
 @pass_settings
 def party_show(settings: Settings, ref: str, as_json: bool) -> None:
-    """Show a party, its awards (won, imported, revoked) and its cases.
+    """查看申报主体、其获奖记录（获奖、导入、撤销）和案件。
 
     \b
-    Example: award party show 91310000MA1FL1GF9K
+    示例：award party show 91310000MA1FL1GF9K
     """
     v = settings.engine().office.party_show(ref)
     if as_json:
@@ -135,14 +136,14 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
 
 
 @party.command("list")
-@click.option("--kind", type=click.Choice(["organization", "person"]))
+@click.option("--kind", type=click.Choice(["organization", "person"]), help="只列出此类型：organization（组织）或 person（个人）。")
 @json_option
 @pass_settings
 def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
-    """List parties (resident ID numbers masked).
+    """列出申报主体（身份证号已遮蔽）。
 
     \b
-    Example: award party list --kind person
+    示例：award party list --kind person
     """
     views = settings.engine().office.party_list(kind)
     if as_json:
@@ -156,7 +157,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @pass_settings
 def party_import_awards(settings: Settings, file: Path) -> None:
-    """Load awards won before the system existed (all rows or none).
+    """导入系统启用前的获奖记录（全部导入或全部不导入）。
 
     \b
     Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
@@ -170,25 +171,25 @@ def party_import_awards(settings: Settings, file: Path) -> None:
 
 @click.group("round")
 def round_() -> None:
-    """Rounds of a procedure (a year, its dates and properties)."""
+    """流程的评审轮次（年份、日期和属性）。"""
 
 
 @round_.command("open")
 @click.argument("procedure")
 @click.argument("year", type=int)
-@click.option("--title")
-@click.option("--id", "round_id", help="Round id (default PROCEDURE-YEAR).")
-@click.option("--opened-on", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--date", "dates", multiple=True, help="A named date NAME=YYYY-MM-DD[ HH:MM] (repeatable).")
-@click.option("--property", "props", multiple=True, help="A round property NAME=VALUE (repeatable).")
+@click.option("--title", help="轮次标题（默认由流程名称和年份生成）。")
+@click.option("--id", "round_id", help="轮次编号（默认为 流程-年份，如 sha-2026）。")
+@click.option("--opened-on", type=click.DateTime(["%Y-%m-%d"]), help="开启日期（默认今天）。")
+@click.option("--date", "dates", multiple=True, help="轮次日期：名称=YYYY-MM-DD[ HH:MM]（可重复）。")
+@click.option("--property", "props", multiple=True, help="轮次属性：名称=值（可重复）。")
 @json_option
 @pass_settings
 def round_open(settings: Settings, procedure: str, year: int, title: str | None, round_id: str | None,
                opened_on: Any, dates: tuple[str, ...], props: tuple[str, ...], as_json: bool) -> None:
-    """Open a round of a procedure.
+    """开启一个评审轮次。
 
     \b
-    Example: award round open sha 2026
+    示例：award round open sha 2026
     """
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
@@ -201,14 +202,14 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
 
 
 @round_.command("list")
-@click.option("--procedure")
+@click.option("--procedure", help="只列出此流程的轮次（流程编号，如 sha）。")
 @json_option
 @pass_settings
 def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None:
-    """List rounds.
+    """列出评审轮次。
 
     \b
-    Example: award round list --procedure sha
+    示例：award round list --procedure sha
     """
     views = settings.engine().office.round_list(procedure)
     if as_json:
@@ -223,10 +224,10 @@ def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None
 @json_option
 @pass_settings
 def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
-    """Show a round: its dates, properties and cases by state.
+    """查看评审轮次：日期、属性和各状态的案件数。
 
     \b
-    Example: award round show sha-2026
+    示例：award round show sha-2026
     """
     v = settings.engine().office.round_show(round_id)
     if as_json:

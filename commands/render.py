@@ -5,29 +5,64 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 
 def console(stderr: bool = False) -> Any:
+    """A rich console as wide as the real terminal.
+
+    rich finds the width itself (also when output is piped to `less`: it asks the terminal behind
+    stdin/stderr) and honours `COLUMNS`; only when no terminal can be found at all does it fall back
+    to 80 columns. Never a fixed width.
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
+    return Console(file=stream, highlight=False, soft_wrap=False)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+_PAGER: list[Any] = []
+
+
+@contextmanager
+def paged() -> Iterator[None]:
+    """Send what the block prints through a pager (`$PAGER`, else `less -FRX`) when stdout is a terminal."""
+    if not sys.stdout.isatty() or os.environ.get("AWARD_NO_PAGER") or _PAGER:
+        yield
+        return
+    con = console()
+    os.environ.setdefault("LESS", "FRX")  # quit at once when it fits, keep colours, leave the screen as is
+    with con.pager(styles=True):
+        _PAGER.append(con)
+        try:
+            yield
+        finally:
+            _PAGER.pop()
+
+
+def current() -> Any:
+    """The console of the pager in use, else a new one."""
+    return _PAGER[-1] if _PAGER else console()
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          ids: Sequence[int] = (0,)) -> None:
+    """A table for people; the `ids` columns (case numbers, ids) are never folded or cut."""
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, title_justify="left")
-    for c in columns:
-        table.add_column(c, overflow="fold")
+    for i, c in enumerate(columns):
+        if i in ids:
+            table.add_column(c, no_wrap=True, overflow="ignore", min_width=len(c) * 2)
+        else:
+            table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*[("" if v is None else str(v)) for v in r])
-    console().print(table)
+    (_PAGER[-1] if _PAGER else console()).print(table)
 
 
 def print_json(value: Any) -> None:

@@ -11,45 +11,93 @@ from .context import Settings, json_option, pass_settings
 
 
 @click.command()
+@click.option("--dry-run", "dry_run", is_flag=True, help="试运行：显示到期的定时将做什么，不写入任何内容。")
+@click.option("--quiet", "-q", is_flag=True, help="只在有失败时输出（供 cron 使用）。")
+@click.option("--verbose", "-v", is_flag=True, help="逐条列出触发、暂缓和失败的定时。")
 @json_option
 @pass_settings
-def tick(settings: Settings, as_json: bool) -> None:
-    """Fire every due timer once, oldest first (run it from cron every few minutes).
+def tick(settings: Settings, dry_run: bool, quiet: bool, verbose: bool, as_json: bool) -> None:
+    """处理全部到期的定时，每个只触发一次，先到期的先处理（由 cron 每几分钟运行一次）。
+
+    输出一行带时间的汇总；有定时失败时退出码为 6（请用 `award timers list --status failed` 查看）。
 
     \b
-    Example crontab line:  */5 * * * *  cd /srv/award && award tick >> tick.log 2>&1
+    crontab 示例：*/5 * * * *  award tick --quiet >> /var/log/award-tick.log 2>&1
+    试运行：award --now "2028-03-01" tick --dry-run
     """
+    import sys
+
     from award.workflow.timing.timers import tick as run_tick
 
     engine = settings.engine()
+    if dry_run:
+        from award.workflow.dryrun import dry_run as dry
+
+        from .preview import show_preview
+
+        with dry(engine) as preview:
+            report = run_tick(engine)
+        if as_json:
+            render.print_json({"dry_run": True, "fired": report.fired, "held": report.held, "failed": report.failed,
+                               "preview": preview})
+            return
+        _tick_lines(report)
+        click.echo(_tick_summary(engine, report, dry=True))
+        show_preview(preview)
+        return
     report = run_tick(engine)
     if as_json:
         render.print_json({"fired": report.fired, "held": report.held, "failed": report.failed})
-        return
+    else:
+        if verbose:
+            _tick_lines(report)
+        else:
+            for tid, ref, _what, detail in report.failed:
+                click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
+        if not quiet or report.failed:
+            click.echo(_tick_summary(engine, report))
+    if report.failed:
+        sys.exit(6)
+
+
+def _tick_lines(report: Any) -> None:
     for tid, ref, what, detail in report.fired:
         click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
     for tid, ref, _what, detail in report.held:
         click.echo(f"暂缓 #{tid} {ref}：{detail}")
     for tid, ref, _what, detail in report.failed:
         click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
-    click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
+
+
+def _tick_summary(engine: Any, report: Any, *, dry: bool = False) -> str:
+    """One line for the cron log: business time (and real time when they differ), counts, the cases touched."""
+    when = render.shanghai(engine.clock())
+    real = render.shanghai(engine.wall_clock())
+    stamp = when if when == real else f"{when}（实际 {real}）"
+    refs = sorted({ref for _, ref, _, _ in report.fired})
+    line = (f"{stamp} 定时处理{'（试运行，未写入）' if dry else ''}：触发 {len(report.fired)} 个，"
+            f"暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
+    if refs:
+        line += "；涉及 " + "、".join(refs[:10]) + (f" 等 {len(refs)} 件" if len(refs) > 10 else "")
+    return line
 
 
 @click.group()
 def timers() -> None:
-    """Durable timers: what is due when, and why a timer was held or failed."""
+    """定时：何时到期，以及暂缓或失败的原因。"""
 
 
 @timers.command("list")
-@click.option("--case", "case_ref")
-@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]))
+@click.option("--case", "case_ref", help="只列出此案件的定时。")
+@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]),
+              help="只列出此状态：pending（等待到期）、held（暂缓）、failed（失败）、fired（已触发）、cancelled（已取消）、overdue（已逾期）。")
 @json_option
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
-    """List timers (oldest due first).
+    """列出定时（先到期的在前）。
 
     \b
-    Example: award timers list --status held
+    示例：award timers list --status held
     """
     from award.workflow.timing.timers import list_timers
 
@@ -71,10 +119,10 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
 @click.argument("timer_id", type=int)
 @pass_settings
 def timers_retry(settings: Settings, timer_id: int) -> None:
-    """Put a failed or held timer back in the queue (after fixing what stopped it).
+    """把失败或暂缓的定时重新排队（先排除导致失败的原因）。
 
     \b
-    Example: award timers retry 12
+    示例：award timers retry 12
     """
     from award.workflow.timing.timers import retry_timer
 
@@ -82,15 +130,15 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
 
 
 @click.command()
-@click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
+@click.option("--interval", default=60, show_default=True, help="两次唤醒之间最多间隔的秒数。")
 @pass_settings
 def scheduler(settings: Settings, interval: int) -> None:
-    """Run the long-lived scheduler: wakes at the next due timer and at least every INTERVAL seconds.
+    """运行常驻调度程序：在下一个定时到期时、且至少每 INTERVAL 秒唤醒一次。
 
-    Deadlines stay in the database; it is safe to run beside cron ticks. Stops cleanly on SIGTERM.
+    期限保存在数据库中，可与 cron 的 award tick 同时运行；收到 SIGTERM 时正常退出。
 
     \b
-    Example: award --db postgresql://award@db/award scheduler
+    示例：award --db postgresql://award@db/award scheduler
     """
     from award.workflow.timing.scheduler import run_scheduler
 
@@ -99,7 +147,7 @@ def scheduler(settings: Settings, interval: int) -> None:
 
 @click.group()
 def calendar() -> None:
-    """The official working-day calendar (the code the timers use)."""
+    """官方工作日日历（定时所用的同一套计算）。"""
 
 
 @calendar.command("day")
@@ -107,10 +155,10 @@ def calendar() -> None:
 @json_option
 @pass_settings
 def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
-    """Is DAY a working day, and why (weekend, holiday, make-up day)?
+    """某日是否工作日，以及原因（周末、节假日、调休上班）。
 
     \b
-    Example: award calendar day 2026-10-10
+    示例：award calendar day 2026-10-10
     """
     info = _calendar(settings).day(day.date())
     if as_json:
@@ -124,14 +172,14 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
 @calendar.command("due")
 @click.argument("start")
 @click.argument("period")
-@click.option("--start-day-counts", is_flag=True, help="Count the start day itself (definitions say which).")
+@click.option("--start-day-counts", is_flag=True, help="起始当日计入期限（由流程定义规定）。")
 @json_option
 @pass_settings
 def calendar_due(settings: Settings, start: str, period: str, start_day_counts: bool, as_json: bool) -> None:
-    """When a PERIOD that starts at START ends, computed exactly as the timers do.
+    """自某时起的期限何时届满，计算方法与定时完全相同。
 
     \b
-    Example: award calendar due 2026-09-30 "5 working days"
+    示例：award calendar due 2026-09-30 "5 working days"
     """
     from award.workflow.errors import InvalidInput
     from award.workflow.timing.clock import parse_moment

@@ -256,23 +256,31 @@ class Engine:
     # ------------------------------------------------------------------ advance
 
     def advance(self, ref: str, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
-                comment: str | None = None, expect_version: int | None = None) -> StepResult:
+                comment: str | None = None, expect_version: int | None = None,
+                backdate: str | None = None) -> StepResult:
         """Fire one trigger on one case, in one transaction.
 
+        Args:
+            backdate: the reason, when the step is dated before the case's last event (else refused).
+
         Raises:
-            Refused: the trigger is not available, the role is wrong, or a guard failed (exit 3).
+            Refused: the trigger is not available, the role is wrong, a guard failed, or the step
+                would run the case's history backwards (exit 3).
             ConflictError: another writer changed the case first (exit 5).
         """
         with self._writing(ref), self.db.session() as s:
             result = self._step(s, ref, trigger, actor=actor, sets=sets, comment=comment,
-                                expect_version=expect_version)
+                                expect_version=expect_version, backdate=backdate)
         self._after_commit()
         return result
 
     def _step(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
               comment: str | None = None, expect_version: int | None = None,
-              extra: Mapping[str, Any] | None = None, at: datetime | None = None) -> StepResult:
+              extra: Mapping[str, Any] | None = None, at: datetime | None = None,
+              backdate: str | None = None) -> StepResult:
         """One step inside the caller's transaction; `at` sets the business time (a timer's due time)."""
+        from .timeline import check_forward
+
         row = self._case_row(s, ref)
         spec = self.spec_of(row)
         old_version = row.version if expect_version is None else expect_version
@@ -294,6 +302,8 @@ class Engine:
             raise Refused(f"{row.ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(row.state)}）",
                           failures)
         now, wall = at or self.clock(), self.wall_clock()
+        if at is None and row.id is not None:  # a timer's step is dated at its due time, never backwards
+            extra = {**(extra or {}), **check_forward(s, row.id, row.ref, now, backdate)}
         result = s.execute(
             update(CaseRow)
             .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version)
@@ -327,8 +337,8 @@ class Engine:
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
                      comment: str | None = None,
-                     progress: Callable[[str, StepResult | AwardError], None] | None = None
-                     ) -> list[tuple[str, StepResult | AwardError]]:
+                     progress: Callable[[str, StepResult | AwardError], None] | None = None,
+                     backdate: str | None = None) -> list[tuple[str, StepResult | AwardError]]:
         """Fire a trigger on every case of a round in a state; each case is its own transaction."""
         with self.db.session() as s:
             self.office.round_row(s, round_id)
@@ -337,7 +347,8 @@ class Engine:
         out: list[tuple[str, StepResult | AwardError]] = []
         for ref in refs:
             try:
-                res: StepResult | AwardError = self.advance(ref, trigger, actor=actor, sets=sets, comment=comment)
+                res: StepResult | AwardError = self.advance(ref, trigger, actor=actor, sets=sets, comment=comment,
+                                                            backdate=backdate)
             except AwardError as exc:
                 res = exc
             out.append((ref, res))

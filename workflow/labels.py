@@ -7,9 +7,11 @@ every status the engine writes has its word.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["EVENT_KINDS", "OBJECTION_STATUS", "OUTBOX_STATUS", "PARTY_KINDS", "TIMER_KINDS", "TIMER_STATUS",
            "event_kind", "objection_status", "outbox_status", "party_kind", "period", "roles", "timer_kind",
-           "timer_status"]
+           "timer_label", "timer_status"]
 
 EVENT_KINDS = {
     "created": "开启案件", "transition": "办理", "correction": "更正", "objection_filed": "提出异议",
@@ -75,3 +77,18 @@ def period(text: str, start_day_counts: bool = False) -> str:
 def roles(labels: dict[str, str], ids: tuple[str, ...] | list[str]) -> str:
     """Role ids as the definition's Chinese labels (`system` is the timer)."""
     return "、".join("定时任务" if r == "system" else labels.get(r, r) for r in ids)
+
+
+def timer_label(spec: Any, state: str, kind: str, trigger: str | None, duty: str | None) -> str:
+    """A timer as the definition names it (its `label`, else its trigger's label), never its id."""
+    st = spec.state_map.get(state)
+    label = None
+    if st is not None:
+        for t in st.timers:
+            if (trigger and t.trigger == trigger) or (duty and duty in (t.duty, t.mark)):
+                label = t.label
+                break
+    if label is None and trigger:
+        label = next((t.label for t in spec.transitions if t.trigger == trigger), None)
+    label = label or duty or timer_kind(kind)
+    return f"提醒：{label}" if kind == "reminder" else label

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .errors import InvalidInput, NameLookupError
 from .specs.model import ProcessSpec
 
-__all__ = ["nearest", "resolve_state", "resolve_trigger"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["case_trigger", "nearest", "resolve_state", "resolve_trigger", "round_state_trigger"]
 
 
 def nearest(word: str, choices: Iterable[str], *, n: int = 5, cutoff: float = 0.4) -> list[str]:
@@ -64,3 +68,24 @@ def _resolve(text: str, labels: dict[str, str]) -> str | None:
         return exact[0]
     partial = {k for k, v in labels.items() if word and word in v}
     return partial.pop() if len(partial) == 1 else None
+
+
+def case_trigger(engine: Engine, ref: str, text: str) -> str:
+    """The trigger a clerk typed for a case (id or Chinese label); unknown to the procedure -> exit 2."""
+    with engine.db.session() as s:
+        row = engine._case_row(s, ref)
+        spec = engine.spec_of(row)
+        available = [t.trigger for t in spec.transitions_from(row.state) if t.roles != ["system"]]
+    if text in spec.triggers():
+        return text
+    return resolve_trigger(spec, text, available)
+
+
+def round_state_trigger(engine: Engine, round_id: str, state: str, trigger: str) -> tuple[str, str, str]:
+    """(procedure, state id, trigger id) for `advance --round R --state S TRIGGER`, typed by id or label."""
+    with engine.db.session() as s:
+        procedure = engine.office.round_row(s, round_id).procedure
+    spec = engine.catalog.get(procedure)
+    state_id = resolve_state(spec, state)
+    available = [t.trigger for t in spec.transitions_from(state_id) if t.roles != ["system"]]
+    return procedure, state_id, trigger if trigger in spec.triggers() else resolve_trigger(spec, trigger, available)
