@@ -198,6 +198,9 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
     if as_json:
         render.print_json(view)
         return
+    from award.workflow.labels import objection_status, roles, timer_label, timer_status
+
+    spec = engine.catalog.get(view.procedure, view.definition_version)
     con = render.console()
     con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
     con.print(f"申报主体：{view.party.name}（{view.party.code}）")
@@ -211,16 +214,17 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
         for t in view.triggers:
             why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
                             f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
-            who = "定时触发" if t.timer_only else "、".join(t.roles)
+            who = "定时触发" if t.timer_only else roles(spec.roles, t.roles)
             rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
-        render.table("当前可用的触发", ["触发", "名称", "去向", "角色", "现在", "条件"], rows)
+        render.table("当前可用的操作", ["操作", "名称", "去向", "角色", "现在", "条件"], rows)
     if view.timers:
-        render.table("定时", ["#", "类型", "事项", "到期", "最后一日", "状态", "规则"],
-               [[t.id, t.kind, t.trigger or t.duty or "", render.shanghai(t.due_at), t.last_day, t.status, t.rule]
-                for t in view.timers])
+        render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
+               [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
+                 timer_status(t.status), t.rule] for t in view.timers])
     if view.objections:
         render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
-               [[o["id"], o["status"], o["filed_by"], o["reason"], o["resolution"]] for o in view.objections])
+               [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
+                for o in view.objections])
 
 
 @click.command()
@@ -237,10 +241,13 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     if as_json:
         render.print_json({"case": view.ref, "events": events})
         return
+    from award.workflow.labels import event_kind
+
+    role_labels = settings.engine().catalog.get(view.procedure, view.definition_version).roles
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = (e.trigger_label if e.kind in ("transition", "created") else None) or event_kind(e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -249,16 +256,20 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
                 details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
+        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{role_labels.get(e.role, '定时任务' if e.role == 'system' else e.role)}）" if e.role else ""),
                      "\n".join(details), render.shanghai(e.wall_time)])
-    render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
-           ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+    with render.paged():
+        render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+                     ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
 
 _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "reason": "理由", "back_to": "退回到第几条记录时的状态",
+    "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
+    "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
+    "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
 }
 
 
@@ -273,6 +284,20 @@ def _detail_value(key: str, value: Any) -> str:
             return value
     if key in ("timer", "objection"):
         return f"#{value}"
+    if key == "outcome" and isinstance(value, str):
+        from award.workflow.labels import objection_status
+
+        return objection_status(value)
+    if key == "last_event_at" and isinstance(value, str):
+        from datetime import datetime
+
+        return render.shanghai(datetime.fromisoformat(value))
+    if key == "restart":
+        return "是" if value else "否"
+    if key in ("undone", "cancelled_timers", "notifications_withdrawn", "already_sent") and isinstance(value, list):
+        return "、".join(f"第{v}条" if key == "undone" else f"#{v}" for v in value)
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
     if key == "sha256" and isinstance(value, str):
         return value[:12]
     if key == "evidence" and isinstance(value, list):

@@ -116,8 +116,8 @@ def install(root: click.Command) -> None:
 def completion(shell: str) -> None:
     """输出命令补全脚本（bash、zsh 或 fish），可补全案件编号、轮次、当前可办理的操作、状态和赛道。
 
-    \\b
-    启用（写入终端的启动文件）：
+    \b
+    示例（写入终端的启动文件以启用）：
       bash：echo 'eval "$(award completion bash)"' >> ~/.bashrc
       zsh： echo 'eval "$(award completion zsh)"' >> ~/.zshrc
       fish：award completion fish > ~/.config/fish/completions/award.fish

@@ -46,7 +46,7 @@ def definitions_diagram(settings: Settings, definition_id: str, svg: Path | None
 
     文本可粘贴到支持 Mermaid 的编辑器或文档中；--svg 需要安装 Graphviz。
 
-    \\b
+    \b
     示例：
       award definitions diagram sha > sha.mmd
       award definitions diagram sha --svg sha.svg

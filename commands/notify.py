@@ -34,8 +34,10 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     if as_json:
         render.print_json(rows)
         return
-    render.table("通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
-           [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
+    from award.workflow.labels import outbox_status
+
+    render.table("通知", ["#", "案件", "收件人", "主题", "状态", "次数", "错误"],
+           [[r["id"], r["case"], r["recipient"], r["subject"], outbox_status(r["status"]), r["attempts"],
              r["last_error"]] for r in rows])
 
 

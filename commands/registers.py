@@ -160,8 +160,8 @@ def party_import_awards(settings: Settings, file: Path) -> None:
     """导入系统启用前的获奖记录（全部导入或全部不导入）。
 
     \b
-    Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
-    Example: award party import-awards past-awards.csv
+    列（CSV 表头）：code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
+    示例：award party import-awards past-awards.csv
     """
     n = settings.engine().office.import_awards(file)
     click.echo(f"已导入 {n} 条获奖记录")

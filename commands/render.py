@@ -49,10 +49,17 @@ def current() -> Any:
     return _PAGER[-1] if _PAGER else console()
 
 
+#: Column headings whose cells are identifiers: never folded (a case number split in two is misread).
+ID_COLUMNS = frozenset({"#", "案件", "轮次", "ID", "编号", "代码", "规则", "触发", "操作", "字段", "依据", "流程"})
+
+
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-          ids: Sequence[int] = (0,)) -> None:
-    """A table for people; the `ids` columns (case numbers, ids) are never folded or cut."""
+          ids: Sequence[int] | None = None) -> None:
+    """A table for people; identifier columns (`ids`, else by heading) are never folded or cut."""
     from rich.table import Table
+
+    if ids is None:
+        ids = [i for i, c in enumerate(columns) if c in ID_COLUMNS]
 
     table = Table(title=title, show_lines=False, title_justify="left")
     for i, c in enumerate(columns):

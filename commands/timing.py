@@ -107,12 +107,28 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, as
         return
     from datetime import datetime
 
-    kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
-    render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
-           [[r["id"], r["case"], r["state"],
-             kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
-             render.shanghai(datetime.fromisoformat(r["due_at"])), r["last_day"], r["rule"], r["status"], r["note"]]
-            for r in rows])
+    from award.workflow.labels import timer_label, timer_status
+
+    engine = settings.engine()
+
+    def what(r: Any) -> str:
+        try:
+            spec = engine.catalog.get(r["case"].split("-")[0].lower())
+        except LookupError:
+            return str(r["trigger"] or r["duty"] or r["kind"])
+        return timer_label(spec, r["state"], r["kind"], r["trigger"], r["duty"]) + (
+            f" 第{r['index']}次" if r["index"] else "")
+
+    def state(r: Any) -> str:
+        try:
+            return str(engine.catalog.get(r["case"].split("-")[0].lower()).label_of(r["state"]))
+        except LookupError:
+            return str(r["state"])
+
+    with render.paged():
+        render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
+                     [[r["id"], r["case"], state(r), what(r), render.shanghai(datetime.fromisoformat(r["due_at"])),
+                       r["last_day"], r["rule"], timer_status(r["status"]), r["note"]] for r in rows], ids=(0, 1))
 
 
 @timers.command("retry")

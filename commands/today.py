@@ -24,7 +24,7 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
     """今天要办的事：按当前身份的角色，列出近期届满的期限、暂缓的定时、发送失败的通知、
     未处理的异议、逾期的年度报告和等待本角色办理的案件。
 
-    \\b
+    \b
     示例：award --as wang today --days 3
     """
     from award.workflow.labels import roles
@@ -82,7 +82,7 @@ def objection_list(settings: Settings, status: str | None, case_ref: str | None,
                    name: str | None, as_json: bool) -> None:
     """列出异议（编号、案件、提出人、理由、处理结果），可按状态、案件、轮次、名称筛选。
 
-    \\b
+    \b
     示例：award objection list --status open --round sha-2026
     """
     from award.workflow.finder import find_objections

@@ -123,14 +123,83 @@ def _words(text: str) -> str:
     return _TOKEN.sub(lambda m: METAVARS[m.group(1)], text)
 
 
+_NO_LINE_START = set("。，、；：）”’」』！？》")
+
+
+def _join(lines: list[str]) -> str:
+    """Lines of one paragraph as one: no space between two Chinese characters."""
+    out = ""
+    for ln in lines:
+        if out and not (cells(out[-1]) == 2 or cells(ln[:1]) == 2):
+            out += " "
+        out += ln
+    return out
+
+
+def cells(text: str) -> int:
+    """Terminal columns of `text`: Chinese characters take two (click counts one)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap by terminal columns: Chinese may break between any two characters, English between words."""
+    lines: list[str] = []
+    for raw in text.splitlines() or [""]:
+        line, used = "", 0
+        for token in re.findall(r"[\x21-\x7e]+|\s+|.", raw):
+            size = cells(token)
+            if token.isspace():
+                if line:
+                    line, used = line + " ", used + 1
+                continue
+            if used + size > width and line.strip() and token not in _NO_LINE_START:
+                lines.append(line.rstrip())
+                line, used = "", 0
+            line, used = line + token, used + size
+        lines.append(line.rstrip())
+    return lines
+
+
 class ChineseHelpFormatter(click.HelpFormatter):
-    """click's formatter, with the usage words and type metavars in Chinese."""
+    """click's formatter, with Chinese usage words, metavars and headings, aligned and wrapped by columns."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, _words(args), "用法：" if prefix is None else prefix)
 
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        width = max(self.width - self.current_indent, 11)
+        paragraphs = re.split(r"\n\s*\n", text.strip("\n"))
+        out = []
+        for para in paragraphs:
+            body = [ln.strip() for ln in para.splitlines()]
+            if body and body[0] == "\b":
+                out.append("\n".join(indent + ln for ln in para.splitlines()[1:]))
+            else:
+                out.append("\n".join(indent + ln for ln in wrap(_join(body), width)))
+        self.write("\n\n".join(out) + "\n")
+
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(_words(a), b) for a, b in rows], col_max, col_spacing)
+        rows = [(_words(a), b) for a, b in rows]
+        first_col = min(max((cells(a) for a, _ in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if cells(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - cells(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap(second, max(self.width - first_col - self.current_indent - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
 
 class ChineseContext(click.Context):

@@ -90,3 +90,21 @@ def test_a_step_dated_before_the_last_event_is_refused_unless_backdated(office):
     step = [e for e in events(office.history(ref), "transition") if e["trigger"] == "pass_qualification"][-1]
     assert step["detail"]["backdated"] == "纸质审查表5日已签，今日补录"
     assert office.run("verify").code == 0
+
+
+def test_tick_prints_one_timestamped_line_is_quiet_on_request_and_fails_loudly(office):
+    import sqlite3
+
+    ref = office.in_notice("2026-05-06 10:00")
+    other = office.in_notice("2026-05-06 10:00")
+    nothing = office.run("tick", now="2026-05-07 09:00", who=None)
+    assert nothing.code == 0
+    assert nothing.out.splitlines() == ["2026-05-07 09:00（实际 " + nothing.out.split("（实际 ")[1].split("）")[0]
+                                        + "） 定时处理：触发 0 个，暂缓 0 个，失败 0 个"]
+    assert office.run("tick", "--quiet", now="2026-05-07 09:00", who=None).out == ""
+    # a timer whose case cannot be loaded any more fails: the line says so and the exit code is not 0
+    with sqlite3.connect(office.db) as con:
+        con.execute("UPDATE cases SET definition_hash='changed' WHERE ref=?", (other,))
+    failed = office.run("tick", "--quiet", now="2026-05-20 09:00", who=None)
+    assert failed.code == 6, failed
+    assert "失败 1 个" in failed.out and "触发 1 个" in failed.out and ref in failed.out

@@ -85,3 +85,10 @@ def test_tables_fit_an_80_column_terminal_and_never_fold_a_case_number(office, m
     monkeypatch.setenv("COLUMNS", "200")
     wide = office.run("history", ref)
     assert wide.code == 0 and max(len(line) for line in wide.out.splitlines()) > 80
+
+
+def test_a_typo_in_a_round_to_advance_says_what_was_meant(office):
+    office.in_review("2026-05-06 09:00")
+    result = office.run("advance", "--round", "sha-2062", "--state", "资格审查中", "pass_qualification",
+                        now="2026-05-07 09:00", who="li")
+    assert result.code == 4 and "您是否要找：sha-2026" in result.err, result

@@ -136,7 +136,7 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
             s, row, kind="correction", trigger=None, source=source, dest=target, actor=actor,
             role=_role(spec, actor, spec.correction_roles), now=now, wall=wall, comment=reason.strip(),
             data={"v": 1, "reason": reason.strip(), "back_to": back_to.seq, "undone": [seq for seq, _ in undone],
-                  "cancelled_timers": [tid for tid, _ in cancelled], "withdrawn": [oid for oid, _, _ in withdrawn],
+                  "cancelled_timers": [tid for tid, _ in cancelled], "notifications_withdrawn": [oid for oid, _, _ in withdrawn],
                   "already_sent": [oid for oid, _, _ in sent], "records": list(records), "restart": restart,
                   **extra})
         for t in live:

@@ -401,11 +401,12 @@ class Engine:
     def _unavailable(self, spec: ProcessSpec, row: CaseRow, trigger: str) -> str:
         here = spec.label_of(row.state)
         if trigger not in spec.triggers():
-            known = "、".join(spec.triggers())
-            return f"{row.ref}：流程 {spec.id} 没有触发 {trigger!r}；可用触发：{known}"
-        available = [f"{t.trigger}（{t.label}）" for t in spec.transitions_from(row.state)]
+            known = "、".join(f"{t.label}（{t.trigger}）" for t in spec.transitions_from(row.state))
+            return f"{row.ref}：流程“{spec.title}”没有“{trigger}”这一操作；此状态可用：{known or '无（已办结）'}"
+        label = next(t.label for t in spec.transitions if t.trigger == trigger)
+        available = [f"{t.label}（{t.trigger}）" for t in spec.transitions_from(row.state)]
         now = "、".join(available) if available else "无（已办结）"
-        return f"{row.ref}：当前状态“{here}”下不能执行 {trigger!r}；此状态可用：{now}"
+        return f"{row.ref}：当前状态“{here}”下不能办理“{label}”（{trigger}）；此状态可用：{now}"
 
     def _append(self, s: Session, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
                 dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,

@@ -83,8 +83,15 @@ def case_trigger(engine: Engine, ref: str, text: str) -> str:
 
 def round_state_trigger(engine: Engine, round_id: str, state: str, trigger: str) -> tuple[str, str, str]:
     """(procedure, state id, trigger id) for `advance --round R --state S TRIGGER`, typed by id or label."""
+    from sqlmodel import select
+
+    from .store import RoundRow
+
     with engine.db.session() as s:
-        procedure = engine.office.round_row(s, round_id).procedure
+        rounds = {r.id: r.procedure for r in s.exec(select(RoundRow))}
+    if round_id not in rounds:
+        raise NameLookupError("评审轮次", round_id, nearest(round_id, rounds), list(rounds))
+    procedure = rounds[round_id]
     spec = engine.catalog.get(procedure)
     state_id = resolve_state(spec, state)
     available = [t.trigger for t in spec.transitions_from(state_id) if t.roles != ["system"]]
