@@ -243,20 +243,23 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
         return
     from award.workflow.labels import event_kind
 
-    role_labels = settings.engine().catalog.get(view.procedure, view.definition_version).roles
+    hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
+    role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
     rows = []
     for e in events:
-        move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
+        move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
         what = (e.trigger_label if e.kind in ("transition", "created") else None) or event_kind(e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
             if key not in ("verdicts", "v") and value not in (None, "", [], {}):
-                details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
+                shown = spec_tracks.get(value, value) if key == "track" else _detail_value(key, value)
+                details.append(f"{_DETAIL_LABELS.get(key, key)}：{shown}")
         if e.comment:
             details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{role_labels.get(e.role, '定时任务' if e.role == 'system' else e.role)}）" if e.role else ""),
+        rows.append([e.seq, render.shanghai(e.business_time), what, move, ("定时任务" if e.actor == "system" else e.actor)
+                     + (f"（{role_labels[e.role]}）" if e.role in role_labels else ""),
                      "\n".join(details), render.shanghai(e.wall_time)])
     with render.paged():
         render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",

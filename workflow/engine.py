@@ -184,6 +184,8 @@ class Engine:
         changes: dict[str, Any] = {}
         for item in sets:
             name, raw = parse_assignment(item)
+            if name not in spec.fields:  # a field may be typed by its Chinese label
+                name = next((k for k, v in spec.fields.items() if v.label == name), name)
             fs = spec.fields.get(name)
             if fs is None:
                 known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
