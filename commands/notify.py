@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from . import render
@@ -13,10 +11,6 @@ from .context import Settings, json_option, pass_settings
 @click.group()
 def outbox() -> None:
     """通知：待发送、已发送和发送失败的。"""
-
-
-def _outbox(settings: Settings) -> Any:
-    return settings.engine().extensions["outbox"]
 
 
 @outbox.command("list")
@@ -30,7 +24,7 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     \b
     示例：award outbox list --failed
     """
-    rows = _outbox(settings).list(failed=failed, case=case_ref)
+    rows = settings.outbox().list(failed=failed, case=case_ref)
     if as_json:
         render.print_json(rows)
         return
@@ -49,7 +43,7 @@ def outbox_deliver(settings: Settings) -> None:
     \b
     示例：award --deployment deployment.yaml outbox deliver
     """
-    rep = _outbox(settings).deliver()
+    rep = settings.outbox().deliver()
     click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
     for rid, err in rep.failed:
         click.echo(f"  #{rid} 失败：{err}", err=True)
@@ -64,7 +58,7 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
     \b
     示例：award outbox retry 12
     """
-    ob = _outbox(settings)
+    ob = settings.outbox()
     ob.retry(row_id)
     rep = ob.deliver()
     click.echo(f"已重新排队；发出 {len(rep.sent)} 条，失败 {len(rep.failed)} 条")

@@ -156,9 +156,9 @@ def scheduler(settings: Settings, interval: int) -> None:
     \b
     示例：award --db postgresql://award@db/award scheduler
     """
-    from award.workflow.timing.scheduler import run_scheduler
+    from award.workflow.timing.scheduler import Scheduler
 
-    run_scheduler(settings.engine(), interval=interval, echo=click.echo)
+    Scheduler(engine=settings.engine(), deliverer=settings.outbox(), interval=interval, echo=click.echo).run()
 
 
 @click.group()

@@ -3,18 +3,30 @@
 - `Clock`: the one source of "now" (business time); tests and `--now` inject another.
 - `Calendar`: which days are working days, by the official arrangement of each year.
 - `Notifier`: one delivery channel (SMTP, a spool folder, a webhook, the console).
+- `StepHook`: a side effect of every step (timers, the outbox), run inside the step's
+  transaction on one frozen `Step` record; the engine states their order in one place
+  (`Engine.step_hooks`).
+- `Deliverer`: what sends the outbox after a commit (the engine and the scheduler call it).
 """
 
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from .values import DayInfo, Message
 
-__all__ = ["Calendar", "Clock", "Notifier"]
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .facts import CaseFacts
+    from .specs.model import ProcessSpec, TransitionSpec
+    from .store import CaseRow, EventRow
+
+__all__ = ["Calendar", "Clock", "Deliverer", "Notifier", "Step", "StepHook"]
 
 Clock = Callable[[], datetime]
 """Returns an aware datetime (UTC). Only `workflow.clock.system_clock` calls `datetime.now`."""
@@ -64,3 +76,40 @@ class Notifier(metaclass=ABCMeta):
 
     def close(self) -> None:
         """Release connections; called once when the engine is done."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """One step as its hooks see it, after its history event is written and before the commit.
+
+    Attributes:
+        session: the step's own transaction; a hook writes through it or not at all.
+        case: the case row, already in its new state.
+        event: the history event just appended (kind `created`, `transition` or a noted event).
+        spec: the definition version the case runs under.
+        facts: what guards saw, updated to the new state.
+        transition: the transition fired, or None for an opened case or a noted event.
+    """
+
+    session: Session
+    case: CaseRow
+    event: EventRow
+    spec: ProcessSpec
+    facts: CaseFacts
+    transition: TransitionSpec | None = None
+
+
+@runtime_checkable
+class StepHook(Protocol):
+    """A side effect of every step, committed with it (timers, the outbox)."""
+
+    def on_step(self, step: Step) -> None:
+        """Write what this step implies through `step.session`; raising an `AwardError` undoes the step."""
+
+
+@runtime_checkable
+class Deliverer(Protocol):
+    """Sends what the committed steps left in the outbox; never raises (rows stay for a retry)."""
+
+    def deliver_quietly(self) -> None:
+        """Deliver every due notification, logging failures instead of raising them."""

@@ -87,8 +87,8 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
 
     if not reason.strip():
         raise InvalidInput("更正须用 --reason 写明理由（会记入案件历史）")
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         engine._require_role(spec, actor, spec.correction_roles, "更正案件")
         target = resolve_state(spec, to)
@@ -151,14 +151,12 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
                          wall_time=wall, data={}, prev_hash="", hash="")
         if engine.calendar is not None:
             plan(s, engine, row, entry, spec.state(target), spec, facts)
-        for hook in engine.hooks:
-            hook(s, row, event, spec, facts, None)
+        engine._run_hooks(s, row, event, spec, facts, None)
         s.flush()
         planned = tuple((t.id or 0, t.trigger or t.duty or t.kind, utc(t.due_at)) for t in s.exec(
             select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)
             .order_by(col(TimerRow.due_at))).all())
         view = _event_view(spec, event)
-    engine._after_commit()
     return Correction(case_ref=row.ref, seq=view.seq, source=source, source_label=spec.label_of(source),
                       dest=target, dest_label=spec.label_of(target), reason=reason.strip(), undone=undone,
                       cancelled_timers=cancelled, withdrawn=withdrawn, already_sent=sent, records=records,

@@ -73,7 +73,8 @@ class _DryDatabase:
 def dry_run(engine: Engine) -> Iterator[Preview]:
     """Run the block's engine calls against a transaction that is rolled back at the end; nothing is delivered."""
     preview = Preview()
-    real_db, real_after = engine.db, list(engine.after_commit)
+    real_db = engine.db
+    deliver = engine.outbox.deliver_after_commit if engine.outbox is not None else False
     outer = Session(real_db.engine, expire_on_commit=False)
     try:
         if real_db.is_sqlite:
@@ -84,13 +85,15 @@ def dry_run(engine: Engine) -> Iterator[Preview]:
                  for name, table in (("event", EventRow), ("timer", TimerRow), ("outbox", OutboxRow))}
         live = {t.id: t.status for t in outer.exec(select(TimerRow).where(col(TimerRow.status).in_(["pending", "held"])))}
         engine.db = _DryDatabase(real_db, outer)  # type: ignore[assignment]
-        engine.after_commit.clear()
+        if engine.outbox is not None:
+            engine.outbox.deliver_after_commit = False  # nothing is sent: nothing was committed
         yield preview
         outer.flush()
         _collect(engine, outer, preview, marks, live)
     finally:
         engine.db = real_db
-        engine.after_commit[:] = real_after
+        if engine.outbox is not None:
+            engine.outbox.deliver_after_commit = deliver
         outer.rollback()
         outer.close()
 
@@ -138,7 +141,7 @@ def consequences(engine: Engine, ref: str, trigger: str, *, state: str | None = 
         spec = engine.catalog.get(procedure)
     else:
         with engine.db.session() as s:
-            row = engine._case_row(s, ref)
+            row = engine.case_row(s, ref)
             spec, state = engine.spec_of(row), row.state
     transition = spec.transition(trigger, state)
     if transition is None:

@@ -1,6 +1,6 @@
 """The engine: open cases, advance them one transaction per step, show and verify their history.
 
-`award advance CASE TRIGGER` (or a due timer) flows through `_step`:
+`award advance CASE TRIGGER` (or a due timer) flows through `advance_in`:
 1. load the case and its definition version, gather `CaseFacts`;
 2. check the actor's role, the fields, then fire the trigger on the cached
    Machine (its guard gate collects every verdict);
@@ -8,23 +8,29 @@
    new), the appended history event, the timers of the left state cancelled
    and those of the entered state created, effects, and the outbox rows;
 4. after commit, the outbox is delivered.
+
+Timers and the outbox are `StepHook`s: typed fields run in the one order
+`Engine.step_hooks` states. Code outside this module (timers, objections, the
+outbox) uses only the public API: `transaction`, `case_row`, `case_facts`,
+`advance_in`, `record_event` and `after_commit`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from .abc import Calendar, Clock
-from .effects import EFFECTS, Ledger
+from .abc import Calendar, Clock, Step, StepHook
+from .effects import EFFECTS
 from .errors import (
     AwardError,
     CaseLookupError,
@@ -34,7 +40,8 @@ from .errors import (
     Refused,
     TamperedHistory,
 )
-from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .facts import CaseFacts
+from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .machine import MachineCache
 from .registers.office import Office
@@ -46,15 +53,16 @@ from .store import (
     Database,
     EventRow,
     ObjectionRow,
-    PartyRecordRow,
     PartyRow,
     RoundRow,
     TimerRow,
     utc,
 )
-from .timing.clock import local_date
 from .values import Verdict
 from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
+
+if TYPE_CHECKING:
+    from .notify.outbox import Outbox
 
 __all__ = ["Engine"]
 
@@ -72,8 +80,9 @@ class Engine:
         catalog: the definitions.
         clock: business time (`--now` replaces it); history also records `wall_clock`.
         calendar: working days, for timers.
-        hooks: called inside the step's transaction after the event is written
-            (timers, outbox); each gets (session, case row, event row, spec, facts).
+        timers: plans and cancels the timers of each step (`timing.timers.Timers`).
+        outbox: renders each step's notifications, and delivers them after commit
+            (`notify.outbox.Outbox`).
     """
 
     db: Database
@@ -81,10 +90,36 @@ class Engine:
     clock: Clock
     wall_clock: Clock
     calendar: Calendar | None = None
-    hooks: list[Callable[..., Any]] = field(default_factory=list)
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    timers: StepHook | None = None
+    outbox: Outbox | None = None
     machines: MachineCache = field(default_factory=MachineCache)
-    extensions: dict[str, Any] = field(default_factory=dict)
+
+    def step_hooks(self) -> tuple[StepHook, ...]:
+        """The side effects of every step, in THE order: timers first, then the outbox.
+
+        The order is part of the contract: the outbox reads the timers the step has just
+        planned (a notice's last day goes into its mail).
+        """
+        return tuple(h for h in (self.timers, self.outbox) if h is not None)
+
+    def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
+                   transition: TransitionSpec | None) -> None:
+        step = Step(session=s, case=row, event=event, spec=spec, facts=facts, transition=transition)
+        for hook in self.step_hooks():
+            hook.on_step(step)
+
+    @contextmanager
+    def transaction(self, ref: str | int) -> Iterator[Session]:
+        """One write transaction about a case; SQLite's lock becomes a ConflictError, and after
+        the commit the outbox is delivered (`after_commit`)."""
+        with _SqliteRace(self.db.is_sqlite, str(ref)), self.db.session() as s:
+            yield s
+        self.after_commit()
+
+    def after_commit(self) -> None:
+        """Deliver what the committed steps left in the outbox (unless `--no-deliver`)."""
+        if self.outbox is not None and self.outbox.deliver_after_commit:
+            self.outbox.deliver_quietly()
 
     @property
     def office(self) -> Office:
@@ -92,7 +127,12 @@ class Engine:
 
     # ------------------------------------------------------------------ lookups
 
-    def _case_row(self, s: Session, ref: str | int) -> CaseRow:
+    def case_row(self, s: Session, ref: str | int) -> CaseRow:
+        """The case by id or reference, in the caller's session.
+
+        Raises:
+            CaseLookupError: no such case (exit 4).
+        """
         text = str(ref).strip()
         row: CaseRow | None = None
         if text.isdigit():
@@ -112,68 +152,15 @@ class Engine:
 
     # ------------------------------------------------------------------- facts
 
+    def case_facts(self, s: Session, row: CaseRow) -> CaseFacts:
+        """What guards, templates and recipients may read of a case now."""
+        return self._facts(s, self.spec_of(row), row)
+
     def _facts(self, s: Session, spec: ProcessSpec, row: CaseRow, data: Mapping[str, Any] | None = None,
                *, party: PartyRow | None = None, round_row: RoundRow | None = None,
                at: datetime | None = None) -> CaseFacts:
-        party = party or s.get(PartyRow, row.party_id)
-        round_row = round_row or s.get(RoundRow, row.round_id)
-        assert party is not None and round_row is not None and party.id is not None
-        records = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party.id)).all()
-        others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
-                        .where(CaseRow.party_id == party.id)).all()
-        other_cases = tuple(
-            {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
-             "state": c.state, "state_label": self._label(c)}
-            for c, r in others if c.id != row.id
-        )
-        form = to_python(spec.fields, {**(row.data if data is None else data)})
-        now = at or self.clock()
-        open_objections = 0
-        if row.id is not None:
-            open_objections = len(s.exec(select(ObjectionRow.id).where(
-                ObjectionRow.case_id == row.id, ObjectionRow.status == "open")).all())
-        return CaseFacts(
-            spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
-            party=PartyFacts(
-                id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
-                attrs=dict(party.attrs),
-                contact={"email": party.email, "phone": party.phone, "district": party.district},
-                records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
-                                          awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
-                                          source=r.source, reason=r.reason, rule=r.rule)
-                                for r in records),
-                other_cases=other_cases),
-            round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
-                             opened_on=round_row.opened_on,
-                             dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},
-                             properties=dict(round_row.properties)),
-            now=now, today=local_date(now), calendar=self.calendar,
-            count_cases=self._counter(s, round_row.id, row.id), open_objections=open_objections,
-            entered_at=utc(row.entered_at) if row.entered_at is not None else None,
-            before=to_python(spec.fields, dict(row.data)),
-        )
-
-    def _label(self, row: CaseRow) -> str:
-        try:
-            return self.catalog.get(row.procedure, row.definition_version).label_of(row.state)
-        except LookupError:
-            return row.state
-
-    @staticmethod
-    def _counter(s: Session, round_id: str, exclude: int | None) -> Callable[..., int]:
-        def count(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
-            q = select(CaseRow).where(CaseRow.round_id == round_id)
-            if states is not None:
-                q = q.where(col(CaseRow.state).in_(list(states)))
-            n = 0
-            for c in s.exec(q).all():
-                if c.id == exclude:
-                    continue
-                if matches({**c.data, "track": c.track}, where):
-                    n += 1
-            return n
-
-        return count
+        return gather_facts(s, self.catalog, spec, row, data, party=party, round_row=round_row,
+                            now=at or self.clock(), calendar=self.calendar)
 
     # --------------------------------------------------------------- form data
 
@@ -201,7 +188,7 @@ class Engine:
     def case_new(self, *, party: str, round_id: str, track: str, start: str | None, sets: Sequence[str],
                  actor: Actor, comment: str | None = None) -> CaseView:
         """Open a case for a party in a round on a track; the intake guards decide."""
-        with self._writing(f"{round_id}/{party}"), self.db.session() as s:
+        with self.transaction(f"{round_id}/{party}") as s:
             round_row = self.office.round_row(s, round_id)
             spec = self.catalog.get(round_row.procedure)
             if track not in spec.tracks:
@@ -249,10 +236,8 @@ class Engine:
                                  data={"v": 1, "changes": changes, "track": track,
                                        "verdicts": [_verdict_json(v) for v in verdicts]})
             facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
-            for hook in self.hooks:
-                hook(s, row, event, spec, facts, None)
+            self._run_hooks(s, row, event, spec, facts, None)
             ref = row.ref
-        self._after_commit()
         return self.show(ref, actor=actor)
 
     # ------------------------------------------------------------------ advance
@@ -270,20 +255,23 @@ class Engine:
                 would run the case's history backwards (exit 3).
             ConflictError: another writer changed the case first (exit 5).
         """
-        with self._writing(ref), self.db.session() as s:
-            result = self._step(s, ref, trigger, actor=actor, sets=sets, comment=comment,
-                                expect_version=expect_version, backdate=backdate)
-        self._after_commit()
-        return result
+        with self.transaction(ref) as s:
+            return self.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment,
+                                   expect_version=expect_version, backdate=backdate)
 
-    def _step(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
-              comment: str | None = None, expect_version: int | None = None,
-              extra: Mapping[str, Any] | None = None, at: datetime | None = None,
-              backdate: str | None = None) -> StepResult:
-        """One step inside the caller's transaction; `at` sets the business time (a timer's due time)."""
+    def advance_in(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
+                   comment: str | None = None, expect_version: int | None = None,
+                   extra: Mapping[str, Any] | None = None, at: datetime | None = None,
+                   backdate: str | None = None) -> StepResult:
+        """One step inside the caller's transaction (a timer firing, an upheld objection).
+
+        `at` sets the business time (a timer's due time); `extra` is added to the event's payload.
+        The caller commits, then calls `after_commit`. `backdate` is the reason when the step is
+        dated before the case's last event (else refused).
+        """
         from .timeline import check_forward
 
-        row = self._case_row(s, ref)
+        row = self.case_row(s, ref)
         spec = self.spec_of(row)
         old_version = row.version if expect_version is None else expect_version
         transition = spec.transition(trigger, row.state)
@@ -324,12 +312,11 @@ class Engine:
         )
         facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
                                     entered_at=now)
-        ledger = _SessionLedger(s, self.clock)
+        ledger = SessionLedger(s, self.clock)
         for eff in transition.effects:
             entry = EFFECTS.get(eff["effect"])
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
-        for hook in self.hooks:
-            hook(s, row, event, spec, facts, transition)
+        self._run_hooks(s, row, event, spec, facts, transition)
         timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)).all()
         return StepResult(
             case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
@@ -370,13 +357,6 @@ class Engine:
             return
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
-
-    def _writing(self, ref: str | int) -> Any:
-        return _SqliteRace(self.db.is_sqlite, str(ref))
-
-    def _after_commit(self) -> None:
-        for fn in self.after_commit:
-            fn()
 
     def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
         if actor.name == "system" and "system" in roles:
@@ -432,16 +412,16 @@ class Engine:
         s.refresh(row)
         return event
 
-    def _note(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
-              comment: str | None = None, at: datetime | None = None) -> EventRow:
-        """Append a non-transition event (an objection, a report, a reminder) and run the hooks."""
+    def record_event(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
+                     comment: str | None = None, at: datetime | None = None) -> EventRow:
+        """Append an event that moves no state (an objection, a report, a reminder) and run the hooks,
+        inside the caller's transaction."""
         spec = self.spec_of(row)
         event = self._append(s, row, kind=kind, trigger=None, source=row.state, dest=row.state, actor=actor,
                              role=_role(spec, actor, None), now=at or self.clock(), wall=self.wall_clock(),
                              comment=comment, data={"v": 1, **data})
         facts = self._facts(s, spec, row, at=at)
-        for hook in self.hooks:
-            hook(s, row, event, spec, facts, None)
+        self._run_hooks(s, row, event, spec, facts, None)
         return event
 
     def event_view(self, row: CaseRow, event: EventRow) -> EventView:
@@ -452,7 +432,7 @@ class Engine:
     def show(self, ref: str | int, *, actor: Actor | None = None) -> CaseView:
         """A case with its form, the triggers available now (and why not), and pending timers."""
         with self.db.session() as s:
-            row = self._case_row(s, ref)
+            row = self.case_row(s, ref)
             spec = self.spec_of(row)
             facts = self._facts(s, spec, row)
             triggers = []
@@ -485,7 +465,7 @@ class Engine:
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
         with self.db.session() as s:
-            row = self._case_row(s, ref)
+            row = self.case_row(s, ref)
             spec = self.catalog.get(row.procedure, row.definition_version)
             events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.seq))).all()
             views = [_event_view(spec, e) for e in events]
@@ -518,7 +498,7 @@ class Engine:
         """Check the hash chain of one case or all; raises TamperedHistory listing every break."""
         breaks: list[ChainBreak] = []
         with self.db.session() as s:
-            rows = [self._case_row(s, ref)] if ref else list(s.exec(select(CaseRow).order_by(col(CaseRow.id))).all())
+            rows = [self.case_row(s, ref)] if ref else list(s.exec(select(CaseRow).order_by(col(CaseRow.id))).all())
             for row in rows:
                 events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.id))).all()
                 breaks += verify_chain(row.ref, events, head_hash=row.head_hash, count=row.events)
@@ -527,27 +507,6 @@ class Engine:
                      for b in breaks]
             raise TamperedHistory("案件历史的哈希链断裂，记录可能被绕过系统修改：\n" + "\n".join(lines))
         return len(rows), breaks
-
-
-class _SessionLedger(Ledger):
-    """Effects write the party's history through the step's own session."""
-
-    def __init__(self, s: Session, clock: Clock) -> None:
-        self.s = s
-        self.clock = clock
-
-    def record_award(self, *, party_id: int, procedure: str, award: str, label: str, awarded_on: Any,
-                     case_id: int | None) -> None:
-        self.s.add(PartyRecordRow(party_id=party_id, procedure=procedure, award=award, label=label,
-                                  awarded_on=awarded_on, case_id=case_id, source="case", created_at=self.clock()))
-
-    def revoke_award(self, *, party_id: int, case_id: int, revoked_on: Any, bar_until: Any, reason: str,
-                     rule: str) -> None:
-        rows = self.s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == case_id,
-                                                        PartyRecordRow.party_id == party_id)).all()
-        for r in rows:
-            r.revoked_on, r.bar_until, r.reason, r.rule = revoked_on, bar_until, reason, rule
-            self.s.add(r)
 
 
 class _SqliteRace:

@@ -176,7 +176,7 @@ def find_objections(engine: Engine, *, status: str | None = None, case: str | No
         if status:
             q = q.where(ObjectionRow.status == status)
         if case:
-            q = q.where(CaseRow.id == engine._case_row(s, case).id)
+            q = q.where(CaseRow.id == engine.case_row(s, case).id)
         if round_id:
             ids = [r.id for r in s.exec(select(RoundRow))]
             if round_id.strip().lower() not in ids:

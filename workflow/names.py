@@ -73,7 +73,7 @@ def _resolve(text: str, labels: dict[str, str]) -> str | None:
 def case_trigger(engine: Engine, ref: str, text: str) -> str:
     """The trigger a clerk typed for a case (id or Chinese label); unknown to the procedure -> exit 2."""
     with engine.db.session() as s:
-        row = engine._case_row(s, ref)
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         available = [t.trigger for t in spec.transitions_from(row.state) if t.roles != ["system"]]
     if text in spec.triggers():

@@ -50,8 +50,8 @@ def _objection_rule(spec: ProcessSpec) -> str | None:
 def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
                    actor: Actor) -> int:
     """Record an objection against a case whose public notice is running; it holds the case."""
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         rule = _objection_rule(spec)
         if not by.strip() or not contact.strip():
@@ -73,11 +73,10 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        engine._note(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
-                     data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+                            data={"objection": objection.id, "by": by.strip(), "evidence": files})
         assert objection.id is not None
         oid = objection.id
-    engine._after_commit()
     return oid
 
 
@@ -93,12 +92,12 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
         rule = _objection_rule(engine.spec_of(case))
     if not reason.strip():
         raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
-    with engine._writing(ref), engine.db.session() as s:
+    with engine.transaction(ref) as s:
         objection = s.get(ObjectionRow, objection_id)
         assert objection is not None
         if objection.status != "open":
             raise InvalidInput(f"异议 #{objection_id} 已处理（{objection.status}）")
-        row = engine._case_row(s, ref)
+        row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         objection.status = "upheld" if uphold else "dismissed"
         objection.resolution, objection.resolved_by, objection.resolved_at = reason.strip(), actor.name, engine.clock()
@@ -108,18 +107,17 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
                                                    ObjectionRow.status == "open")).all()
         row.held = bool(others)
         s.add(row)
-        engine._note(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
-                     data={"objection": objection_id, "outcome": objection.status})
+        engine.record_event(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
+                            data={"objection": objection_id, "outcome": objection.status})
         outcome = "异议不成立，公示期满后案件继续办理"
         if uphold:
             trigger = spec.state(objection.state).objection_upheld if objection.state in spec.state_map else None
             if trigger and row.state == objection.state:
-                result = engine._step(s, row.ref, trigger, actor=actor, comment=reason.strip(),
-                                      extra={"objection": objection_id})
+                result = engine.advance_in(s, row.ref, trigger, actor=actor, comment=reason.strip(),
+                                           extra={"objection": objection_id})
                 outcome = f"异议成立：{result.source_label} → {result.dest_label}"
             else:
                 outcome = "异议成立（案件已不在该公示状态，请按规定处理）"
-    engine._after_commit()
     return outcome
 
 
@@ -129,8 +127,8 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         content = file.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
-    with engine._writing(ref), engine.db.session() as s:
-        row = engine._case_row(s, ref)
+    with engine.transaction(ref) as s:
+        row = engine.case_row(s, ref)
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:
@@ -147,7 +145,6 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         digest = hashlib.sha256(content).hexdigest()
         s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
                         submitted_by=actor.name, submitted_at=engine.clock()))
-        engine._note(s, row, kind="report_submitted", actor=actor,
-                     data={"duty": name, "index": index, "file": file.name, "sha256": digest})
-    engine._after_commit()
+        engine.record_event(s, row, kind="report_submitted", actor=actor,
+                            data={"duty": name, "index": index, "file": file.name, "sha256": digest})
     return f"已记录第{index}次{name}（{file.name}）"

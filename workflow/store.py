@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .errors import ConfigError, DataError
+from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
 
 __all__ = [
     "CaseRow",
@@ -36,6 +37,7 @@ __all__ = [
     "StaffRow",
     "TimerRow",
     "database_url",
+    "utc",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -379,7 +381,3 @@ def _noop(session: Session) -> None:
 MIGRATIONS = {1: _noop}
 """Named upgrade steps: schema version -> function run once when upgrading to it."""
 
-
-def utc(moment: datetime) -> datetime:
-    """Normalise a datetime read back from the database (SQLite loses the zone) to aware UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

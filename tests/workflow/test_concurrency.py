@@ -58,11 +58,16 @@ if mode == "race":
     engine._facts = facts
 elif mode == "hold":
     # The winner keeps its write transaction open (hooks run after the write, before the commit).
-    def hold(*args):
-        (barrier / "holding").touch()
-        wait_for("release")
+    class Hold:
+        def __init__(self, inner):
+            self.inner = inner
 
-    engine.hooks.append(hold)
+        def on_step(self, step):
+            self.inner.on_step(step)
+            (barrier / "holding").touch()
+            wait_for("release")
+
+    engine.timers = Hold(engine.timers)
 elif mode == "locked":
     # The loser gives up on SQLite's write lock after 100 ms instead of 5 s.
     from sqlalchemy import event

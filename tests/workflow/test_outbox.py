@@ -188,13 +188,14 @@ def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_pat
 CRASH_AFTER_SEND = textwrap.dedent("""\
     import os, sys
     from award.cli import Settings, build_engine
+    from award.commands.context import build_notifiers
     from award.workflow.abc import Notifier
 
     settings = Settings(db=sys.argv[1], definitions=None, now=None, as_name=None, deployment=sys.argv[2],
                         deliver=False)
     engine = build_engine(settings)
-    outbox = engine.extensions["outbox"]
-    smtp = outbox.deployment.build_notifiers()["email"]
+    outbox = engine.outbox
+    smtp = build_notifiers(outbox.deployment)["email"]
 
     class CrashAfterSend(Notifier):
         channel = "email"

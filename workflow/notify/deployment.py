@@ -17,17 +17,19 @@ Example (`deployment.yaml`)::
 Without a file, e-mail goes to the spool folder `./award-mail` and no office
 address is known (such notifications are kept as failed, visible in
 `award outbox list --failed`, never silently skipped).
+
+This module reads the file as data only; the CLI's composition root
+(`commands/context.py`) builds the notifiers from it, so that the engine never
+imports `notifiers`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..abc import Notifier
 from ..errors import ConfigError
 
 __all__ = ["Deployment", "load_deployment"]
@@ -71,32 +73,6 @@ class Deployment(_Model):
                                  "console": NotifierConfig(kind="console")})
     delivery: Delivery = Field(default_factory=Delivery)
     base_dir: str = "."
-
-    def build_notifiers(self) -> dict[str, Notifier]:
-        """channel -> Notifier, built from the file's settings."""
-        from award.notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
-
-        out: dict[str, Notifier] = {}
-        for channel, cfg in self.notifiers.items():
-            if cfg.kind == "smtp":
-                if not cfg.host or not cfg.port:
-                    raise ConfigError(f"部署文件 notifiers.{channel}: smtp 需要 host 和 port")
-                password = os.environ.get(cfg.password_env) if cfg.password_env else None
-                if cfg.password_env and password is None:
-                    raise ConfigError(f"部署文件 notifiers.{channel}: 环境变量 {cfg.password_env} 未设置（SMTP 密码）")
-                out[channel] = SmtpNotifier(host=cfg.host, port=cfg.port, security=cfg.security,
-                                            username=cfg.username, password=password, sender=cfg.sender,
-                                            timeout=cfg.timeout)
-            elif cfg.kind == "spool":
-                folder = Path(cfg.folder or "award-mail")
-                if not folder.is_absolute():
-                    folder = Path(self.base_dir) / folder
-                out[channel] = SpoolNotifier(folder, sender=cfg.sender)
-            elif cfg.kind == "webhook":
-                out[channel] = WebhookNotifier(url=cfg.url, shape=cfg.shape, timeout=cfg.timeout)
-            else:
-                out[channel] = ConsoleNotifier()
-        return out
 
     def addresses(self, role: str, channel: str, district: str | None) -> list[str]:
         """Addresses of the office or of the party's district bureau on a channel."""

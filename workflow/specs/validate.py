@@ -19,7 +19,7 @@ def check_all(root: Path) -> tuple[list[Problem], str]:
     folder = root if root.is_dir() else root.parent
     templates = 0
     if (folder / "templates").is_dir():
-        from ..notify.outbox import check_templates
+        from ..notify.context import check_templates
 
         found, templates = check_templates(catalog, folder / "templates")
         problems += found

@@ -9,6 +9,7 @@ from ..abc import Clock
 
 __all__ = [
     "SHANGHAI", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment", "start_of_day", "system_clock",
+    "utc",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,6 +24,11 @@ def fixed_clock(moment: datetime) -> Clock:
     """A clock stopped at `moment` (used for `--now` and in tests)."""
     frozen = moment.astimezone(UTC)
     return lambda: frozen
+
+
+def utc(moment: datetime) -> datetime:
+    """Normalise a datetime read back from the database (SQLite loses the zone) to aware UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def local_date(moment: datetime) -> date:

@@ -18,16 +18,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ..errors import AwardError, ConflictError, Refused
-from ..specs.model import ProcessSpec, StateSpec, TimerSpec, TransitionSpec
+from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
 from .periods import anniversaries, before, due, parse_offset, parse_period
 
 if TYPE_CHECKING:
+    from ..abc import Step
     from ..engine import Engine
     from ..facts import CaseFacts
 
-__all__ = ["TickReport", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
+__all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,17 +44,26 @@ class TickReport:
     failed: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-def install(engine: Engine) -> None:
-    """Plan and cancel timers inside every step of `engine`."""
+@dataclass(frozen=True)
+class Timers:
+    """The step hook that plans and cancels timers: a case entering a state gets that state's timers,
+    one leaving it has them cancelled, and any step reconsiders the held ones."""
 
-    def on_step(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                transition: TransitionSpec | None) -> None:
+    engine: Engine
+
+    def on_step(self, step: Step) -> None:
+        s, row, event = step.session, step.case, step.event
         if event.kind in ("created", "transition") and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)
-            plan(s, engine, row, event, spec.state(row.state), spec, facts)
+            plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
         reconsider(s, row)
 
-    engine.hooks.append(on_step)
+
+def install(engine: Engine) -> Timers:
+    """Plan and cancel timers inside every step of `engine`."""
+    timers = Timers(engine)
+    engine.timers = timers
+    return timers
 
 
 def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
@@ -117,7 +127,7 @@ def list_timers(engine: Engine, *, case: str | None = None, status: str | None =
     with engine.db.session() as s:
         q = select(TimerRow, CaseRow).join(CaseRow, col(TimerRow.case_id) == col(CaseRow.id))
         if case:
-            q = q.where(CaseRow.id == engine._case_row(s, case).id)
+            q = q.where(CaseRow.id == engine.case_row(s, case).id)
         if status:
             q = q.where(TimerRow.status == status)
         return [{"id": t.id, "case": c.ref, "state": t.state, "kind": t.kind, "trigger": t.trigger, "duty": t.duty,
@@ -158,7 +168,7 @@ def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     """Fire every due timer once, oldest first, each in its own transaction; then deliver, as any step does."""
     report = _fire_due(engine, limit=limit)
     if report.fired:
-        engine._after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
+        engine.after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
     return report
 
 
@@ -214,16 +224,16 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case.id)
                       .order_by(col(EventRow.seq).desc())).first()
         at = max(due_at, utc(last)) if last is not None else due_at
-        result = engine._step(s, case.id or 0, timer.trigger, actor=actor, at=at,
-                              extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
+        result = engine.advance_in(s, case.id or 0, timer.trigger, actor=actor, at=at,
+                                   extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"
     if timer.kind == "duty":
         done = s.exec(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                                               ReportRow.duty_index == timer.duty_index)).first()
         kind = "duty_met" if done else "duty_overdue"
-        engine._note(s, case, kind=kind, actor=actor, at=due_at,
-                     data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
-                           "due_at": due_at.isoformat()})
+        engine.record_event(s, case, kind=kind, actor=actor, at=due_at,
+                            data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
+                                  "due_at": due_at.isoformat()})
         if not done:
             timer.status = "overdue"
             s.add(timer)
@@ -234,12 +244,12 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
                 ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                 ReportRow.duty_index == timer.duty_index)).first():
             return "无需提醒（已提交）", timer.period
-        engine._note(s, case, kind="reminder", actor=actor, at=due_at,
-                     data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
-                           "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
+        engine.record_event(s, case, kind="reminder", actor=actor, at=due_at,
+                            data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
+                                  "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
         return "提醒", timer.period
-    engine._note(s, case, kind="marked", actor=actor, at=due_at,
-                 data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
+    engine.record_event(s, case, kind="marked", actor=actor, at=due_at,
+                        data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
     return f"标记 {timer.duty}", timer.rule
 
 

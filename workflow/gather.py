@@ -1,0 +1,109 @@
+"""Gathering what a step reads and writes beside the case row: the facts guards see (from the
+case's party, round, records and other cases) and the ledger effects write the party's history to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from .abc import Calendar, Clock
+from .effects import Ledger
+from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .specs.catalog import Catalog
+from .specs.fields import to_python
+from .specs.model import ProcessSpec
+from .store import CaseRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
+from .timing.clock import local_date
+
+__all__ = ["SessionLedger", "gather_facts"]
+
+
+def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
+                 data: Mapping[str, Any] | None = None, *, party: PartyRow | None = None,
+                 round_row: RoundRow | None = None, now: datetime, calendar: Calendar | None) -> CaseFacts:
+    """What guards may read of a case: its form (or `data`, the form after the step), its party and
+    round, the party's other cases and records, the clock and the calendar."""
+    party = party or s.get(PartyRow, row.party_id)
+    round_row = round_row or s.get(RoundRow, row.round_id)
+    assert party is not None and round_row is not None and party.id is not None
+    records = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party.id)).all()
+    others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
+                    .where(CaseRow.party_id == party.id)).all()
+    other_cases = tuple(
+        {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
+         "state": c.state, "state_label": _label(catalog, c)}
+        for c, r in others if c.id != row.id
+    )
+    form = to_python(spec.fields, {**(row.data if data is None else data)})
+    open_objections = 0
+    if row.id is not None:
+        open_objections = len(s.exec(select(ObjectionRow.id).where(
+            ObjectionRow.case_id == row.id, ObjectionRow.status == "open")).all())
+    return CaseFacts(
+        spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
+        party=PartyFacts(
+            id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
+            attrs=dict(party.attrs),
+            contact={"email": party.email, "phone": party.phone, "district": party.district},
+            records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
+                                      awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
+                                      source=r.source, reason=r.reason, rule=r.rule)
+                          for r in records),
+            other_cases=other_cases),
+        round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
+                         opened_on=round_row.opened_on,
+                         dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},
+                         properties=dict(round_row.properties)),
+        now=now, today=local_date(now), calendar=calendar,
+        count_cases=_counter(s, round_row.id, row.id), open_objections=open_objections,
+        entered_at=utc(row.entered_at) if row.entered_at is not None else None,
+        before=to_python(spec.fields, dict(row.data)),
+    )
+
+
+def _label(catalog: Catalog, row: CaseRow) -> str:
+    try:
+        return catalog.get(row.procedure, row.definition_version).label_of(row.state)
+    except LookupError:
+        return row.state
+
+
+def _counter(s: Session, round_id: str, exclude: int | None) -> Callable[..., int]:
+    def count(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
+        q = select(CaseRow).where(CaseRow.round_id == round_id)
+        if states is not None:
+            q = q.where(col(CaseRow.state).in_(list(states)))
+        n = 0
+        for c in s.exec(q).all():
+            if c.id == exclude:
+                continue
+            if matches({**c.data, "track": c.track}, where):
+                n += 1
+        return n
+
+    return count
+
+
+class SessionLedger(Ledger):
+    """Effects write the party's history through the step's own session."""
+
+    def __init__(self, s: Session, clock: Clock) -> None:
+        self.s = s
+        self.clock = clock
+
+    def record_award(self, *, party_id: int, procedure: str, award: str, label: str, awarded_on: Any,
+                     case_id: int | None) -> None:
+        self.s.add(PartyRecordRow(party_id=party_id, procedure=procedure, award=award, label=label,
+                                  awarded_on=awarded_on, case_id=case_id, source="case", created_at=self.clock()))
+
+    def revoke_award(self, *, party_id: int, case_id: int, revoked_on: Any, bar_until: Any, reason: str,
+                     rule: str) -> None:
+        rows = self.s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == case_id,
+                                                        PartyRecordRow.party_id == party_id)).all()
+        for r in rows:
+            r.revoked_on, r.bar_until, r.reason, r.rule = revoked_on, bar_until, reason, rule
+            self.s.add(r)
