@@ -116,8 +116,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     reasons = [] if yes else consequences(engine, args[0], trigger)
     if reasons:  # ask only about a step that would succeed: a refusal is reported as such, asked or not
         with dry(engine):
-            engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
-        confirm(reasons, f"{args[0]}“{args[1]}”", yes)
+            would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+        confirm(reasons, f"{would.case_ref}“{would.trigger_label}”", yes)
     result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
     if as_json:
         render.print_json(result)

@@ -50,7 +50,7 @@ def current() -> Any:
 
 
 #: Column headings whose cells are identifiers: never folded (a case number split in two is misread).
-ID_COLUMNS = frozenset({"#", "案件", "轮次", "ID", "编号", "代码", "规则", "触发", "操作", "字段", "依据", "流程"})
+ID_COLUMNS = frozenset({"#", "案件", "轮次", "ID", "编号", "代码", "规则", "触发", "操作", "字段"})
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],

@@ -45,7 +45,7 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
         if view.deadlines:
             render.table("近期届满的期限", ["案件", "申报主体", "事项", "状态", "届满", "最后一日", "依据"],
                          [[d["case"], d["party"], d["what"], d["state_label"], _at(d["due_at"]), d["last_day"],
-                           d["rule"]] for d in view.deadlines])
+                           d["rule"]] for d in view.deadlines], ids=(0, 6))
         if view.held:
             render.table("暂缓的定时", ["案件", "事项", "原定届满", "原因"],
                          [[d["case"], d["what"], _at(d["due_at"]), d["note"]] for d in view.held])

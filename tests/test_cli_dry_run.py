@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from tests.fixtures_sha import (
+    any_office_fixture,  # noqa: F401 - fixtures
     events,
     office_fixture,  # noqa: F401 - fixtures
 )
@@ -108,3 +109,17 @@ def test_tick_prints_one_timestamped_line_is_quiet_on_request_and_fails_loudly(o
     failed = office.run("tick", "--quiet", now="2026-05-20 09:00", who=None)
     assert failed.code == 6, failed
     assert "失败 1 个" in failed.out and "触发 1 个" in failed.out and ref in failed.out
+
+
+def test_dry_run_and_correction_on_each_backend(any_office):
+    office = any_office
+    ref = office.in_review("2026-05-06 09:00")
+    dry = office.run("advance", ref, "pass_qualification", "--dry-run", now="2026-05-06 10:00", who="li")
+    assert dry.code == 0 and "将设定定时" in dry.out, dry
+    assert office.show(ref)["state"] == "qualification_review" and office.show(ref)["timers"] == []
+    assert office.run("advance", ref, "pass_qualification", now="2026-05-06 10:00", who="li").code == 0
+    fixed = office.run("case", "correct", ref, "--to", "qualification_review", "--reason", "误操作",
+                       now="2026-05-06 11:00")
+    assert fixed.code == 0, fixed
+    assert office.show(ref)["state"] == "qualification_review"
+    assert office.run("verify").code == 0

@@ -52,6 +52,10 @@ def resolve_trigger(spec: ProcessSpec, text: str, available: Sequence[str]) -> s
     found = _resolve(text, labels)
     if found is not None:
         return found
+    several = [a for a in available if text.strip() and text.strip() in labels[a]]
+    if len(several) > 1:
+        which = "、".join(f"{labels[a]}（{a}）" for a in several)
+        raise InvalidInput(f"“{text}”可指此案件现在可用的多个操作，请写明是哪一个：{which}")
     order = nearest(text, [*available, *(labels[a] for a in available)], n=len(available) * 2, cutoff=0.0)
     ranked = list(dict.fromkeys(a for o in order for a in available if o in (a, labels[a])))
     ranked += [a for a in available if a not in ranked]

@@ -116,7 +116,7 @@ def test_a_registration_that_never_submits_lapses_at_the_deadline(sqa: AwardRunn
 
     res = sqa("advance", ref, "submit", *sets(MATERIALS), now="2021-08-16 09:00")
     assert res.code == 3, res
-    assert "当前状态“逾期未提交申报材料，报名失效”下不能执行 'submit'" in res.err
+    assert "当前状态“逾期未提交申报材料，报名失效”下不能办理“提交申报材料”（submit）" in res.err
     outbox = sqa("outbox", "list", "--case", ref, "--json").json
     assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("lapsed", "office")}
 

@@ -302,7 +302,7 @@ def test_a_supplement_that_comes_a_day_late_is_refused_by_itself(sqi: AwardRunne
 
     res = sqi("advance", ref, "supply", now="2024-09-21 09:00")
     assert res.code == 3, res
-    assert "当前状态“逾期未补充材料，条件审查不予通过”下不能执行 'supply'" in res.err
+    assert "当前状态“逾期未补充材料，条件审查不予通过”下不能办理“在规定时间内补充材料”（supply）" in res.err
     assert sqi("outbox", "deliver").code == 0  # a tick leaves its notifications to the deliverer
     assert any("逾期未补充材料" in m[1] and m[0] == "quality@example.com" for m in mails(tmp_path))
 
