@@ -205,7 +205,7 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
     con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
     con.print(f"申报主体：{view.party.name}（{view.party.code}）")
     con.print(f"赛道：{view.track_label}")
-    con.print(f"状态：[bold]{view.state_label}[/bold]（{view.state}）  自 {render.shanghai(view.entered_at)}"
+    con.print(f"状态：[bold]{view.state_label}[/bold]  自 {render.shanghai(view.entered_at)}"
               + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
     if view.form:
         render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])

@@ -176,7 +176,7 @@ class Engine:
             fs = spec.fields.get(name)
             if fs is None:
                 known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
-                raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+                raise InvalidInput(f"流程“{spec.title}”没有字段“{name}”；可用字段：{known}")
             if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
                 where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
                 raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
@@ -193,11 +193,11 @@ class Engine:
             spec = self.catalog.get(round_row.procedure)
             if track not in spec.tracks:
                 options = "、".join(f"{k}（{v.label}）" for k, v in spec.tracks.items())
-                raise InvalidInput(f"流程 {spec.id} 没有赛道 {track!r}；可选：{options}")
+                raise InvalidInput(f"流程“{spec.title}”没有赛道“{track}”；可选：{options}")
             start_name = start or next(iter(spec.starts))
             if start_name not in spec.starts:
                 options = "、".join(f"{k}（{v.label}）" for k, v in spec.starts.items())
-                raise InvalidInput(f"流程 {spec.id} 没有开始方式 {start_name!r}；可选：{options}")
+                raise InvalidInput(f"流程“{spec.title}”没有开始方式“{start_name}”；可选：{options}")
             start_spec = spec.starts[start_name]
             party_row = self.office._party_row(s, party)
             tspec = spec.tracks[track]

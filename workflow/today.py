@@ -72,7 +72,11 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
             spec = specs.get(cid)
             if spec is None or c.closed:
                 continue
-            steps = [t for t in spec.transitions_from(c.state) if mine & set(t.roles) and t.roles != ["system"]]
+            human = [t for t in spec.transitions_from(c.state) if t.roles != ["system"]]
+            forward = [t for t in human if not spec.state(t.dest).final]
+            # a case waits for a role that can move it on; a step that only ends it (a withdrawal, open
+            # almost everywhere) counts only where ending it is all that is left to decide
+            steps = [t for t in (forward or human) if mine & set(t.roles)]
             if steps:
                 waiting.append({"case": c.ref, "party": parties.get(c.party_id, ""), "state": c.state,
                                 "state_label": spec.label_of(c.state), "since": utc(c.entered_at).isoformat(),

@@ -402,7 +402,7 @@ def test_unknown_case(office) -> None:
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
-        pytest.param("colour=red", "流程 sha 没有字段 'colour'；可用字段：level（奖项）", id="unknown_field"),
+        pytest.param("colour=red", "流程“上海市政府质量奖”没有字段“colour”；可用字段：level（奖项）", id="unknown_field"),
         pytest.param("district_award_same_year=maybe",
                      "“本年度同时申报区级政府质量奖”（district_award_same_year）须为 是/否（yes/no），收到 'maybe'",
                      id="bool_maybe"),
