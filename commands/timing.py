@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.timing.periods import Period
+    from award.workflow.values import Due
 
 
 @click.command()
@@ -89,46 +94,51 @@ def timers() -> None:
 
 @timers.command("list")
 @click.option("--case", "case_ref", help="只列出此案件的定时。")
-@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]),
-              help="只列出此状态：pending（等待到期）、held（暂缓）、failed（失败）、fired（已触发）、cancelled（已取消）、overdue（已逾期）。")
+@click.option("--status", type=click.Choice(["pending", "held", "blocked", "failed", "fired", "cancelled", "overdue"]),
+              help="只列出此状态：pending（等待到期）、held（暂缓）、blocked（缺日历数据）、failed（失败）、"
+                   "fired（已触发）、cancelled（已取消）、overdue（已逾期）。")
+@click.option("--provisional", is_flag=True,
+              help="只列出仍待日历数据的定时：到期时间暂定的，以及因年份日历未知而受阻的。")
 @json_option
 @pass_settings
-def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
+def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
+                as_json: bool) -> None:
     """列出定时（先到期的在前）。
 
     \b
     示例：award timers list --status held
+          award timers list --provisional
     """
+    from award.workflow.labels import timer_label, timer_status
     from award.workflow.timing.timers import list_timers
 
-    rows = list_timers(settings.engine(), case=case_ref, status=status)
-    if as_json:
-        render.print_json(rows)
-        return
-    from datetime import datetime
-
-    from award.workflow.labels import timer_label, timer_status
-
     engine = settings.engine()
+    rows = list_timers(engine, case=case_ref, status=status, provisional=provisional)
+
+    def spec_of(r: Any) -> Any:
+        try:
+            return engine.catalog.get(r["case"].split("-")[0].lower())
+        except LookupError:
+            return None
 
     def what(r: Any) -> str:
-        try:
-            spec = engine.catalog.get(r["case"].split("-")[0].lower())
-        except LookupError:
-            return str(r["trigger"] or r["duty"] or r["kind"])
-        return timer_label(spec, r["state"], r["kind"], r["trigger"], r["duty"]) + (
-            f" 第{r['index']}次" if r["index"] else "")
+        spec = spec_of(r)
+        name = timer_label(spec, r["state"], r["kind"], r["trigger"], r["duty"]) if spec else \
+            str(r["trigger"] or r["duty"] or r["kind"])
+        return name + (f" 第{r['index']}次" if r["index"] else "")
 
     def state(r: Any) -> str:
-        try:
-            return str(engine.catalog.get(r["case"].split("-")[0].lower()).label_of(r["state"]))
-        except LookupError:
-            return str(r["state"])
+        spec = spec_of(r)
+        return str(spec.label_of(r["state"])) if spec else str(r["state"])
 
-    with render.paged():
-        render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
-                     [[r["id"], r["case"], state(r), what(r), render.shanghai(datetime.fromisoformat(r["due_at"])),
-                       r["last_day"], r["rule"], timer_status(r["status"]), r["note"]] for r in rows], ids=(0, 1))
+    def show() -> None:
+        with render.paged():
+            render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
+                         [[r["id"], r["case"], state(r), what(r),
+                           render.shanghai(r["due_at"]) + ("（暂定）" if r["provisional"] else ""),
+                           r["last_day"], r["rule"], timer_status(r["status"]), r["note"]] for r in rows])
+
+    render.emit(rows, as_json=as_json, show=show)
 
 
 @timers.command("retry")
@@ -177,12 +187,10 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
     示例：award calendar day 2026-10-10
     """
     info = _calendar(settings).day(day.date())
-    if as_json:
-        render.print_json(info)
-        return
     weekday = "一二三四五六日"[info.day.weekday()]
-    click.echo(f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"
-               f"　[{info.source}]" + ("　暂定：次年放假安排公布后可能变化" if info.provisional else ""))
+    render.emit(info, as_json=as_json,
+                text=f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"
+                     f"　[{info.source}]" + ("　暂定：次年放假安排公布后可能变化" if info.provisional else ""))
 
 
 @calendar.command("due")
@@ -199,7 +207,7 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
     """
     from award.workflow.errors import InvalidInput
     from award.workflow.timing.clock import parse_moment
-    from award.workflow.timing.periods import describe, due, parse_period
+    from award.workflow.timing.periods import due, parse_period
 
     try:
         begin = parse_moment(start)
@@ -207,9 +215,12 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
         raise InvalidInput(str(exc)) from None
     p = parse_period(period)
     result = due(p, begin, _calendar(settings), start_day_counts=start_day_counts)
-    if as_json:
-        render.print_json(result)
-        return
+    render.emit(result, as_json=as_json, show=lambda: _print_due(begin, p, start_day_counts, result))
+
+
+def _print_due(begin: datetime, p: Period, start_day_counts: bool, result: Due) -> None:
+    from award.workflow.timing.periods import describe
+
     click.echo(f"自 {render.shanghai(begin)} 起 {describe(p, start_day_counts, start_label='起始当日')}：")
     if result.last_day:
         click.echo(f"  最后一日：{result.last_day}")
@@ -218,10 +229,9 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
 
 
 def _calendar(settings: Settings) -> Any:
-    from award.workflow.timing.calendar import OfficialCalendar
+    from .context import office_calendar
 
-    root = settings.definitions_root()
-    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+    return office_calendar(settings)
 
 
 COMMANDS: list[click.Command] = [tick, timers, scheduler, calendar]

@@ -18,7 +18,7 @@ EVENT_KINDS = {
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
     "duty_met": "按时履行义务", "duty_overdue": "义务逾期",
 }
-TIMER_STATUS = {"pending": "等待到期", "held": "暂缓", "failed": "失败", "fired": "已触发", "cancelled": "已取消",
+TIMER_STATUS = {"pending": "等待到期", "held": "暂缓", "blocked": "缺日历数据", "failed": "失败", "fired": "已触发", "cancelled": "已取消",
                 "overdue": "已逾期"}
 TIMER_KINDS = {"transition": "到期办理", "reminder": "提醒", "duty": "义务", "mark": "标记"}
 OUTBOX_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
