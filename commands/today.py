@@ -42,6 +42,8 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
         out = render.current()
         out.print(f"[bold]{render.shanghai(view.now)}[/bold]　{view.actor}（{roles(labels, view.roles) or '无角色'}）"
                   f"　今后 {view.days} 个工作日（至 {render.shanghai(view.until)}）")
+        if view.note:
+            out.print(f"[yellow]注意：{view.note}[/yellow]")
         if view.deadlines:
             render.table("近期届满的期限", ["案件", "申报主体", "事项", "状态", "届满", "最后一日", "依据"],
                          [[d["case"], d["party"], d["what"], d["state_label"], _at(d["due_at"]), d["last_day"],

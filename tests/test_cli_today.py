@@ -92,3 +92,10 @@ def test_a_typo_in_a_round_to_advance_says_what_was_meant(office):
     result = office.run("advance", "--round", "sha-2062", "--state", "资格审查中", "pass_qualification",
                         now="2026-05-07 09:00", who="li")
     assert result.code == 4 and "您是否要找：sha-2026" in result.err, result
+
+
+def test_today_at_the_end_of_a_year_without_next_years_calendar_still_answers(office):
+    ref = office.in_review("2026-12-21 09:00")
+    result = office.run("today", now="2026-12-28 09:00")
+    assert result.code == 0, result
+    assert "暂按 7 个自然日估算" in result.out and "2027" in result.out and ref in result.out

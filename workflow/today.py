@@ -9,7 +9,7 @@ sees everything; another role sees what concerns the cases waiting for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
@@ -50,12 +50,21 @@ class Today:
     objections: tuple[dict[str, Any], ...]
     overdue_reports: tuple[dict[str, Any], ...]
     waiting: tuple[dict[str, Any], ...]
+    note: str | None = None
 
 
 def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
     """Everything needing attention within `days` working days, for `actor`'s roles."""
+    from .errors import CalendarYearUnknown
+
     now = engine.clock()
-    until = working_days_ahead(engine, days)
+    note = None
+    try:
+        until = working_days_ahead(engine, days)
+    except CalendarYearUnknown as exc:  # late December: the next year's arrangement is not out yet
+        until = now + timedelta(days=(days * 7 + 4) // 5)
+        note = (f"今后 {days} 个工作日暂按 {(days * 7 + 4) // 5} 个自然日估算（{str(exc).split('。')[0]}；"
+                "用 award calendar import 导入后即按工作日计算）")
     mine = set(actor.roles)
     with engine.db.session() as s:
         cases = {c.id: c for c in s.exec(select(CaseRow))}
@@ -72,7 +81,9 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
             spec = specs.get(cid)
             if spec is None or c.closed:
                 continue
-            human = [t for t in spec.transitions_from(c.state) if t.roles != ["system"]]
+            # revoking an award is a response to events, never work waiting to be done
+            human = [t for t in spec.transitions_from(c.state) if t.roles != ["system"]
+                     and not any(e.get("effect") == "revoke_award" for e in t.effects)]
             forward = [t for t in human if not spec.state(t.dest).final]
             # a case waits for a role that can move it on; a step that only ends it (a withdrawal, open
             # almost everywhere) counts only where ending it is all that is left to decide
@@ -116,4 +127,4 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
                       if office_of.get(o.case_id, False)]
     return Today(actor=actor.name, roles=tuple(actor.roles), now=now, days=days, until=until,
                  deadlines=tuple(deadlines), held=tuple(held), failed_notifications=tuple(failed),
-                 objections=tuple(objections), overdue_reports=tuple(overdue), waiting=tuple(waiting))
+                 objections=tuple(objections), overdue_reports=tuple(overdue), waiting=tuple(waiting), note=note)
