@@ -43,10 +43,7 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
     engine = settings.engine()
     view = engine.case_new(party=party_ref, round_id=round_id, track=track, start=start, sets=sets,
                            actor=settings.actor(), comment=comment)
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
+    render.emit(view, as_json=as_json, text=lambda: f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
 
 
 @click.command()
@@ -95,9 +92,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
                     f"批量办理 {round_id} 中“{state}”的全部案件", yes)
         if dry_run:
             with dry(engine) as preview:
-                _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back, exit_on_fail=False)
-            if not as_json:
-                show_preview(preview)
+                _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back,
+                              exit_on_fail=False, then=lambda: show_preview(preview))
             return
         _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back)
         return
@@ -107,11 +103,12 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if dry_run:
         with dry(engine) as preview:
             result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
-        if as_json:
-            render.print_json({"dry_run": True, "result": result, "preview": preview})
-            return
-        click.echo(f"{result.case_ref}：可以办理“{result.trigger_label}”　{result.source_label} → {result.dest_label}")
-        show_preview(preview)
+
+        def preview_lines() -> None:
+            click.echo(f"{result.case_ref}：可以办理“{result.trigger_label}”　{result.source_label} → {result.dest_label}")
+            show_preview(preview)
+
+        render.emit({"dry_run": True, "result": result, "preview": preview}, as_json=as_json, show=preview_lines)
         return
     reasons = [] if yes else consequences(engine, args[0], trigger)
     if reasons:  # ask only about a step that would succeed: a refusal is reported as such, asked or not
@@ -119,9 +116,10 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
             would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
         confirm(reasons, f"{would.case_ref}“{would.trigger_label}”", yes)
     result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
-    if as_json:
-        render.print_json(result)
-        return
+    render.emit(result, as_json=as_json, show=lambda: _print_step(engine, result))
+
+
+def _print_step(engine: Engine, result: Any) -> None:
     from award.workflow.labels import period
 
     click.echo(f"{result.case_ref}：{result.trigger_label}　{result.source_label} → {result.dest_label}")
@@ -145,7 +143,7 @@ def _timer_label(engine: Engine, ref: str, t: Any) -> str:
 
 def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigger: str, sets: Sequence[str],
                   comment: str | None, as_json: bool, backdate: str | None = None, *,
-                  exit_on_fail: bool = True) -> None:
+                  exit_on_fail: bool = True, then: Any = None) -> None:
     from award.workflow.errors import AwardError
     from rich.progress import Progress
 
@@ -160,16 +158,20 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
         engine.advance_many(round_id=round_id, state=state, trigger=trigger, actor=actor, sets=sets,
                             comment=comment, progress=tick, backdate=backdate)
     failed = [(r, e) for r, e in results if isinstance(e, AwardError)]
-    if as_json:
-        render.print_json([{"case": r, "ok": not isinstance(e, AwardError),
-                "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results])
-    else:
+
+    def people() -> None:
         for ref, res in results:
             if isinstance(res, AwardError):
                 click.echo(f"{ref}：未推进\n{res}")
             else:
                 click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
         click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
+        if then is not None:
+            then()
+
+    render.emit([{"case": r, "ok": not isinstance(e, AwardError),
+                  "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results],
+                as_json=as_json, show=people)
     if failed and exit_on_fail:
         sys.exit(3)
 
@@ -197,36 +199,36 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
     actor = settings.actor()
     _review_access(engine, case_ref, actor, "查看")
     view = engine.show(case_ref, actor=actor)
-    if as_json:
-        render.print_json(view)
-        return
-    from award.workflow.labels import objection_status, roles, timer_label, timer_status
+    def people() -> None:
+        from award.workflow.labels import objection_status, roles, timer_label, timer_status
 
-    spec = engine.catalog.get(view.procedure, view.definition_version)
-    con = render.console()
-    con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
-    con.print(f"申报主体：{view.party.name}（{view.party.code}）")
-    con.print(f"赛道：{view.track_label}")
-    con.print(f"状态：[bold]{view.state_label}[/bold]  自 {render.shanghai(view.entered_at)}"
-              + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
-    if view.form:
-        render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])
-    if view.triggers:
-        rows = []
-        for t in view.triggers:
-            why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
-                            f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
-            who = "定时触发" if t.timer_only else roles(spec.roles, t.roles)
-            rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
-        render.table("当前可用的操作", ["操作", "名称", "去向", "角色", "现在", "条件"], rows)
-    if view.timers:
-        render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
-               [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
-                 timer_status(t.status), t.rule] for t in view.timers])
-    if view.objections:
-        render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
-               [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
-                for o in view.objections])
+        spec = engine.catalog.get(view.procedure, view.definition_version)
+        con = render.console()
+        con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
+        con.print(f"申报主体：{view.party.name}（{view.party.code}）")
+        con.print(f"赛道：{view.track_label}")
+        con.print(f"状态：[bold]{view.state_label}[/bold]  自 {render.shanghai(view.entered_at)}"
+                  + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
+        if view.form:
+            render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])
+        if view.triggers:
+            rows = []
+            for t in view.triggers:
+                why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
+                                f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
+                who = "定时触发" if t.timer_only else roles(spec.roles, t.roles)
+                rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
+            render.table("当前可用的操作", ["操作", "名称", "去向", "角色", "现在", "条件"], rows)
+        if view.timers:
+            render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
+                   [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
+                     timer_status(t.status), t.rule] for t in view.timers])
+        if view.objections:
+            render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
+                   [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
+                    for o in view.objections])
+
+    render.emit(view, as_json=as_json, show=people)
 
 
 @click.command()
@@ -241,33 +243,33 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     """
     _review_access(settings.engine(), case_ref, settings.actor(), "查看办理历史")
     view, events = settings.engine().history(case_ref)
-    if as_json:
-        render.print_json({"case": view.ref, "events": events})
-        return
-    from award.workflow.labels import event_kind
+    def people() -> None:
+        from award.workflow.labels import event_kind
 
-    hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
-    role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
-    rows = []
-    for e in events:
-        move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
-        what = (e.trigger_label if e.kind in ("transition", "created") else None) or _EVENT_LABELS.get(e.kind) \
-            or event_kind(e.kind)
-        details = []
-        if e.changes:
-            details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
-        for key, value in e.detail.items():
-            if key not in ("verdicts", "v", "ids") and value not in (None, "", [], {}):
-                shown = spec_tracks.get(value, value) if key == "track" else _detail_value(key, value)
-                details.append(f"{_DETAIL_LABELS.get(key, key)}：{shown}")
-        if e.comment:
-            details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move, ("定时任务" if e.actor == "system" else e.actor)
-                     + (f"（{role_labels[e.role]}）" if e.role in role_labels else ""),
-                     "\n".join(details), render.shanghai(e.wall_time)])
-    with render.paged():
-        render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
-                     ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+        hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
+        role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
+        rows = []
+        for e in events:
+            move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
+            what = (e.trigger_label if e.kind in ("transition", "created") else None) or _EVENT_LABELS.get(e.kind) \
+                or event_kind(e.kind)
+            details = []
+            if e.changes:
+                details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
+            for key, value in e.detail.items():
+                if key not in ("verdicts", "v", "ids") and value not in (None, "", [], {}):
+                    shown = spec_tracks.get(value, value) if key == "track" else _detail_value(key, value)
+                    details.append(f"{_DETAIL_LABELS.get(key, key)}：{shown}")
+            if e.comment:
+                details.append(f"说明：{e.comment}")
+            rows.append([e.seq, render.shanghai(e.business_time), what, move, ("定时任务" if e.actor == "system" else e.actor)
+                         + (f"（{role_labels[e.role]}）" if e.role in role_labels else ""),
+                         "\n".join(details), render.shanghai(e.wall_time)])
+        with render.paged():
+            render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+                         ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+
+    render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
 
 
 def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
@@ -368,17 +370,17 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
         entered_after=entered_after.date() if entered_after else None,
         entered_before=entered_before.date() if entered_before else None, due_within=due_within,
         open_only=open_only))
-    if as_json:
-        render.print_json(rows)
-        return
-    from datetime import datetime
+    def people() -> None:
+        from datetime import datetime
 
-    columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
-    with render.paged():
-        render.table(f"案件（{len(rows)} 件）", columns,
-                     [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + ("（暂停）" if r["held"] else "")]
-                      + ([render.shanghai(datetime.fromisoformat(r["next_due"]))] if due_within is not None else [])
-                      for r in rows], ids=(0, 1))
+        columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
+        with render.paged():
+            render.table(f"案件（{len(rows)} 件）", columns,
+                         [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + ("（暂停）" if r["held"] else "")]
+                          + ([render.shanghai(datetime.fromisoformat(r["next_due"]))] if due_within is not None else [])
+                          for r in rows], ids=(0, 1))
+
+    render.emit(rows, as_json=as_json, show=people)
 
 
 @click.command()
@@ -392,10 +394,7 @@ def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
     示例：award verify
     """
     n, _ = settings.engine().verify(case_ref)
-    if as_json:
-        render.print_json({"ok": True, "cases": n})
-    else:
-        click.echo(f"已核验 {n} 件案件的历史，哈希链完整")
+    render.emit({"ok": True, "cases": n}, as_json=as_json, text=f"已核验 {n} 件案件的历史，哈希链完整")
 
 
 COMMANDS: list[click.Command] = [case, advance, show, history, cases, verify]

@@ -32,24 +32,24 @@ def case_correct(settings: Settings, case_ref: str, to: str, reason: str, restar
 
     result = correct(settings.engine(), case_ref, to=to, reason=reason, actor=settings.actor(), restart=restart,
                      backdate=reason if backdate else None)
-    if as_json:
-        render.print_json(result)
-        return
-    click.echo(f"{result.case_ref}：已更正（第{result.seq}条记录）　{result.source_label} → {result.dest_label}")
-    click.echo(f"  理由：{result.reason}")
-    for seq, what in result.undone:
-        click.echo(f"  撤销第{seq}条记录的后果：{what}")
-    for tid, what in result.cancelled_timers:
-        click.echo(f"  已取消定时 #{tid}：{_what(settings, what)}")
-    for oid, to_whom, subject in result.withdrawn:
-        click.echo(f"  已撤回未发出的通知 #{oid}：{to_whom}《{subject}》")
-    for oid, to_whom, subject in result.already_sent:
-        click.echo(f"  注意：通知 #{oid} 已发给 {to_whom}《{subject}》，无法撤回，请另行告知更正情况")
-    for line in result.records:
-        click.echo(f"  {line}")
-    basis = "自现在重新起算" if result.restarted else "按当初进入该状态的时间计算"
-    for tid, what, due in result.planned:
-        click.echo(f"  重新设定定时 #{tid}：{_what(settings, what)}，{render.shanghai(due)} 到期（{basis}）")
+    def people() -> None:
+        click.echo(f"{result.case_ref}：已更正（第{result.seq}条记录）　{result.source_label} → {result.dest_label}")
+        click.echo(f"  理由：{result.reason}")
+        for seq, what in result.undone:
+            click.echo(f"  撤销第{seq}条记录的后果：{what}")
+        for tid, what in result.cancelled_timers:
+            click.echo(f"  已取消定时 #{tid}：{_what(settings, what)}")
+        for oid, to_whom, subject in result.withdrawn:
+            click.echo(f"  已撤回未发出的通知 #{oid}：{to_whom}《{subject}》")
+        for oid, to_whom, subject in result.already_sent:
+            click.echo(f"  注意：通知 #{oid} 已发给 {to_whom}《{subject}》，无法撤回，请另行告知更正情况")
+        for line in result.records:
+            click.echo(f"  {line}")
+        basis = "自现在重新起算" if result.restarted else "按当初进入该状态的时间计算"
+        for tid, what, due in result.planned:
+            click.echo(f"  重新设定定时 #{tid}：{_what(settings, what)}，{render.shanghai(due)} 到期（{basis}）")
+
+    render.emit(result, as_json=as_json, show=people)
 
 
 def _what(settings: Settings, what: str) -> str:

@@ -42,18 +42,18 @@ def tick(settings: Settings, dry_run: bool, quiet: bool, verbose: bool, as_json:
 
         with dry(engine) as preview:
             report = run_tick(engine)
-        if as_json:
-            render.print_json({"dry_run": True, "fired": report.fired, "held": report.held, "failed": report.failed,
-                               "preview": preview})
-            return
-        _tick_lines(report)
-        click.echo(_tick_summary(engine, report, dry=True))
-        show_preview(preview)
+
+        def would() -> None:
+            _tick_lines(report)
+            click.echo(_tick_summary(engine, report, dry=True))
+            show_preview(preview)
+
+        render.emit({"dry_run": True, "fired": report.fired, "held": report.held, "failed": report.failed,
+                     "preview": preview}, as_json=as_json, show=would)
         return
     report = run_tick(engine)
-    if as_json:
-        render.print_json({"fired": report.fired, "held": report.held, "failed": report.failed})
-    else:
+
+    def people() -> None:
         if verbose:
             _tick_lines(report)
         else:
@@ -61,6 +61,8 @@ def tick(settings: Settings, dry_run: bool, quiet: bool, verbose: bool, as_json:
                 click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
         if not quiet or report.failed:
             click.echo(_tick_summary(engine, report))
+
+    render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json, show=people)
     if report.failed:
         sys.exit(6)
 
