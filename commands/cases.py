@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import render
+from . import export, render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
@@ -56,11 +57,16 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 @yes_option
 @click.option("--backdate", is_flag=True, help="补记：业务时间（--now）早于本案最后一条记录时须加此项，并用 --reason 写明理由。")
 @click.option("--reason", help="补记（--backdate）的理由。")
+@click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="从文件（.xlsx、.csv、.yaml、.json）填写申报表：字段（编号或名称）与值。")
+@click.option("--encoding", help="与 --from 同用：自动识别有误时写明 CSV 的编码。")
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="随本步提交的文件（存档，摘要记入历史；可重复）。")
 @json_option
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
             round_id: str | None, state: str | None, dry_run: bool, yes: bool, backdate: bool, reason: str | None,
-            as_json: bool) -> None:
+            from_file: Path | None, encoding: str | None, files: tuple[Path, ...], as_json: bool) -> None:
     """办理一步：`advance 案件 操作`，或 `advance --round 轮次 --state 状态 操作` 批量办理。
 
     操作可写编号或中文名称。会办结案件或撤销奖励的操作先询问确认（--yes 跳过）；
@@ -71,6 +77,7 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
       award advance SHA-2026-001 submit
       award advance SHA-2026-001 资格审查不通过 --comment "材料不完整" --yes
       award advance --round sha-2026 --state 资格审查中 pass_qualification --dry-run
+      award advance WHI-2026-001 submit --from 申报表.xlsx
     """
     from award.workflow.dryrun import consequences
     from award.workflow.dryrun import dry_run as dry
@@ -86,6 +93,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if round_id or state:
         if not (round_id and state) or len(args) != 1:
             raise click.UsageError("批量推进需要 --round 轮次 --state 状态 操作")
+        if files or from_file:
+            raise click.UsageError("--file 和 --from 只用于推进一件案件")
         procedure, state_id, trigger = round_state_trigger(engine, round_id, state, args[0])
         if not dry_run:
             confirm(consequences(engine, "", trigger, state=state_id, procedure=procedure),
@@ -100,6 +109,14 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if len(args) != 2:
         raise click.UsageError("用法：award advance 案件 操作（或 --round 轮次 --state 状态 操作）")
     trigger = case_trigger(engine, args[0], args[1])
+    if from_file is not None:
+        from award.workflow.registers.forms import read_form
+
+        view = engine.show(args[0])
+        spec = engine.catalog.get(view.procedure, view.definition_version)
+        merged = {item.partition("=")[0].strip(): item for item in (*read_form(from_file, spec, encoding=encoding),
+                                                                     *sets)}
+        sets = tuple(merged.values())  # a --set on the command line wins over the file
     if dry_run:
         with dry(engine) as preview:
             result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
@@ -115,7 +132,12 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
         with dry(engine):
             would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
         confirm(reasons, f"{would.case_ref}“{would.trigger_label}”", yes)
-    result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+    if files:
+        from award.workflow.attachments import advance_with_files
+
+        result = advance_with_files(engine, args[0], trigger, files, actor=actor, sets=sets, comment=comment)
+    else:
+        result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
     render.emit(result, as_json=as_json, show=lambda: _print_step(engine, result))
 
 
@@ -234,12 +256,15 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
 @click.command()
 @click.argument("case_ref")
 @json_option
+@output_options
 @pass_settings
 def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     """查看案件的全部办理历史（每条记录的业务时间和实际记录时间）。
 
     \b
-    示例：award history SHA-2026-001
+    示例：
+      award history SHA-2026-001
+      award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
     _review_access(settings.engine(), case_ref, settings.actor(), "查看办理历史")
     view, events = settings.engine().history(case_ref)
@@ -282,10 +307,11 @@ def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
 _EVENT_LABELS = {
     "timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队",
     "review_assigned": "分配评审专家", "review_scored": "专家评分", "review_recused": "专家回避",
-    "review_disqualified": "取消评审资格", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
+    "review_disqualified": "取消评审资格", "review_warning": "评审纪律警告", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
     "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
     "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
-    "objection_resolved": "处理异议",
+    "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
+    "file_attached": "附加文件", "contact_corrected": "更正联系方式",
 }
 
 _DETAIL_LABELS = {
@@ -299,6 +325,7 @@ _DETAIL_LABELS = {
     "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
     "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
+    "files": "文件", "before": "原值",
 }
 
 
@@ -331,8 +358,10 @@ def _detail_value(key: str, value: Any) -> str:
         return "、".join(f"第{v}条" if key == "undone" else f"#{v}" for v in value)
     if key == "sha256" and isinstance(value, str):
         return value[:12]
-    if key == "evidence" and isinstance(value, list):
+    if key in ("evidence", "files") and isinstance(value, list):
         return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}={'—' if v in (None, '') else v}" for k, v in value.items())
     if isinstance(value, list):
         return "；".join(str(v) for v in value)
     return str(value)
@@ -350,6 +379,7 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
 @click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
 @json_option
+@output_options
 @pass_settings
 def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, track: str | None,
           party: str | None, name: str | None, entered_after: Any, entered_before: Any, due_within: int | None,
@@ -365,6 +395,13 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     """
     from award.workflow.finder import CaseFilter, find_cases
 
+    if export.active() is not None:  # `--output xlsx|csv -o FILE`: the wide listing, filtered the same way
+        _export_cases(settings, {r["ref"] for r in find_cases(settings.engine(), CaseFilter(
+            procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+            entered_after=entered_after.date() if entered_after else None,
+            entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+            open_only=open_only))})
+        return
     rows = find_cases(settings.engine(), CaseFilter(
         procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
         entered_after=entered_after.date() if entered_after else None,
@@ -383,6 +420,19 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     render.emit(rows, as_json=as_json, show=people)
 
 
+def _export_cases(settings: Settings, refs: set[str]) -> None:
+    """Every column an office keeps in its spreadsheet: code, district, the definition's listed fields, dates."""
+    rows = [r for r in settings.engine().cases() if r["ref"] in refs]
+    codes = export.unmasked_codes(settings, sorted({r["party_id"] for r in rows}), "cases")
+    listed = list(dict.fromkeys(label for r in rows for label in r["listed"]))
+    render.table("案件", ["案件", "轮次", "申报主体", "代码", "所在区", *listed, "赛道", "状态", "异议暂停",
+                        "开启时间", "进入当前状态时间", "最后更新时间"],
+           [[r["ref"], r["round"], r["party"], codes.get(r["party_id"], r["party_code"]), r["district"],
+             *[r["listed"].get(label, "") for label in listed], r["track_label"], r["state_label"],
+             "是" if r["held"] else "", render.shanghai(r["created_at"]), render.shanghai(r["entered_at"]),
+             render.shanghai(r["updated_at"])] for r in rows])
+
+
 @click.command()
 @click.argument("case_ref", required=False, metavar="[案件]")
 @json_option
@@ -393,8 +443,17 @@ def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
     \b
     示例：award verify
     """
-    n, _ = settings.engine().verify(case_ref)
-    render.emit({"ok": True, "cases": n}, as_json=as_json, text=f"已核验 {n} 件案件的历史，哈希链完整")
+    from award.workflow.attachments import verify_files
 
+    n, _ = settings.engine().verify(case_ref)
+    files = verify_files(settings.engine(), case_ref)
+    render.emit({"ok": True, "cases": n, "files": files}, as_json=as_json,
+                text=f"已核验 {n} 件案件的历史，哈希链完整；{files} 个存档文件与摘要相符")
+
+
+from .files import FILE_COMMANDS  # issue 12: files kept for a case
+
+for _command in FILE_COMMANDS:
+    case.add_command(_command)
 
 COMMANDS: list[click.Command] = [case, advance, show, history, cases, verify]

@@ -28,7 +28,7 @@ def case_correct(settings: Settings, case_ref: str, to: str, reason: str, restar
     \b
     示例：award case correct SHA-2026-001 --to material_review --reason "误点了未入选，应进入现场评审"
     """
-    from award.workflow.corrections import correct
+    from award.workflow.restore import correct
 
     result = correct(settings.engine(), case_ref, to=to, reason=reason, actor=settings.actor(), restart=restart,
                      backdate=reason if backdate else None)

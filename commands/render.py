@@ -96,6 +96,12 @@ ID_COLUMNS = frozenset({"#", "案件", "轮次", "ID", "编号", "代码", "规�
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
           ids: Sequence[int] | None = None) -> None:
     """A table for people; identifier columns (`ids`, else by heading) are never folded or cut."""
+    from .export import active
+
+    sink = active()
+    if sink is not None:  # `--output xlsx|csv -o FILE`: the table goes to the file (commands/export.py)
+        sink.add(title, columns, rows)
+        return
     from rich.table import Table as RichTable
 
     if ids is None:

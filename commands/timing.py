@@ -9,6 +9,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 if TYPE_CHECKING:
     from award.workflow.timing.periods import Period
@@ -102,6 +103,7 @@ def timers() -> None:
 @click.option("--provisional", is_flag=True,
               help="只列出仍待日历数据的定时：到期时间暂定的，以及因年份日历未知而受阻的。")
 @json_option
+@output_options
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
                 as_json: bool) -> None:
@@ -141,6 +143,10 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
                            r["last_day"], r["rule"], timer_status(r["status"]), r["note"]] for r in rows])
 
     render.emit(rows, as_json=as_json, show=show)
+
+
+_TIMER_STATUS = {"pending": "待到期", "held": "暂停（条件未满足）", "failed": "失败", "fired": "已触发",
+                 "cancelled": "已取消", "overdue": "已逾期"}
 
 
 @timers.command("retry")
