@@ -82,20 +82,20 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--name", help="New name (an organisation's name must stay unique).")
-@click.option("--email")
-@click.option("--phone")
-@click.option("--district", help="District (所在区).")
-@click.option("--attr", "attrs", multiple=True, help="NAME=VALUE (repeatable).")
-@click.option("--reason", help="Why (kept in the party's history).")
+@click.option("--name", help="新名称（组织名称不能与已有的重复）。")
+@click.option("--email", help="电子邮箱。")
+@click.option("--phone", help="电话。")
+@click.option("--district", help="所在区。")
+@click.option("--attr", "attrs", multiple=True, help="属性：名称=值（可重复）。")
+@click.option("--reason", help="理由（记入申报主体的历史）。")
 @json_option
 @pass_settings
 def party_set(settings: Settings, ref: str, name: str | None, email: str | None, phone: str | None,
               district: str | None, attrs: tuple[str, ...], reason: str | None, as_json: bool) -> None:
-    """Change a party's name, email, phone, district or attributes; each change is kept in its history.
+    """修改申报主体的名称、电子邮箱、电话、所在区或属性；每一处修改记入其历史。
 
     \b
-    Examples:
+    示例：
       award party set 91310000MA1FL1GF9K --name 上海某某质量科技有限公司 --reason "更名，见营业执照"
       award party set 91310000MA1FL1GF9K --attr saq_member=是
     """
@@ -154,7 +154,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
     """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
-    Examples:
+    示例：
       award party list --kind person
       award party list --output xlsx -o 申报主体.xlsx
     """

@@ -21,21 +21,9 @@ ALLOWED = re.compile(r"`[^`]*`|\baward(?: [a-z][a-z-]*)+|--[a-z][a-z-]*|-[a-z]\b
                      r"|Mermaid|svg|SVG|pdf|csv|xlsx|docx|toml|yaml|UUID|less|stateDiagram|v2|id|ids)\b")
 
 
-# Commands merged from issue 12 at the last merge before the deadline, their help still English: debt for
-# their owner (translate, then delete the entry; the test below insists the list only shrinks).
-PENDING_TRANSLATION = frozenset({("import",), ("notice",), ("party",), ("case", "attach"), ("case", "contact"),
-                                 ("case", "file"), ("case", "files")})
-
-
-def pending(path: tuple[str, ...]) -> bool:
-    return any(path[:len(p)] == p for p in PENDING_TRANSLATION)
-
-
-def _missing(*, include_pending: bool = False) -> list[str]:
+def _missing() -> list[str]:
     out = []
     for path, command in walk(cli):
-        if pending(path) and not include_pending:
-            continue
         name = " ".join(("award", *path))
         if not CJK.search(command.help or ""):
             out.append(f"{name}: command help is not Chinese")
@@ -51,12 +39,6 @@ def test_every_command_option_and_argument_has_chinese_help():
     assert _missing() == []
 
 
-def test_the_pending_list_only_shrinks():
-    english = _missing(include_pending=True)
-    still = {p for p in PENDING_TRANSLATION if any(m.split(":")[0].startswith(" ".join(("award", *p))) for m in english)}
-    assert still == set(PENDING_TRANSLATION), "translated: remove from PENDING_TRANSLATION"
-
-
 COMMAND_NAMES = {name for path, _ in walk(cli) for name in path}
 
 
@@ -68,8 +50,6 @@ def _english_words(text: str) -> list[str]:
         if bare.startswith(("award ", "$ ", "*/")) or "：award " in bare or ": award " in bare:
             continue  # an example command line is typed as is
         words = bare.split()
-        if words and pending((words[0],)):
-            continue  # a command still to translate, listed in a group's help
         if words and words[0] in COMMAND_NAMES:
             bare = bare[len(words[0]):]
         kept.append(bare)
