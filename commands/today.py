@@ -1,4 +1,4 @@
-"""`award today` (what needs doing, for the acting person's roles) and `award objection list`."""
+"""`award today`: what needs doing, for the acting person's roles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
-from .objections import objection
 
 
 def _at(value: str | None) -> str:
@@ -70,34 +69,6 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
                 out.print("今天没有需要办理的事项")
 
     render.emit(view, as_json=as_json, show=people)
-
-
-@objection.command("list")
-@click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]),
-              help="只列出此状态：open（待处理）、dismissed（不成立）、upheld（成立）。")
-@click.option("--case", "case_ref", help="只列出此案件的异议。")
-@click.option("--round", "round_id", help="只列出此轮次的异议，如 sha-2026。")
-@click.option("--name", help="申报主体名称的一部分。")
-@json_option
-@pass_settings
-def objection_list(settings: Settings, status: str | None, case_ref: str | None, round_id: str | None,
-                   name: str | None, as_json: bool) -> None:
-    """列出异议（编号、案件、提出人、理由、处理结果），可按状态、案件、轮次、名称筛选。
-
-    \b
-    示例：award objection list --status open --round sha-2026
-    """
-    from award.workflow.finder import find_objections
-    from award.workflow.labels import objection_status
-
-    rows = find_objections(settings.engine(), status=status, case=case_ref, round_id=round_id, name=name)
-    def people() -> None:
-        with render.paged():
-            render.table(f"异议（{len(rows)} 件）", ["#", "案件", "申报主体", "公示", "提出人", "理由", "状态", "处理", "提出时间"],
-                         [[o["id"], o["case"], o["party"], o["state_label"], o["filed_by"], o["reason"],
-                           objection_status(o["status"]), o["resolution"], _at(o["filed_at"])] for o in rows], ids=(0, 1))
-
-    render.emit(rows, as_json=as_json, show=people)
 
 
 COMMANDS: list[click.Command] = [today]

@@ -32,18 +32,16 @@ def test_today_lists_deadlines_held_timers_objections_failures_and_waiting_cases
     assert [h["case"] for h in later["held"]] == [noticed] and later["held"][0]["note"]
 
 
-def test_objection_list_filters_by_status_round_and_name(office):
+def test_objection_list_filters_by_status_and_round(office):
     a = office.in_notice("2026-05-06 10:00")
     office.at("2026-05-07 09:00")
     assert office.run("objection", "file", a, "--by", "张三", "--contact", "1", "--reason", "材料不实",
                       now="2026-05-07 09:00").code == 0
     listed = office.run("objection", "list", "--status", "open", "--round", "sha-2026", "--json").json
-    assert [(o["case"], o["status"], o["filed_by"]) for o in listed] == [(a, "open", "张三")]
+    assert [(o["ref"], o["status"], o["filed_by"]) for o in listed] == [(a, "open", "张三")]
+    assert office.run("objection", "list", "--status", "dismissed", "--json").json == []
     table = office.run("objection", "list")
-    assert table.code == 0 and "待处理" in table.out and "open" not in table.out
-    assert office.run("objection", "list", "--name", "不存在的公司", "--json").json == []
-    typo = office.run("objection", "list", "--round", "sha-2062")
-    assert typo.code == 4 and "sha-2026" in typo.err
+    assert table.code == 0 and "张三" in table.out
 
 
 def test_cases_filters_and_did_you_mean(office):

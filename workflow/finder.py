@@ -21,7 +21,7 @@ from .timing.clock import SHANGHAI
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["CaseFilter", "find_cases", "find_objections", "working_days_ahead"]
+__all__ = ["CaseFilter", "find_cases", "working_days_ahead"]
 
 DEADLINE_KINDS = ("transition", "mark", "duty")
 
@@ -159,40 +159,3 @@ def _tracks(specs: list[ProcessSpec], text: str) -> list[str]:
     raise NameLookupError("赛道", text, [n for n, (k, lab) in everything.items() if k in hits or lab in hits],
                           list(everything))
 
-
-def find_objections(engine: Engine, *, status: str | None = None, case: str | None = None,
-                    round_id: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
-    """Objections, newest last, filtered by status, case, round or part of the party's name.
-
-    Raises:
-        NameLookupError: an unknown round (exit 4).
-        CaseLookupError: an unknown case (exit 4).
-    """
-    from .store import ObjectionRow
-
-    with engine.db.session() as s:
-        q = (select(ObjectionRow, CaseRow, PartyRow).join(CaseRow, col(ObjectionRow.case_id) == col(CaseRow.id))
-             .join(PartyRow, col(CaseRow.party_id) == col(PartyRow.id)))
-        if status:
-            q = q.where(ObjectionRow.status == status)
-        if case:
-            q = q.where(CaseRow.id == engine.case_row(s, case).id)
-        if round_id:
-            ids = [r.id for r in s.exec(select(RoundRow))]
-            if round_id.strip().lower() not in ids:
-                raise NameLookupError("评审轮次", round_id, nearest(round_id, ids), ids)
-            q = q.where(CaseRow.round_id == round_id.strip().lower())
-        if name:
-            q = q.where(col(PartyRow.name).contains(name.strip()))
-        out = []
-        for o, c, p in s.exec(q.order_by(col(ObjectionRow.id))).all():
-            try:
-                label = engine.catalog.get(c.procedure, c.definition_version).label_of(o.state)
-            except LookupError:
-                label = o.state
-            out.append({"id": o.id, "case": c.ref, "party": p.name, "state": o.state, "state_label": label,
-                        "filed_by": o.filed_by, "contact": o.contact, "reason": o.reason, "status": o.status,
-                        "resolution": o.resolution, "resolved_by": o.resolved_by,
-                        "filed_at": utc(o.filed_at).isoformat(),
-                        "resolved_at": utc(o.resolved_at).isoformat() if o.resolved_at else None})
-        return out
