@@ -22,6 +22,7 @@ from award.commands import completion as _completion
 from award.commands import corrections as _corrections
 from award.commands import data as _data
 from award.commands import definitions as _definitions
+from award.commands import deployment as _deployment
 from award.commands import diagrams as _diagrams
 from award.commands import experts as _experts
 from award.commands import notice as _notice
@@ -120,7 +121,7 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _corrections, _today, _diagrams, _completion, _data, _notice):
+                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

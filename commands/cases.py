@@ -270,6 +270,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     view, events = settings.engine().history(case_ref)
     def people() -> None:
         from award.workflow.labels import event_kind
+        from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
 
         hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
         role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
@@ -277,7 +278,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
         for e in events:
             move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
             what = (e.trigger_label if e.kind in ("transition", "created") else None) or _EVENT_LABELS.get(e.kind) \
-                or event_kind(e.kind)
+                or NOTIFY_KINDS.get(e.kind) or event_kind(e.kind)
             details = []
             if e.changes:
                 details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -325,7 +326,7 @@ _DETAIL_LABELS = {
     "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
     "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
-    "files": "文件", "before": "原值",
+    "files": "文件", "before": "原值", "outbox": "通知",
 }
 
 

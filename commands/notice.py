@@ -106,8 +106,9 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
 
 
 @click.command("list")
-@click.option("--round", "round_id")
-@click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]))
+@click.option("--round", "round_id", help="只列出此轮次的异议，如 sha-2026。")
+@click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]),
+              help="只列出此状态：open（待处理）、dismissed（不成立）、upheld（成立）。")
 @json_option
 @output_options
 @pass_settings
