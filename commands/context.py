@@ -109,17 +109,16 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
     url = database_url(settings.database())
-    if require_schema:
-        from award.workflow.dbfile import require_existing_file
-
-        require_existing_file(url)  # before connecting: SQLite would create the file
-    db = Database(url)
+    db = Database(url)  # no connection yet: SQLAlchemy connects on first use
     try:
         calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,
                         files=FileStore(settings.home().path("files")))
         _wire_extensions(engine, settings)
         if require_schema:
+            from award.workflow.dbfile import require_existing_file
+
+            require_existing_file(url)  # before the first connection: SQLite would create the file
             db.require_schema()
     except BaseException:
         db.dispose()  # no engine to close later: release the connection opened so far

@@ -36,7 +36,10 @@ _LOGGER = logging.getLogger(__name__)
 
 ENTRY_KINDS = ("created", "transition", "correction")
 LIVE_TIMERS = ("pending", "held")
-UNSENT = ("pending", "failed", "sending")
+UNSENT = ("pending", "failed")
+"""Outbox statuses a correction may still withdraw; anything sent, spooled, printed, in flight or
+uncertain is out of the office's hands and is named instead."""
+OUT = ("sent", "spooled", "printed", "sending", "uncertain")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,7 +120,7 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
         outbox = s.exec(select(OutboxRow).where(col(OutboxRow.event_id).in_(undone_ids))
                         .order_by(col(OutboxRow.id))).all() if undone_ids else []
         withdrawn = tuple((o.id or 0, o.recipient, o.subject) for o in outbox if o.status in UNSENT)
-        sent = tuple((o.id or 0, o.recipient, o.subject) for o in outbox if o.status == "sent")
+        sent = tuple((o.id or 0, o.recipient, o.subject) for o in outbox if o.status in OUT)
         records = _undo_effects(s, spec, row, undone_events, reason, local_date(now))
 
         old_version = row.version
