@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING
 import click
 from award.commands import calendar as _calendar
 from award.commands import cases as _cases
+from award.commands import completion as _completion
+from award.commands import corrections as _corrections
 from award.commands import data as _data
 from award.commands import definitions as _definitions
 from award.commands import deployment as _deployment
+from award.commands import diagrams as _diagrams
 from award.commands import experts as _experts
 from award.commands import notice as _notice
 from award.commands import notify as _notify
@@ -30,6 +33,8 @@ from award.commands import registers as _registers
 from award.commands import review as _review
 from award.commands import staff as _staff
 from award.commands import timing as _timing
+from award.commands import today as _today
+from award.commands import zh as _zh
 from award.commands.context import Settings, build_engine, pass_settings
 
 if TYPE_CHECKING:
@@ -44,22 +49,22 @@ _LOGGER = logging.getLogger("award")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--home", "home_dir", envvar="AWARD_HOME",
-              help="Office data folder: calendars, files, spool, award.toml [env AWARD_HOME; see README].")
+              help="办公数据目录：日历、文件、邮件、award.toml（环境变量 AWARD_HOME；见 README）。")
 @click.option("--db", envvar="AWARD_DB",
-              help="SQLite file path or SQLAlchemy URL [env AWARD_DB; default award.db in the office data folder].")
-@click.option("--definitions", envvar="AWARD_DEFINITIONS", help="Definitions folder [env AWARD_DEFINITIONS; default: bundled].")
-@click.option("--now", envvar="AWARD_NOW", help="Run as of this moment, e.g. '2026-05-06 09:00' (Asia/Shanghai) [env AWARD_NOW].")
+              help="数据库：SQLite 文件路径或 SQLAlchemy URL（环境变量 AWARD_DB；默认为办公数据目录中的 award.db）。")
+@click.option("--definitions", envvar="AWARD_DEFINITIONS", help="流程定义目录（环境变量 AWARD_DEFINITIONS；默认用随程序安装的定义）。")
+@click.option("--now", envvar="AWARD_NOW", help="按此业务时间办理，如 '2026-05-06 09:00'（上海时间；环境变量 AWARD_NOW）。")
 @click.option("--as", "as_name", envvar="AWARD_AS",
-              help="Delegation: act for this staff member (administrators only; required when identity = shared).")
-@click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="Deployment file: addresses and notifiers [env AWARD_DEPLOYMENT].")
-@click.option("--no-deliver", is_flag=True, help="Leave notifications in the outbox (for `award outbox deliver` or the scheduler).")
+              help="代为办理：以此工作人员的名义（仅管理员可用；identity = shared 时必须给出）。")
+@click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="部署文件：地址与通知渠道（环境变量 AWARD_DEPLOYMENT）。")
+@click.option("--no-deliver", is_flag=True, help="通知只写入待发队列，不立即发送（由 award outbox deliver 或调度程序发送）。")
 @click.pass_context
 def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: str | None, now: str | None, as_name: str | None,
         deployment: str | None, no_deliver: bool) -> None:
-    """award: the procedure engine of a quality-award office.
+    """award：质量奖办公室的评审流程系统。
 
     \b
-    Example (a new office):
+    示例（新办公室）：
       award init --admin zhang
       award staff add wang --login wangfang --role office@sha
       award round open sha 2026 --date announced=2026-03-02
@@ -82,14 +87,14 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
 
 
 @cli.command()
-@click.option("--admin", "admin_name", help="Name the first administrator (bound to --login, default the OS login).")
-@click.option("--login", "admin_login", help="The first administrator's OS login (default: the login running init).")
+@click.option("--admin", "admin_name", help="指定第一位管理员（绑定 --login 给出的系统登录名，默认为运行本命令的登录名）。")
+@click.option("--login", "admin_login", help="第一位管理员的系统登录名（默认为运行 init 的登录名）。")
 @pass_settings
 def init(settings: Settings, admin_name: str | None, admin_login: str | None) -> None:
-    """Create or upgrade the database schema (safe to run twice); make the history seal key; name the first administrator.
+    """新建数据库或升级其结构（可重复运行）；生成历史封印密钥；指定第一位管理员。只有本命令会新建数据库文件。
 
     \b
-    Example: award --db award.db init --admin zhang
+    示例：award --db award.db init --admin zhang
     """
     target = settings.database()
     if "://" not in target and settings.engine_factory is None:
@@ -127,14 +132,15 @@ def init(settings: Settings, admin_name: str | None, admin_login: str | None) ->
 
 
 @cli.command()
-@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("award-demo"), show_default=True)
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("award-demo"), show_default=True,
+              help="演示所用的目录。")
 def demo(folder: Path) -> None:
-    """Run the demo: open a round, walk a case of each SHA track to the award, print a history.
+    """运行演示：开启一个轮次，把每个赛道的一件案件办到获奖，并打印办理历史。
 
-    It uses its own SQLite file and mail spool in DIR (recreated each time).
+    演示在 DIR 中使用自己的 SQLite 文件和邮件目录（每次重建）。
 
     \b
-    Example: award demo --dir /tmp/award-demo
+    示例：award demo --dir /tmp/award-demo
     """
     from award.demo import run_demo
 
@@ -143,9 +149,12 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _data, _notice, _deployment, _staff):
+                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
+
+_zh.install(cli)  # Chinese for click's own messages and usage lines, for every command registered above
+_completion.install(cli)  # case numbers, rounds, triggers, states and tracks complete in the shell
 
 
 # ------------------------------------------------------------------- entry

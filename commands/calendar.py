@@ -33,30 +33,28 @@ _ACTIONS = {"recomputed": "已重算", "confirmed": "已确认（不再暂定）
 
 
 @click.command("import")
-@click.argument("source", metavar="FILE|-")
-@click.option("--year", type=ROUND_YEAR, help="The notice's year, when the pasted text lacks its title.")
-@click.option("--yes", is_flag=True, help="Save without asking (needed when the text comes from stdin).")
+@click.argument("source", metavar="文件|-")
+@click.option("--year", type=ROUND_YEAR, help="通知所属年份（粘贴的文本缺少标题时填写）。")
+@click.option("--yes", is_flag=True, help="不询问，直接保存（文本来自标准输入时必须加）。")
 @pass_settings
 def calendar_import(settings: Settings, source: str, year: int | None, yes: bool) -> None:
-    """Import a year's holiday arrangement from the text of the State Council's notice (FILE, or - for stdin).
+    """从国务院办公厅节假日安排通知的文本导入一年的安排（文件，或写 - 从标准输入读取）。
 
-    Paste the whole notice 《国务院办公厅关于YYYY年部分节假日安排的通知》 from gov.cn into a text file. The
-    text is checked against itself (weekdays in brackets, 共N天, make-up days on weekends, no day both off
-    and on); a sentence that disagrees is quoted and nothing is saved (exit 2). Before saving, the year is
-    shown as a month grid with what changes against the current data. The year is saved in the office data
-    folder (calendars/ under AWARD_HOME), with who imported it and when; then every live timer that depended
-    on provisional or changed days is recomputed and each change is recorded in its case's history.
+    把 gov.cn 上的《国务院办公厅关于YYYY年部分节假日安排的通知》全文存为文本文件。导入时核对文本自身
+    （括号中的星期、共N天、调休上班须在周末、同一天不能既放假又上班）；有不一致的句子会被引出，什么也不
+    保存（退出码 2）。保存前按月显示全年，并列出与现有数据的差别。安排保存在办公数据目录的 calendars/ 中，
+    记下导入人和时间；随后重算依赖暂定或有变化日期的全部定时，每一处变化记入案件历史。
 
     \b
-    Understood forms, as the notices print them:
+    可识别的写法（与通知原文一致）：
       1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
       1月1日（周三）放假1天，不调休。    5月1日放假，与周末连休。    4月5日放假，4月6日（星期一）补休。
       2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。
       2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。
       国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。
     \b
-    Example: award calendar import 2027年节假日安排.txt
-             pbpaste | award calendar import - --yes
+    示例：award calendar import 2027年节假日安排.txt
+          pbpaste | award calendar import - --yes
     """
     from award.workflow.errors import InvalidInput
     from award.workflow.timing.calendar_years import diff_year, notice_yaml, preview, save_year
@@ -98,13 +96,12 @@ def calendar_import(settings: Settings, source: str, year: int | None, yes: bool
 @calendar_group.command("recompute")
 @pass_settings
 def calendar_recompute(settings: Settings) -> None:
-    """Recompute every live timer with the calendar data as it is now (safe to run again).
+    """按现有的节假日安排数据重算全部未到期的定时（可重复运行）。
 
-    `award calendar import` does this itself; run it after correcting a calendar file by hand, or when an
-    import stopped before it finished recomputing.
+    `award calendar import` 会自动重算；手工修改日历文件后，或导入中途停止时，请运行本命令。
 
     \b
-    Example: award calendar recompute
+    示例：award calendar recompute
     """
     engine, actor = _office_actor(settings, need_database=True)
     assert engine is not None and actor is not None
@@ -113,14 +110,14 @@ def calendar_recompute(settings: Settings) -> None:
 
 @click.command("show")
 @click.argument("year", type=click.IntRange(1900, 2200))
-@click.option("--month", type=click.IntRange(1, 12), help="Only this month (1-12).")
+@click.option("--month", type=click.IntRange(1, 12), help="只显示此月（1-12）。")
 @json_option
 @pass_settings
 def calendar_show(settings: Settings, year: int, month: int | None, as_json: bool) -> None:
-    """Show a year (or one month) as a month grid: 休 holidays, 班 make-up working days.
+    """按月显示一年（或一个月）：休 为放假，班 为调休上班。
 
     \b
-    Example: award calendar show 2026 --month 10
+    示例：award calendar show 2026 --month 10
     """
     from award.workflow.timing.calendar_years import year_days
 

@@ -12,76 +12,103 @@ import click
 from . import export, render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
+from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
-    from award.workflow.views import Actor, CaseView, EventView, StepResult
+    from award.workflow.views import Actor
 
 
 @click.group()
 def case() -> None:
-    """Open cases."""
+    """案件：开启、更正。"""
 
 
 @case.command("new")
-@click.option("--party", "party_ref", required=True, help="Party id, code or name.")
-@click.option("--round", "round_id", required=True)
-@click.option("--track", required=True, help="e.g. gold_model, mayor_achievement (see definitions show).")
-@click.option("--start", help="How the case begins (e.g. apply, recommend); default the first.")
-@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
-@click.option("--comment")
+@click.option("--party", "party_ref", required=True, help="申报主体：编号、代码或名称。")
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--track", required=True, help="赛道编号或中文名称，如 gold_model（见 award definitions show）。")
+@click.option("--start", help="开始方式，如 apply（自行申报）、recommend（推荐）；默认第一种。")
+@click.option("--set", "sets", multiple=True, help="填写申报表字段：字段=值（可重复）。")
+@click.option("--comment", help="说明。")
 @json_option
 @pass_settings
 def case_new(settings: Settings, party_ref: str, round_id: str, track: str, start: str | None,
              sets: tuple[str, ...], comment: str | None, as_json: bool) -> None:
-    """Open a case for a party in a round.
+    """为申报主体在某一轮次开启案件。
 
     \b
-    Example: award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model \\
+    示例：award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model \\
                --start recommend --set recommender=市经济信息化委
     """
     engine = settings.engine()
     view = engine.case_new(party=party_ref, round_id=round_id, track=track, start=start, sets=sets,
                            actor=settings.actor(), comment=comment)
-    render.emit(view, as_json=as_json, text=f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
+    render.emit(view, as_json=as_json, text=lambda: f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
 
 
 @click.command()
 @click.argument("args", nargs=-1, required=True)
-@click.option("--set", "sets", multiple=True, help="A form field FIELD=VALUE (repeatable).")
-@click.option("--comment", help="Why (required for refusals, revocations, withdrawals).")
-@click.option("--round", "round_id", help="With --state: advance every case of this round in that state.")
-@click.option("--state", help="With --round: the state of the cases to advance.")
+@click.option("--set", "sets", multiple=True, help="填写申报表字段：字段=值（可重复）。")
+@click.option("--comment", help="说明（驳回、撤销、撤回时必填）。")
+@click.option("--round", "round_id", help="与 --state 同用：推进本轮次中处于该状态的全部案件。")
+@click.option("--state", help="与 --round 同用：要推进的案件所处的状态（编号或中文名称）。")
+@dry_run_option
+@yes_option
+@click.option("--backdate", is_flag=True, help="补记：业务时间（--now）早于本案最后一条记录时须加此项，并用 --reason 写明理由。")
+@click.option("--reason", help="补记（--backdate）的理由。")
 @click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Fill the form from a file (.xlsx, .csv, .yaml, .json): field (id or label) and value.")
-@click.option("--encoding", help="With --from: the CSV's encoding when detection is wrong.")
+              help="从文件（.xlsx、.csv、.yaml、.json）填写申报表：字段（编号或名称）与值。")
+@click.option("--encoding", help="与 --from 同用：自动识别有误时写明 CSV 的编码。")
 @click.option("--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="A file given with this step (kept, its hash in the history; repeatable).")
+              help="随本步提交的文件（存档，摘要记入历史；可重复）。")
 @json_option
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
-            round_id: str | None, state: str | None, from_file: Path | None, encoding: str | None,
-            files: tuple[Path, ...], as_json: bool) -> None:
-    """Fire a trigger: `advance CASE TRIGGER`, or `advance --round R --state S TRIGGER` for many.
+            round_id: str | None, state: str | None, dry_run: bool, yes: bool, backdate: bool, reason: str | None,
+            from_file: Path | None, encoding: str | None, files: tuple[Path, ...], as_json: bool) -> None:
+    """办理一步：`advance 案件 操作`，或 `advance --round 轮次 --state 状态 操作` 批量办理。
+
+    操作可写编号或中文名称。会办结案件或撤销奖励的操作先询问确认（--yes 跳过）；
+    --dry-run 只显示将发生的变化。
 
     \b
-    Examples:
+    示例：
       award advance SHA-2026-001 submit
-      award advance SHA-2026-001 reject_qualification --comment "材料不完整"
-      award advance --round sha-2026 --state qualification_review pass_qualification
+      award advance SHA-2026-001 资格审查不通过 --comment "材料不完整" --yes
+      award advance --round sha-2026 --state 资格审查中 pass_qualification --dry-run
       award advance WHI-2026-001 submit --from 申报表.xlsx
     """
+    from award.workflow.dryrun import consequences
+    from award.workflow.dryrun import dry_run as dry
+    from award.workflow.names import case_trigger, round_state_trigger
+
     engine = settings.engine()
     actor = settings.actor()
+    if backdate and not (reason or "").strip():
+        raise click.UsageError("补记（--backdate）须用 --reason 写明理由")
+    if reason and not backdate:
+        raise click.UsageError("--reason 只用于补记，请同时加 --backdate；办理说明请用 --comment")
+    back = reason if backdate else None
     if round_id or state:
         if not (round_id and state) or len(args) != 1:
-            raise click.UsageError("批量推进需要 --round R --state S TRIGGER")
+            raise click.UsageError("批量推进需要 --round 轮次 --state 状态 操作")
         if files or from_file:
             raise click.UsageError("--file 和 --from 只用于推进一件案件")
-        _advance_many(engine, actor, round_id, state, args[0], sets, comment, as_json)
+        procedure, state_id, trigger = round_state_trigger(engine, round_id, state, args[0])
+        if not dry_run:
+            confirm(consequences(engine, "", trigger, state=state_id, procedure=procedure),
+                    f"批量办理 {round_id} 中“{state}”的全部案件", yes)
+        if dry_run:
+            with dry(engine) as preview:
+                _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back,
+                              exit_on_fail=False, then=lambda: show_preview(preview))
+            return
+        _advance_many(engine, actor, round_id, state_id, trigger, sets, comment, as_json, back)
         return
     if len(args) != 2:
-        raise click.UsageError("用法：award advance CASE TRIGGER（或 --round R --state S TRIGGER）")
+        raise click.UsageError("用法：award advance 案件 操作（或 --round 轮次 --state 状态 操作）")
+    trigger = case_trigger(engine, args[0], args[1])
     if from_file is not None:
         from award.workflow.registers.forms import read_form
 
@@ -90,25 +117,55 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
         merged = {item.partition("=")[0].strip(): item for item in (*read_form(from_file, spec, encoding=encoding),
                                                                      *sets)}
         sets = tuple(merged.values())  # a --set on the command line wins over the file
+    if dry_run:
+        with dry(engine) as preview:
+            result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+
+        def preview_lines() -> None:
+            click.echo(f"{result.case_ref}：可以办理“{result.trigger_label}”　{result.source_label} → {result.dest_label}")
+            show_preview(preview)
+
+        render.emit({"dry_run": True, "result": result, "preview": preview}, as_json=as_json, show=preview_lines)
+        return
+    reasons = [] if yes else consequences(engine, args[0], trigger)
+    if reasons:  # ask only about a step that would succeed: a refusal is reported as such, asked or not
+        with dry(engine):
+            would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+        confirm(reasons, f"{would.case_ref}“{would.trigger_label}”", yes)
     if files:
         from award.workflow.attachments import advance_with_files
 
-        result = advance_with_files(engine, args[0], args[1], files, actor=actor, sets=sets, comment=comment)
+        result = advance_with_files(engine, args[0], trigger, files, actor=actor, sets=sets, comment=comment)
     else:
-        result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
-    render.emit(result, as_json=as_json, show=lambda: _print_step(result))
+        result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+    render.emit(result, as_json=as_json, show=lambda: _print_step(engine, result))
 
 
-def _print_step(result: StepResult) -> None:
+def _print_step(engine: Engine, result: Any) -> None:
+    from award.workflow.labels import period
+
     click.echo(f"{result.case_ref}：{result.trigger_label}　{result.source_label} → {result.dest_label}")
     for t in result.timers:
-        label = t.trigger or t.duty or "定时"
-        click.echo(f"  定时：{label} 于 {render.shanghai(t.due_at)} 到期（{t.period}，规则 {t.rule}）"
+        label = _timer_label(engine, result.case_ref, t)
+        click.echo(f"  定时：{label} 于 {render.shanghai(t.due_at)} 到期（{period(t.period)}，规则 {t.rule}）"
                    + ("　注意：所依据的日历尚属暂定" if t.provisional else ""))
 
 
+def _timer_label(engine: Engine, ref: str, t: Any) -> str:
+    """A timer as people name it: the label of the trigger it fires (or its duty), never its id."""
+    from award.workflow.labels import timer_kind
+
+    spec = engine.catalog.get(ref.split("-")[0].lower()) if "-" in ref else None
+    if spec is not None and t.trigger:
+        for tr in spec.transitions:
+            if tr.trigger == t.trigger:
+                return ("提醒：" if t.kind == "reminder" else "") + tr.label
+    return t.duty or timer_kind(t.kind)
+
+
 def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigger: str, sets: Sequence[str],
-                  comment: str | None, as_json: bool) -> None:
+                  comment: str | None, as_json: bool, backdate: str | None = None, *,
+                  exit_on_fail: bool = True, then: Any = None) -> None:
     from award.workflow.errors import AwardError
     from rich.progress import Progress
 
@@ -121,7 +178,7 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
             progress.advance(task)
 
         engine.advance_many(round_id=round_id, state=state, trigger=trigger, actor=actor, sets=sets,
-                            comment=comment, progress=tick)
+                            comment=comment, progress=tick, backdate=backdate)
     failed = [(r, e) for r, e in results if isinstance(e, AwardError)]
 
     def people() -> None:
@@ -131,57 +188,71 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
             else:
                 click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
         click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
+        if then is not None:
+            then()
 
     render.emit([{"case": r, "ok": not isinstance(e, AwardError),
                   "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results],
                 as_json=as_json, show=people)
-    if failed:
+    if failed and exit_on_fail:
         sys.exit(3)
 
 
 @click.command()
 @click.argument("case_ref")
+@click.option("--diagram", is_flag=True, help="输出本案的流程图（Mermaid），标出当前状态和已走过的路径。")
+@click.option("--svg", type=click.Path(path_type=Path), help="与 --diagram 同用：用 Graphviz 生成 SVG 文件。")
 @json_option
 @pass_settings
-def show(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show a case: state, form, the triggers available now (and why not), timers.
+def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_json: bool) -> None:
+    """查看案件：状态、申报表、现在可办理的操作（及不可办理的原因）、定时。
 
     \b
-    Example: award show SHA-2026-001
+    示例：award show SHA-2026-001
+          award show SHA-2026-001 --diagram
     """
+    if diagram or svg:
+        from .diagrams import case_path, emit
+
+        spec, current, steps = case_path(settings, case_ref)
+        emit(spec, svg=svg, current=current, path=steps)
+        return
     engine = settings.engine()
     actor = settings.member("查看案件")
     _review_access(engine, case_ref, actor, "查看")
     view = engine.show(case_ref, actor=actor)
-    render.emit(view, as_json=as_json, show=lambda: _print_case(view))
+    def people() -> None:
+        from award.workflow.labels import objection_status, roles, timer_label, timer_status
 
+        spec = engine.catalog.get(view.procedure, view.definition_version)
+        con = render.console()
+        safe = render.safe
+        con.print(f"[bold]{safe(view.ref)}[/bold]  {safe(view.procedure_title)}（{safe(view.definition_version)}）"
+                  f"  轮次 {safe(view.round_id)}")
+        con.print(f"申报主体：{safe(view.party.name)}（{safe(view.party.code)}）")
+        con.print(f"赛道：{safe(view.track_label)}")
+        con.print(f"状态：[bold]{safe(view.state_label)}[/bold]  自 {render.shanghai(view.entered_at)}"
+                  + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
+        if view.form:
+            render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])
+        if view.triggers:
+            rows = []
+            for t in view.triggers:
+                why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
+                                f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
+                who = "定时触发" if t.timer_only else roles(spec.roles, t.roles)
+                rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
+            render.table("当前可用的操作", ["操作", "名称", "去向", "角色", "现在", "条件"], rows)
+        if view.timers:
+            render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
+                   [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
+                     timer_status(t.status), t.rule] for t in view.timers])
+        if view.objections:
+            render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
+                   [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
+                    for o in view.objections])
 
-def _print_case(view: CaseView) -> None:
-    con = render.console()
-    safe = render.safe
-    con.print(f"[bold]{safe(view.ref)}[/bold]  {safe(view.procedure_title)}（{safe(view.definition_version)}）"
-              f"  轮次 {safe(view.round_id)}")
-    con.print(f"申报主体：{safe(view.party.name)}（{safe(view.party.code)}）")
-    con.print(f"赛道：{safe(view.track_label)}")
-    con.print(f"状态：[bold]{safe(view.state_label)}[/bold]（{safe(view.state)}）  自 {render.shanghai(view.entered_at)}"
-              + ("  [red]暂停：有未处理的异议[/red]" if view.held else ""))
-    if view.form:
-        render.table("申报表", ["字段", "名称", "内容"], [list(f) for f in view.form])
-    if view.triggers:
-        rows = []
-        for t in view.triggers:
-            why = "\n".join(f"{'✓' if v.passed else '✗'} [{v.rule}] {v.reason}" if v.rule else
-                            f"{'✓' if v.passed else '✗'} {v.reason}" for v in t.verdicts)
-            who = "定时触发" if t.timer_only else "、".join(t.roles)
-            rows.append([t.trigger, t.label, t.dest_label, who, "可以" if t.allowed else "不可", why])
-        render.table("当前可用的触发", ["触发", "名称", "去向", "角色", "现在", "条件"], rows)
-    if view.timers:
-        render.table("定时", ["#", "类型", "事项", "到期", "最后一日", "状态", "规则"],
-               [[t.id, t.kind, t.trigger or t.duty or "", render.shanghai(t.due_at), t.last_day, t.status, t.rule]
-                for t in view.timers])
-    if view.objections:
-        render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
-               [[o["id"], o["status"], o["filed_by"], o["reason"], o["resolution"]] for o in view.objections])
+    render.emit(view, as_json=as_json, show=people)
 
 
 @click.command()
@@ -190,38 +261,44 @@ def _print_case(view: CaseView) -> None:
 @output_options
 @pass_settings
 def history(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show a case's full history (business time and real time of each event).
+    """查看案件的全部办理历史（每条记录的业务时间和实际记录时间）。
 
     \b
-    Examples:
+    示例：
       award history SHA-2026-001
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
     _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
     view, events = settings.engine().history(case_ref)
-    render.emit({"case": view.ref, "events": events}, as_json=as_json, table=lambda: _history_table(view, events))
+    def people() -> None:
+        from award.workflow.labels import event_kind
+        from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
 
+        hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
+        role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
+        rows = []
+        for e in events:
+            move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
+            what = (e.trigger_label if e.kind in ("transition", "created") else None) or _EVENT_LABELS.get(e.kind) \
+                or NOTIFY_KINDS.get(e.kind) or event_kind(e.kind)
+            details = []
+            if e.changes:
+                details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
+            for key, value in e.detail.items():
+                if key not in ("verdicts", "v", "ids", "actor") and value not in (None, "", [], {}):
+                    shown = spec_tracks.get(value, value) if key == "track" else _detail_value(key, value)
+                    details.append(f"{_DETAIL_LABELS.get(key, key)}：{shown}")
+            if e.comment:
+                details.append(f"说明：{e.comment}")
+            rows.append([e.seq, render.shanghai(e.business_time), what, move, ("定时任务" if e.actor == "system" else e.actor)
+                         + (f"（{role_labels[e.role]}）" if e.role in role_labels else "")
+                         + _provenance(e.detail.get("actor")),
+                         "\n".join(details), render.shanghai(e.wall_time)])
+        with render.paged():
+            render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+                         ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
-def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
-    from award.workflow.specs.check_notify import EVENT_KINDS
-
-    rows = []
-    for e in events:
-        move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or _EVENT_LABELS.get(e.kind) or EVENT_KINDS.get(e.kind, e.kind)
-        details = []
-        if e.changes:
-            details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
-        for key, value in e.detail.items():
-            if key not in ("verdicts", "v", "ids", "actor") and value not in (None, "", [], {}):
-                details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
-        if e.comment:
-            details.append(f"说明：{e.comment}")
-        rows.append([e.seq, render.shanghai(e.business_time), what, move,
-                     f"{e.actor}" + (f"（{e.role}）" if e.role else "") + _provenance(e.detail.get("actor")),
-                     "\n".join(details), render.shanghai(e.wall_time)])
-    return render.Table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
-                        ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+    render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
 
 
 def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
@@ -245,10 +322,14 @@ _DETAIL_LABELS = {
     "expert_name": "专家", "stage_label": "评审阶段", "how_label": "分配方式", "total": "总分", "table_label": "评分表",
     "assignments_ended": "结束的分配", "scores_dropped": "不再计入的评分", "kind_label": "类别",
     "source_label": "来源", "what": "操作", "direction_label": "评价方向", "rating": "评价", "names": "名单",
+    "old_due_at": "原到期", "provisional": "暂定",
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
-    "provisional": "暂定", "files": "文件", "before": "原值", "outbox": "通知",
+    "mark": "标记", "period": "期限", "trigger": "触发", "reason": "原因", "back_to": "退回到第几条记录时的状态",
+    "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
+    "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
+    "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
+    "files": "文件", "before": "原值", "outbox": "通知",
 }
 
 
@@ -280,38 +361,86 @@ def _detail_value(key: str, value: Any) -> str:
             return value
     if key in ("timer", "objection"):
         return f"#{value}"
+    if key == "outcome" and isinstance(value, str):
+        from award.workflow.labels import objection_status
+
+        return objection_status(value)
+    if key == "last_event_at" and isinstance(value, str):
+        from datetime import datetime
+
+        return render.shanghai(datetime.fromisoformat(value))
+    if key == "restart":
+        return "是" if value else "否"
+    if key in ("undone", "cancelled_timers", "notifications_withdrawn", "already_sent") and isinstance(value, list):
+        return "、".join(f"第{v}条" if key == "undone" else f"#{v}" for v in value)
     if key == "sha256" and isinstance(value, str):
         return value[:12]
     if key in ("evidence", "files") and isinstance(value, list):
         return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):
         return "，".join(f"{k}={'—' if v in (None, '') else v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
     return str(value)
 
 
 @click.command()
-@click.option("--procedure")
-@click.option("--round", "round_id")
-@click.option("--state")
+@click.option("--procedure", help="流程编号或名称，如 sha。")
+@click.option("--round", "round_id", help="评审轮次，如 sha-2026。")
+@click.option("--state", help="状态：编号或中文名称（可只写名称的一部分）。")
+@click.option("--track", help="赛道：编号或中文名称。")
+@click.option("--party", help="申报主体：编号、统一社会信用代码或全称。")
+@click.option("--name", help="申报主体名称的一部分，如“质量科技”。")
+@click.option("--entered-after", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期不早于此日，如 2026-05-01。")
+@click.option("--entered-before", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期早于此日。")
+@click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
+@click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
 @json_option
 @output_options
 @pass_settings
-def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
-    """List cases (with `--output xlsx -o FILE`: also code, district, the definition's listed fields and dates).
+def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, track: str | None,
+          party: str | None, name: str | None, entered_after: Any, entered_before: Any, due_within: int | None,
+          open_only: bool, as_json: bool) -> None:
+    """列出案件，可按流程、轮次、状态、赛道、申报主体、名称、日期和期限筛选。
+
+    写错的轮次、状态或流程会提示相近的名称（退出码 4），不会列出空表。
 
     \b
-    Examples:
-      award cases --round sha-2026 --state qualification_review
-      award cases --round sha-2026 --output xlsx -o 案件.xlsx
+    示例：
+      award cases --round sha-2026 --state 资格审查中
+      award cases --name 质量科技 --due-within 5
     """
     settings.member("查看案件列表")
-    rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
-    if export.active() is None:  # --json and --output exclude each other (export.output_options)
-        render.emit(rows, as_json=as_json, table=lambda: render.Table(
-            "案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
-            [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
-             for r in rows]))
+    from award.workflow.finder import CaseFilter, find_cases
+
+    if export.active() is not None:  # `--output xlsx|csv -o FILE`: the wide listing, filtered the same way
+        _export_cases(settings, {r["ref"] for r in find_cases(settings.engine(), CaseFilter(
+            procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+            entered_after=entered_after.date() if entered_after else None,
+            entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+            open_only=open_only))})
         return
+    rows = find_cases(settings.engine(), CaseFilter(
+        procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+        entered_after=entered_after.date() if entered_after else None,
+        entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+        open_only=open_only))
+    def people() -> None:
+        from datetime import datetime
+
+        columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
+        with render.paged():
+            render.table(f"案件（{len(rows)} 件）", columns,
+                         [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + ("（暂停）" if r["held"] else "")]
+                          + ([render.shanghai(datetime.fromisoformat(r["next_due"]))] if due_within is not None else [])
+                          for r in rows], ids=(0, 1))
+
+    render.emit(rows, as_json=as_json, show=people)
+
+
+def _export_cases(settings: Settings, refs: set[str]) -> None:
+    """Every column an office keeps in its spreadsheet: code, district, the definition's listed fields, dates."""
+    rows = [r for r in settings.engine().cases() if r["ref"] in refs]
     codes = export.unmasked_codes(settings, sorted({r["party_id"] for r in rows}), "cases")
     listed = list(dict.fromkeys(label for r in rows for label in r["listed"]))
     render.table("案件", ["案件", "轮次", "申报主体", "代码", "所在区", *listed, "赛道", "状态", "异议暂停",
@@ -323,14 +452,14 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
 
 
 @click.command()
-@click.argument("case_ref", required=False)
+@click.argument("case_ref", required=False, metavar="[案件]")
 @json_option
 @pass_settings
 def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
-    """Check the hash chain of one case's history, or of all (exit 7 when broken).
+    """核验一件或全部案件历史的哈希链（断裂时退出码为 7）。
 
     \b
-    Example: award verify
+    示例：award verify
     """
     from award.workflow.attachments import verify_files
 

@@ -144,13 +144,17 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.database()), busy_timeout=_busy_timeout(settings))
+    url = database_url(settings.database())
+    db = Database(url, busy_timeout=_busy_timeout(settings))  # no connection yet: SQLAlchemy connects on first use
     try:
         calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,
                         files=FileStore(settings.home().path("files")))
         _wire_extensions(engine, settings)
         if require_schema:
+            from award.workflow.dbfile import require_existing_file
+
+            require_existing_file(url)  # before the first connection: SQLite would create the file
             db.require_schema()
     except BaseException:
         db.dispose()  # no engine to close later: release the connection opened so far
@@ -213,6 +217,6 @@ def pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+json_option = click.option("--json", "as_json", is_flag=True, help="输出 JSON（供脚本使用，其中用英文编号），不输出表格。")
 pass_settings = click.make_pass_decorator(Settings)
 

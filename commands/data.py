@@ -24,19 +24,19 @@ _SHOWN = 100  # rows of a long import listed on the terminal
 
 @click.group("import")
 def import_() -> None:
-    """Import the office's spreadsheets (.xlsx or .csv in UTF-8 or GBK): all rows or none.
+    """导入办公室的表格（.xlsx，或 UTF-8、GBK 编码的 .csv）：全部导入或全部不导入。
 
     \b
-    Examples:
+    示例：
       award import template parties -o 申报主体模板.xlsx
       award import parties 申报主体.xlsx --dry-run
       award import awards 历年获奖.csv --encoding gbk
     """
 
 
-_file_argument = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-_dry_run = click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-_encoding = click.option("--encoding", help="The CSV's encoding when detection is wrong: utf-8, gbk, gb18030.")
+_file_argument = click.argument("file", type=click.Path(path_type=Path, dir_okay=False), metavar="文件")
+_dry_run = click.option("--dry-run", is_flag=True, help="试运行：显示将发生的变化，不写入任何内容。")
+_encoding = click.option("--encoding", help="自动识别有误时写明 CSV 的编码：utf-8、gbk、gb18030。")
 
 
 @contextmanager
@@ -106,12 +106,12 @@ def _field_label(key: str) -> str:
 @json_option
 @pass_settings
 def import_parties(settings: Settings, file: Path, dry_run: bool, encoding: str | None, as_json: bool) -> None:
-    """Register or update parties from a spreadsheet (matched by credit code / ID number).
+    """从表格登记或更新申报主体（按统一社会信用代码或身份证号对应）。
 
     \b
     Columns (Chinese headers or ids): 统一社会信用代码/身份证号 (code)*, 名称 (name)*, 类型 (kind: 组织/个人),
     登记注册日期 (registered_on), 电子邮箱 (email), 电话 (phone), 所在区 (district), party attributes.
-    Example: award import parties 申报主体.xlsx --dry-run
+    示例：award import parties 申报主体.xlsx --dry-run
     """
     _run(settings, "parties", file, dry_run, encoding, as_json)
 
@@ -123,32 +123,32 @@ def import_parties(settings: Settings, file: Path, dry_run: bool, encoding: str 
 @json_option
 @pass_settings
 def import_awards(settings: Settings, file: Path, dry_run: bool, encoding: str | None, as_json: bool) -> None:
-    """Load awards won before the system existed (matched by party, award and year).
+    """导入系统启用前的获奖记录（按申报主体、奖项和年份对应）。
 
     \b
     Columns: 统一社会信用代码/身份证号 (code)*, 流程 (procedure)*, 奖项 (award)*, 获奖日期/获奖年份 (awarded_on)*,
     名称 (name), 获奖名称 (label), 撤销日期 (revoked_on), 撤销原因 (reason), 撤销依据 (rule).
-    Example: award import awards 历年获奖.csv
+    示例：award import awards 历年获奖.csv
     """
     _run(settings, "awards", file, dry_run, encoding, as_json)
 
 
 @import_.command("cases")
 @_file_argument
-@click.option("--round", "round_id", required=True, help="The round the cases are opened in, e.g. sha-2026.")
+@click.option("--round", "round_id", required=True, help="开启案件的评审轮次，如 sha-2026。")
 @_dry_run
 @_encoding
 @json_option
 @pass_settings
 def import_cases(settings: Settings, file: Path, round_id: str, dry_run: bool, encoding: str | None,
                  as_json: bool) -> None:
-    """Open many cases of a round from a spreadsheet, in one transaction: all rows or none.
+    """从表格一次开启本轮的多件案件（一个事务：全部开启或全部不开启）。
 
     \b
     Columns: 统一社会信用代码/身份证号 (code)*, 赛道 (track)*, 开始方式 (start), 说明 (comment), then any
     form field of the procedure by its Chinese label or id (e.g. 推荐单位). A party with a case on that
     track in that round already is left as it is.
-    Example: award import cases 推荐名单.xlsx --round sha-2026 --dry-run
+    示例：award import cases 推荐名单.xlsx --round sha-2026 --dry-run
     """
     from award.workflow.case_import import import_cases as run_import
 
@@ -160,16 +160,16 @@ def import_cases(settings: Settings, file: Path, round_id: str, dry_run: bool, e
 
 
 @import_.command("template")
-@click.argument("kind", type=click.Choice(sorted(_KINDS)))
-@click.option("--round", "round_id", help="For cases: the round whose form fields become columns.")
+@click.argument("kind", type=click.Choice(sorted(_KINDS)), metavar="类型")
+@click.option("--round", "round_id", help="用于案件：以该轮次的申报表字段作为各列。")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The .xlsx to write.")
+              help="写入的 .xlsx 文件。")
 @pass_settings
 def import_template(settings: Settings, kind: str, output: Path, round_id: str | None) -> None:
-    """Write an empty .xlsx with the Chinese headers of a file kind (comments say what to write).
+    """写出一张空白 .xlsx，带该类表格的中文表头（批注说明每列填写什么）。
 
     \b
-    Examples:
+    示例：
       award import template parties -o 申报主体模板.xlsx
       award import template cases --round sha-2026 -o 案件模板.xlsx
     """
@@ -191,7 +191,7 @@ def import_template(settings: Settings, kind: str, output: Path, round_id: str |
 
 
 def alias_import_awards() -> click.Command:
-    """`award party import-awards FILE`: the older name of `award import awards`."""
+    """`award party import-awards 文件`：`award import awards` 的旧名称。"""
 
     @click.command("import-awards")
     @_file_argument
@@ -201,10 +201,10 @@ def alias_import_awards() -> click.Command:
     @pass_settings
     def party_import_awards(settings: Settings, file: Path, dry_run: bool, encoding: str | None,
                             as_json: bool) -> None:
-        """Same as `award import awards FILE` (kept for scripts that use the old name).
+        """与 `award import awards 文件` 相同（旧名称，供仍在使用它的脚本）。
 
         \b
-        Example: award party import-awards past-awards.csv
+        示例：award party import-awards past-awards.csv
         """
         _run(settings, "awards", file, dry_run, encoding, as_json)
 

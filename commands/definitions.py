@@ -20,17 +20,17 @@ if TYPE_CHECKING:
 
 @click.group()
 def definitions() -> None:
-    """List, show and check process definitions (no database needed)."""
+    """流程定义：列出、查看、检查、绘图（不需要数据库）。"""
 
 
 @definitions.command("list")
 @json_option
 @pass_settings
 def definitions_list(settings: Settings, as_json: bool) -> None:
-    """List the procedures defined.
+    """列出已定义的流程。
 
     \b
-    Example: award definitions list
+    示例：award definitions list
     """
     from award.workflow.specs.catalog import load_catalog
 
@@ -54,10 +54,10 @@ def definitions_list(settings: Settings, as_json: bool) -> None:
 @json_option
 @pass_settings
 def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> None:
-    """Show a procedure: states, transitions, guards with their rules.
+    """查看流程：状态、操作、条件及其依据的条款。
 
     \b
-    Example: award definitions show sha
+    示例：award definitions show sha
     """
     from award.workflow.specs.catalog import load_catalog
 
@@ -92,14 +92,14 @@ def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
 
 
 @definitions.command("check")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path), metavar="[目录]")
 @json_option
 @pass_settings
 def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> None:
-    """Run every check on definitions, templates and calendars (no database).
+    """检查流程定义、通知模板和日历的全部问题（不需要数据库）。
 
     \b
-    Example: award definitions check ./my-definitions
+    示例：award definitions check ./my-definitions
     """
     from award.workflow.specs.validate import check_all
     from award.workflow.userfiles import check_path

@@ -12,7 +12,7 @@ from .context import Settings, json_option, pass_settings
 
 @click.group()
 def deployment() -> None:
-    """The deployment file: addresses, notifiers, delivery."""
+    """部署文件：地址、通知渠道、投递。"""
 
 
 def _secret_state(settings: Settings, cfg: Any, channel: str) -> str:
@@ -37,18 +37,18 @@ def _secret_state(settings: Settings, cfg: Any, channel: str) -> str:
 
 
 @deployment.command("check")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.argument("path", required=False, type=click.Path(dir_okay=False), metavar="[路径]")
 @json_option
 @pass_settings
 def deployment_check(settings: Settings, path: str | None, as_json: bool) -> None:
-    """Validate the deployment file (PATH, or --deployment/AWARD_DEPLOYMENT/award.toml's deployment).
+    """检查部署文件（给出的路径，或 --deployment、AWARD_DEPLOYMENT、award.toml 中的 deployment）。
 
     A wrong or incomplete setting (an SMTP notifier without a port, a robot without its URL,
     YAML aliases) exits 6 naming the key. Secrets are only looked for: a clerk's shell need not
     have them, the delivering process must.
 
     \b
-    Example: award deployment check /srv/award/deployment.yaml
+    示例： award deployment check /srv/award/deployment.yaml
     """
     from award.workflow.errors import ConfigError
     from award.workflow.notify.deployment import load_deployment

@@ -181,11 +181,11 @@ def output_options(fn: F) -> F:
         return result
 
     wrapper = click.option("--unmask", is_flag=True,
-                           help="Write full resident ID numbers (the office's explicit request; recorded).")(wrapper)
+                           help="写出完整的身份证号（须审定办明确要求；会记录）。")(wrapper)
     wrapper = click.option("-o", "--file", "output_file", type=click.Path(dir_okay=False),
-                           help="The file to write (.xlsx or .csv).")(wrapper)
+                           help="写入的文件（.xlsx 或 .csv）。")(wrapper)
     wrapper = click.option("--output", "output_format", type=click.Choice(["xlsx", "csv"]),
-                           help="Write the list to a file instead of printing it.")(wrapper)
+                           help="把列表写入文件，而不是打印出来。")(wrapper)
     return wrapper  # type: ignore[return-value]
 
 

@@ -14,14 +14,14 @@ from .export import output_options
 
 @click.command("attach")
 @click.argument("case_ref")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--comment", help="What the files are (kept in the history).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="文件...")
+@click.option("--comment", help="文件说明（记入历史）。")
 @pass_settings
 def case_attach(settings: Settings, case_ref: str, files: tuple[Path, ...], comment: str | None) -> None:
-    """Attach documents to a case (survey report, approval, scans): kept, hashed, in its history.
+    """为案件附上文件（调查报告、批复、扫描件）：存档、计算摘要、记入历史。
 
     \b
-    Example: award case attach WHI-2026-001 调查报告.pdf --comment "区质量发展委员会办公室审核通过的调查报告"
+    示例： award case attach WHI-2026-001 调查报告.pdf --comment "区质量发展委员会办公室审核通过的调查报告"
     """
     from award.workflow.attachments import attach
 
@@ -36,10 +36,10 @@ def case_attach(settings: Settings, case_ref: str, files: tuple[Path, ...], comm
 @output_options
 @pass_settings
 def case_files(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """List the files kept for a case (evidence, reports, attachments).
+    """列出案件存档的文件（证明材料、报告、附件）。
 
     \b
-    Example: award case files SHA-2026-001
+    示例： award case files SHA-2026-001
     """
     from award.workflow.attachments import list_files
 
@@ -53,15 +53,15 @@ def case_files(settings: Settings, case_ref: str, as_json: bool) -> None:
 
 @click.command("file")
 @click.argument("case_ref")
-@click.argument("name")
+@click.argument("name", metavar="文件名或编号")
 @click.option("-o", "--file", "target", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Where to write the copy.")
+              help="副本写到哪里。")
 @pass_settings
 def case_file(settings: Settings, case_ref: str, name: str, target: Path) -> None:
-    """Get a kept file back (checked against the hash in the history); NAME is its name or #.
+    """取回存档的文件（按历史中的摘要核对）；可写文件名或 #。
 
     \b
-    Example: award case file SHA-2026-001 质量绩效报告2027.pdf -o /tmp/报告.pdf
+    示例： award case file SHA-2026-001 质量绩效报告2027.pdf -o /tmp/报告.pdf
     """
     from award.workflow.attachments import fetch
 
@@ -74,14 +74,14 @@ FILE_COMMANDS: list[click.Command] = [case_attach, case_files, case_file]
 
 @click.command("contact")
 @click.argument("case_ref")
-@click.option("--set", "sets", multiple=True, required=True, help="A contact field FIELD=VALUE (repeatable).")
-@click.option("--reason", required=True, help="Why (kept in the case's history).")
+@click.option("--set", "sets", multiple=True, required=True, help="联系信息字段：字段=值（可重复）。")
+@click.option("--reason", required=True, help="理由（记入案件历史）。")
 @pass_settings
 def case_contact(settings: Settings, case_ref: str, sets: tuple[str, ...], reason: str) -> None:
-    """Correct a case's contact data at any stage (the office); notices go to the new address from now on.
+    """在任何阶段更正案件的联系信息（审定办）；此后的通知发往新地址。
 
     \b
-    Example: award case contact SHA-2026-001 --set contact_email=new@example.com --reason "联系人变更"
+    示例： award case contact SHA-2026-001 --set contact_email=new@example.com --reason "联系人变更"
     """
     from award.workflow.corrections import correct_contact
 

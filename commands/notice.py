@@ -13,11 +13,11 @@ from .export import output_options, unmasked_codes
 
 @click.group("notice")
 def notice() -> None:
-    """Public notices of a round: who is on it, and the document to publish."""
+    """本轮的公示：公示名单，以及要发布的公示文件。"""
 
 
-_round = click.option("--round", "round_id", required=True, help="The round, e.g. sha-2026.")
-_notice = click.option("--notice", "state", help="The notice state, e.g. qualification_notice (default: the only one).")
+_round = click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+_notice = click.option("--notice", "state", help="公示所处的状态，如 qualification_notice（只有一个时可不写）。")
 
 
 @notice.command("list")
@@ -27,10 +27,10 @@ _notice = click.option("--notice", "state", help="The notice state, e.g. qualifi
 @output_options
 @pass_settings
 def notice_list(settings: Settings, round_id: str, state: str | None, as_json: bool) -> None:
-    """The cases of a round now on a public notice, with the notice period.
+    """本轮正在公示的案件及公示期。
 
     \b
-    Example: award notice list --round sha-2026 --notice qualification_notice --output xlsx -o 公示名单.xlsx
+    示例： award notice list --round sha-2026 --notice qualification_notice --output xlsx -o 公示名单.xlsx
     """
     from award.workflow.notify.documents import period_text
     from award.workflow.registers.listings import notice_list as listing
@@ -50,16 +50,16 @@ def notice_list(settings: Settings, round_id: str, state: str | None, as_json: b
 @_round
 @_notice
 @click.option("-o", "--file", "file", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="The document to write: .docx, .md or .txt.")
+              help="写入的公示文件：.docx、.md 或 .txt。")
 @pass_settings
 def notice_document(settings: Settings, round_id: str, state: str | None, file: Path) -> None:
-    """Write the public-notice document: title, the list, the notice period, how to object, the contact.
+    """写出公示文件：标题、名单、公示期、异议方式和联系方式。
 
     The template is <procedure>/_notice.md.j2, the office's copy in its data folder's templates/
     first; the office's name and contact come from award.toml (office_name, office_contact).
 
     \b
-    Example: award notice document --round sha-2026 --notice qualification_notice -o 资格审查公示.docx
+    示例： award notice document --round sha-2026 --notice qualification_notice -o 资格审查公示.docx
     """
     from award.workflow.errors import ConfigError, InvalidInput
     from award.workflow.notify.documents import notice_context, render_notice, write_notice
@@ -84,15 +84,15 @@ def notice_document(settings: Settings, round_id: str, state: str | None, file: 
 
 
 @click.command("winners")
-@click.argument("round_id")
+@click.argument("round_id", metavar="轮次")
 @json_option
 @output_options
 @pass_settings
 def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
-    """A round's winners (awards recorded from its cases; revoked ones marked).
+    """一轮的获奖名单（由本轮案件记录的奖项；已撤销的标出）。
 
     \b
-    Example: award round winners sha-2026 --output xlsx -o 获奖名单.xlsx
+    示例：award round winners sha-2026 --output xlsx -o 获奖名单.xlsx
     """
     from award.workflow.registers.listings import winners
 
@@ -106,16 +106,17 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
 
 
 @click.command("list")
-@click.option("--round", "round_id")
-@click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]))
+@click.option("--round", "round_id", help="只列出此轮次的异议，如 sha-2026。")
+@click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]),
+              help="只列出此状态：open（待处理）、dismissed（不成立）、upheld（成立）。")
 @json_option
 @output_options
 @pass_settings
 def objection_list(settings: Settings, round_id: str | None, status: str | None, as_json: bool) -> None:
-    """List objections (who, against which case, why, how they were resolved).
+    """列出异议（提出人、针对的案件、理由、处理结果）。
 
     \b
-    Example: award objection list --round sha-2026 --output xlsx -o 异议.xlsx
+    示例： award objection list --round sha-2026 --output xlsx -o 异议.xlsx
     """
     from datetime import datetime
 

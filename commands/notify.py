@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def outbox() -> None:
-    """Notifications waiting, sent and failed."""
+    """通知：待发送、已发送和发送失败的。"""
 
 
 def _when(value: str | datetime | None) -> str:
@@ -29,18 +29,18 @@ def _when(value: str | datetime | None) -> str:
 
 
 @outbox.command("list")
-@click.option("--failed", is_flag=True, help="Only those that failed or may have been sent (uncertain).")
+@click.option("--failed", is_flag=True, help="只列出发送失败或可能已发出（不确定）的通知。")
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "spooled", "printed", "uncertain",
-                                             "failed", "skipped"]), help="Only rows with this status.")
-@click.option("--case", "case_ref")
+                                             "failed", "skipped"]), help="只列出此状态的通知。")
+@click.option("--case", "case_ref", help="只列出此案件的通知。")
 @json_option
 @output_options
 @pass_settings
 def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: str | None, as_json: bool) -> None:
-    """List notifications: status, attempts, next attempt, last error; rows in flight show their lease.
+    """列出通知：状态、尝试次数、下次尝试时间、最近一次错误；正在发送的显示其占用期限。
 
     \b
-    Example: award outbox list --failed
+    示例：award outbox list --failed
     """
     settings.member("查看通知")
     rows = settings.outbox().list(failed=failed, case=case_ref, status=status)
@@ -81,15 +81,15 @@ def _say(rep: DeliveryReport) -> list[str]:
 
 @outbox.command("deliver")
 @click.option("--limit", type=click.IntRange(1, 100000), default=1000, show_default=True,
-              help="At most this many rows in this run.")
+              help="本次最多发送的条数。")
 @pass_settings
 def outbox_deliver(settings: Settings, limit: int) -> None:
-    """Deliver every notification that is due now (with retries and backoff): for cron or by hand.
+    """发送现在到期的全部通知（失败的按间隔重试）：供 cron 或手工运行。
 
     Only the process that delivers needs the SMTP password and the robots' secrets.
 
     \b
-    Example: AWARD_SMTP_PASSWORD=... award --deployment deployment.yaml outbox deliver
+    示例： AWARD_SMTP_PASSWORD=... award --deployment deployment.yaml outbox deliver
     """
     rep = settings.outbox().deliver(limit=limit)
     lines = _say(rep)
@@ -99,13 +99,13 @@ def outbox_deliver(settings: Settings, limit: int) -> None:
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=RECORD_ID)
+@click.argument("row_id", type=RECORD_ID, metavar="通知编号")
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
-    """Put a failed (or possibly sent) notification back in the queue, try it now, and say what happened.
+    """把发送失败（或可能已发出）的通知重新排队，立即重试，并说明结果。
 
     \b
-    Example: award outbox retry 12
+    示例：award outbox retry 12
     """
     settings.member("重发通知")
     ob = settings.outbox()
@@ -123,15 +123,15 @@ def outbox_retry(settings: Settings, row_id: int) -> None:
 
 
 @outbox.command("test")
-@click.option("--to", "address", required=True, help="Where the test e-mail goes (chat channels post to their group).")
+@click.option("--to", "address", required=True, help="测试邮件的收件地址（群聊渠道发到其群中）。")
 @pass_settings
 def outbox_test(settings: Settings, address: str) -> None:
-    """Send one test message through each configured channel now, and say what each answered.
+    """立即通过每个已配置的渠道发送一条测试消息，并说明各自的回应。
 
     Nothing is written to the outbox. Exit 6 when any channel failed.
 
     \b
-    Example: AWARD_SMTP_PASSWORD=... award outbox test --to wang@example.gov.cn
+    示例： AWARD_SMTP_PASSWORD=... award outbox test --to wang@example.gov.cn
     """
     from award.workflow.errors import ConfigError
     from award.workflow.notify.channel_test import test_channels

@@ -12,22 +12,22 @@ from .params import RECORD_ID, REPORT_YEAR
 
 @click.group()
 def objection() -> None:
-    """Objections filed during a public notice (SHA-32)."""
+    """公示期间提出的异议（SHA-32）。"""
 
 
 @objection.command("file")
 @click.argument("case_ref")
-@click.option("--by", default="", help="The objector's real name (person or organisation); required.")
-@click.option("--contact", default="", help="How to reach the objector; required.")
-@click.option("--reason", default="", help="Why; required.")
-@click.option("--evidence", multiple=True, type=click.Path(path_type=Path), help="A file of evidence (repeatable).")
+@click.option("--by", default="", help="异议人的真实姓名或单位名称（必填）。")
+@click.option("--contact", default="", help="异议人的联系方式（必填）。")
+@click.option("--reason", default="", help="异议理由（必填）。")
+@click.option("--evidence", multiple=True, type=click.Path(path_type=Path), help="证明材料文件（可重复）。")
 @pass_settings
 def objection_file(settings: Settings, case_ref: str, by: str, contact: str, reason: str,
                    evidence: tuple[Path, ...]) -> None:
-    """File an objection against a case whose public notice is running; it holds the case.
+    """对正在公示的案件提出异议；案件随即暂停。
 
     \b
-    Example: award objection file SHA-2026-001 --by 张三 --contact 13800000000 --reason "材料不实" --evidence proof.pdf
+    示例：award objection file SHA-2026-001 --by 张三 --contact 13800000000 --reason "材料不实" --evidence proof.pdf
     """
     from award.workflow.objections import file_objection
 
@@ -37,16 +37,16 @@ def objection_file(settings: Settings, case_ref: str, by: str, contact: str, rea
 
 
 @objection.command("resolve")
-@click.argument("objection_id", type=RECORD_ID)
-@click.option("--dismiss", "outcome", flag_value="dismiss", help="The objection does not hold.")
-@click.option("--uphold", "outcome", flag_value="uphold", help="The objection holds: the definition's consequence applies.")
-@click.option("--reason", required=True)
+@click.argument("objection_id", type=RECORD_ID, metavar="异议编号")
+@click.option("--dismiss", "outcome", flag_value="dismiss", help="异议不成立。")
+@click.option("--uphold", "outcome", flag_value="uphold", help="异议成立：按流程规定处理（如取消资格）。")
+@click.option("--reason", required=True, help="处理理由（必填）。")
 @pass_settings
 def objection_resolve(settings: Settings, objection_id: int, outcome: str | None, reason: str) -> None:
-    """Dismiss or uphold an objection.
+    """处理异议：不成立或成立。
 
     \b
-    Example: award objection resolve 1 --dismiss --reason "经核查，材料属实"
+    示例：award objection resolve 1 --dismiss --reason "经核查，材料属实"
     """
     from award.workflow.objections import resolve_objection
 
@@ -58,20 +58,20 @@ def objection_resolve(settings: Settings, objection_id: int, outcome: str | None
 
 @click.group()
 def report() -> None:
-    """Duties after an award (yearly quality performance reports, SHA-33)."""
+    """获奖后的义务（每年的质量绩效报告，SHA-33）。"""
 
 
 @report.command("submit")
 @click.argument("case_ref")
-@click.option("--year", "index", type=REPORT_YEAR, required=True, help="Which year after the award: 1, 2 or 3.")
-@click.option("--file", "file", type=click.Path(path_type=Path), required=True)
-@click.option("--duty", help="The duty's name when a case has several.")
+@click.option("--year", "index", type=REPORT_YEAR, required=True, help="获奖后第几年的报告：1、2 或 3。")
+@click.option("--file", "file", type=click.Path(path_type=Path), required=True, help="报告文件。")
+@click.option("--duty", help="案件有多项义务时，写明是哪一项。")
 @pass_settings
 def report_submit(settings: Settings, case_ref: str, index: int, file: Path, duty: str | None) -> None:
-    """Record a yearly report received.
+    """登记收到的年度报告。
 
     \b
-    Example: award report submit SHA-2026-001 --year 1 --file 质量绩效报告2027.pdf
+    示例：award report submit SHA-2026-001 --year 1 --file 质量绩效报告2027.pdf
     """
     from award.workflow.objections import submit_report
 

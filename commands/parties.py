@@ -27,15 +27,15 @@ def change_text(key: str, old: Any, new: Any) -> str:
 
 
 @click.command("search")
-@click.argument("text")
+@click.argument("text", metavar="名称或代码")
 @json_option
 @output_options
 @pass_settings
 def party_search(settings: Settings, text: str, as_json: bool) -> None:
-    """Find parties by part of their name (or the start of a credit code).
+    """按名称的一部分（或代码的开头）查找申报主体。
 
     \b
-    Example: award party search 浦江
+    示例： award party search 浦江
     """
     from award.workflow.registers.parties import search
 
@@ -51,10 +51,10 @@ def party_search(settings: Settings, text: str, as_json: bool) -> None:
 @output_options
 @pass_settings
 def party_history(settings: Settings, ref: str, as_json: bool) -> None:
-    """Every change the office made to a party and its award records (who, when, from what to what, why).
+    """审定办对申报主体及其获奖记录所做的每一处修改（谁、何时、从什么改为什么、理由）。
 
     \b
-    Example: award party history 91310000MA1FL1GF9K
+    示例： award party history 91310000MA1FL1GF9K
     """
     from award.workflow.registers.parties import party_history as history
 
@@ -80,21 +80,21 @@ def _history_table(view: Any, entries: Any) -> render.Table:
 
 @click.group("record")
 def party_record() -> None:
-    """Correct or remove an imported award record (with a reason, kept in the party's history)."""
+    """更正或删除导入的获奖记录（须写明理由，记入申报主体的历史）。"""
 
 
 @party_record.command("correct")
 @click.argument("ref")
-@click.argument("record_id", type=RECORD_ID)
+@click.argument("record_id", type=RECORD_ID, metavar="编号")
 @click.option("--set", "sets", multiple=True, required=True,
-              help="awarded_on=, label=, revoked_on=, reason=, rule= (repeatable).")
-@click.option("--reason", "why", required=True, help="Why the record is corrected.")
+              help="awarded_on=（获奖日期）、label=（名称）、revoked_on=（撤销日期）、reason=（原因）、rule=（依据）（可重复）。")
+@click.option("--reason", "why", required=True, help="更正理由。")
 @pass_settings
 def record_correct(settings: Settings, ref: str, record_id: int, sets: tuple[str, ...], why: str) -> None:
-    """Correct an imported award record; RECORD_ID is the # in `award party show`.
+    """更正导入的获奖记录；编号即 `award party show` 中的 #。
 
     \b
-    Example: award party record correct 91310000MA1FL1GF9K 3 --set awarded_on=2021-12-20 --reason "原表年份有误"
+    示例： award party record correct 91310000MA1FL1GF9K 3 --set awarded_on=2021-12-20 --reason "原表年份有误"
     """
     from award.workflow.registers.parties import correct_record
 
@@ -109,14 +109,14 @@ def record_correct(settings: Settings, ref: str, record_id: int, sets: tuple[str
 
 @party_record.command("remove")
 @click.argument("ref")
-@click.argument("record_id", type=RECORD_ID)
-@click.option("--reason", "why", required=True, help="Why the record is removed.")
+@click.argument("record_id", type=RECORD_ID, metavar="编号")
+@click.option("--reason", "why", required=True, help="删除理由。")
 @pass_settings
 def record_remove(settings: Settings, ref: str, record_id: int, why: str) -> None:
-    """Remove an imported award record entered by mistake (what it said stays in the party's history).
+    """删除误录的获奖记录（原内容保留在申报主体的历史中）。
 
     \b
-    Example: award party record remove 91310000MA1FL1GF9K 3 --reason "误录：该单位未获此奖"
+    示例： award party record remove 91310000MA1FL1GF9K 3 --reason "误录：该单位未获此奖"
     """
     from award.workflow.registers.parties import remove_record
 

@@ -14,26 +14,27 @@ from .params import DAY, ROUND_YEAR
 
 @click.group()
 def party() -> None:
-    """Parties (organisations and persons) and their award history."""
+    """申报主体（组织和个人）及其获奖记录。"""
 
 
 @party.command("add")
-@click.option("--kind", type=click.Choice(["organization", "person"]), required=True)
-@click.option("--name", required=True)
-@click.option("--code", required=True, help="Unified social credit code (organisation) or resident ID number (person).")
-@click.option("--registered-on", type=DAY, help="Date of registration (organisations).")
-@click.option("--email")
-@click.option("--phone")
+@click.option("--kind", type=click.Choice(["organization", "person"]), required=True,
+              help="类型：organization（组织）或 person（个人）。")
+@click.option("--name", required=True, help="名称或姓名。")
+@click.option("--code", required=True, help="统一社会信用代码（组织）或身份证号（个人）。")
+@click.option("--registered-on", type=DAY, help="登记注册日期（组织），如 2015-06-01。")
+@click.option("--email", help="电子邮箱。")
+@click.option("--phone", help="电话。")
 @click.option("--district", help="District (所在区), for the district bureau's notifications.")
-@click.option("--attr", "attrs", multiple=True, help="A party attribute NAME=VALUE (repeatable).")
+@click.option("--attr", "attrs", multiple=True, help="申报主体的属性：名称=值（可重复）。")
 @json_option
 @pass_settings
 def party_add(settings: Settings, kind: str, name: str, code: str, registered_on: Any, email: str | None,
               phone: str | None, district: str | None, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Register an organisation or a person; codes are checked by their check character.
+    """登记组织或个人；代码按校验位核对。
 
     \b
-    Example: award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
+    示例：award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
     """
     view = settings.engine().office.party_add(
         kind=kind, name=name, code=code, registered_on=registered_on,
@@ -43,20 +44,20 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--name", help="New name (an organisation's name must stay unique).")
-@click.option("--email")
-@click.option("--phone")
-@click.option("--district", help="District (所在区).")
-@click.option("--attr", "attrs", multiple=True, help="NAME=VALUE (repeatable).")
-@click.option("--reason", help="Why (kept in the party's history).")
+@click.option("--name", help="新名称（组织名称不能与已有的重复）。")
+@click.option("--email", help="电子邮箱。")
+@click.option("--phone", help="电话。")
+@click.option("--district", help="所在区。")
+@click.option("--attr", "attrs", multiple=True, help="属性：名称=值（可重复）。")
+@click.option("--reason", help="理由（记入申报主体的历史）。")
 @json_option
 @pass_settings
 def party_set(settings: Settings, ref: str, name: str | None, email: str | None, phone: str | None,
               district: str | None, attrs: tuple[str, ...], reason: str | None, as_json: bool) -> None:
-    """Change a party's name, email, phone, district or attributes; each change is kept in its history.
+    """修改申报主体的名称、电子邮箱、电话、所在区或属性；每一处修改记入其历史。
 
     \b
-    Examples:
+    示例：
       award party set 91310000MA1FL1GF9K --name 上海某某质量科技有限公司 --reason "更名，见营业执照"
       award party set 91310000MA1FL1GF9K --attr saq_member=是
     """
@@ -81,10 +82,10 @@ def party_set(settings: Settings, ref: str, name: str | None, email: str | None,
 @json_option
 @pass_settings
 def party_show(settings: Settings, ref: str, as_json: bool) -> None:
-    """Show a party, its awards (won, imported, revoked) and its cases.
+    """查看申报主体、其获奖记录（获奖、导入、撤销）和案件。
 
     \b
-    Example: award party show 91310000MA1FL1GF9K
+    示例：award party show 91310000MA1FL1GF9K
     """
     settings.member("查看申报主体")
     v = settings.engine().office.party_show(ref)
@@ -109,7 +110,7 @@ def _print_party(v: Any) -> None:
 
 
 @party.command("list")
-@click.option("--kind", type=click.Choice(["organization", "person"]))
+@click.option("--kind", type=click.Choice(["organization", "person"]), help="只列出此类型：organization（组织）或 person（个人）。")
 @json_option
 @output_options
 @pass_settings
@@ -117,7 +118,7 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
     """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
-    Examples:
+    示例：
       award party list --kind person
       award party list --output xlsx -o 申报主体.xlsx
     """
@@ -140,25 +141,25 @@ for _command in PARTY_COMMANDS:
 
 @click.group("round")
 def round_() -> None:
-    """Rounds of a procedure (a year, its dates and properties)."""
+    """流程的评审轮次（年份、日期和属性）。"""
 
 
 @round_.command("open")
 @click.argument("procedure")
 @click.argument("year", type=ROUND_YEAR)
-@click.option("--title")
-@click.option("--id", "round_id", help="Round id (default PROCEDURE-YEAR).")
-@click.option("--opened-on", type=DAY)
-@click.option("--date", "dates", multiple=True, help="A named date NAME=YYYY-MM-DD[ HH:MM] (repeatable).")
-@click.option("--property", "props", multiple=True, help="A round property NAME=VALUE (repeatable).")
+@click.option("--title", help="轮次标题（默认由流程名称和年份生成）。")
+@click.option("--id", "round_id", help="轮次编号（默认为 流程-年份，如 sha-2026）。")
+@click.option("--opened-on", type=DAY, help="开启日期（默认今天）。")
+@click.option("--date", "dates", multiple=True, help="轮次日期：名称=YYYY-MM-DD[ HH:MM]（可重复）。")
+@click.option("--property", "props", multiple=True, help="轮次属性：名称=值（可重复）。")
 @json_option
 @pass_settings
 def round_open(settings: Settings, procedure: str, year: int, title: str | None, round_id: str | None,
                opened_on: Any, dates: tuple[str, ...], props: tuple[str, ...], as_json: bool) -> None:
-    """Open a round of a procedure.
+    """开启一个评审轮次。
 
     \b
-    Example: award round open sha 2026
+    示例：award round open sha 2026
     """
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
@@ -168,14 +169,14 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
 
 
 @round_.command("list")
-@click.option("--procedure")
+@click.option("--procedure", help="只列出此流程的轮次（流程编号，如 sha）。")
 @json_option
 @pass_settings
 def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None:
-    """List rounds.
+    """列出评审轮次。
 
     \b
-    Example: award round list --procedure sha
+    示例：award round list --procedure sha
     """
     views = settings.engine().office.round_list(procedure)
     render.emit(views, as_json=as_json, table=lambda: render.Table(
@@ -188,10 +189,10 @@ def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None
 @json_option
 @pass_settings
 def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
-    """Show a round: its dates, properties and cases by state.
+    """查看评审轮次：日期、属性和各状态的案件数。
 
     \b
-    Example: award round show sha-2026
+    示例：award round show sha-2026
     """
     engine = settings.engine()
     v = engine.office.round_show(round_id)

@@ -17,14 +17,16 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import click
 
-__all__ = ["Table", "console", "emit", "jsonable", "plain", "print_json", "safe", "shanghai", "table"]
+__all__ = ["ID_COLUMNS", "Table", "console", "current", "emit", "jsonable", "paged", "plain", "print_json", "safe",
+           "shanghai", "table"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,16 @@ def emit(view: Any, *, as_json: bool, text: str | Callable[[], str] | None = Non
 
 
 def console(stderr: bool = False) -> Any:
+    """A rich console as wide as the real terminal.
+
+    rich finds the width itself (also when output is piped to `less`: it asks the terminal behind
+    stdin/stderr) and honours `COLUMNS`; only when no terminal can be found at all does it fall back
+    to 80 columns. Never a fixed width.
+    """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
+    return Console(file=stream, highlight=False, soft_wrap=False)
 
 
 _KEEP = frozenset("\n\t")
@@ -92,8 +99,38 @@ def safe(value: Any) -> str:
     return escape(plain(value, keep_breaks=False))
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Print a table; every cell and the title are literal text, whatever they contain."""
+_PAGER: list[Any] = []
+
+
+@contextmanager
+def paged() -> Iterator[None]:
+    """Send what the block prints through a pager (`$PAGER`, else `less -FRX`) when stdout is a terminal."""
+    if not sys.stdout.isatty() or os.environ.get("AWARD_NO_PAGER") or _PAGER:
+        yield
+        return
+    con = console()
+    os.environ.setdefault("LESS", "FRX")  # quit at once when it fits, keep colours, leave the screen as is
+    with con.pager(styles=True):
+        _PAGER.append(con)
+        try:
+            yield
+        finally:
+            _PAGER.pop()
+
+
+def current() -> Any:
+    """The console of the pager in use, else a new one."""
+    return _PAGER[-1] if _PAGER else console()
+
+
+#: Column headings whose cells are identifiers: never folded (a case number split in two is misread).
+ID_COLUMNS = frozenset({"#", "案件", "轮次", "ID", "编号", "代码", "规则", "触发", "操作", "字段"})
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+          ids: Sequence[int] | None = None) -> None:
+    """A table for people; identifier columns (`ids`, else by heading) are never folded or cut; every cell and
+    the title are literal text, whatever they contain."""
     from .export import active
 
     sink = active()
@@ -103,13 +140,18 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     from rich.table import Table as RichTable
     from rich.text import Text
 
+    if ids is None:
+        ids = [i for i, c in enumerate(columns) if c in ID_COLUMNS]
     out = RichTable(title=Text(plain(title, keep_breaks=False)) if title else None, show_lines=False,
                     title_justify="left")
-    for c in columns:
-        out.add_column(Text(plain(c)), overflow="fold")
+    for i, c in enumerate(columns):
+        if i in ids:
+            out.add_column(Text(plain(c)), no_wrap=True, overflow="ignore", min_width=len(c) * 2)
+        else:
+            out.add_column(Text(plain(c)), overflow="fold")
     for r in rows:
         out.add_row(*[Text(plain(v)) for v in r])
-    console().print(out)
+    current().print(out)
 
 
 def jsonable(value: Any) -> Any:

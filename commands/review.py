@@ -15,7 +15,7 @@ from .context import Settings, json_option, pass_settings
 
 @click.group()
 def panel() -> None:
-    """A review panel per round (SHA-10): formed from the pool, ended with the round."""
+    """每轮的评审组（SHA-10）：从专家库中组成，随本轮结束而撤销。"""
 
 
 def _print_panel(view: Any, as_json: bool) -> None:
@@ -31,15 +31,15 @@ def _print_panel(view: Any, as_json: bool) -> None:
 
 
 @panel.command("form")
-@click.option("--round", "round_id", required=True)
-@click.option("--expert", "experts", multiple=True, required=True, help="Expert id or name (repeatable).")
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--expert", "experts", multiple=True, required=True, help="专家编号或姓名（可重复）。")
 @json_option
 @pass_settings
 def panel_form(settings: Settings, round_id: str, experts: tuple[str, ...], as_json: bool) -> None:
-    """Form a round's review panel (or add members).
+    """组成本轮评审组（或增加成员）。
 
     \b
-    Example: award panel form --round sha-2026 --expert 张三 --expert 李四 --expert 王五
+    示例： award panel form --round sha-2026 --expert 张三 --expert 李四 --expert 王五
     """
     from award.workflow.review.panels import form
 
@@ -47,14 +47,14 @@ def panel_form(settings: Settings, round_id: str, experts: tuple[str, ...], as_j
 
 
 @panel.command("show")
-@click.option("--round", "round_id", required=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
 @json_option
 @pass_settings
 def panel_show(settings: Settings, round_id: str, as_json: bool) -> None:
-    """Show a round's panel, its members' load and sanctions.
+    """查看本轮评审组：成员、工作量和处理记录。
 
     \b
-    Example: award panel show --round sha-2026
+    示例： award panel show --round sha-2026
     """
     from award.workflow.review.panels import show
 
@@ -62,13 +62,13 @@ def panel_show(settings: Settings, round_id: str, as_json: bool) -> None:
 
 
 @panel.command("dissolve")
-@click.option("--round", "round_id", required=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
 @pass_settings
 def panel_dissolve(settings: Settings, round_id: str) -> None:
-    """Dissolve a round's panel (it also ends by itself once every case of the round is closed).
+    """撤销本轮评审组（本轮案件全部办结后也会自动撤销）。
 
     \b
-    Example: award panel dissolve --round sha-2026
+    示例： award panel dissolve --round sha-2026
     """
     from award.workflow.review.panels import dissolve
 
@@ -77,17 +77,17 @@ def panel_dissolve(settings: Settings, round_id: str) -> None:
 
 
 @panel.command("sanction")
-@click.option("--round", "round_id", required=True)
-@click.option("--expert", "expert_ref", required=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--expert", "expert_ref", required=True, help="专家编号或姓名。")
 @click.option("--kind", required=True, type=click.Choice(["warning", "disqualification"]),
-              help="warning (警告) or disqualification (取消评审资格).")
-@click.option("--reason", required=True)
+              help="warning（警告）或 disqualification（取消评审资格）。")
+@click.option("--reason", required=True, help="理由（必填）。")
 @pass_settings
 def panel_sanction(settings: Settings, round_id: str, expert_ref: str, kind: str, reason: str) -> None:
-    """Record a breach of review discipline: a warning, or disqualification from the panel (SHA-29).
+    """记录违反评审纪律的处理：警告，或取消评审资格（SHA-29）。
 
     \b
-    Example: award panel sanction --round sha-2026 --expert 张三 --kind warning --reason 未按时提交评分
+    示例： award panel sanction --round sha-2026 --expert 张三 --kind warning --reason 未按时提交评分
     """
     from award.workflow.review.panels import sanction
 
@@ -100,29 +100,29 @@ def panel_sanction(settings: Settings, round_id: str, expert_ref: str, kind: str
 
 @click.group()
 def review() -> None:
-    """Assignment, scores, shortlist, feedback and export of a round's review."""
+    """评审：分配、评分、择优、双向评价和导出。"""
 
 
 @review.command("assign")
 @click.argument("case_ref", required=False)
-@click.option("--stage", required=True, help="A review stage of the definition, e.g. material, site.")
-@click.option("--expert", "experts", multiple=True, help="Expert id or name (repeatable), with CASE.")
-@click.option("--round", "round_id", help="Without CASE: assign every case of the round in the stage, balanced.")
+@click.option("--stage", required=True, help="流程定义中的评审阶段，如 material（资料评审）、site（现场评审）。")
+@click.option("--expert", "experts", multiple=True, help="专家编号或姓名（可重复），与案件同用。")
+@click.option("--round", "round_id", help="不写案件时：把本轮处于该阶段的全部案件均衡分配。")
 @json_option
 @pass_settings
 def review_assign(settings: Settings, case_ref: str | None, stage: str, experts: tuple[str, ...],
                   round_id: str | None, as_json: bool) -> None:
-    """Assign panel members to a case's stage, or a whole round at once (never a conflicted expert).
+    """为案件的评审阶段分配评审组成员，或一次分配整轮（不会分配有利害关系的专家）。
 
     \b
-    Examples:
+    示例：
       award review assign SHA-2026-001 --stage material --expert 张三 --expert 李四
       award review assign --round sha-2026 --stage material
     """
     from award.workflow.review.assignment import assign, assign_round
 
     if (case_ref is None) == (round_id is None):
-        raise click.UsageError("请给出 CASE 与 --expert，或只给出 --round（整轮分配）")
+        raise click.UsageError("请给出 案件 与 --expert，或只给出 --round（整轮分配）")
     if round_id is not None:
         if experts:
             raise click.UsageError("整轮分配（--round）由系统均衡选择专家，不能同时用 --expert")
@@ -139,10 +139,10 @@ def review_assign(settings: Settings, case_ref: str | None, stage: str, experts:
 @json_option
 @pass_settings
 def review_assignments(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show who reviews a case in which stage (and whose assignment ended, and why).
+    """查看案件各阶段由谁评审（以及哪些分配已结束、原因）。
 
     \b
-    Example: award review assignments SHA-2026-001
+    示例： award review assignments SHA-2026-001
     """
     from award.workflow.review.access import require_case_access
     from award.workflow.review.assignment import assignments
@@ -159,18 +159,18 @@ def review_assignments(settings: Settings, case_ref: str, as_json: bool) -> None
 
 @review.command("score")
 @click.argument("case_ref")
-@click.option("--stage", required=True)
-@click.option("--expert", "expert_ref", help="The expert (default: the one you are linked to).")
-@click.option("--item", "items", multiple=True, required=True, help="CLAUSE=POINTS for every item, e.g. 4.1.2=42.")
-@click.option("--comment", help="Improvement suggestions (they go into the stage's report).")
+@click.option("--stage", required=True, help="评审阶段，如 material（资料评审）。")
+@click.option("--expert", "expert_ref", help="专家（默认为与您的账号关联的专家）。")
+@click.option("--item", "items", multiple=True, required=True, help="每一项的 条款=分数，如 4.1.2=42。")
+@click.option("--comment", help="改进建议（写入本阶段的评审报告）。")
 @json_option
 @pass_settings
 def review_score(settings: Settings, case_ref: str, stage: str, expert_ref: str | None, items: tuple[str, ...],
                  comment: str | None, as_json: bool) -> None:
-    """Score a case in a stage against its scoring table (every item, within its points).
+    """按评分表为案件在某一阶段评分（每一项都要评，不超过该项分值）。
 
     \b
-    Example: award --as zhang review score SHA-2026-001 --stage material --item 4.1.2=42 --item 4.1.3=25 ...
+    示例： award --as zhang review score SHA-2026-001 --stage material --item 4.1.2=42 --item 4.1.3=25 ...
     """
     from award.workflow.review.scores import score
 
@@ -187,10 +187,10 @@ def review_score(settings: Settings, case_ref: str, stage: str, expert_ref: str 
 @json_option
 @pass_settings
 def review_scores(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """Show a case's scores per stage, the counted mean, and the recused scores marked.
+    """查看案件各阶段的评分、计入的平均分，并标出回避的评分。
 
     \b
-    Example: award review scores SHA-2026-001
+    示例： award review scores SHA-2026-001
     """
     from award.workflow.review.access import require_case_access
     from award.workflow.review.scores import case_scores
@@ -211,18 +211,18 @@ def review_scores(settings: Settings, case_ref: str, as_json: bool) -> None:
 
 
 @review.command("shortlist")
-@click.option("--round", "round_id", required=True)
-@click.option("--stage", required=True)
-@click.option("--top", type=click.IntRange(min=1, max=100_000), help="The first N of each track are chosen.")
-@click.option("--case", "cases", multiple=True, help="A chosen case (repeatable).")
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--stage", required=True, help="评审阶段，如 material（资料评审）。")
+@click.option("--top", type=click.IntRange(min=1, max=100_000), help="每个赛道取前 N 名。")
+@click.option("--case", "cases", multiple=True, help="选中的案件（可重复）。")
 @json_option
 @pass_settings
 def review_shortlist(settings: Settings, round_id: str, stage: str, top: int | None, cases: tuple[str, ...],
                      as_json: bool) -> None:
-    """Choose from the ranking in one step: the chosen move on, the rest get their feedback (SHA-23).
+    """按排名一次择优：选中的进入下一阶段，其余的收到反馈（SHA-23）。
 
     \b
-    Example: award review shortlist --round sha-2026 --stage material --top 2
+    示例： award review shortlist --round sha-2026 --stage material --top 2
     """
     from award.workflow.errors import AwardError, Refused
     from award.workflow.review.ranking import shortlist
@@ -242,19 +242,19 @@ def review_shortlist(settings: Settings, round_id: str, stage: str, top: int | N
 
 @review.command("feedback")
 @click.argument("case_ref")
-@click.option("--stage", required=True)
-@click.option("--expert", "expert_ref", required=True)
+@click.option("--stage", required=True, help="评审阶段，如 material（资料评审）。")
+@click.option("--expert", "expert_ref", required=True, help="专家编号或姓名。")
 @click.option("--of", "of", required=True, type=click.Choice(["expert", "applicant"]),
-              help="expert: the applicant rates the expert; applicant: the expert rates the applicant.")
-@click.option("--rating", type=int, required=True, help="1 (poor) to 5 (exemplary).")
-@click.option("--comment")
+              help="expert：申报方评价专家；applicant：专家评价申报方。")
+@click.option("--rating", type=int, required=True, help="1（差）到 5（优秀）。")
+@click.option("--comment", help="说明。")
 @pass_settings
 def review_feedback(settings: Settings, case_ref: str, stage: str, expert_ref: str, of: str, rating: int,
                     comment: str | None) -> None:
-    """Record two-way feedback on discipline (SHA-30).
+    """记录评审纪律的双向评价（SHA-30）。
 
     \b
-    Example: award review feedback SHA-2026-001 --stage site --expert 张三 --of expert --rating 5
+    示例： award review feedback SHA-2026-001 --stage site --expert 张三 --of expert --rating 5
     """
     from award.workflow.review.feedback import give
 
@@ -264,14 +264,14 @@ def review_feedback(settings: Settings, case_ref: str, stage: str, expert_ref: s
 
 
 @review.command("feedback-summary")
-@click.option("--round", "round_id", required=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
 @json_option
 @pass_settings
 def review_feedback_summary(settings: Settings, round_id: str, as_json: bool) -> None:
-    """Summarise a round's two-way feedback per expert, and for the round.
+    """汇总本轮的双向评价：按专家和全轮。
 
     \b
-    Example: award review feedback-summary --round sha-2026
+    示例： award review feedback-summary --round sha-2026
     """
     from award.workflow.review.feedback import summary
 
@@ -289,16 +289,17 @@ def review_feedback_summary(settings: Settings, round_id: str, as_json: bool) ->
 
 
 @review.command("export")
-@click.option("--round", "round_id", required=True)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+              help="文件格式。")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="File to write (default: the office's exports folder).")
+              help="写入的文件（默认为办公数据目录的 exports 文件夹）。")
 @pass_settings
 def review_export(settings: Settings, round_id: str, fmt: str, output: Path | None) -> None:
-    """Export assignments, scores, rankings and feedback with Chinese headers, one sheet per stage.
+    """导出分配、评分、排名和评价（中文表头，每个阶段一张表）。
 
     \b
-    Example: award review export --round sha-2026 --format xlsx -o 评审结果.xlsx
+    示例： award review export --round sha-2026 --format xlsx -o 评审结果.xlsx
     """
     from award.workflow.review.export import export
 
@@ -311,15 +312,15 @@ def review_export(settings: Settings, round_id: str, fmt: str, output: Path | No
 
 
 @click.command()
-@click.option("--round", "round_id", required=True)
-@click.option("--stage", required=True)
+@click.option("--round", "round_id", required=True, help="评审轮次，如 sha-2026。")
+@click.option("--stage", required=True, help="评审阶段，如 material（资料评审）。")
 @json_option
 @pass_settings
 def ranking(settings: Settings, round_id: str, stage: str, as_json: bool) -> None:
-    """Rank a round's cases in a stage, per track, with the number of scores behind each.
+    """按赛道列出本轮案件在某一阶段的排名，并注明各有几份评分。
 
     \b
-    Example: award ranking --round sha-2026 --stage material
+    示例： award ranking --round sha-2026 --stage material
     """
     from award.workflow.review.ranking import ranking as rank
 

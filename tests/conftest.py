@@ -27,6 +27,8 @@ def _clean_award_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.T
     home = tmp_path_factory.mktemp("award-home")
     monkeypatch.setenv("AWARD_HOME", str(home))
     monkeypatch.setenv("AWARD_SYSTEM_CONFIG", str(home / "no-system-config.toml"))
+    # Tables are as wide as the terminal (rich's detection, COLUMNS respected); tests read them at 160.
+    monkeypatch.setenv("COLUMNS", "160")
 
 
 @dataclass

@@ -79,7 +79,7 @@ GROUPS = [name for name, c in sorted(cli.cli.commands.items()) if isinstance(c, 
 def test_top_level_help(bare) -> None:
     r = bare("--help", who=None)
     assert r.code == 0, r
-    assert "Example" in r.out and "award case new" in r.out
+    assert "示例" in r.out and "award case new" in r.out
     for name in cli.cli.commands:
         assert name in r.out
 
@@ -88,8 +88,8 @@ def test_top_level_help(bare) -> None:
 def test_every_command_has_help_with_an_example(bare, path: tuple[str, ...]) -> None:
     r = bare(*path, "--help", who=None)
     assert r.code == 0, r
-    assert f"Usage: award {' '.join(path)}" in r.out
-    assert "Example" in r.out, f"`award {' '.join(path)} --help` shows no example"
+    assert f"用法：award {' '.join(path)}" in r.out
+    assert "示例" in r.out, f"`award {' '.join(path)} --help` shows no example"
 
 
 @pytest.mark.parametrize("group", GROUPS)
@@ -165,7 +165,7 @@ def test_json_content(office) -> None:
 ERRORS = [
     pytest.param(("show", "SHA-2026-999"), 4, "找不到案件 SHA-2026-999", id="unknown_case"),
     pytest.param(("--now", "tomorrow", "cases"), 2, "--now / AWARD_NOW：不是有效的日期或时间：'tomorrow'", id="bad_now"),
-    pytest.param(("frobnicate",), 2, "No such command 'frobnicate'", id="unknown_command"),
+    pytest.param(("frobnicate",), 2, "没有命令 frobnicate", id="unknown_command"),
     pytest.param(("party", "add", "--kind", "person", "--name", "张三", "--code", "123"), 2,
                  "公民身份号码应为 18 位，收到 3 位", id="short_resident_id"),
     pytest.param(("round", "open", "nope", "2026"), 4, "找不到流程定义 nope", id="unknown_procedure"),
@@ -174,7 +174,7 @@ ERRORS = [
     pytest.param(("party", "import-awards", "missing.csv"), 2, "无法读取获奖记录文件 missing.csv", id="missing_file"),
     pytest.param(("--deployment", "missing.yaml", "cases"), 6, "部署文件有误", id="missing_deployment"),
     pytest.param(("--definitions", "/nonexistent/definitions", "cases"), 6, "流程定义目录不存在", id="missing_definitions"),
-    pytest.param(("advance", "SHA-2026-001"), 2, "用法：award advance CASE TRIGGER", id="advance_without_trigger"),
+    pytest.param(("advance", "SHA-2026-001"), 2, "用法：award advance 案件 操作", id="advance_without_trigger"),
     pytest.param(("objection", "resolve", "1", "--reason", "x"), 2, "请用 --dismiss 或 --uphold", id="resolve_no_outcome"),
     pytest.param(("objection", "file", "SHA-2026-001", "--by", "张三", "--contact", "138", "--reason", "不实"), 3,
                  "当前不在公示期内", id="objection_outside_a_notice"),
@@ -202,7 +202,11 @@ def test_uninitialised_database(tmp_path: Path) -> None:
     for args in (["cases"], ["staff", "list"], ["show", "SHA-2026-001"]):
         r = run(*args, who=None)
         assert r.code == 6, r
-        assert "尚未初始化：请先运行 award init" in r.err and "Traceback" not in r.err, r
+        assert "不存在" in r.err and "award init" in r.err and "Traceback" not in r.err, r
+        assert not (tmp_path / "new.db").exists()  # never created by a command other than init
+    (tmp_path / "new.db").touch()  # a file that is there but empty: not initialised
+    r = run("cases", who=None)
+    assert r.code == 6 and "尚未初始化：请先运行 award init" in r.err, r
     assert run("init", "--admin", "wang", "--login", "wang", who=None).code == 0
     assert run("cases", "--json", who="wang").json == []
 
@@ -227,7 +231,7 @@ def test_unreachable_database_is_not_called_uninitialised(tmp_path: Path, url: s
     assert r.code == 6, r
     assert "Traceback" not in r.err, r
     assert "尚未初始化" not in r.err, r  # running `award init` would not help
-    assert "无法" in r.err, r
+    assert "无法" in r.err or "不存在" in r.err, r
 
 
 # --------------------------------------------------------------------- personal data

@@ -136,7 +136,7 @@ def test_tick_json_on_an_empty_database(office):
     assert result.code == 0, result
     assert result.json == {"fired": [], "held": [], "failed": []}
     text = o.run("tick", now="2026-10-14 00:00", who=None)
-    assert text.out == "触发 0 个，暂缓 0 个，失败 0 个\n"
+    assert text.out.startswith("2026-10-14 00:00（实际 ") and text.out.endswith("定时处理：触发 0 个，暂缓 0 个，失败 0 个\n")
 
 
 def test_tick_json_reports_each_fired_timer(office):
@@ -148,7 +148,7 @@ def test_tick_json_reports_each_fired_timer(office):
     assert result.json == {"fired": [[timer["id"], ref, "资格审查公示期满无异议", "资格审查结果公示中 → 资料评审中"]],
                            "held": [], "failed": []}
     text = o.run("tick", now="2026-10-14 00:05", who=None)
-    assert text.out == "触发 0 个，暂缓 0 个，失败 0 个\n"
+    assert text.out.count("\n") == 1 and text.out.endswith("定时处理：触发 0 个，暂缓 0 个，失败 0 个\n")
 
 
 def test_tick_on_a_database_never_initialised(award_nodb):

@@ -25,12 +25,12 @@ def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, d
         con.execute("UPDATE timers SET status='failed', note='模板缺失' WHERE id=?", (timer["id"],))
     failed = award("timers", "list", "--status", "failed", "--json").json
     assert [(t["id"], t["note"]) for t in failed] == [(timer["id"], "模板缺失")]
-    assert "触发 0 个" in award("tick", now="2026-03-10 08:00", who=None).out
+    assert "触发 0 个" in award("tick", "-v", now="2026-03-10 08:00", who=None).out
     assert award("show", ref, "--json").json["state"] == "internal_notice"
 
     r = award("timers", "retry", str(timer["id"]))
     assert r.code == 0 and "重新排队" in r.out, r
-    r = award("tick", now="2026-03-10 08:00", who=None)
+    r = award("tick", "-v", now="2026-03-10 08:00", who=None)
     assert r.code == 0 and "内部公示期满" in r.out, r
     assert award("show", ref, "--json").json["state"] == "ready"
 

@@ -134,7 +134,7 @@ def test_case_contact_corrected_at_a_late_stage_and_notices_follow(office: Offic
     ref = office.in_notice(PUBLISHED)
     due = office.timer(ref, "qualification_notice_elapsed")["due_at"]
     office.tick(due)  # the case is now in material review: contact fields are no longer editable by --set
-    r = office.run("advance", ref, "not_selected", "--set", "contact_email=x@example.com",
+    r = office.run("advance", ref, "not_selected", "--yes", "--set", "contact_email=x@example.com",
                    "--set", "material_review_report=报告")
     assert r.code == 2 and "不能修改" in r.err, r
     r = office.run("case", "contact", ref, "--set", "contact_email=new@example.com", "--set", "contact_phone=bad!",
@@ -150,7 +150,7 @@ def test_case_contact_corrected_at_a_late_stage_and_notices_follow(office: Offic
     assert last["kind"] == "contact_corrected" and last["comment"] == "联系人变更" and last["actor"] == "wang"
     assert last["changes"] == {"联系人电子邮箱": "new@example.com"}
     assert last["detail"]["before"] == {"contact_email": "applicant@example.com"}
-    r = office.run("advance", ref, "not_selected", "--set", "material_review_report=资料评审报告：……")
+    r = office.run("advance", ref, "not_selected", "--yes", "--set", "material_review_report=资料评审报告：……")
     assert r.code == 0, r
     rows = office.run("outbox", "list", "--case", ref, "--json").json
     feedback = [x for x in rows if x["template"] == "material_review_feedback"]

@@ -184,10 +184,12 @@ class Engine:
         for item in sets:
             try:
                 name, raw = parse_assignment(item)
+                if name not in spec.fields:  # a field may be typed by its Chinese label
+                    name = next((k for k, v in spec.fields.items() if v.label == name), name)
                 fs = spec.fields.get(name)
                 if fs is None:
                     known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
-                    raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+                    raise InvalidInput(f"流程“{spec.title}”没有字段“{name}”；可用字段：{known}")
                 if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
                     where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
                     raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
@@ -210,11 +212,11 @@ class Engine:
             spec = self.catalog.get(round_row.procedure)
             if track not in spec.tracks:
                 options = "、".join(f"{k}（{v.label}）" for k, v in spec.tracks.items())
-                raise InvalidInput(f"流程 {spec.id} 没有赛道 {track!r}；可选：{options}")
+                raise InvalidInput(f"流程“{spec.title}”没有赛道“{track}”；可选：{options}")
             start_name = start or next(iter(spec.starts))
             if start_name not in spec.starts:
                 options = "、".join(f"{k}（{v.label}）" for k, v in spec.starts.items())
-                raise InvalidInput(f"流程 {spec.id} 没有开始方式 {start_name!r}；可选：{options}")
+                raise InvalidInput(f"流程“{spec.title}”没有开始方式“{start_name}”；可选：{options}")
             start_spec = spec.starts[start_name]
             party_row = self.office._party_row(s, party)
             tspec = spec.tracks[track]
@@ -262,25 +264,34 @@ class Engine:
     # ------------------------------------------------------------------ advance
 
     def advance(self, ref: str, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
-                comment: str | None = None, expect_version: int | None = None) -> StepResult:
+                comment: str | None = None, expect_version: int | None = None,
+                backdate: str | None = None) -> StepResult:
         """Fire one trigger on one case, in one transaction.
 
+        Args:
+            backdate: the reason, when the step is dated before the case's last event (else refused).
+
         Raises:
-            Refused: the trigger is not available, the role is wrong, or a guard failed (exit 3).
+            Refused: the trigger is not available, the role is wrong, a guard failed, or the step
+                would run the case's history backwards (exit 3).
             ConflictError: another writer changed the case first (exit 5).
         """
         with self.transaction(ref) as s:
             return self.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment,
-                                   expect_version=expect_version)
+                                   expect_version=expect_version, backdate=backdate)
 
     def advance_in(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
                    comment: str | None = None, expect_version: int | None = None,
-                   extra: Mapping[str, Any] | None = None, at: datetime | None = None) -> StepResult:
+                   extra: Mapping[str, Any] | None = None, at: datetime | None = None,
+                   backdate: str | None = None) -> StepResult:
         """One step inside the caller's transaction (a timer firing, an upheld objection).
 
         `at` sets the business time (a timer's due time); `extra` is added to the event's payload.
-        The caller commits, then calls `after_commit`.
+        The caller commits, then calls `after_commit`. `backdate` is the reason when the step is
+        dated before the case's last event (else refused).
         """
+        from .timeline import check_forward
+
         row = self.case_row(s, ref)
         spec = self.spec_of(row)
         old_version = row.version if expect_version is None else expect_version
@@ -302,6 +313,8 @@ class Engine:
             raise Refused(f"{row.ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(row.state)}）",
                           failures)
         now, wall = at or self.clock(), self.wall_clock()
+        if at is None and row.id is not None:  # a timer's step is dated at its due time, never backwards
+            extra = {**(extra or {}), **check_forward(s, row.id, row.ref, now, backdate)}
         result = s.execute(
             update(CaseRow)
             .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version)
@@ -334,8 +347,8 @@ class Engine:
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
                      comment: str | None = None,
-                     progress: Callable[[str, StepResult | AwardError], None] | None = None
-                     ) -> list[tuple[str, StepResult | AwardError]]:
+                     progress: Callable[[str, StepResult | AwardError], None] | None = None,
+                     backdate: str | None = None) -> list[tuple[str, StepResult | AwardError]]:
         """Fire a trigger on every case of a round in a state; each case is its own transaction."""
         with self.db.session() as s:
             self.office.round_row(s, round_id)
@@ -344,7 +357,8 @@ class Engine:
         out: list[tuple[str, StepResult | AwardError]] = []
         for ref in refs:
             try:
-                res: StepResult | AwardError = self.advance(ref, trigger, actor=actor, sets=sets, comment=comment)
+                res: StepResult | AwardError = self.advance(ref, trigger, actor=actor, sets=sets, comment=comment,
+                                                            backdate=backdate)
             except AwardError as exc:
                 res = exc
             out.append((ref, res))
@@ -441,11 +455,12 @@ class Engine:
     def _unavailable(self, spec: ProcessSpec, row: CaseRow, trigger: str) -> str:
         here = spec.label_of(row.state)
         if trigger not in spec.triggers():
-            known = "、".join(spec.triggers())
-            return f"{row.ref}：流程 {spec.id} 没有触发 {trigger!r}；可用触发：{known}"
-        available = [f"{t.trigger}（{t.label}）" for t in spec.transitions_from(row.state)]
+            known = "、".join(f"{t.label}（{t.trigger}）" for t in spec.transitions_from(row.state))
+            return f"{row.ref}：流程“{spec.title}”没有“{trigger}”这一操作；此状态可用：{known or '无（已办结）'}"
+        label = next(t.label for t in spec.transitions if t.trigger == trigger)
+        available = [f"{t.label}（{t.trigger}）" for t in spec.transitions_from(row.state)]
         now = "、".join(available) if available else "无（已办结）"
-        return f"{row.ref}：当前状态“{here}”下不能执行 {trigger!r}；此状态可用：{now}"
+        return f"{row.ref}：当前状态“{here}”下不能办理“{label}”（{trigger}）；此状态可用：{now}"
 
     def _append(self, s: Session, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
                 dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,

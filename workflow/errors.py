@@ -11,7 +11,8 @@ Our exception hierarchy::
     │   ├── RoundLookupError
     │   ├── DefinitionLookupError
     │   ├── StaffLookupError
-    │   └── RecordLookupError        (objections, outbox rows, timers)
+    │   ├── RecordLookupError        (objections, outbox rows, timers)
+    │   └── NameLookupError          a state, round or procedure typed wrong ("did you mean")
     ├── ConflictError               exit 5  lost a race with another writer; nothing changed, safe to retry
     │   └── DatabaseBusy             another writer held the database past the busy timeout
     ├── DataError                   exit 6  office data is wrong or missing
@@ -51,6 +52,7 @@ __all__ = [
     "DefinitionsInvalid",
     "DeliveryError",
     "InvalidInput",
+    "NameLookupError",
     "NotFound",
     "PartyLookupError",
     "Problem",
@@ -163,6 +165,19 @@ class RecordLookupError(NotFound):
     """No objection, notification or timer has this id."""
 
     kind = "记录"
+
+
+class NameLookupError(NotFound):
+    """A name typed on the command line (a state, a round, a procedure) matches nothing; says what is near."""
+
+    def __init__(self, kind: str, key: str, suggestions: Sequence[str], known: Sequence[str] = ()) -> None:
+        self.key = key
+        message = f"找不到{kind} {key}"
+        if suggestions:
+            message += "；您是否要找：" + "、".join(suggestions)
+        elif known:
+            message += "；可用的有：" + "、".join(known)
+        AwardError.__init__(self, message)
 
 
 class ConflictError(AwardError):

@@ -155,7 +155,7 @@ def test_material_review_feedback_carries_the_report_as_an_attachment(tmp_path, 
     ref = o.in_notice("2026-09-30 09:00")
     o.tick("2026-10-20 09:00")
     report = "资料评审报告：结果指标不足，建议完善测量体系。"
-    r = o.run("advance", ref, "not_selected", "--set", f"material_review_report={report}", now="2026-10-21 10:00")
+    r = o.run("advance", ref, "not_selected", "--yes", "--set", f"material_review_report={report}", now="2026-10-21 10:00")
     assert r.code == 0, r
     before = len(smtp_server.handler.received)
     assert o.run("outbox", "deliver").code == 0

@@ -116,7 +116,7 @@ def walk(award, ref: str, until: str) -> None:
         if trigger == "tick":
             ok(award("tick", now=now, who=None))
         else:
-            ok(award("advance", ref, trigger, *sets(fill), now=now, who=who))
+            ok(award("advance", ref, trigger, "--yes", *sets(fill), now=now, who=who))
         if trigger == until:
             return
     raise AssertionError(f"no step {until}")
@@ -273,9 +273,9 @@ def test_revoked_award_bars_for_5_years(office, tmp_path: Path, trigger: str, ru
     walk(office, ref, "commend")
     assert state(office, ref) == "awarded"
 
-    r = office("advance", ref, trigger, now="2026-10-21 09:00")
+    r = office("advance", ref, trigger, "--yes", now="2026-10-21 09:00")
     refused(r, 3, rule, "须用 --comment 写明理由")
-    ok(office("advance", ref, trigger, "--comment", "经查实", now="2026-10-21 09:00"))
+    ok(office("advance", ref, trigger, "--yes", "--comment", "经查实", now="2026-10-21 09:00"))
     assert state(office, ref) == "revoked"
     records = office("party", "show", PERSON, "--json").json["records"]
     assert [(x["revoked_on"], x["bar_until"], x["reason"]) for x in records] == [("2026-10-21", "2031-10-21", reason)]
@@ -333,7 +333,7 @@ def test_mayor_quota_models_and_achievements_together(office, tmp_path: Path) ->
     states = {c["ref"]: c["state"] for c in office("cases", "--json").json}
     assert sorted(states.values()) == ["approval"] * 4 + ["committee_review"]
     # Leaving the counted states frees a place (a withdrawal before the notice).
-    ok(office("advance", "SHA-2026-001", "withdraw", "--comment", "主动撤回", now="2026-09-16 09:00"))
+    ok(office("advance", "SHA-2026-001", "withdraw", "--yes", "--comment", "主动撤回", now="2026-09-16 09:00"))
     ok(office("advance", "SHA-2026-005", "committee_approve", who="zhao", now="2026-09-16 10:00"))
 
 
@@ -398,10 +398,11 @@ def test_trigger_not_available_lists_the_available_ones(office) -> None:
     add_org(office)
     ok(office("case", "new", "--party", ORG, "--round", ROUND, "--track", "gold_model", now=OPENED))
     r = office("advance", "SHA-2026-001", "submit", *sets(ORG_DECLARATIONS), now=OPENED)
-    refused(r, 3, None, "SHA-2026-001：当前状态“填报申报材料”下不能执行 'submit'；"
-                        "此状态可用：start_internal_notice（开始内部公示）、withdraw（撤回申报）")
-    r = office("advance", "SHA-2026-001", "approvee", now=OPENED)
-    refused(r, 3, None, "流程 sha 没有触发 'approvee'；可用触发：confirm_willingness、decline、start_internal_notice")
+    refused(r, 3, None, "SHA-2026-001：当前状态“填报申报材料”下不能办理“提交申报”（submit）；"
+                        "此状态可用：开始内部公示（start_internal_notice）、撤回申报（withdraw）")
+    r = office("advance", "SHA-2026-001", "approvee", now=OPENED)  # no such trigger: a usage error, nearest first
+    refused(r, 2, None, "流程“上海市政府质量奖”没有“approvee”这一操作；此案件现在可用（相近的在前）："
+                        "开始内部公示（start_internal_notice）、撤回申报（withdraw）")
     assert state(office, "SHA-2026-001") == "draft"
 
 
@@ -413,7 +414,7 @@ def test_unknown_case(office) -> None:
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
-        pytest.param("colour=red", "流程 sha 没有字段 'colour'；可用字段：level（奖项）", id="unknown_field"),
+        pytest.param("colour=red", "流程“上海市政府质量奖”没有字段“colour”；可用字段：level（奖项）", id="unknown_field"),
         pytest.param("district_award_same_year=maybe",
                      "“本年度同时申报区级政府质量奖”（district_award_same_year）须为 是/否（yes/no），收到 'maybe'",
                      id="bool_maybe"),

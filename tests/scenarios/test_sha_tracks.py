@@ -83,7 +83,7 @@ class Walk:
     def do(self, trigger: str, now: str, *, who: str = "wang", fill: list[str] = (), comment: str | None = None,
            expect: str) -> dict:
         extra = ["--comment", comment] if comment else []
-        r = self.award("advance", self.ref, trigger, *sets(list(fill)), *extra, now=now, who=who)
+        r = self.award("advance", self.ref, trigger, "--yes", *sets(list(fill)), *extra, now=now, who=who)
         assert r.code == 0, r
         self.steps.append((trigger, utc_iso(now)))
         case = self.show()
@@ -228,7 +228,7 @@ def test_reject_qualification_needs_a_comment(office) -> None:
     walk.notice("internal_notice_elapsed", "2026-03-02 11:00", expect="ready")
     walk.do("submit", "2026-03-10 09:30", fill=declarations("gold_model"), expect="qualification_review")
 
-    r = office("advance", walk.ref, "reject_qualification", now="2026-03-20 10:00", who="li")
+    r = office("advance", walk.ref, "reject_qualification", "--yes", now="2026-03-20 10:00", who="li")
     assert r.code == 3, r
     assert "[SHA-22] “资格审查不通过”须用 --comment 写明理由" in r.err
     assert "依据：SHA-22" in r.err
@@ -248,7 +248,7 @@ def test_not_selected_needs_the_report_and_sends_feedback(office) -> None:
     walk = open_case(office, PERSON_C, "gold_achievement")
     to_material_review(walk, "gold_achievement")
 
-    r = office("advance", walk.ref, "not_selected", now="2026-05-15 10:00")
+    r = office("advance", walk.ref, "not_selected", "--yes", now="2026-05-15 10:00")
     assert r.code == 3, r
     assert "[SHA-23] 尚未填写：“资料评审报告及改进建议”（material_review_report）" in r.err
     assert "依据：SHA-23" in r.err
@@ -267,7 +267,7 @@ def test_withdraw_cancels_the_running_notice(office) -> None:
     walk.do("start_internal_notice", "2026-03-02 11:00", expect="internal_notice")
     assert [t["trigger"] for t in walk.show()["timers"]] == ["internal_notice_elapsed"]
 
-    r = office("advance", walk.ref, "withdraw", now="2026-03-04 09:00")
+    r = office("advance", walk.ref, "withdraw", "--yes", now="2026-03-04 09:00")
     assert r.code == 3 and "[SHA-" not in r.err and "须用 --comment 写明理由" in r.err, r
     case = walk.do("withdraw", "2026-03-04 09:00", comment="企业决定明年再申报", expect="withdrawn")
     assert case["closed"] is True and case["timers"] == []
@@ -294,7 +294,7 @@ def test_committee_reject(office) -> None:
     walk = open_case(office, PERSON_D, "mayor_achievement")
     to_committee(walk, "mayor_achievement")
 
-    r = office("advance", walk.ref, "committee_reject", now="2026-09-15 10:00", who="zhao")
+    r = office("advance", walk.ref, "committee_reject", "--yes", now="2026-09-15 10:00", who="zhao")
     assert r.code == 3 and "[SHA-26] “市审定委审议未通过”须用 --comment 写明理由" in r.err, r
     case = walk.do("committee_reject", "2026-09-15 10:00", who="zhao", comment="审议票数未过半", expect="not_awarded")
     assert case["closed"] is True

@@ -106,7 +106,7 @@ def test_application_admission_and_the_activities_of_the_pool(award: AwardRunner
                                      "activity_notice"]
 
     # Leaving is voluntary (SHI-2.3); the case is then closed.
-    r = award("advance", ref, "leave", "--comment", "本单位自愿退出", now="2025-03-03 09:00")
+    r = award("advance", ref, "leave", "--yes", "--comment", "本单位自愿退出", now="2025-03-03 09:00")
     assert r.code == 0, r
     case = show(award, ref)
     assert case["state"] == "left" and case["closed"]
@@ -132,7 +132,7 @@ def test_recommendation_is_a_second_way_in(award: AwardRunner) -> None:
     assert case["state"] == "in_pool" and case["data"]["recommender"] == "上海市集成电路行业协会"
     # A recommended organisation may decline: participation is voluntary.
     ref2 = new_case(award, OTHER, "--start", "recommend", "--set", "recommender=张教授（质量专家）")
-    assert award("advance", ref2, "decline", now="2024-09-26 09:00").code == 0
+    assert award("advance", ref2, "decline", "--yes", now="2024-09-26 09:00").code == 0
     assert show(award, ref2)["state"] == "declined"
 
 
@@ -170,9 +170,9 @@ def test_admission_refused_after_accident_complaint_or_without_licence(award: Aw
                  "须在本市行政区域内登记注册或依法设立"):
         assert text in r.err
     # The office records its refusal with a reason.
-    r = award("advance", ref, "reject", now="2024-10-08 11:00")
+    r = award("advance", ref, "reject", "--yes", now="2024-10-08 11:00")
     assert r.code == 3 and "--comment" in r.err
-    r = award("advance", ref, "reject", "--comment", "近三年发生重大安全事故", now="2024-10-08 11:00")
+    r = award("advance", ref, "reject", "--yes", "--comment", "近三年发生重大安全事故", now="2024-10-08 11:00")
     assert r.code == 0, r
     assert show(award, ref)["state"] == "not_admitted"
     assert templates(award, ref)[-1] == "not_admitted"
@@ -194,10 +194,10 @@ def test_a_pool_member_cannot_apply_again(award: AwardRunner) -> None:
 def test_removal_after_a_major_accident(award: AwardRunner) -> None:
     setup(award)
     ref = admitted(award)
-    r = award("advance", ref, "remove_accident", now="2025-02-10 09:00")
+    r = award("advance", ref, "remove_accident", "--yes", now="2025-02-10 09:00")
     assert r.code == 3 and "须用 --comment 写明理由" in r.err
     assert show(award, ref)["state"] == "in_pool"
-    r = award("advance", ref, "remove_accident", "--comment", "2025年2月5日发生重大生产安全事故（经应急管理部门认定）",
+    r = award("advance", ref, "remove_accident", "--yes", "--comment", "2025年2月5日发生重大生产安全事故（经应急管理部门认定）",
               now="2025-02-10 09:00")
     assert r.code == 0, r
     case = show(award, ref)

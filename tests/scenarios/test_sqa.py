@@ -118,7 +118,7 @@ def test_a_registration_that_never_submits_lapses_at_the_deadline(sqa: AwardRunn
 
     res = sqa("advance", ref, "submit", *sets(MATERIALS), now="2021-08-16 09:00")
     assert res.code == 3, res
-    assert "当前状态“逾期未提交申报材料，报名失效”下不能执行 'submit'" in res.err
+    assert "当前状态“逾期未提交申报材料，报名失效”下不能办理“提交申报材料”（submit）" in res.err
     outbox = sqa("outbox", "list", "--case", ref, "--json").json
     assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("work_lapsed", "office")}
 
@@ -156,7 +156,7 @@ def test_organisation_award_2021_from_registration_to_commendation(sqa: AwardRun
     view = state(sqa, ref)
     assert view["state"] == "awarded"
     assert [r["award"] for r in sqa("party", "show", MEMBER, "--json").json["records"]] == ["sqa_organization"]
-    assert sqa("advance", ref, "commend", now="2021-12-10 10:00").code == 0
+    assert sqa("advance", ref, "commend", "--yes", now="2021-12-10 10:00").code == 0
     view = state(sqa, ref)
     assert (view["state"], view["closed"]) == ("commended", True)
     templates = [o["template"] for o in sqa("outbox", "list", "--case", ref, "--json").json]
@@ -216,20 +216,20 @@ def test_branches_that_end_a_case(sqa: AwardRunner) -> None:
     for ref in refs[:3] + refs[3:]:
         assert sqa("advance", ref, "submit", *sets([*MATERIALS, *extra.get(ref, [])]), now="2021-08-01 10:00").code == 0
 
-    assert sqa("advance", refs[0], "not_proposed", "--set", "review_opinion=尚未形成系统的管理模式",
+    assert sqa("advance", refs[0], "not_proposed", "--yes", "--set", "review_opinion=尚未形成系统的管理模式",
                now="2021-09-20 10:00", who="li").code == 0
     assert sqa("advance", refs[1], "propose", "--set", "review_opinion=推荐", now="2021-09-20 10:00",
                who="li").code == 0
-    res = sqa("advance", refs[1], "committee_reject", now="2021-10-15 10:00", who="zhao")
+    res = sqa("advance", refs[1], "committee_reject", "--yes", now="2021-10-15 10:00", who="zhao")
     assert res.code == 3 and "须用 --comment 写明理由" in res.err, res
-    assert sqa("advance", refs[1], "committee_reject", "--comment", "择优未入选", now="2021-10-15 10:00",
+    assert sqa("advance", refs[1], "committee_reject", "--yes", "--comment", "择优未入选", now="2021-10-15 10:00",
                who="zhao").code == 0
     assert sqa("advance", refs[2], "propose", "--set", "review_opinion=推荐", now="2021-09-20 10:00",
                who="li").code == 0
     assert sqa("advance", refs[2], "committee_approve", now="2021-10-15 10:00", who="zhao").code == 0
-    assert sqa("advance", refs[2], "disqualify", "--comment", "公示期间收到实名异议，经核实数据不实",
+    assert sqa("advance", refs[2], "disqualify", "--yes", "--comment", "公示期间收到实名异议，经核实数据不实",
                now="2021-10-25 10:00").code == 0
-    assert sqa("advance", refs[3], "withdraw", "--comment", "申报单位书面申请撤回", now="2021-09-01 10:00").code == 0
+    assert sqa("advance", refs[3], "withdraw", "--yes", "--comment", "申报单位书面申请撤回", now="2021-09-01 10:00").code == 0
 
     finals = [state(sqa, r)["state"] for r in refs]
     assert finals == ["not_awarded", "not_awarded", "disqualified", "withdrawn"]

@@ -294,9 +294,9 @@ def test_a_supplement_that_comes_a_day_late_is_refused_by_itself(sqi: AwardRunne
     assert state(sqi, ref)["state"] == "supplement_requested"
 
     # The tick on the last day does nothing; the one after it refuses the case by itself.
-    assert "触发 0 个" in sqi("tick", now="2024-09-20 23:59").out
+    assert "触发 0 个" in sqi("tick", "-v", now="2024-09-20 23:59").out
     assert state(sqi, ref)["state"] == "supplement_requested"
-    res = sqi("tick", now="2024-09-21 00:05")
+    res = sqi("tick", "-v", now="2024-09-21 00:05")
     assert res.code == 0 and "触发 1 个" in res.out, res
     view = state(sqi, ref)
     assert (view["state"], view["closed"]) == ("refused", True)
@@ -304,7 +304,7 @@ def test_a_supplement_that_comes_a_day_late_is_refused_by_itself(sqi: AwardRunne
 
     res = sqi("advance", ref, "supply", now="2024-09-21 09:00")
     assert res.code == 3, res
-    assert "当前状态“逾期未补充材料，条件审查不予通过”下不能执行 'supply'" in res.err
+    assert "当前状态“逾期未补充材料，条件审查不予通过”下不能办理“在规定时间内补充材料”（supply）" in res.err
     assert sqi("outbox", "deliver").code == 0  # a tick leaves its notifications to the deliverer
     assert any("逾期未补充材料" in m[1] and m[0] == "quality@example.com" for m in mails(tmp_path))
 
@@ -320,16 +320,16 @@ def test_a_supplement_in_time_returns_to_condition_review(sqi: AwardRunner) -> N
     assert res.code == 0, res
     view = state(sqi, ref)
     assert view["state"] == "condition_review" and view["timers"] == []
-    assert "触发 0 个" in sqi("tick", now="2024-10-01 00:00").out
+    assert "触发 0 个" in sqi("tick", "-v", now="2024-10-01 00:00").out
     assert state(sqi, ref)["state"] == "condition_review"
     assert sqi("advance", ref, "pass_conditions", now="2024-09-23 10:00").code == 0
 
 
 def test_condition_review_may_reject(sqi: AwardRunner, tmp_path: Path) -> None:
     ref = submitted(sqi)
-    res = sqi("advance", ref, "reject_conditions", now="2024-09-02 10:00")
+    res = sqi("advance", ref, "reject_conditions", "--yes", now="2024-09-02 10:00")
     assert res.code == 3 and "须用 --comment 写明理由" in res.err, res
-    res = sqi("advance", ref, "reject_conditions", "--comment", "证实性材料不完整", now="2024-09-02 10:00")
+    res = sqi("advance", ref, "reject_conditions", "--yes", "--comment", "证实性材料不完整", now="2024-09-02 10:00")
     assert res.code == 0, res
     assert state(sqi, ref)["state"] == "rejected"
     assert any("条件审查结果通知" in m[1] and "证实性材料不完整" in m[2] for m in mails(tmp_path))
@@ -362,8 +362,8 @@ def test_publicity_crosses_national_day_with_an_objection_then_publication(sqi: 
     [objection] = view["objections"]
     assert objection["status"] == "open"
 
-    assert "触发 0 个" in sqi("tick", now="2024-10-04 23:00").out
-    res = sqi("tick", now="2024-10-05 00:10")
+    assert "触发 0 个" in sqi("tick", "-v", now="2024-10-04 23:00").out
+    res = sqi("tick", "-v", now="2024-10-05 00:10")
     assert "暂缓 1 个" in res.out and "SQI-17" not in res.err, res
     assert "有1件异议尚未处理完毕" in res.out
     assert state(sqi, ref)["state"] == "publicity"
@@ -372,7 +372,7 @@ def test_publicity_crosses_national_day_with_an_objection_then_publication(sqi: 
               now="2024-10-08 10:00")
     assert res.code == 0, res
     assert state(sqi, ref)["held"] is False
-    res = sqi("tick", now="2024-10-08 10:05")
+    res = sqi("tick", "-v", now="2024-10-08 10:05")
     assert "触发 1 个" in res.out, res
     view = state(sqi, ref)
     assert (view["state"], view["closed"]) == ("published", True)
@@ -389,8 +389,8 @@ def test_publicity_without_objection_publishes_after_seven_natural_days(sqi: Awa
     ref = submitted(sqi)
     to_approval(sqi, ref)
     assert sqi("advance", ref, "approve", "--set", "grade=excellent", now="2024-10-25 10:00", who="zhao").code == 0
-    assert "触发 0 个" in sqi("tick", now="2024-11-01 23:59").out
-    assert "触发 1 个" in sqi("tick", now="2024-11-02 00:00").out
+    assert "触发 0 个" in sqi("tick", "-v", now="2024-11-01 23:59").out
+    assert "触发 1 个" in sqi("tick", "-v", now="2024-11-02 00:00").out
     assert state(sqi, ref)["state"] == "published"
 
 
@@ -411,7 +411,7 @@ def test_an_upheld_objection_cancels_the_result(sqi: AwardRunner) -> None:
     assert res.code == 0, res
     view = state(sqi, ref)
     assert (view["state"], view["closed"]) == ("cancelled", True)
-    assert "触发 0 个" in sqi("tick", now="2024-10-10 00:00").out
+    assert "触发 0 个" in sqi("tick", "-v", now="2024-10-10 00:00").out
 
 
 def test_site_verification_only_when_the_office_asks(sqi: AwardRunner, tmp_path: Path) -> None:
@@ -453,7 +453,7 @@ def test_review_branches(sqi: AwardRunner) -> None:
     for ref, (steps, final) in zip(refs, BRANCHES, strict=True):
         assert sqi("advance", ref, "pass_conditions", now="2024-09-02 10:00").code == 0
         for trigger, values, who, comment in steps:
-            args = ["advance", ref, trigger, *sets(values)] + (["--comment", comment] if comment else [])
+            args = ["advance", ref, trigger, "--yes", *sets(values)] + (["--comment", comment] if comment else [])
             res = sqi(*args, now="2024-09-20 10:00", who=who)
             assert res.code == 0, (ref, trigger, res)
         view = state(sqi, ref)
@@ -465,6 +465,6 @@ def test_an_individual_goes_all_the_way(sqi: AwardRunner) -> None:
     assert sqi("advance", ref, "submit", *sets(PERSON_CONDITIONS), now=BEFORE_DEADLINE).code == 0
     to_approval(sqi, ref)
     assert sqi("advance", ref, "approve", "--set", "grade=优秀级", now="2024-10-25 10:00", who="zhao").code == 0
-    assert "触发 1 个" in sqi("tick", now="2024-11-02 00:00").out
+    assert "触发 1 个" in sqi("tick", "-v", now="2024-11-02 00:00").out
     view = state(sqi, ref)
     assert (view["state"], view["data"]["category"], view["data"]["grade"]) == ("published", "experience", "excellent")

@@ -153,12 +153,12 @@ def test_cycle_from_application_to_its_end(award: AwardRunner) -> None:
     assert sorted(t["id"] for t in case["timers"]) == ids
 
     # The reminder, then the end of the cycle (a timed transition at the round's cycle_end).
-    assert "已触发" not in award("tick", now="2026-12-30 23:00").out
-    assert award("tick", now="2026-12-31 08:00").code == 0
+    assert "已触发" not in award("tick", "-v", now="2026-12-30 23:00").out
+    assert award("tick", "-v", now="2026-12-31 08:00").code == 0
     assert show(award, ref)["state"] == "incubating"
-    r = award("tick", now="2027-02-28 23:59")
+    r = award("tick", "-v", now="2027-02-28 23:59")
     assert show(award, ref)["state"] == "incubating"
-    r = award("tick", now="2027-03-01 00:05")
+    r = award("tick", "-v", now="2027-03-01 00:05")
     assert r.code == 0 and "孵化周期届满" in r.out
     case = show(award, ref)
     assert case["state"] == "cycle_ended" and case["closed"]
@@ -199,7 +199,7 @@ def test_survey_is_done_by_the_station_and_approved_by_the_county_office(award: 
     assert r.code == 0, r
     assert "survey_reported" in templates(award, ref)
     # The survey found the organisation below class A: the office does not admit it.
-    r = award("advance", ref, "not_admit", "--comment", "调查结论认为尚不满足A类标准", now="2025-05-06 09:00")
+    r = award("advance", ref, "not_admit", "--yes", "--comment", "调查结论认为尚不满足A类标准", now="2025-05-06 09:00")
     assert r.code == 0, r
     case = show(award, ref)
     assert case["state"] == "not_admitted" and case["closed"]
@@ -257,7 +257,7 @@ def test_recommendations_waiting_for_the_survey_count_too(award: AwardRunner) ->
               "--set", "recommender=芜湖市质量协会", now="2025-03-11 09:00")
     assert r.code == 3 and "WHI-3.2" in r.err and "每轮不超过2个" in r.err
     # A recommendation withdrawn frees its place.
-    assert award("advance", ref1, "withdraw", "--comment", "组织放弃申请", now="2025-03-12 09:00").code == 0
+    assert award("advance", ref1, "withdraw", "--yes", "--comment", "组织放弃申请", now="2025-03-12 09:00").code == 0
     ref3 = open_case(award, 3, "芜湖市质量协会", now="2025-03-12 10:00")
     assert show(award, ref3)["state"] == "draft"
 
@@ -372,7 +372,7 @@ def test_another_cycle_needs_the_self_evaluation_report(award: AwardRunner) -> N
     add_org(award, 1)
     add_org(award, 2)
     ref = admit(award, 1, "芜湖市家电行业协会", "B")
-    assert award("tick", now="2027-03-01 00:10").code == 0
+    assert award("tick", "-v", now="2027-03-01 00:10").code == 0
     assert show(award, ref)["state"] == "cycle_ended"
 
     r = award("round", "open", "whi", "2027", "--date", "cycle_start=2027-03-01", now="2027-03-01 09:00")
@@ -410,10 +410,10 @@ def test_removal_after_a_major_accident(award: AwardRunner) -> None:
     setup_cycle(award)
     add_org(award, 1)
     ref = admit(award, 1, "芜湖市家电行业协会", "C")
-    r = award("advance", ref, "remove_accident", now="2026-01-20 09:00")
+    r = award("advance", ref, "remove_accident", "--yes", now="2026-01-20 09:00")
     assert r.code == 3 and "须用 --comment 写明理由" in r.err
     assert show(award, ref)["state"] == "incubating"
-    r = award("advance", ref, "remove_accident", "--comment", "2026年1月15日发生重大安全生产事故（市应急管理局认定）",
+    r = award("advance", ref, "remove_accident", "--yes", "--comment", "2026年1月15日发生重大安全生产事故（市应急管理局认定）",
               now="2026-01-20 09:00")
     assert r.code == 0, r
     case = show(award, ref)

@@ -135,7 +135,7 @@ def lost(result: tuple[int, str, str]) -> None:
 def test_two_processes_advance_one_case(db_url: str, tmp_path: Path) -> None:
     case = prepare(db_url, tmp_path)
     a = start(tmp_path, db_url, "a", "race", "advance", "SHA-2026-001", "start_internal_notice")
-    b = start(tmp_path, db_url, "b", "race", "advance", "SHA-2026-001", "withdraw", "--comment", "撤回")
+    b = start(tmp_path, db_url, "b", "race", "advance", "SHA-2026-001", "withdraw", "--yes", "--comment", "撤回")
     results = {"start_internal_notice": finish(a), "withdraw": finish(b)}
     assert sorted(code for code, _, _ in results.values()) == [0, 5], results
     winner = next(t for t, (code, _, _) in results.items() if code == 0)
@@ -150,7 +150,7 @@ def test_sqlite_database_locked_is_a_lost_race(tmp_path: Path) -> None:
     db_url = str(tmp_path / "award.db")
     case = prepare(db_url, tmp_path)
     a = start(tmp_path, db_url, "a", "hold", "advance", "SHA-2026-001", "start_internal_notice")
-    b = start(tmp_path, db_url, "b", "locked", "advance", "SHA-2026-001", "withdraw", "--comment", "撤回")
+    b = start(tmp_path, db_url, "b", "locked", "advance", "SHA-2026-001", "withdraw", "--yes", "--comment", "撤回")
     try:
         loser = finish(b)
     finally:

@@ -37,7 +37,7 @@ def award(db_url: str, tmp_path: Path, deployment: Path):
         r = run(*args, now="2026-03-02 09:00")
         assert r.code == 0, r
     assert run("tick", now="2026-03-10 00:05", who=None).code == 0
-    r = run("advance", "SHA-2026-001", "withdraw", "--comment", "企业决定明年再申报", now="2026-03-11 09:00")
+    r = run("advance", "SHA-2026-001", "withdraw", "--yes", "--comment", "企业决定明年再申报", now="2026-03-11 09:00")
     assert r.code == 0, r
     events = run("history", "SHA-2026-001", "--json").json["events"]
     assert [e["trigger"] for e in events] == ["apply", "start_internal_notice", "internal_notice_elapsed", "withdraw"]

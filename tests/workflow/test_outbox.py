@@ -407,7 +407,7 @@ def test_dates_in_a_spooled_mail_read_like_2026年10月13日(tmp_path):
 def test_tick_delivers_the_notifications_of_the_steps_it_fires(tmp_path):
     o = open_office(str(tmp_path / "award.db"), tmp_path, deliver=True)  # spool folder tmp_path/mail
     ref = o.in_commendation("2026-05-06 10:00")
-    assert o.run("advance", ref, "commend", "--set", "award_document=沪府〔2026〕88号", now="2026-10-20 09:00").code == 0
+    assert o.run("advance", ref, "commend", "--yes", "--set", "award_document=沪府〔2026〕88号", now="2026-10-20 09:00").code == 0
     [awarded] = [r for r in rows(o, "awarded") if r.role == "applicant"]
     assert "第1次：2027年10月20日前" in awarded.body and "第3次：2029年10月20日前" in awarded.body
 

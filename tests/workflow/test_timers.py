@@ -233,7 +233,7 @@ def test_due_timer_held_by_an_open_objection_fires_after_dismissal(office):
 def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_path):
     """SHA-33: a report in each of the 3 years after the award, reminded 30 days before; SHA-39: 10 years."""
     ref = office.in_commendation("2026-05-06 10:00")
-    commended = office.run("advance", ref, "commend", "--set", "award_document=沪府〔2026〕88号",
+    commended = office.run("advance", ref, "commend", "--yes", "--set", "award_document=沪府〔2026〕88号",
                            now="2026-10-20 09:00")
     assert commended.code == 0, commended
 

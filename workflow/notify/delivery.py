@@ -46,6 +46,7 @@ STATUS_LABELS = {
     "uncertain": "可能已发出（服务器未答复）",
     "failed": "发送失败",
     "skipped": "未发送（渠道未配置）",
+    "cancelled": "已撤回（案件更正后不再发送）",
 }
 """Outbox statuses in the office's words."""
 

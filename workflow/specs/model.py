@@ -305,6 +305,7 @@ class ProcessSpec(_Frozen):
             -> the roles that may do it and the rule that says so.
         recipients: notification roles resolved from the case (role -> field of the case or party).
         listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
+        correction_roles: staff roles that may correct a mistaken step (`award case correct`).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -330,6 +331,7 @@ class ProcessSpec(_Frozen):
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None
     listed: list[str] = Field(default_factory=list)
+    correction_roles: list[str] = Field(default_factory=lambda: ["office"])
 
     @model_validator(mode="after")
     def _listed_are_fields(self) -> ProcessSpec:
