@@ -55,7 +55,7 @@ _LOGGER = logging.getLogger("award")
 @click.option("--definitions", envvar="AWARD_DEFINITIONS", help="流程定义目录（环境变量 AWARD_DEFINITIONS；默认用随程序安装的定义）。")
 @click.option("--now", envvar="AWARD_NOW", help="按此业务时间办理，如 '2026-05-06 09:00'（上海时间；环境变量 AWARD_NOW）。")
 @click.option("--as", "as_name", envvar="AWARD_AS",
-              help="代为办理：以此工作人员的名义（仅管理员可用；identity = shared 时必须给出）。")
+              help="代为办理：以此工作人员的名义（仅管理员可用；共用电脑模式下必须给出）。")
 @click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="部署文件：地址与通知渠道（环境变量 AWARD_DEPLOYMENT）。")
 @click.option("--no-deliver", is_flag=True, help="通知只写入待发队列，不立即发送（由 award outbox deliver 或调度程序发送）。")
 @click.pass_context

@@ -25,7 +25,7 @@ def party() -> None:
 @click.option("--registered-on", type=DAY, help="登记注册日期（组织），如 2015-06-01。")
 @click.option("--email", help="电子邮箱。")
 @click.option("--phone", help="电话。")
-@click.option("--district", help="District (所在区), for the district bureau's notifications.")
+@click.option("--district", help="所在区（区局的通知按此发送）。")
 @click.option("--attr", "attrs", multiple=True, help="申报主体的属性：名称=值（可重复）。")
 @json_option
 @pass_settings

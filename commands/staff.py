@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 @click.group()
 def staff() -> None:
-    """The staff roster: who may act, bound to which OS login, in which roles of which procedure."""
+    """工作人员名单：谁可以办理，绑定哪个系统登录名，担任哪个流程的什么角色。"""
 
 
-_ROLE_HELP = "ROLE@SCOPE, e.g. office@sha or reviewer@saq; admin for the administrator (repeatable)."
-_FOR_HELP = "The procedure or issuer for roles given without @SCOPE (repeatable): sha, shanghai, saq, ..."
+_ROLE_HELP = "角色@范围，如 office@sha、reviewer@saq；管理员为 admin（可重复）。"
+_FOR_HELP = "未写 @范围 的角色所属的流程或发文机关（可重复）：sha、shanghai、saq 等。"
 
 
 def _echo_view(settings: Settings, view: StaffView, as_json: bool) -> None:
@@ -35,23 +35,23 @@ def _echo_view(settings: Settings, view: StaffView, as_json: bool) -> None:
 
 
 @staff.command("add")
-@click.argument("name")
-@click.option("--login", help="The OS login this member works under (required for a new member).")
+@click.argument("name", metavar="姓名")
+@click.option("--login", help="此人使用的系统登录名（新登记的人员必填）。")
 @click.option("--role", "roles", multiple=True, required=True, help=_ROLE_HELP)
 @click.option("--for", "scopes", multiple=True, help=_FOR_HELP)
-@click.option("--email", help="Address for notifications to this person.")
-@click.option("--phone")
+@click.option("--email", help="接收通知的电子邮箱。")
+@click.option("--phone", help="电话。")
 @json_option
 @pass_settings
 def staff_add(settings: Settings, name: str, login: str | None, roles: tuple[str, ...], scopes: tuple[str, ...],
               email: str | None, phone: str | None, as_json: bool) -> None:
-    """Add a member bound to an OS login (or grant roles to one). Administrators only.
+    """登记工作人员并绑定系统登录名（或为已登记的人员增加角色）。仅管理员可用。
 
     \b
-    Examples:
+    示例：
       award staff add wang --login wangfang --role office@sha --email wang@example.gov.cn
       award staff add li --login lili --role reviewer --for sha
-      award staff add zhou --role office@saq          # a further grant for an existing member
+      award staff add zhou --role office@saq          # 为已登记的人员增加角色
     """
     view = settings.roster().add(settings.actor(), name, roles, login=login, for_scopes=scopes, email=email,
                                  phone=phone)
@@ -59,62 +59,62 @@ def staff_add(settings: Settings, name: str, login: str | None, roles: tuple[str
 
 
 @staff.command("revoke")
-@click.argument("name")
+@click.argument("name", metavar="姓名")
 @click.option("--role", "roles", multiple=True, required=True, help=_ROLE_HELP)
 @click.option("--for", "scopes", multiple=True, help=_FOR_HELP)
 @json_option
 @pass_settings
 def staff_revoke(settings: Settings, name: str, roles: tuple[str, ...], scopes: tuple[str, ...],
                  as_json: bool) -> None:
-    """Take roles away from a member. Administrators only.
+    """收回工作人员的角色。仅管理员可用。
 
     \b
-    Example: award staff revoke wang --role office@sha
+    示例： award staff revoke wang --role office@sha
     """
     _echo_view(settings, settings.roster().revoke(settings.actor(), name, roles, for_scopes=scopes), as_json)
 
 
 @staff.command("set")
-@click.argument("name")
-@click.option("--email")
-@click.option("--phone")
-@click.option("--login", help="Bind the member to another OS login.")
+@click.argument("name", metavar="姓名")
+@click.option("--email", help="新的电子邮箱。")
+@click.option("--phone", help="新的电话。")
+@click.option("--login", help="改绑到另一个系统登录名。")
 @json_option
 @pass_settings
 def staff_set(settings: Settings, name: str, email: str | None, phone: str | None, login: str | None,
               as_json: bool) -> None:
-    """Change a member's contact data or bound login (recorded in the roster's history). Administrators only.
+    """更改工作人员的联系方式或绑定的登录名（记入名单历史）。仅管理员可用。
 
     \b
-    Example: award staff set wang --phone 021-12345678 --email wang@example.gov.cn
+    示例： award staff set wang --phone 021-12345678 --email wang@example.gov.cn
     """
     view = settings.roster().update(settings.actor(), name, email=email, phone=phone, login=login)
     _echo_view(settings, view, as_json)
 
 
 @staff.command("disable")
-@click.argument("name")
-@click.option("--reason", default="", help="Why (required).")
+@click.argument("name", metavar="姓名")
+@click.option("--reason", default="", help="理由（必填）。")
 @pass_settings
 def staff_disable(settings: Settings, name: str, reason: str) -> None:
-    """Disable a member: they can no longer act or read. Administrators only.
+    """停用工作人员：此后不能办理，也不能查看。仅管理员可用。
 
     \b
-    Example: award staff disable wang --reason "调离审定办"
+    示例： award staff disable wang --reason "调离审定办"
     """
     view = settings.roster().set_disabled(settings.actor(), name, disabled=True, reason=reason)
     click.echo(f"已停用 {view.name}")
 
 
 @staff.command("enable")
-@click.argument("name")
-@click.option("--reason", default="", help="Why (required).")
+@click.argument("name", metavar="姓名")
+@click.option("--reason", default="", help="理由（必填）。")
 @pass_settings
 def staff_enable(settings: Settings, name: str, reason: str) -> None:
-    """Enable a disabled member again. Administrators only.
+    """重新启用已停用的工作人员。仅管理员可用。
 
     \b
-    Example: award staff enable wang --reason "返岗"
+    示例： award staff enable wang --reason "返岗"
     """
     view = settings.roster().set_disabled(settings.actor(), name, disabled=False, reason=reason)
     click.echo(f"已恢复 {view.name}")
@@ -124,10 +124,10 @@ def staff_enable(settings: Settings, name: str, reason: str) -> None:
 @json_option
 @pass_settings
 def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster (members only).
+    """列出工作人员名单（仅名单内人员可看）。
 
     \b
-    Example: award staff list --json
+    示例： award staff list --json
     """
     settings.member("查看工作人员名单")
     views = settings.roster().members()
@@ -150,14 +150,14 @@ _IDENTITIES = {"bound": "本人登录", "delegated": "代为操作", "shared": "
 
 
 @staff.command("history")
-@click.argument("name", required=False)
+@click.argument("name", required=False, metavar="[姓名]")
 @json_option
 @pass_settings
 def staff_history(settings: Settings, name: str | None, as_json: bool) -> None:
-    """Every change of the roster (or of one member): who changed what, when, and how they were identified.
+    """名单的每一次变更（或某一人员的）：谁在何时改了什么，以及当时如何确认身份。
 
     \b
-    Example: award staff history wang
+    示例： award staff history wang
     """
     settings.member("查看名单变更记录")
     rows = settings.roster().changes(name)
@@ -179,10 +179,10 @@ def staff_history(settings: Settings, name: str | None, as_json: bool) -> None:
 @json_option
 @pass_settings
 def whoami(settings: Settings, as_json: bool) -> None:
-    """Who `award` takes you for: the OS login, the roster member bound to it, and their roles.
+    """award 认定的当前办理人：系统登录名、与之绑定的工作人员及其角色。
 
     \b
-    Example: award whoami
+    示例： award whoami
     """
     actor = settings.actor()
 
