@@ -32,6 +32,8 @@ _LOGGER = logging.getLogger("award")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="award", prog_name="award", message="%(prog)s %(version)s",
+                      help="Print the installed version and exit.")
 @click.option("--home", "home_dir", envvar="AWARD_HOME",
               help="Office data folder: calendars, files, spool, award.toml [env AWARD_HOME; see README].")
 @click.option("--db", envvar="AWARD_DB",
