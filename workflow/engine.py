@@ -35,6 +35,7 @@ from .errors import (
     AwardError,
     CaseLookupError,
     ConflictError,
+    DataError,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -43,12 +44,14 @@ from .errors import (
 from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
+from .kinds import LIVE_TIMERS, EventKind
 from .machine import MachineCache
 from .registers.office import Office
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
 from .specs.model import ProcessSpec, TransitionSpec
 from .store import (
+    PAYLOAD_VERSION,
     CaseRow,
     Database,
     EventRow,
@@ -228,10 +231,10 @@ class Engine:
                 s.flush()
             except IntegrityError:
                 raise ConflictError(row.ref) from None
-            event = self._append(s, row, kind="created", trigger=start_name, source=None,
+            event = self._append(s, row, kind=EventKind.CREATED, trigger=start_name, source=None,
                                  dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
                                  now=now, wall=wall, comment=comment,
-                                 data={"v": 1, "changes": changes, "track": track,
+                                 data={"v": PAYLOAD_VERSION, "changes": changes, "track": track,
                                        "verdicts": [_verdict_json(v) for v in verdicts]})
             facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
             self._run_hooks(s, row, event, spec, facts, None)
@@ -292,9 +295,9 @@ class Engine:
             raise ConflictError(row.ref)
         s.refresh(row)
         event = self._append(
-            s, row, kind="transition", trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
+            s, row, kind=EventKind.TRANSITION, trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
             role=_role(spec, actor, transition.roles), now=now, wall=wall, comment=comment,
-            data={"v": 1, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
+            data={"v": PAYLOAD_VERSION, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
                   **(extra or {})},
         )
         facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
@@ -404,7 +407,7 @@ class Engine:
         spec = self.spec_of(row)
         event = self._append(s, row, kind=kind, trigger=None, source=row.state, dest=row.state, actor=actor,
                              role=_role(spec, actor, None), now=at or self.clock(), wall=self.wall_clock(),
-                             comment=comment, data={"v": 1, **data})
+                             comment=comment, data={"v": PAYLOAD_VERSION, **data})
         facts = self._facts(s, spec, row, at=at)
         self._run_hooks(s, row, event, spec, facts, None)
         return event
@@ -429,7 +432,7 @@ class Engine:
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
             timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
-                                                   col(TimerRow.status).in_(["pending", "held"]))
+                                                   col(TimerRow.status).in_(LIVE_TIMERS))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -538,6 +541,15 @@ def _timer_view(t: TimerRow) -> TimerView:
                      provisional=t.provisional, note=t.note)
 
 
+def _payload(e: EventRow) -> dict[str, Any]:
+    """A history event's payload; one written by a newer award (a higher "v") is refused, not guessed at."""
+    version = e.data.get("v", PAYLOAD_VERSION)
+    if not isinstance(version, int) or version > PAYLOAD_VERSION:
+        raise DataError(f"案件历史第{e.seq}条记录的格式版本为 {version!r}，本程序只能读取版本 {PAYLOAD_VERSION} "
+                        "及以前的记录：请升级 award 后再查看")
+    return e.data
+
+
 def _moment(value: Any) -> Any:
     """A time the history payload keeps as ISO text, read back as a datetime for views."""
     try:
@@ -549,12 +561,13 @@ def _moment(value: Any) -> Any:
 def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
     labels = {t.trigger: t.label for t in spec.transitions}
     labels.update({k: v.label for k, v in spec.starts.items()})
-    detail = {k: _moment(v) if k == "due_at" else v for k, v in e.data.items() if k not in ("v", "changes")}
+    data = _payload(e)
+    detail = {k: _moment(v) if k == "due_at" else v for k, v in data.items() if k not in ("v", "changes")}
     return EventView(
         seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
         source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
         dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
         business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
         changes={(spec.fields[k].label if k in spec.fields else k): display(spec.fields.get(k), v)
-                 for k, v in e.data.get("changes", {}).items()},
+                 for k, v in data.get("changes", {}).items()},
         detail=detail, hash=e.hash)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from .errors import InvalidInput, RecordLookupError, Refused
+from .kinds import LIVE_TIMERS, EventKind, ObjectionStatus, TimerKind
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
@@ -61,8 +62,8 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         files = _evidence(evidence)
         state = spec.state(row.state)
         now = engine.clock()
-        running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
-                                                col(TimerRow.status).in_(["pending", "held"]))).all()
+        running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.TRANSITION,
+                                                col(TimerRow.status).in_(LIVE_TIMERS))).all()
         if not state.notice or not any(utc(t.due_at) > now for t in running):
             raise Refused(f"{row.ref} 当前不在公示期内（{spec.label_of(row.state)}），不能受理异议",
                           [Verdict(passed=False, guard="notice", rule=rule or "",
@@ -73,7 +74,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+        engine.record_event(s, row, kind=EventKind.OBJECTION_FILED, actor=actor, comment=reason.strip(),
                             data={"objection": objection.id, "by": by.strip(), "evidence": files})
         assert objection.id is not None
         oid = objection.id
@@ -95,19 +96,19 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
     with engine.transaction(ref) as s:
         objection = s.get(ObjectionRow, objection_id)
         assert objection is not None
-        if objection.status != "open":
+        if objection.status != ObjectionStatus.OPEN:
             raise InvalidInput(f"异议 #{objection_id} 已处理（{objection.status}）")
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
-        objection.status = "upheld" if uphold else "dismissed"
+        objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
         objection.resolution, objection.resolved_by, objection.resolved_at = reason.strip(), actor.name, engine.clock()
         s.add(objection)
         s.flush()
         others = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id,
-                                                   ObjectionRow.status == "open")).all()
+                                                   ObjectionRow.status == ObjectionStatus.OPEN)).all()
         row.held = bool(others)
         s.add(row)
-        engine.record_event(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
+        engine.record_event(s, row, kind=EventKind.OBJECTION_RESOLVED, actor=actor, comment=reason.strip(),
                             data={"objection": objection_id, "outcome": objection.status})
         outcome = "异议不成立，公示期满后案件继续办理"
         if uphold:
@@ -129,7 +130,7 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
-        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
+        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.DUTY)).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:
             raise Refused(f"{row.ref} 没有需要提交的报告义务（仅获奖后才有）")
@@ -145,6 +146,6 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         digest = hashlib.sha256(content).hexdigest()
         s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
                         submitted_by=actor.name, submitted_at=engine.clock()))
-        engine.record_event(s, row, kind="report_submitted", actor=actor,
+        engine.record_event(s, row, kind=EventKind.REPORT_SUBMITTED, actor=actor,
                             data={"duty": name, "index": index, "file": file.name, "sha256": digest})
     return f"已记录第{index}次{name}（{file.name}）"

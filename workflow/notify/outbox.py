@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from ..abc import Notifier, Step
 from ..errors import ConfigError, DeliveryError, RecordLookupError
 from ..facts import CaseFacts, resolve
+from ..kinds import EventKind, OutboxStatus
 from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
 from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, StaffRow, TimerRow, utc
 from ..values import Message
@@ -118,7 +119,7 @@ class Outbox:
                 if not addresses:
                     s.add(OutboxRow(event_id=event.id, case_id=row.id, template=n.template, channel=n.channel,
                                     role=role, recipient=f"（{role}：无地址）", subject=rendered.subject,
-                                    body=rendered.text, html=rendered.html, status="failed",
+                                    body=rendered.text, html=rendered.html, status=OutboxStatus.FAILED,
                                     last_error=self._no_address(spec, role), created_at=now, next_attempt_at=now))
                     continue
                 for address in addresses:
@@ -133,7 +134,7 @@ class Outbox:
     def _specs_for(spec: ProcessSpec, event: EventRow, transition: TransitionSpec | None) -> list[NotifySpec]:
         if transition is not None:
             return list(transition.notify)
-        if event.kind == "created" and event.trigger in spec.starts:
+        if event.kind == EventKind.CREATED and event.trigger in spec.starts:
             return list(spec.starts[event.trigger].notify)
         return list(spec.on_events.get(event.kind, []))
 
@@ -171,7 +172,7 @@ class Outbox:
         with self.engine.db.session() as s:
             q = select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
             if failed:
-                q = q.where(OutboxRow.status == "failed")
+                q = q.where(OutboxRow.status == OutboxStatus.FAILED)
             if case:
                 q = q.where(CaseRow.ref == case.upper())
             return [{"id": o.id, "case": c.ref, "template": o.template, "channel": o.channel, "role": o.role,
@@ -186,7 +187,7 @@ class Outbox:
             row = s.get(OutboxRow, row_id)
             if row is None:
                 raise RecordLookupError(f"通知 #{row_id}")
-            if row.status == "sent":
+            if row.status == OutboxStatus.SENT:
                 from ..errors import InvalidInput
 
                 raise InvalidInput(f"通知 #{row_id} 已于 {utc(row.sent_at or row.created_at)} 发出，不再重发")
@@ -200,7 +201,7 @@ class Outbox:
                 if not addresses:
                     raise ConfigError(self._no_address(spec, row.role))
                 row.recipient = addresses[0]
-            row.status, row.attempts, row.last_error = "pending", 0, None
+            row.status, row.attempts, row.last_error = OutboxStatus.PENDING, 0, None
             row.next_attempt_at = self.engine.wall_clock()
             s.add(row)
 
@@ -230,7 +231,7 @@ class Outbox:
             now = self.engine.wall_clock()
             with self.engine.db.session() as s:
                 q = (select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
-                     .where(or_(col(OutboxRow.status) == "pending", col(OutboxRow.status) == "sending"),
+                     .where(or_(col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.status) == OutboxStatus.SENDING),
                             col(OutboxRow.next_attempt_at) <= now)
                      .order_by(col(OutboxRow.id)).limit(1))
                 if not self.engine.db.is_sqlite:
@@ -242,7 +243,7 @@ class Outbox:
                 claimed = s.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id,
                                                             col(OutboxRow.status) == row.status,
                                                             col(OutboxRow.attempts) == row.attempts)
-                                    .values(status="sending", attempts=row.attempts + 1, next_attempt_at=now + LEASE)
+                                    .values(status=OutboxStatus.SENDING, attempts=row.attempts + 1, next_attempt_at=now + LEASE)
                                     .execution_options(synchronize_session=False))
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     continue
@@ -267,14 +268,14 @@ class Outbox:
                 delay = timedelta(seconds=policy.backoff_seconds * 2 ** (attempts - 1))
                 with self.engine.db.session() as s:
                     s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
-                              .values(status="failed" if last else "pending", last_error=str(exc)[:2000],
+                              .values(status=OutboxStatus.FAILED if last else OutboxStatus.PENDING, last_error=str(exc)[:2000],
                                       next_attempt_at=self.engine.wall_clock() + delay)
                               .execution_options(synchronize_session=False))
                 (report.failed if last else report.retrying).append((rid, str(exc)))
                 continue
             with self.engine.db.session() as s:
                 s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
-                          .values(status="sent", sent_at=self.engine.wall_clock(), last_error=None)
+                          .values(status=OutboxStatus.SENT, sent_at=self.engine.wall_clock(), last_error=None)
                           .execution_options(synchronize_session=False))
             report.sent.append(rid)
         return report
