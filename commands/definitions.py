@@ -100,7 +100,7 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
     \b
     Example: award definitions check ./my-definitions
     """
-    from award.workflow.specs.validate import check_all
+    from award.workflow.specs.check import check_all
 
     root = path or settings.definitions_root()
     problems, summary = check_all(root)

@@ -127,7 +127,15 @@ class _CappedLoader(jinja2.FileSystemLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            filename = os.path.join(str(self.searchpath[0]), *template.split("/"))
+            with open(filename, "rb") as handle:
+                raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+            line = raw[: exc.start].count(b"\n") + 1
+            raise TemplateError(Problem(file=filename, line=line, reason=(
+                f"模板文件不是有效的 UTF-8 编码（第 {exc.start + 1} 个字节）：请用 UTF-8 另存"))) from None
         size = len(source.encode("utf-8"))
         if size > MAX_TEMPLATE_BYTES:
             raise TemplateError(

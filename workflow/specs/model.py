@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .limits import MAX_STATES, MAX_TRANSITIONS
+
 __all__ = [
     "FieldSpec",
     "GuardCall",
@@ -54,9 +56,9 @@ class FieldSpec(_Frozen):
     label: str
     type: FieldType = "text"
     choices: dict[str, str] | None = None
-    max_chars: int | None = Field(default=None, gt=0)
-    min: float | None = None
-    max: float | None = None
+    max_chars: int | None = Field(default=None, gt=0, le=1_000_000)
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     editable_in: list[str] = Field(default_factory=list)
     required_for: list[str] = Field(default_factory=list)
     help: str | None = None
@@ -210,7 +212,7 @@ class QuotaLimit(_Frozen):
     """At most `max` cases whose fields match `where` may reach the counted states in one round."""
 
     where: Condition = Field(default_factory=dict)
-    max: int = Field(ge=0)
+    max: int = Field(ge=0, le=100_000)
     rule: str
     label: str
 
@@ -226,7 +228,7 @@ class DerivedDate(_Frozen):
     """A round date computed from another: `date` plus `years` whole years (29 February -> 28 February)."""
 
     date: str
-    years: int = Field(gt=0)
+    years: int = Field(gt=0, le=100)
 
 
 class RoundDateSpec(_Frozen):
@@ -261,7 +263,7 @@ class ProcessSpec(_Frozen):
     source: str
     version: str
     start_day_counts: bool = False
-    revocation_bar_years: int | None = None
+    revocation_bar_years: int | None = Field(default=None, ge=0, le=100)
     roles: dict[str, str]
     tracks: dict[str, TrackSpec]
     starts: dict[str, StartSpec]
@@ -271,8 +273,8 @@ class ProcessSpec(_Frozen):
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     intake: list[GuardCall] = Field(default_factory=list)
     quotas: QuotaSpec | None = None
-    states: list[StateSpec]
-    transitions: list[TransitionSpec]
+    states: list[StateSpec] = Field(min_length=1, max_length=MAX_STATES)
+    transitions: list[TransitionSpec] = Field(max_length=MAX_TRANSITIONS)
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
 

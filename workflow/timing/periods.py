@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from ..abc import Calendar
 from ..errors import InvalidInput
@@ -20,8 +21,13 @@ from .calendar import scan_working_days
 from .clock import SHANGHAI, local_date, start_of_day
 
 __all__ = [
-    "PERIOD_KINDS", "Period", "anniversaries", "before", "describe", "due", "parse_offset", "parse_period",
+    "PERIOD_KINDS", "Period", "add_years", "anniversaries", "before", "describe", "due", "parse_offset",
+    "parse_period",
 ]
+
+_LONGEST = {"working_days": 25_000, "natural_days": 36_600, "yearly": 100}
+"""The longest period a definition may write: about a hundred years (datetime's range is safe)."""
+_UNITS = {"working_days": "个工作日", "natural_days": "天", "yearly": "年"}
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,11 +84,11 @@ def parse_period(text: str) -> Period:
     """
     clean = " ".join(str(text).split())
     if match := _WORKING.fullmatch(clean):
-        return Period(kind="working_days", count=_positive(match.group(1), text), text=text)
+        return Period(kind="working_days", count=_positive(match.group(1), text, "working_days"), text=text)
     if match := _NATURAL.fullmatch(clean):
-        return Period(kind="natural_days", count=_positive(match.group(1), text), text=text)
+        return Period(kind="natural_days", count=_positive(match.group(1), text, "natural_days"), text=text)
     if match := _YEARLY.fullmatch(clean):
-        return Period(kind="yearly", count=_positive(match.group(1) or match.group(2), text), text=text)
+        return Period(kind="yearly", count=_positive(match.group(1) or match.group(2), text, "yearly"), text=text)
     if match := _DEADLINE.fullmatch(clean):
         return Period(kind="deadline", count=0, at=_deadline(match, text), text=text)
     raise InvalidInput(f"无法识别的期限 {text!r}。{_FORMS}")
@@ -161,7 +167,8 @@ def anniversaries(period: Period, start: datetime, calendar: Calendar) -> list[D
     start_day = local_date(start)
     result = []
     for k in range(1, period.count + 1):
-        day, moved = _add_years(start_day, k)
+        day = add_years(start_day, k)
+        moved = day.day != start_day.day
         note = "; 29 Feb falls on 28 Feb" if moved else ""
         result.append(Due(at=start_of_day(day), last_day=day,
                           basis=f"yearly for {period.count} years from {start_day}: anniversary {k}{note}"))
@@ -209,7 +216,10 @@ def describe(period: Period, start_day_counts: bool, *, start_label: str = "公�
     return f"截止时间 {local:%Y-%m-%d %H:%M}"
 
 
-def _positive(digits: str, text: str) -> int:
+def _positive(digits: str, text: str, kind: str) -> int:
+    longest = _LONGEST[kind]
+    if len(digits.lstrip("0")) > len(str(longest)) or int(digits) > longest:
+        raise InvalidInput(f"期限过长：{text!r}；最长 {longest:,} {_UNITS[kind]}（约一百年）")
     count = int(digits)
     if count < 1:
         raise InvalidInput(f"期限至少为 1：{text!r}。{_FORMS}")
@@ -229,9 +239,15 @@ def _deadline(match: re.Match[str], text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _add_years(day: date, years: int) -> tuple[date, bool]:
-    """`day` plus whole years; 29 February becomes 28 February in a common year (flagged True)."""
+D = TypeVar("D", bound=date)
+
+
+def add_years(day: D, years: int) -> D:
+    """The same calendar day (and time) `years` later; 29 February becomes 28 February in a common year.
+
+    The one place this rule lives: anniversaries of duties, award bars, derived round dates.
+    """
     try:
-        return day.replace(year=day.year + years), False
+        return day.replace(year=day.year + years)
     except ValueError:
-        return day.replace(year=day.year + years, day=28), True
+        return day.replace(year=day.year + years, day=28)
