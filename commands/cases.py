@@ -126,7 +126,9 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
     Example: award show SHA-2026-001
     """
     engine = settings.engine()
-    view = engine.show(case_ref, actor=settings.actor())
+    actor = settings.actor()
+    _review_access(engine, case_ref, actor, "查看")
+    view = engine.show(case_ref, actor=actor)
     render.emit(view, as_json=as_json, show=lambda: _print_case(view))
 
 
@@ -166,6 +168,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     \b
     Example: award history SHA-2026-001
     """
+    _review_access(settings.engine(), case_ref, settings.actor(), "查看办理历史")
     view, events = settings.engine().history(case_ref)
     render.emit({"case": view.ref, "events": events}, as_json=as_json, table=lambda: _history_table(view, events))
 
@@ -174,12 +177,12 @@ def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = e.trigger_label or _EVENT_LABELS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
-            if key not in ("verdicts", "v") and value not in (None, "", [], {}):
+            if key not in ("verdicts", "v", "ids") and value not in (None, "", [], {}):
                 details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
@@ -189,17 +192,46 @@ def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
                         ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
 
+def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
+    """An expert reads a case only where assigned and free of conflict (the review decides; SHA-29)."""
+    from award.workflow.review.access import require_case_access
+
+    require_case_access(engine, ref, actor, what)
+
+
+_EVENT_LABELS = {
+    "timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队",
+    "review_assigned": "分配评审专家", "review_scored": "专家评分", "review_recused": "专家回避",
+    "review_disqualified": "取消评审资格", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
+    "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
+    "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
+    "objection_resolved": "处理异议",
+}
+
 _DETAIL_LABELS = {
+    "expert_name": "专家", "stage_label": "评审阶段", "how_label": "分配方式", "total": "总分", "table_label": "评分表",
+    "assignments_ended": "结束的分配", "scores_dropped": "不再计入的评分", "kind_label": "类别",
+    "source_label": "来源", "what": "操作", "direction_label": "评价方向", "rating": "评价", "names": "名单",
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
+    "provisional": "暂定",
 }
 
 
 def _detail_value(key: str, value: Any) -> str:
     """History event details as people read them (times in Asia/Shanghai, files by name)."""
-    if key == "due_at" and not isinstance(value, str):
-        return render.shanghai(value)
+    if key == "provisional" and isinstance(value, bool):
+        return "是" if value else "否"
+    if key in ("due_at", "old_due_at"):
+        if not isinstance(value, str):
+            return render.shanghai(value)
+        from datetime import datetime
+
+        try:
+            return render.shanghai(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if key in ("timer", "objection"):
         return f"#{value}"
     if key == "sha256" and isinstance(value, str):

@@ -50,24 +50,29 @@ def timers() -> None:
 
 @timers.command("list")
 @click.option("--case", "case_ref")
-@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]))
+@click.option("--status", type=click.Choice(["pending", "held", "blocked", "failed", "fired", "cancelled", "overdue"]))
+@click.option("--provisional", is_flag=True,
+              help="Only what still waits for calendar data: provisional due times and timers blocked for an unknown year.")
 @json_option
 @pass_settings
-def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
+def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
+                as_json: bool) -> None:
     """List timers (oldest due first).
 
     \b
     Example: award timers list --status held
+             award timers list --provisional
     """
     from award.workflow.timing.timers import list_timers
 
-    rows = list_timers(settings.engine(), case=case_ref, status=status)
+    rows = list_timers(settings.engine(), case=case_ref, status=status, provisional=provisional)
     kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
         "定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
         [[r["id"], r["case"], r["state"],
           kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
-          render.shanghai(r["due_at"]), r["last_day"], r["rule"], r["status"], r["note"]]
+          render.shanghai(r["due_at"]) + ("（暂定）" if r["provisional"] else ""),
+          r["last_day"], r["rule"], r["status"], r["note"]]
          for r in rows]))
 
 
@@ -159,10 +164,9 @@ def _print_due(begin: datetime, p: Period, start_day_counts: bool, result: Due) 
 
 
 def _calendar(settings: Settings) -> Any:
-    from award.workflow.timing.calendar import OfficialCalendar
+    from .context import office_calendar
 
-    root = settings.definitions_root()
-    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+    return office_calendar(settings)
 
 
 COMMANDS: list[click.Command] = [tick, timers, scheduler, calendar]

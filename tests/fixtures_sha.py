@@ -257,7 +257,7 @@ def any_office_fixture(db_url: str, tmp_path: Path) -> Iterator[Office]:
 
 
 def sha_definitions(folder: Path) -> Path:
-    """A copy of the bundled definitions with SHA alone (rules, sha.yaml, its templates, the calendars).
+    """A copy of the bundled definitions with SHA alone (rules, sha.yaml, its templates, the calendars, scoring tables).
 
     Other procedures are left out so that a test of this copy does not depend on them.
     """
@@ -266,6 +266,7 @@ def sha_definitions(folder: Path) -> Path:
     for name in ("rules.yaml", "sha.yaml"):
         shutil.copy2(source / name, folder / name)
     shutil.copytree(source / "calendars", folder / "calendars")
+    shutil.copytree(source / "scoring", folder / "scoring")  # the review's scoring tables
     shutil.copytree(source / "templates" / "sha", folder / "templates" / "sha")
     return folder
 

@@ -44,7 +44,7 @@ from .errors import (
 from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
-from .kinds import LIVE_TIMERS, EventKind
+from .kinds import LIVE_TIMERS, EventKind, TimerStatus
 from .machine import MachineCache
 from .registers.office import Office
 from .specs.catalog import Catalog
@@ -86,6 +86,7 @@ class Engine:
         timers: plans and cancels the timers of each step (`timing.timers.Timers`).
         outbox: renders each step's notifications, and delivers them after commit
             (`notify.outbox.Outbox`).
+        review: the expert review's checks and effects of each step (`review.hooks.ReviewHook`).
     """
 
     db: Database
@@ -95,15 +96,17 @@ class Engine:
     calendar: Calendar | None = None
     timers: StepHook | None = None
     outbox: Outbox | None = None
+    review: StepHook | None = None
     machines: MachineCache = field(default_factory=MachineCache)
 
     def step_hooks(self) -> tuple[StepHook, ...]:
-        """The side effects of every step, in THE order: timers first, then the outbox.
+        """The side effects of every step, in THE order: timers first, then the outbox, then the review.
 
         The order is part of the contract: the outbox reads the timers the step has just
-        planned (a notice's last day goes into its mail).
+        planned (a notice's last day goes into its mail). The review may refuse the step
+        (recusal, minimum scores), which rolls back what the others wrote.
         """
-        return tuple(h for h in (self.timers, self.outbox) if h is not None)
+        return tuple(h for h in (self.timers, self.outbox, self.review) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
                    transition: TransitionSpec | None) -> None:
@@ -431,8 +434,8 @@ class Engine:
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
-            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
-                                                   col(TimerRow.status).in_(LIVE_TIMERS))
+            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
+                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -551,18 +554,20 @@ def _payload(e: EventRow) -> dict[str, Any]:
 
 
 def _moment(value: Any) -> Any:
-    """A time the history payload keeps as ISO text, read back as a datetime for views."""
+    """A moment the history payload keeps as ISO text (`due_at`, `old_due_at`), read back as an aware
+    datetime for views (so that --json shows it in +08:00 like every other time); anything else as is."""
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return value
+    return moment if moment is not None and moment.tzinfo is not None else value
 
 
 def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
     labels = {t.trigger: t.label for t in spec.transitions}
     labels.update({k: v.label for k, v in spec.starts.items()})
     data = _payload(e)
-    detail = {k: _moment(v) if k == "due_at" else v for k, v in data.items() if k not in ("v", "changes")}
+    detail = {k: _moment(v) if k.endswith("_at") else v for k, v in data.items() if k not in ("v", "changes")}
     return EventView(
         seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
         source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,

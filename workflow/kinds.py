@@ -40,11 +40,13 @@ class TimerKind(StrEnum):
 
 
 class TimerStatus(StrEnum):
-    """A timer's life: pending until due; fired once; held while a guard refuses; failed on an error;
-    cancelled when the case leaves the state; overdue when a duty's report did not come."""
+    """A timer's life: pending until due; fired once; held while a guard refuses; blocked while a
+    calendar year its step needs is unknown; failed on an error; cancelled when the case leaves the
+    state; overdue when a duty's report did not come."""
 
     PENDING = "pending"
     HELD = "held"
+    BLOCKED = "blocked"
     FIRED = "fired"
     FAILED = "failed"
     CANCELLED = "cancelled"

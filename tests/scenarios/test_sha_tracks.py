@@ -194,6 +194,10 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     r = office("history", walk.ref, "--json", who=None)
     assert r.code == 0, r
     events = r.json["events"]
+    # A winning person joins the expert pool as the award is made (SHA-33): one more event, after the step.
+    joined = [e for e in events if e["kind"] == "experts_joined"]
+    assert len(joined) == (1 if case["party"]["kind"] == "person" else 0)
+    events = [e for e in events if e["kind"] != "experts_joined"]
     assert [e["seq"] for e in events] == list(range(1, len(walk.steps) + 1))
     assert [(e["trigger"], e["business_time"]) for e in events] == walk.steps
     ended = datetime.now(UTC)

@@ -327,8 +327,14 @@ def _reachability(c: _Check) -> None:
             c.add(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name")
 
 
+def _review(c: _Check) -> None:
+    from .review_check import check_review
+
+    c.out += check_review(c.loaded, c.rules)
+
+
 _PARTS = (_states, _tracks_and_starts, _fields, _transitions, _transition_pairs, _timers, _round_dates,
-          _intake_and_quotas, _recipients, _events, _reachability)
+          _intake_and_quotas, _recipients, _events, _reachability, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
@@ -349,6 +355,11 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {g.rule for g in spec.intake}
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
+    if spec.review is not None:
+        ids |= set(spec.review.rules.model_dump().values()) | {st.rule for st in spec.review.stages.values()}
+        ids |= {st.shortlist.rule for st in spec.review.stages.values() if st.shortlist is not None}
+        if spec.review.join_pool is not None:
+            ids.add(spec.review.join_pool.rule)
     return ids
 
 
