@@ -18,8 +18,10 @@ from pathlib import Path
 import click
 from award.commands import calendar as _calendar
 from award.commands import cases as _cases
+from award.commands import data as _data
 from award.commands import definitions as _definitions
 from award.commands import experts as _experts
+from award.commands import notice as _notice
 from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
@@ -113,7 +115,8 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
+                _data, _notice):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

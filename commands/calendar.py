@@ -125,9 +125,9 @@ def calendar_show(settings: Settings, year: int, month: int | None, as_json: boo
 
     calendar = office_calendar(settings)
     days = [d for d in year_days(calendar, year) if month is None or d.day.month == month]
-    render.emit({"year": year, "month": month, "source": calendar.year_source(year), "days": days}, as_json=as_json,
-                text=f"{year}年节假日安排　数据来源：{calendar.year_source(year)}",
-                show=lambda: _print_year(calendar, year, month))
+    source = calendar.year_source(year)
+    render.emit({"year": year, "month": month, "source": source, "days": days}, as_json=as_json,
+                text=f"{year}年节假日安排　数据来源：{source}", show=lambda: _print_year(calendar, year, month))
 
 
 def _read_notice(source: str) -> str:

@@ -95,6 +95,7 @@ def _login() -> str:
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """Build the real engine from settings: the one place the seams are chosen."""
+    from award.workflow.attachments import FileStore
     from award.workflow.engine import Engine
     from award.workflow.errors import InvalidInput
     from award.workflow.specs.catalog import load_catalog
@@ -112,7 +113,8 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     db = Database(database_url(settings.database()))
     try:
         calendar = office_calendar(settings)
-        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
+        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,
+                        files=FileStore(settings.home().path("files")))
         _wire_extensions(engine, settings)
         if require_schema:
             db.require_schema()

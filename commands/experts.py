@@ -66,7 +66,7 @@ def expert_add(settings: Settings, name: str, pool: str, org_name: str | None, o
     view = _experts(settings).add(pool=pool, name=name, org_name=org_name, org_code=org_code, title=title,
                                   specialities=specialities, email=email, phone=phone, staff=staff,
                                   actor=settings.actor())
-    render.emit(view, as_json=as_json, text=f"已登记专家 {view.name}（编号 {view.id}），{view.pool_label}")
+    render.emit(view, as_json=as_json, text=lambda: f"已登记专家 {view.name}（编号 {view.id}），{view.pool_label}")
 
 
 @expert.command("import")
@@ -83,7 +83,7 @@ def expert_import(settings: Settings, file: Path, pool: str, as_json: bool) -> N
     Example: award expert import experts.xlsx --pool shanghai_gov
     """
     views = _experts(settings).import_file(pool=pool, path=file, actor=settings.actor())
-    render.emit(views, as_json=as_json, text=f"已从 {file.name} 导入 {len(views)} 位专家")
+    render.emit(views, as_json=as_json, text=lambda: f"已从 {file.name} 导入 {len(views)} 位专家")
 
 
 @expert.command("list")
@@ -112,18 +112,18 @@ def expert_show(settings: Settings, expert_ref: str, as_json: bool) -> None:
     Example: award expert show 张三
     """
     view = _experts(settings).show(expert_ref)
-    render.emit(view, as_json=as_json, show=lambda: _print_expert(view))
 
+    def relations() -> None:
+        kinds = {"employment": "任职", "consulting": "咨询服务"}
+        rows = [[kinds.get(v["kind"], v["kind"]), v["org_name"] or "", v["org_code"], v["start"] or "",
+                 v["end"] or "至今"] for v in view.services]
+        rows += [["备案的指导关系", c["org_name"] or "", c["org_code"], c["start"] or "", c["end"] or "至今"]
+                 for c in view.coaching]
+        if rows:
+            render.table("任职、咨询与指导关系", ["关系", "单位", "统一社会信用代码", "起", "止"], rows)
 
-def _print_expert(view: Any) -> None:
-    render.table(f"专家 {view.name}", _EXPERT_COLUMNS, _expert_rows([view]))
-    kinds = {"employment": "任职", "consulting": "咨询服务"}
-    rows = [[kinds.get(v["kind"], v["kind"]), v["org_name"] or "", v["org_code"], v["start"] or "", v["end"] or "至今"]
-            for v in view.services]
-    rows += [["备案的指导关系", c["org_name"] or "", c["org_code"], c["start"] or "", c["end"] or "至今"]
-             for c in view.coaching]
-    if rows:
-        render.table("任职、咨询与指导关系", ["关系", "单位", "统一社会信用代码", "起", "止"], rows)
+    render.emit(view, as_json=as_json, table=lambda: render.Table(f"专家 {view.name}", _EXPERT_COLUMNS,
+                                                                   _expert_rows([view])), show=relations)
 
 
 @expert.command("disable")
@@ -207,9 +207,8 @@ def conflict_add(settings: Settings, expert_ref: str, party_ref: str, kind: str,
 
     view = add_conflict(settings.engine(), expert_ref=expert_ref, party_ref=party_ref, kind=kind, reason=reason,
                         declared=declared, actor=settings.actor())
-    render.emit(view, as_json=as_json,
-                text=f"已记录利害关系 #{view.id}：{view.expert} 与 {view.party}（{view.kind_label}，{view.source_label}）；"
-                     "该专家已回避该申报方的全部案件")
+    render.emit(view, as_json=as_json, text=lambda: f"已记录利害关系 #{view.id}：{view.expert} 与 {view.party}（{view.kind_label}，{view.source_label}）；"
+                                                       "该专家已回避该申报方的全部案件")
 
 
 @conflict.command("list")

@@ -6,6 +6,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 
 @click.group()
@@ -17,6 +18,7 @@ def outbox() -> None:
 @click.option("--failed", is_flag=True, help="Only the failed ones.")
 @click.option("--case", "case_ref")
 @json_option
+@output_options
 @pass_settings
 def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json: bool) -> None:
     """List notifications (status, attempts, last error).
@@ -27,8 +29,11 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     rows = settings.outbox().list(failed=failed, case=case_ref)
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
         "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
-        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
-          r["last_error"]] for r in rows]))
+        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], _STATUS.get(r["status"], r["status"]),
+          r["attempts"], r["last_error"]] for r in rows]))
+
+
+_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 
 
 @outbox.command("deliver")

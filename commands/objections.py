@@ -77,4 +77,8 @@ def report_submit(settings: Settings, case_ref: str, index: int, file: Path, dut
     click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor()))
 
 
+from .notice import objection_list
+
+objection.add_command(objection_list)
+
 COMMANDS: list[click.Command] = [objection, report]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
+from .export import output_options, unmasked_codes
 
 
 @click.group()
@@ -81,17 +81,37 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--attr", "attrs", multiple=True, required=True, help="NAME=VALUE (repeatable).")
+@click.option("--name", help="New name (an organisation's name must stay unique).")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--district", help="District (所在区).")
+@click.option("--attr", "attrs", multiple=True, help="NAME=VALUE (repeatable).")
+@click.option("--reason", help="Why (kept in the party's history).")
 @json_option
 @pass_settings
-def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Change a party's attributes.
+def party_set(settings: Settings, ref: str, name: str | None, email: str | None, phone: str | None,
+              district: str | None, attrs: tuple[str, ...], reason: str | None, as_json: bool) -> None:
+    """Change a party's name, email, phone, district or attributes; each change is kept in its history.
 
     \b
-    Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
+    Examples:
+      award party set 91310000MA1FL1GF9K --name 上海某某质量科技有限公司 --reason "更名，见营业执照"
+      award party set 91310000MA1FL1GF9K --attr saq_member=是
     """
-    view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
-    render.emit(view, as_json=as_json, text=f"{view.name}：{view.attrs}")
+    from award.workflow.registers.parties import party_update
+
+    from .parties import change_text
+
+    changes = {k: v for k, v in (("name", name), ("email", email), ("phone", phone), ("district", district))
+               if v is not None}
+    if not changes and not attrs:
+        raise click.UsageError("请至少给出一项修改：--name、--email、--phone、--district 或 --attr")
+    engine = settings.engine()
+    view, diff = party_update(engine.office, ref, changes=changes, attrs=pairs(attrs, "--attr"),
+                              actor=settings.actor(), wall_clock=engine.wall_clock, reason=reason)
+    text = (f"已修改 #{view.id} {view.name}：" + "；".join(change_text(k, o, n) for k, (o, n) in diff.items())
+            if diff else f"{view.name}：没有变化")
+    render.emit({"party": view, "changes": {k: [o, n] for k, (o, n) in diff.items()}}, as_json=as_json, text=text)
 
 
 @party.command("show")
@@ -118,8 +138,8 @@ def _print_party(v: Any) -> None:
             con.print(f"{label}：{value}")
     if v.attrs:
         con.print("属性：" + "，".join(f"{k}={val}" for k, val in v.attrs.items()))
-    render.table("获奖记录", ["奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
-           [[r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
+    render.table("获奖记录", ["#", "奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
+           [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
     render.table("案件", ["案件", "轮次", "赛道", "状态"], [[c["ref"], c["round"], c["track"], c["state_label"]] for c in v.cases])
 
@@ -127,33 +147,30 @@ def _print_party(v: Any) -> None:
 @party.command("list")
 @click.option("--kind", type=click.Choice(["organization", "person"]))
 @json_option
+@output_options
 @pass_settings
 def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
-    """List parties (resident ID numbers masked).
+    """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
-    Example: award party list --kind person
+    Examples:
+      award party list --kind person
+      award party list --output xlsx -o 申报主体.xlsx
     """
     views = settings.engine().office.party_list(kind)
+    codes = unmasked_codes(settings, [v.id for v in views], "party list")
     render.emit(views, as_json=as_json, table=lambda: render.Table(
-        "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区"],
-        [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views]))
+        "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区", "电子邮箱", "电话"],
+        [[v.id, v.kind_label, v.name, codes.get(v.id, v.code), v.registered_on, v.district, v.email, v.phone]
+         for v in views]))
 
 
-@party.command("import-awards")
-@click.argument("file", type=click.Path(path_type=Path))
-@pass_settings
-def party_import_awards(settings: Settings, file: Path) -> None:
-    """Load awards won before the system existed (all rows or none).
+from .data import alias_import_awards  # the old name stays for scripts
+from .parties import PARTY_COMMANDS
 
-    \b
-    Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
-    Example: award party import-awards past-awards.csv
-    """
-    n = settings.engine().office.import_awards(file)
-    click.echo(f"已导入 {n} 条获奖记录")
-
-
+party.add_command(alias_import_awards())
+for _command in PARTY_COMMANDS:
+    party.add_command(_command)
 
 
 @click.group("round")
@@ -224,5 +241,9 @@ def _print_round(v: Any) -> None:
         con.print(f"{k}：{val}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
+
+from .notice import round_winners
+
+round_.add_command(round_winners)
 
 COMMANDS: list[click.Command] = [staff, party, round_]

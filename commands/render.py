@@ -60,6 +60,12 @@ def console(stderr: bool = False) -> Any:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from .export import active
+
+    sink = active()
+    if sink is not None:  # `--output xlsx|csv -o FILE`: the table goes to the file (commands/export.py)
+        sink.add(title, columns, rows)
+        return
     from rich.table import Table as RichTable
 
     out = RichTable(title=title, show_lines=False, title_justify="left")

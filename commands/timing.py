@@ -9,6 +9,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
 
 if TYPE_CHECKING:
     from award.workflow.timing.periods import Period
@@ -54,6 +55,7 @@ def timers() -> None:
 @click.option("--provisional", is_flag=True,
               help="Only what still waits for calendar data: provisional due times and timers blocked for an unknown year.")
 @json_option
+@output_options
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
                 as_json: bool) -> None:
@@ -72,8 +74,12 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
         [[r["id"], r["case"], r["state"],
           kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
           render.shanghai(r["due_at"]) + ("（暂定）" if r["provisional"] else ""),
-          r["last_day"], r["rule"], r["status"], r["note"]]
+          r["last_day"], r["rule"], _TIMER_STATUS.get(r["status"], r["status"]), r["note"]]
          for r in rows]))
+
+
+_TIMER_STATUS = {"pending": "待到期", "held": "暂停（条件未满足）", "failed": "失败", "fired": "已触发",
+                 "cancelled": "已取消", "overdue": "已逾期"}
 
 
 @timers.command("retry")

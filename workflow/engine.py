@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock, Step, StepHook
+from .attachments import FileStore
 from .effects import EFFECTS
 from .errors import (
     AwardError,
@@ -46,6 +47,7 @@ from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .kinds import LIVE_TIMERS, EventKind, TimerStatus
 from .machine import MachineCache
+from .registers.identity import mask_resident_id
 from .registers.office import Office
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
@@ -98,6 +100,7 @@ class Engine:
     outbox: Outbox | None = None
     review: StepHook | None = None
     machines: MachineCache = field(default_factory=MachineCache)
+    files: FileStore | None = None  # where files given to cases are kept (attachments.py)
 
     def step_hooks(self) -> tuple[StepHook, ...]:
         """The side effects of every step, in THE order: timers first, then the outbox, then the review.
@@ -175,16 +178,24 @@ class Engine:
         """Parse `--set field=value` items into a new form; refuse fields not editable now."""
         extra = set(allowed_extra)
         changes: dict[str, Any] = {}
+        errors: list[InvalidInput] = []  # every bad value at once (a form from a file has many)
         for item in sets:
-            name, raw = parse_assignment(item)
-            fs = spec.fields.get(name)
-            if fs is None:
-                known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
-                raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
-            if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
-                where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
-                raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
-            changes[name] = parse_value(name, fs, raw)
+            try:
+                name, raw = parse_assignment(item)
+                fs = spec.fields.get(name)
+                if fs is None:
+                    known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
+                    raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+                if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
+                    where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
+                    raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
+                changes[name] = parse_value(name, fs, raw)
+            except InvalidInput as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise InvalidInput(f"有 {len(errors)} 处填写错误，未作任何修改：\n" + "\n".join(f"  {e}" for e in errors))
         return changes
 
     # --------------------------------------------------------------- open case
@@ -208,7 +219,7 @@ class Engine:
             if party_row.kind != tspec.party:
                 raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
                               f"{party_row.name} 是{_kind(party_row.kind)}")
-            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
+            self.require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
             changes = self._apply_sets(spec, start_spec.state, {}, sets)
             data = {**tspec.fields, **changes}
             missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
@@ -272,7 +283,7 @@ class Engine:
         transition = spec.transition(trigger, row.state)
         if transition is None:
             raise Refused(self._unavailable(spec, row, trigger))
-        self._require_role(spec, actor, transition.roles, f"“{transition.label}”")
+        self.require_role(spec, actor, transition.roles, f"“{transition.label}”")
         self._lock_round_if_counted(s, row, transition)
         changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
         data = {**row.data, **changes}
@@ -350,7 +361,8 @@ class Engine:
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
 
-    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
+    def require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
+        """Refuse (exit 3, naming the roles needed and the actor's own) unless `actor` holds one of `roles`."""
         if actor.name == "system" and "system" in roles:
             return
         if set(actor.roles) & set(roles):
@@ -478,11 +490,17 @@ class Engine:
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
+                    listed = {spec.fields[f].label: display(spec.fields[f], c.data.get(f)) if c.data.get(f)
+                              is not None else "" for f in spec.listed}
                 except LookupError:
-                    track_label, state_label = c.track, c.state
+                    track_label, state_label, listed = c.track, c.state, {}
                 out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
                             "track_label": track_label, "state": c.state, "state_label": state_label,
-                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at)})
+                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at),
+                            "party_id": p.id, "party_kind": p.kind, "district": p.district,
+                            "party_code": p.code if p.kind == "organization" else mask_resident_id(p.code),
+                            "listed": listed, "created_at": utc(c.created_at),
+                            "entered_at": utc(c.entered_at)})
             return out
 
     def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:

@@ -254,7 +254,7 @@ def prior_award(facts: CaseFacts, p: PriorAward) -> tuple[bool, str]:
         if r.procedure == procedure and r.award in p.award and r.revoked_on is None
     ]
     if not held:
-        return False, "无此前获奖记录（可用 award party import-awards 导入系统启用前的获奖记录）"
+        return False, "无此前获奖记录（可用 award import awards 导入系统启用前的获奖记录）"
     ok = [r for r in held if add_years(r.awarded_on, p.min_years) <= facts.today]
     best = max(held, key=lambda r: r.awarded_on)
     if ok:

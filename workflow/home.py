@@ -39,6 +39,8 @@ KEYS: dict[str, str] = {
     "deployment": "部署文件（地址与通知渠道）",
     "definitions": "流程定义目录",
     "identity": "身份模式：bound（默认，按系统登录名）或 shared（共用电脑，必须 --as）",
+    "office_name": "办公室名称，写在公示文件的落款（如 上海市政府质量奖审定委员会办公室）",
+    "office_contact": "公示文件中的联系方式（联系人、电话、地址、电子邮箱）",
 }
 
 #: The sub-folders of the office data folder, by purpose.

@@ -24,6 +24,21 @@ class EventKind(StrEnum):
     DUTY_OVERDUE = "duty_overdue"
     REMINDER = "reminder"
     MARKED = "marked"
+    TIMER_RECOMPUTED = "timer_recomputed"
+    TIMER_REARMED = "timer_rearmed"
+    FILE_ATTACHED = "file_attached"
+    CONTACT_CORRECTED = "contact_corrected"
+    REVIEW_ASSIGNED = "review_assigned"
+    REVIEW_SCORED = "review_scored"
+    SCORE_REFUSED = "score_refused"
+    REVIEW_RECUSED = "review_recused"
+    REVIEW_FEEDBACK = "review_feedback"
+    REVIEW_WARNING = "review_warning"
+    REVIEW_DISQUALIFIED = "review_disqualified"
+    CONFLICT_RECORDED = "conflict_recorded"
+    CONFLICT_WITHDRAWN = "conflict_withdrawn"
+    ACCESS_REFUSED = "access_refused"
+    EXPERTS_JOINED = "experts_joined"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))

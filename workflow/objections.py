@@ -8,13 +8,13 @@ definition's `objection_upheld` trigger is fired in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from .attachments import record, store_all
 from .errors import InvalidInput, RecordLookupError, Refused
 from .kinds import LIVE_TIMERS, EventKind, ObjectionStatus, TimerKind
 from .specs.model import ProcessSpec
@@ -26,17 +26,6 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 __all__ = ["file_objection", "resolve_objection", "submit_report"]
-
-
-def _evidence(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    out = []
-    for p in paths:
-        try:
-            content = p.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"无法读取证明材料 {p}：{exc.strerror}") from None
-        out.append({"file": p.name, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()})
-    return out
 
 
 def _objection_rule(spec: ProcessSpec) -> str | None:
@@ -59,7 +48,8 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
             raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
         if not reason.strip():
             raise InvalidInput("异议须写明理由（--reason）", rule=rule)
-        files = _evidence(evidence)
+        stored = store_all(engine, evidence)
+        files = [f.as_json() for f in stored]
         state = spec.state(row.state)
         now = engine.clock()
         running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.TRANSITION,
@@ -74,8 +64,9 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        engine.record_event(s, row, kind=EventKind.OBJECTION_FILED, actor=actor, comment=reason.strip(),
-                            data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        event = engine.record_event(s, row, kind=EventKind.OBJECTION_FILED, actor=actor, comment=reason.strip(),
+                                    data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        record(s, row, stored, purpose="evidence", seq=event.seq, actor=actor, now=now)
         assert objection.id is not None
         oid = objection.id
     return oid
@@ -124,10 +115,7 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
 
 def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, file: Path, actor: Actor) -> str:
     """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
+    stored = store_all(engine, [file])
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.DUTY)).all()
@@ -143,9 +131,10 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         if s.exec(select(ReportRow).where(ReportRow.case_id == row.id, ReportRow.duty == name,
                                           ReportRow.duty_index == index)).first():
             raise InvalidInput(f"第{index}次{name}已提交过")
-        digest = hashlib.sha256(content).hexdigest()
+        digest = stored[0].sha256
         s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
                         submitted_by=actor.name, submitted_at=engine.clock()))
-        engine.record_event(s, row, kind=EventKind.REPORT_SUBMITTED, actor=actor,
-                            data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+        event = engine.record_event(s, row, kind="report_submitted", actor=actor,
+                                    data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+        record(s, row, stored, purpose="report", seq=event.seq, actor=actor, now=engine.clock())
     return f"已记录第{index}次{name}（{file.name}）"

@@ -25,9 +25,11 @@ from .errors import ConfigError, DataError
 from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
 
 __all__ = [
+    "AuditRow",
     "CaseRow",
     "Database",
     "EventRow",
+    "FileRow",
     "MetaRow",
     "ObjectionRow",
     "OutboxRow",
@@ -382,3 +384,38 @@ def _noop(session: Session) -> None:
 MIGRATIONS = {1: _noop}
 """Named upgrade steps: schema version -> function run once when upgrading to it."""
 
+
+# ------------------------------------------------------------ office data (issue 12)
+
+
+class AuditRow(SQLModel, table=True):
+    """What the office did outside a case's steps: a party changed, a record corrected, an import, an
+    unmasked export. A party's own history is its rows here (`party_id`); times from the injected clock."""
+
+    __tablename__ = "office_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    party_id: int | None = Field(default=None, foreign_key="parties.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    actor: str
+    reason: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    business_time: datetime = Field(sa_column=_ts())
+    wall_time: datetime = Field(sa_column=_ts())
+
+
+class FileRow(SQLModel, table=True):
+    """A file given to a case (evidence, a report, a survey), kept content-addressed in the office data
+    folder's files/ (`sha256` names the stored file); the same hash is in the case's history."""
+
+    __tablename__ = "case_files"
+    __table_args__ = (UniqueConstraint("case_id", "name", "sha256", name="uq_case_file"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str
+    sha256: str = Field(index=True)
+    bytes: int
+    purpose: str
+    event_seq: int | None = None
+    added_by: str
+    added_at: datetime = Field(sa_column=_ts())

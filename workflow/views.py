@@ -13,6 +13,7 @@ __all__ = [
     "Actor",
     "CaseView",
     "EventView",
+    "NoticeList",
     "PartyView",
     "RecordView",
     "RoundView",
@@ -51,6 +52,7 @@ class RecordView:
     reason: str | None
     source: str
     case_ref: str | None
+    id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -186,3 +188,29 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoticeList:
+    """Who is on a public notice, and its period (first and last day, from the notice timers).
+
+    Attributes:
+        rule: the rule the notice period cites (SHA-22, SQI-13, ...).
+        objection_rule: the rule objections cite (the upheld trigger's rule: SHA-32, SQI-17).
+        period: the period as the definition writes it (`5 working days`), if the state has a timer.
+    """
+
+    round_id: str
+    round_title: str
+    procedure: str
+    procedure_title: str
+    source: str
+    state: str
+    state_label: str
+    entries: tuple[dict[str, Any], ...]
+    first_day: date | None
+    last_day: date | None
+    period: str | None
+    rule: str | None
+    objection_rule: str | None
+    provisional: bool

@@ -343,11 +343,14 @@ def test_mayor_quota_models_and_achievements_together(office, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("bad_row", "message"),
     [
-        pytest.param(f"{uscc('91310101MA1FPX0A1')},sha,gold_model,2021-12-20", "代码 91310101MA1FPX0A1G 未登记",
-                     id="unknown_party_code"),
-        pytest.param(f"{ORG},sha,silver_model,2021-12-20", "流程 sha 没有奖项 'silver_model'", id="unknown_award"),
-        pytest.param(f"{ORG},sha,gold_model,2021", "获奖日期 '2021' 须为完整日期 YYYY-MM-DD", id="date_year_only"),
-        pytest.param(f"{PERSON},sha,gold_model,2021-12-20", "奖项 gold_model 只授予组织，而 陈质量 是个人",
+        pytest.param(f"{uscc('91310101MA1FPX0A1')},sha,gold_model,2021-12-20",
+                     "第4行“code”列：91310101MA1FPX0A1G 未登记", id="unknown_party_code"),
+        pytest.param(f"{ORG},sha,silver_model,2021-12-20", "第4行“award”列：上海市政府质量奖没有奖项 'silver_model'",
+                     id="unknown_award"),
+        pytest.param(f"{ORG},sha,gold_model,2021-13-01", "第4行“awarded_on”列：2021-13-01 不是存在的日期",
+                     id="date_that_does_not_exist"),
+        pytest.param(f"{PERSON},sha,gold_model,2021-12-20",
+                     "第4行“award”列：上海市质量金奖·先进质量管理模式只授予组织，而 陈质量 是个人",
                      id="model_award_for_a_person"),
     ],
 )
@@ -357,7 +360,7 @@ def test_import_awards_bad_row_loads_nothing(office, tmp_path: Path, bad_row: st
     text = (f"code,procedure,award,awarded_on\n{ORG},sha,gold_model,2020-12-20\n"
             f"{PERSON},sha,gold_achievement,2020-12-20\n{bad_row}\n")
     r = import_awards(office, tmp_path, text)
-    refused(r, 2, None, f"past-awards.csv:4: {message}", "整个文件均未导入")
+    refused(r, 2, None, message, "整个文件均未导入")
     assert office("party", "show", ORG, "--json").json["records"] == []
     assert office("party", "show", PERSON, "--json").json["records"] == []
 

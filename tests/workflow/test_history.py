@@ -74,7 +74,7 @@ def test_untouched_history_verifies(award) -> None:
     assert r.code == 0, r
     assert "已核验 2 件案件的历史，哈希链完整" in r.out
     r = award("verify", "SHA-2026-001", "--json", who=None)
-    assert r.code == 0 and r.json == {"ok": True, "cases": 1}, r
+    assert r.code == 0 and r.json == {"ok": True, "cases": 1, "files": 0}, r
     events = award("history", "SHA-2026-001", "--json").json["events"]
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
     assert [e["business_time"] for e in events] == [

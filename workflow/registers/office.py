@@ -6,12 +6,10 @@ import is all or nothing.
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -113,6 +111,12 @@ class Office:
             if s.exec(select(PartyRow).where(PartyRow.code == code)).first() is not None:
                 shown = code if kind == "organization" else mask_resident_id(code)
                 raise InvalidInput(f"代码 {shown} 已登记过；用 award party show {shown} 查看")
+            if kind == "organization":  # a registered name is unique; the code tells persons apart
+                same = s.exec(select(PartyRow).where(PartyRow.name == name.strip(),
+                                                     PartyRow.kind == "organization")).first()
+                if same is not None:
+                    raise InvalidInput(f"已有同名组织 #{same.id} {same.name}（{same.code}）；组织名称须唯一，"
+                                       "请核对名称或代码（若是同一单位，用 award party set 修改）")
             row = PartyRow(kind=kind, name=name.strip(), code=code, registered_on=registered_on, email=email,
                            phone=phone, district=district, attrs=parsed, created_at=self.clock())
             s.add(row)
@@ -149,7 +153,12 @@ class Office:
         if row is None:
             row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
         if row is None:
-            row = s.exec(select(PartyRow).where(PartyRow.name == text)).first()
+            named = s.exec(select(PartyRow).where(PartyRow.name == text).order_by(PartyRow.id)).all()  # type: ignore[arg-type]
+            if len(named) > 1:  # two persons may share a name: never pick one silently
+                listed = "；".join(f"#{r.id} {PARTY_KINDS[r.kind]} {r.name}（"
+                                  f"{r.code if r.kind == 'organization' else mask_resident_id(r.code)}）" for r in named)
+                raise InvalidInput(f"名称“{text}”对应 {len(named)} 个申报主体：{listed}；请改用编号（#后的数字）或代码")
+            row = named[0] if named else None
         if row is None:
             shown = mask_resident_id(text) if len(text) == 18 and text[:17].isdigit() else text
             raise PartyLookupError(shown)
@@ -177,7 +186,7 @@ class Office:
             records = tuple(
                 RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
                            revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
-                           case_ref=refs.get(r.case_id) if r.case_id else None)
+                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id)
                 for r in recs
             )
             case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]
@@ -194,67 +203,6 @@ class Office:
             return self.catalog.get(procedure, version).label_of(state)
         except LookupError:
             return state
-
-    def import_awards(self, path: Path) -> int:
-        """Load awards won before the system existed; a bad row aborts the whole file.
-
-        Columns: code, procedure, award, awarded_on (YYYY-MM-DD) and optionally label,
-        revoked_on, reason.
-        """
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
-        reader = csv.DictReader(text.splitlines())
-        needed = {"code", "procedure", "award", "awarded_on"}
-        missing = needed - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidInput(f"{path}:1: 缺少列 {', '.join(sorted(missing))}（需要 code,procedure,award,awarded_on）")
-        rows: list[PartyRecordRow] = []
-        with self.db.session() as s:
-            for line, rec in enumerate(reader, start=2):
-                def bad(msg: str, line: int = line) -> InvalidInput:
-                    return InvalidInput(f"{path}:{line}: {msg}；整个文件均未导入")
-
-                code = (rec.get("code") or "").strip().upper()
-                try:
-                    party = self._party_row(s, code)
-                except PartyLookupError:
-                    raise bad(f"代码 {code} 未登记（先用 award party add 登记该申报主体）") from None
-                procedure = (rec.get("procedure") or "").strip()
-                try:
-                    spec = self.catalog.get(procedure)
-                except LookupError:
-                    raise bad(f"未知的流程 {procedure!r}") from None
-                award = (rec.get("award") or "").strip()
-                awards = {t.award or k: t for k, t in spec.tracks.items()}
-                if award not in awards:
-                    raise bad(f"流程 {procedure} 没有奖项 {award!r}；可用：{', '.join(awards)}")
-                if awards[award].party != party.kind:
-                    raise bad(f"奖项 {award} 只授予{PARTY_KINDS[awards[award].party]}，而 {party.name} 是{PARTY_KINDS[party.kind]}")
-                try:
-                    awarded_on = date.fromisoformat((rec.get("awarded_on") or "").strip())
-                except ValueError:
-                    raise bad(f"获奖日期 {rec.get('awarded_on')!r} 须为完整日期 YYYY-MM-DD") from None
-                if awarded_on > local_date(self.clock()):
-                    raise bad(f"获奖日期 {awarded_on} 在未来")
-                revoked_on = None
-                if (rec.get("revoked_on") or "").strip():
-                    try:
-                        revoked_on = date.fromisoformat(rec["revoked_on"].strip())
-                    except ValueError:
-                        raise bad(f"撤销日期 {rec['revoked_on']!r} 须为 YYYY-MM-DD") from None
-                label = (rec.get("label") or "").strip() or f"{awarded_on.year}年{awards[award].label}"
-                assert party.id is not None
-                rows.append(PartyRecordRow(
-                    party_id=party.id, procedure=procedure, award=award, label=label, awarded_on=awarded_on,
-                    revoked_on=revoked_on, reason=(rec.get("reason") or "").strip() or None,
-                    rule=(rec.get("rule") or "").strip() or None,
-                    bar_until=_bar(revoked_on, spec.revocation_bar_years), source="import",
-                    created_at=self.clock()))
-            for row in rows:
-                s.add(row)
-        return len(rows)
 
     # ----------------------------------------------------------------- rounds
 

@@ -257,6 +257,7 @@ class ProcessSpec(_Frozen):
         start_day_counts: whether the day a working-day period starts counts as its first day.
         roles: role -> Chinese label.
         recipients: notification roles resolved from the case (role -> field of the case or party).
+        listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -279,6 +280,14 @@ class ProcessSpec(_Frozen):
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None
+    listed: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _listed_are_fields(self) -> ProcessSpec:
+        unknown = [name for name in self.listed if name not in self.fields]
+        if unknown:
+            raise ValueError(f"listed 中的字段未定义：{'、'.join(unknown)}")
+        return self
 
     @property
     def state_map(self) -> dict[str, StateSpec]:
