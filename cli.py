@@ -20,6 +20,7 @@ from award.commands import calendar as _calendar
 from award.commands import cases as _cases
 from award.commands import data as _data
 from award.commands import definitions as _definitions
+from award.commands import deployment as _deployment
 from award.commands import experts as _experts
 from award.commands import notice as _notice
 from award.commands import notify as _notify
@@ -116,7 +117,7 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _data, _notice):
+                _data, _notice, _deployment):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -201,10 +201,12 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
 
 
 def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
+    from award.workflow.specs.check_notify import EVENT_KINDS
+
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or _EVENT_LABELS.get(e.kind, e.kind)
+        what = e.trigger_label or _EVENT_LABELS.get(e.kind) or EVENT_KINDS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
@@ -243,7 +245,7 @@ _DETAIL_LABELS = {
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
     "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
-    "provisional": "暂定", "files": "文件", "before": "原值",
+    "provisional": "暂定", "files": "文件", "before": "原值", "outbox": "通知",
 }
 
 

@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from award.workflow.abc import Notifier
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
-    from award.workflow.notify.deployment import Deployment
     from award.workflow.notify.outbox import Outbox
     from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
@@ -135,46 +133,18 @@ def office_calendar(settings: Settings) -> OfficialCalendar:
 
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction (their order is the engine's)."""
+    from award.commands.channels import channel_factory
+    from award.workflow.notify.deployment import load_deployment
     from award.workflow.notify.outbox import install as install_outbox
     from award.workflow.review.hooks import install as install_review
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
-    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver,
-                   notifier_factory=build_notifiers)
+    deployment = load_deployment(settings.deployment_file())
+    home = settings.home()
+    channels = channel_factory(deployment, spool_dir=home.path("spool").resolve(), secrets_dir=home.path("secrets"))
+    install_outbox(engine, deployment=deployment, deliver=settings.deliver, channels=channels)
     install_review(engine)
-
-
-def build_notifiers(deployment: Deployment) -> dict[str, Notifier]:
-    """channel -> Notifier, built from the deployment file's settings.
-
-    Raises:
-        ConfigError: an SMTP channel without host or port, or its password variable unset.
-    """
-    from award.notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
-    from award.workflow.errors import ConfigError
-
-    out: dict[str, Notifier] = {}
-    for channel, cfg in deployment.notifiers.items():
-        if cfg.kind == "smtp":
-            if not cfg.host or not cfg.port:
-                raise ConfigError(f"部署文件 notifiers.{channel}: smtp 需要 host 和 port")
-            password = os.environ.get(cfg.password_env) if cfg.password_env else None
-            if cfg.password_env and password is None:
-                raise ConfigError(f"部署文件 notifiers.{channel}: 环境变量 {cfg.password_env} 未设置（SMTP 密码）")
-            out[channel] = SmtpNotifier(host=cfg.host, port=cfg.port, security=cfg.security,
-                                        username=cfg.username, password=password, sender=cfg.sender,
-                                        timeout=cfg.timeout)
-        elif cfg.kind == "spool":
-            folder = Path(cfg.folder or "award-mail")
-            if not folder.is_absolute():
-                folder = Path(deployment.base_dir) / folder
-            out[channel] = SpoolNotifier(folder, sender=cfg.sender)
-        elif cfg.kind == "webhook":
-            out[channel] = WebhookNotifier(url=cfg.url, shape=cfg.shape, timeout=cfg.timeout)
-        else:
-            out[channel] = ConsoleNotifier()
-    return out
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

@@ -92,7 +92,8 @@ def deployment(tmp_path: Path) -> Path:
     path.write_text(
         "office:\n  email: [office@example.gov.cn]\n"
         "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
-        "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+        "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+        "delivery: {inline: true}\n",
         encoding="utf-8",
     )
     return path

@@ -35,6 +35,7 @@ DEPLOYMENT = (
     "office:\n  email: [office@example.gov.cn]\n"
     "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
     "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+    "delivery: {inline: true}\n"
 )
 
 STAFF = {"wang": "office", "li": "reviewer", "zhao": "committee"}

@@ -29,7 +29,8 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("office")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
-                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+                          "delivery: {inline: true}\n",
                           encoding="utf-8")
     run = make_runner(str(folder / "award.db"), folder, deployment)
     assert run("init", who=None).code == 0
@@ -108,7 +109,7 @@ def test_definitions_list_and_show(bare) -> None:
     award = bare
     r = award("definitions", "list", who=None)
     assert r.code == 0, r
-    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.1" in r.out
+    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.2" in r.out
     r = award("definitions", "show", "sha", who=None)
     assert r.code == 0, r
     for text in ("上海市政府质量奖", "沪府办规〔2022〕9号", "内部公示中", "资格审查中", "已获奖", "市审定办", "组织", "个人",

@@ -236,11 +236,15 @@ class DeliveryError(AwardError):
 
     Attributes:
         permanent: True when retrying cannot help (a refused address).
+        uncertain: True when the message may have been delivered all the same (the server took the
+            whole message, then did not answer in time): retrying could send a second copy, so the
+            outbox does not retry it by itself.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, uncertain: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 class TamperedHistory(AwardError):

@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     CONFLICT_WITHDRAWN = "conflict_withdrawn"
     ACCESS_REFUSED = "access_refused"
     EXPERTS_JOINED = "experts_joined"
+    TIMER_HELD = "timer_held"
+    DELIVERY_FAILED = "delivery_failed"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))
@@ -73,12 +75,14 @@ LIVE_TIMERS = (TimerStatus.PENDING, TimerStatus.HELD)
 
 
 class OutboxStatus(StrEnum):
-    """A notification's life: pending, claimed for sending, sent, or failed (kept, visible, retryable)."""
+    """A notification's life: pending, claimed for sending, sent, or failed (kept, visible, retryable);
+    skipped when the deployment serves no such channel."""
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 class ObjectionStatus(StrEnum):

@@ -118,7 +118,7 @@ def test_a_registration_that_never_submits_lapses_at_the_deadline(sqa: AwardRunn
     assert res.code == 3, res
     assert "当前状态“逾期未提交申报材料，报名失效”下不能执行 'submit'" in res.err
     outbox = sqa("outbox", "list", "--case", ref, "--json").json
-    assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("lapsed", "office")}
+    assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("work_lapsed", "office")}
 
 
 def test_organisation_award_2021_from_registration_to_commendation(sqa: AwardRunner) -> None:

@@ -84,7 +84,7 @@ def test_no_states(run, folder: Path) -> None:
 
 
 def test_deep_nesting(run, folder: Path) -> None:
-    edit(folder, "version: \"2022.1\"\n", "version: \"2022.1\"\ndeep: " + "[" * 5000 + "]" * 5000 + "\n")
+    edit(folder, "\nroles:\n", "\ndeep: " + "[" * 5000 + "]" * 5000 + "\nroles:\n")
     r = check(run, folder)
     assert r.code == 6, r
     assert f"{sha(folder)}:" in r.err and "嵌套" in r.err, r
@@ -210,12 +210,11 @@ def test_an_empty_guards_list(run, folder: Path) -> None:
 
 
 def test_a_misspelt_on_events_key_with_an_unknown_recipient(run, folder: Path) -> None:
-    text = edit(folder, "  objection_filed: [{to: [office], template: objection_filed}]\n",
-                "  objection_filled: [{to: [offise], template: objection_filed}]\n")
+    text = edit(folder, "  objection_filed:\n    - {to: {office: objection_filed}}\n",
+                "  objection_filled:\n    - {to: {offise: objection_filed}}\n")
     r = check(run, folder)
-    line = line_of(text, "objection_filled")
-    problem(r, folder, line, "on_events 的事件 'objection_filled' 不存在", "objection_filed")
-    problem(r, folder, line, "通知对象 'offise' 未在 recipients 中定义")
+    problem(r, folder, line_of(text, "objection_filled"), "on_events 的事件 'objection_filled' 不存在", "objection_filed")
+    problem(r, folder, line_of(text, "offise"), "通知对象 'offise' 未在 recipients 中定义")
 
 
 def test_an_unknown_recipient_of_a_start(run, folder: Path) -> None:
@@ -240,3 +239,11 @@ def test_a_calendar_file_with_invalid_utf8(run, folder: Path) -> None:
     r = check(run, folder)
     assert r.code == 6, r
     assert f"calendars/{calendar.name}:" in r.err and "UTF-8" in r.err, r
+
+
+def test_the_event_kinds_on_events_may_name_are_declared_kinds() -> None:
+    """One vocabulary: the notifiable kinds (with their labels) are members of `EventKind`."""
+    from award.workflow.kinds import NOTED_EVENTS
+    from award.workflow.specs.check_notify import EVENT_KINDS
+
+    assert set(EVENT_KINDS) <= {str(k) for k in NOTED_EVENTS}

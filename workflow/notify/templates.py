@@ -10,7 +10,9 @@ Layout: ``<root>/<procedure>/<name>.j2``, one file per message, with three block
     {% block html %}<p>{{ party.name }}：……</p>{% endblock %}
 
 `subject` (one line) and `text` are required, `html` is optional; no other block is allowed, so
-a misspelt `{% block htlm %}` is reported instead of silently dropped. Files and folders whose
+a misspelt `{% block htlm %}` is reported instead of silently dropped. A letter that carries a
+document adds the pair `attachment_name` (one line: the file name) and `attachment` (the file's
+text, sent as a UTF-8 `.txt`-like part): SHA-23's feedback letter carries the material review report. Files and folders whose
 names start with `_` are partials for `{% include %}` / `{% import %}`, not messages.
 
 Staff are trusted with wording, not with code: templates run in `ImmutableSandboxedEnvironment`
@@ -59,7 +61,8 @@ MAX_TEMPLATE_BYTES = 64 * 1024
 
 SUFFIX = ".j2"
 REQUIRED_BLOCKS = ("subject", "text")
-BLOCKS = ("subject", "text", "html")
+BLOCKS = ("subject", "text", "html", "attachment_name", "attachment")
+ATTACHMENT_BLOCKS = ("attachment_name", "attachment")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
@@ -87,11 +90,13 @@ class Rendered:
         subject: the subject, one line, stripped.
         text: the plain-text body, stripped.
         html: the HTML body (escaped), or None when the template has no html block.
+        attachments: (file name, text) pairs the letter carries; empty for most letters.
     """
 
     subject: str
     text: str
     html: str | None
+    attachments: tuple[tuple[str, str], ...] = ()
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -244,7 +249,13 @@ class TemplateSet:
         if "html" in text_template.blocks:
             html_template = self._load(self._html_env, template_name)
             html = self._render_block(html_template, "html", context).strip()
-        return Rendered(subject=subject, text=text, html=html)
+        attachments: tuple[tuple[str, str], ...] = ()
+        if "attachment" in text_template.blocks:
+            name = self._render_block(text_template, "attachment_name", context)
+            body = self._render_block(text_template, "attachment", context).strip()
+            if body:  # an empty document is not sent as an empty file
+                attachments = ((name, body + "\n"),)
+        return Rendered(subject=subject, text=text, html=html, attachments=attachments)
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -282,7 +293,11 @@ class TemplateSet:
             reason = f"缺少必需的块：{'、'.join(missing)}（subject 和 text 两个块都必须有）"
             raise TemplateError(Problem(file=filename, line=None, reason=reason))
         if unknown:
-            reason = f"未知的块：{'、'.join(unknown)}（只允许 subject、text、html）"
+            reason = f"未知的块：{'、'.join(unknown)}（只允许 subject、text、html、attachment_name、attachment）"
+            raise TemplateError(Problem(file=filename, line=None, reason=reason))
+        present = [b for b in ATTACHMENT_BLOCKS if b in template.blocks]
+        if present and len(present) != len(ATTACHMENT_BLOCKS):
+            reason = "附件须同时有 attachment_name（文件名）和 attachment（内容）两个块"
             raise TemplateError(Problem(file=filename, line=None, reason=reason))
 
     def _render_block(self, template: jinja2.Template, block: str, context: Mapping[str, Any]) -> str:
@@ -297,11 +312,11 @@ class TemplateSet:
             raise
         except _RENDER_ERRORS as exc:
             raise self._fail(exc, template.name or "") from exc
-        if block == "subject":
+        if block in ("subject", "attachment_name"):
             output = output.strip()
             if not output or "\n" in output:
                 what = "为空" if not output else "多于一行"
-                reason = f"主题（subject 块）{what}；主题须为一行文字"
+                reason = f"{'主题（subject 块）' if block == 'subject' else '附件名（attachment_name 块）'}{what}；须为一行文字"
                 raise TemplateError(Problem(file=template.filename or "", line=None, reason=reason))
         return str(output)
 

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 from ..effects import EFFECTS
 from ..errors import Problem
 from ..guards import GUARDS
-from ..kinds import NOTED_EVENTS
+from .check_notify import check_notifications
 from .loader import LoadedFile, Rule
 from .messages import reason_of
-from .model import GuardCall, NotifySpec, ProcessSpec
+from .model import GuardCall, ProcessSpec
 
 __all__ = ["SYSTEM_ROLE", "check_all", "check_file", "spec_rules"]
 
@@ -78,14 +78,6 @@ def _field_ok(c: _Check, path: str, *where: str | int) -> None:
             c.add(f"未知的表单字段 {name!r}", *where)
     else:
         c.add(f"字段路径 {path!r} 的前缀须为 party.、round.、before. 或省略", *where)
-
-
-def _notify_ok(c: _Check, notify: Iterable[NotifySpec], *where: str | int) -> None:
-    for j, n in enumerate(notify):
-        for role in n.to:
-            if role not in c.spec.recipients:
-                known = "、".join(c.spec.recipients) or "（无）"
-                c.add(f"通知对象 {role!r} 未在 recipients 中定义；已定义：{known}", *where, j, "to")
 
 
 def _guards_ok(c: _Check, calls: Iterable[tuple[int, GuardCall]], *where: str | int) -> None:
@@ -172,7 +164,6 @@ def _tracks_and_starts(c: _Check) -> None:
         for role in start.roles:
             if role not in spec.roles:
                 c.add(f"开始方式 {name} 的角色 {role!r} 未在 roles 中定义", "starts", name, "roles")
-        _notify_ok(c, start.notify, "starts", name, "notify")
 
 
 def _fields(c: _Check) -> None:
@@ -214,7 +205,6 @@ def _transitions(c: _Check) -> None:
             if fname not in c.spec.fields:
                 c.add(f"触发 {t.trigger!r} 可填写的字段 {fname!r} 未定义", *where, "fields")
         _effects_ok(c, t.effects, *where, "effects")
-        _notify_ok(c, t.notify, *where, "notify")
 
 
 def _effects_ok(c: _Check, effects: Iterable[dict[str, Any]], *where: str | int) -> None:
@@ -254,7 +244,6 @@ def _timers(c: _Check) -> None:
                 problem = _period_problem(text, remind=text in timer.remind) if text is not None else None
                 if problem:
                     c.add(problem, *at)
-            _notify_ok(c, timer.notify, *at, "notify")
         _objection_upheld_ok(c, i)
 
 
@@ -301,13 +290,9 @@ def _recipients(c: _Check) -> None:
             _field_ok(c, option.strip(), "recipients", role)
 
 
-def _events(c: _Check) -> None:
-    """`on_events` is keyed by the events that move no state; a misspelt key would never send."""
-    known = "、".join(NOTED_EVENTS)
-    for kind, notify in c.spec.on_events.items():
-        if kind not in NOTED_EVENTS:
-            c.add(f"on_events 的事件 {kind!r} 不存在；可用：{known}", "on_events", kind)
-        _notify_ok(c, notify, "on_events", kind)
+def _notifications(c: _Check) -> None:
+    """Event kinds of `on_events`, recipients and their letters: `check_notify.py` holds the language."""
+    c.out += check_notifications(c.spec, c.loaded.problem)
 
 
 def _reachability(c: _Check) -> None:
@@ -334,7 +319,7 @@ def _review(c: _Check) -> None:
 
 
 _PARTS = (_states, _tracks_and_starts, _fields, _transitions, _transition_pairs, _timers, _round_dates,
-          _intake_and_quotas, _recipients, _events, _reachability, _review)
+          _intake_and_quotas, _recipients, _notifications, _reachability, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:

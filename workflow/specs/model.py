@@ -89,11 +89,34 @@ class TrackSpec(_Frozen):
 
 
 class NotifySpec(_Frozen):
-    """A notification a transition (or a timer) sends: to roles, with a template."""
+    """A notification a transition (or a timer, or an event) sends: a letter per recipient.
 
-    to: list[str]
-    template: str
-    channel: Literal["email", "webhook", "console"] = "email"
+    `to` is either a mapping recipient -> template (each kind of recipient gets its own letter:
+    the applicant a letter addressed to the applicant, the office a work notice, the district its
+    copy), or a list of recipients who all get `template`. `award definitions check` refuses a
+    recipient without a template.
+
+    Attributes:
+        to: recipient -> template name, or a list of recipients sharing `template`.
+        template: the template of a list-form `to`.
+        channel: the deployment's channel it goes out on: `email`, `chat` (the office's group
+            robot), `webhook` or `console`.
+    """
+
+    to: dict[str, str | None] | list[str]
+    template: str | None = None
+    channel: Literal["email", "webhook", "chat", "console"] = "email"
+
+    def letters(self) -> list[tuple[str, str | None]]:
+        """(recipient, template) pairs in definition order; template None when the definition names none."""
+        if isinstance(self.to, dict):
+            return [(role, name or None) for role, name in self.to.items()]
+        return [(role, self.template) for role in self.to]
+
+    @property
+    def roles(self) -> list[str]:
+        """The recipients, in definition order."""
+        return [role for role, _ in self.letters()]
 
 
 class StartSpec(_Frozen):

@@ -39,6 +39,9 @@ BLOCKED = TimerStatus.BLOCKED
 
 LIVE = (*LIVE_TIMERS, BLOCKED)
 
+NOT_A_CHANGE = ("timer_held", "delivery_failed")
+"""Events that report on a case without changing it: they do not re-arm held timers."""
+
 
 @dataclass(kw_only=True)
 class TickReport:
@@ -61,7 +64,8 @@ class Timers:
         if event.kind in (EventKind.CREATED, EventKind.TRANSITION) and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)
             plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
-        reconsider(s, row)
+        if event.kind not in NOT_A_CHANGE:
+            reconsider(s, row)
 
 
 def install(engine: Engine) -> Timers:
@@ -219,7 +223,9 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
                 what, detail = _fire(engine, s, timer, case, SYSTEM)
                 report.fired.append((tid, ref, what, detail))
         except Refused as exc:
-            _set_status(engine, tid, TimerStatus.HELD, exc.summary + "；" + "；".join(v.reason for v in exc.failures))
+            why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
+            _tell_held(engine, tid, why)
+            _set_status(engine, tid, TimerStatus.HELD, why)
             report.held.append((tid, ref, "暂缓", str(exc)))
             skipped.add(tid)
         except ConflictError:
@@ -271,6 +277,25 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
     engine.record_event(s, case, kind=EventKind.MARKED, actor=actor, at=due_at,
                         data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
     return f"标记 {timer.duty}", timer.rule
+
+
+def _tell_held(engine: Engine, tid: int, why: str) -> None:
+    """Record a `timer_held` event when the definition notifies on it (the office's group chat hears
+    that a notice ended but the case waits); definitions that do not listen keep their history as it was."""
+    from ..engine import SYSTEM
+
+    try:
+        with engine.db.session() as s:
+            timer = s.get(TimerRow, tid)
+            case = s.get(CaseRow, timer.case_id) if timer is not None else None
+            if timer is None or case is None or "timer_held" not in engine.spec_of(case).on_events:
+                return
+            engine.record_event(s, case, kind="timer_held", actor=SYSTEM, comment=why[:1000],
+                         data={"timer": tid, "trigger": timer.trigger, "rule": timer.rule,
+                               "due_at": utc(timer.due_at).isoformat()})
+    except ConflictError:
+        _LOGGER.info("timer %s held; a concurrent step changed the case first, no held event", tid)
+    engine.after_commit()
 
 
 def _set_status(engine: Engine, tid: int, status: str, note: str) -> None:
