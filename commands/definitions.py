@@ -101,7 +101,7 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
     \b
     示例：award definitions check ./my-definitions
     """
-    from award.workflow.specs.validate import check_all
+    from award.workflow.specs.check import check_all
     from award.workflow.userfiles import check_path
 
     root = check_path(path, "流程定义目录") if path else settings.definitions_root()

@@ -157,8 +157,8 @@ def test_notice_document_needs_the_office_contact(office: Office, tmp_path: Path
 def test_definitions_check_renders_the_notice_templates(tmp_path: Path) -> None:
     import shutil
 
+    from award.workflow.specs.check import check_all
     from award.workflow.specs.loader import bundled_definitions
-    from award.workflow.specs.validate import check_all
 
     root = tmp_path / "definitions"
     shutil.copytree(bundled_definitions(), root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))

@@ -165,3 +165,33 @@ def test_the_check_fails_on_a_forbidden_import(tmp_path: Path) -> None:
         "award.workflow.specs.model", "award.workflow.helper", "award.workflow.store"]
     assert chain(edges, "award.workflow.specs.model", ("award.workflow.engine",)) is None  # TYPE_CHECKING only
     assert "award.workflow.engine" in edges["award.notifiers.smtp"]
+
+
+def private_engine_uses(path: Path, root: Path) -> list[str]:
+    """`engine._x` / `self.engine._x` outside engine.py: reaching past the engine's public API."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")):
+            continue
+        owner = node.value
+        name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+        if name == "engine":
+            found.append(f"{path.relative_to(root)}:{node.lineno}: engine.{node.attr}")
+    return found
+
+
+CODE = sorted(p for p in ROOT.rglob("*.py")
+              if p.relative_to(ROOT).parts[0] in ("workflow", "commands", "notifiers") and p.name != "engine.py"
+              ) + [ROOT / "cli.py", ROOT / "demo.py"]
+
+
+@pytest.mark.parametrize("path", CODE, ids=[str(p.relative_to(ROOT)) for p in CODE])
+def test_nothing_outside_the_engine_reaches_its_private_parts(path: Path) -> None:
+    found = private_engine_uses(path, ROOT)
+    assert not found, "\n".join(found)
+
+
+def test_the_private_check_sees_a_reach(tmp_path: Path) -> None:
+    bad = tmp_path / "x.py"
+    bad.write_text("def f(engine, o):\n    engine._step()\n    o.engine._note()\n    engine.advance_in()\n")
+    assert [x.split(": ", 1)[1] for x in private_engine_uses(bad, tmp_path)] == ["engine._step", "engine._note"]

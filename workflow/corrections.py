@@ -55,7 +55,7 @@ def correct_contact(engine: Engine, ref: str, values: Mapping[str, str], *, acto
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         roles = sorted({r for start in spec.starts.values() for r in start.roles})
-        engine._require_role(spec, actor, roles, "更正案件联系方式")
+        engine.require_role(spec, actor, roles, "更正案件联系方式")
         allowed = contact_fields(spec)
         errors: list[str] = []
         changes: dict[str, Any] = {}

@@ -57,7 +57,7 @@ def record_award(facts: CaseFacts, p: RecordAward, ledger: Ledger) -> None:
 
 
 class RevokeAward(Params):
-    bar_years: int = Field(ge=0)
+    bar_years: int = Field(ge=0, le=100)
     reason: str
     rule: str
 

@@ -37,6 +37,7 @@ from .errors import (
     CaseLookupError,
     ConflictError,
     DatabaseBusy,
+    DataError,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -46,6 +47,7 @@ from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
+from .kinds import LIVE_TIMERS, EventKind, TimerStatus
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
 from .registers.office import Office
@@ -54,6 +56,7 @@ from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
 from .specs.model import ProcessSpec, TransitionSpec
 from .store import (
+    PAYLOAD_VERSION,
     CaseRow,
     Database,
     EventRow,
@@ -225,7 +228,7 @@ class Engine:
                               f"{party_row.name} 是{_kind(party_row.kind)}",
                               [Verdict(passed=False, guard="track", rule=tspec.rule or "",
                                        reason=f"“{tspec.label}”的申报主体须为{_kind(tspec.party)}")])
-            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件", tspec.rule)
+            self.require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件", tspec.rule)
             changes = self._apply_sets(spec, start_spec.state, {}, sets)
             data = {**tspec.fields, **changes}
             missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
@@ -251,10 +254,10 @@ class Engine:
                 s.flush()
             except IntegrityError:
                 raise ConflictError(row.ref) from None
-            event = self._append(s, row, kind="created", trigger=start_name, source=None,
+            event = self._append(s, row, kind=EventKind.CREATED, trigger=start_name, source=None,
                                  dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
                                  now=now, wall=wall, comment=comment,
-                                 data={"v": 1, "changes": changes, "track": track,
+                                 data={"v": PAYLOAD_VERSION, "changes": changes, "track": track,
                                        "verdicts": [_verdict_json(v) for v in verdicts]})
             facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
             self._run_hooks(s, row, event, spec, facts, None)
@@ -298,7 +301,7 @@ class Engine:
         transition = spec.transition(trigger, row.state)
         if transition is None:
             raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
-        self._require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
+        self.require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
         self._lock_round_if_counted(s, row, transition)
         changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
         data = {**row.data, **changes}
@@ -326,9 +329,9 @@ class Engine:
             raise ConflictError(row.ref)
         s.refresh(row)
         event = self._append(
-            s, row, kind="transition", trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
+            s, row, kind=EventKind.TRANSITION, trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
             role=_role(spec, actor, transition.roles), now=now, wall=wall, comment=comment,
-            data={"v": 1, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
+            data={"v": PAYLOAD_VERSION, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
                   **(extra or {})},
         )
         facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
@@ -379,8 +382,8 @@ class Engine:
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
 
-    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
-                      rule: str | None = None) -> None:
+    def require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
+                     rule: str | None = None) -> None:
         """The actor must hold one of `roles` for this procedure or its issuer; `system` is the timer's alone."""
         from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, require_member
 
@@ -493,7 +496,7 @@ class Engine:
         spec = self.spec_of(row)
         event = self._append(s, row, kind=kind, trigger=None, source=row.state, dest=row.state, actor=actor,
                              role=_role(spec, actor, None), now=at or self.clock(), wall=self.wall_clock(),
-                             comment=comment, data={"v": 1, **data})
+                             comment=comment, data={"v": PAYLOAD_VERSION, **data})
         facts = self._facts(s, spec, row, at=at)
         self._run_hooks(s, row, event, spec, facts, None)
         return event
@@ -519,7 +522,7 @@ class Engine:
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
             timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
-                                                   col(TimerRow.status).in_(["pending", "held", "blocked"]))
+                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -640,23 +643,35 @@ def _timer_view(t: TimerRow) -> TimerView:
                      provisional=t.provisional, note=t.note)
 
 
+def _payload(e: EventRow) -> dict[str, Any]:
+    """A history event's payload; one written by a newer award (a higher "v") is refused, not guessed at."""
+    version = e.data.get("v", PAYLOAD_VERSION)
+    if not isinstance(version, int) or version > PAYLOAD_VERSION:
+        raise DataError(f"案件历史第{e.seq}条记录的格式版本为 {version!r}，本程序只能读取版本 {PAYLOAD_VERSION} "
+                        "及以前的记录：请升级 award 后再查看")
+    return e.data
+
+
 def _moment(value: Any) -> Any:
-    """A time the history payload keeps as ISO text, read back as a datetime for views."""
+    """A moment the history payload keeps as ISO text (`due_at`, `old_due_at`), read back as an aware
+    datetime for views (so that --json shows it in +08:00 like every other time); anything else as is."""
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return value
+    return moment if moment is not None and moment.tzinfo is not None else value
 
 
 def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
     labels = {t.trigger: t.label for t in spec.transitions}
     labels.update({k: v.label for k, v in spec.starts.items()})
-    detail = {k: _moment(v) if k == "due_at" else v for k, v in e.data.items() if k not in ("v", "changes")}
+    data = _payload(e)
+    detail = {k: _moment(v) if k.endswith("_at") else v for k, v in data.items() if k not in ("v", "changes")}
     return EventView(
         seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
         source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
         dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
         business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
         changes={(spec.fields[k].label if k in spec.fields else k): display(spec.fields.get(k), v)
-                 for k, v in e.data.get("changes", {}).items()},
+                 for k, v in data.get("changes", {}).items()},
         detail=detail, hash=e.hash)

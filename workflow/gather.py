@@ -8,11 +8,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
 from .effects import Ledger
 from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .kinds import ObjectionStatus
 from .specs.catalog import Catalog
 from .specs.fields import to_python
 from .specs.model import ProcessSpec
@@ -42,7 +44,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
     open_objections = 0
     if row.id is not None:
         open_objections = len(s.exec(select(ObjectionRow.id).where(
-            ObjectionRow.case_id == row.id, ObjectionRow.status == "open")).all())
+            ObjectionRow.case_id == row.id, ObjectionRow.status == ObjectionStatus.OPEN)).all())
     return CaseFacts(
         spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
         party=PartyFacts(
@@ -73,19 +75,36 @@ def _label(catalog: Catalog, row: CaseRow) -> str:
 
 
 def _counter(s: Session, round_id: str, exclude: int | None) -> Callable[..., int]:
+    """`count_cases` for guards: the other cases of the round in `states` whose fields match `where`.
+
+    One SQL COUNT when every value in `where` is text (quotas by level and category, limits per
+    recommender: all the definitions write). A condition on a number, a yes/no or a date, which JSON
+    stores unlike text in SQLite and PostgreSQL, is compared in Python over the round's cases.
+    """
+
     def count(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
-        q = select(CaseRow).where(CaseRow.round_id == round_id)
+        q = select(func.count()).select_from(CaseRow).where(col(CaseRow.round_id) == round_id)
+        if exclude is not None:
+            q = q.where(col(CaseRow.id) != exclude)
         if states is not None:
             q = q.where(col(CaseRow.state).in_(list(states)))
-        n = 0
-        for c in s.exec(q).all():
-            if c.id == exclude:
-                continue
-            if matches({**c.data, "track": c.track}, where):
-                n += 1
-        return n
+        for key, expected in (where or {}).items():
+            allowed = expected if isinstance(expected, list) else [expected]
+            if not all(isinstance(v, str) for v in allowed):
+                return _count_in_python(s, round_id, exclude, states, where)
+            column = col(CaseRow.track) if key == "track" else col(CaseRow.data)[key].as_string()
+            q = q.where(column.in_(allowed))
+        return int(s.execute(q).scalar_one())
 
     return count
+
+
+def _count_in_python(s: Session, round_id: str, exclude: int | None, states: Sequence[str] | None,
+                     where: Mapping[str, Any] | None) -> int:
+    q = select(CaseRow).where(CaseRow.round_id == round_id)
+    if states is not None:
+        q = q.where(col(CaseRow.state).in_(list(states)))
+    return sum(1 for c in s.exec(q).all() if c.id != exclude and matches({**c.data, "track": c.track}, where))
 
 
 class SessionLedger(Ledger):

@@ -17,9 +17,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .facts import CaseFacts, matches, resolve
+from .specs.messages import reason_of
 from .specs.model import GuardCall
 from .timing.clock import cn_date as _cn
 from .timing.clock import local_date
+from .timing.periods import add_years
 from .values import Verdict
 
 __all__ = ["GUARDS", "Registry", "add_years", "evaluate", "evaluate_all", "years_between"]
@@ -75,20 +77,25 @@ class Registry(Generic[F]):
 
     def validate(self, name: str, params: dict[str, Any]) -> list[str]:
         """Problems with a call's name or parameters, in Chinese (empty when fine)."""
+        return [msg for _key, msg in self.problems(name, params)]
+
+    def problems(self, name: str, params: dict[str, Any]) -> list[tuple[str | None, str]]:
+        """Like `validate`, each problem with the parameter it is about (for its line in the file)."""
         if name not in self._entries:
-            return [f"未注册的{self.kind} {name!r}；可用：{', '.join(self.names())}"]
+            return [(None, f"未注册的{self.kind} {name!r}；可用：{', '.join(self.names())}")]
         try:
             self._entries[name].params.model_validate(params)
         except ValidationError as exc:
-            out = []
+            out: list[tuple[str | None, str]] = []
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
+                key = str(err["loc"][0]) if err["loc"] and err["type"] != "missing" else None
                 if err["type"] == "extra_forbid" or err["type"] == "extra_forbidden":
-                    out.append(f"{self.kind} {name} 没有参数 {loc!r}")
+                    out.append((key, f"{self.kind} {name} 没有参数 {loc!r}"))
                 elif err["type"] == "missing":
-                    out.append(f"{self.kind} {name} 缺少参数 {loc!r}")
+                    out.append((key, f"{self.kind} {name} 缺少参数 {loc!r}"))
                 else:
-                    out.append(f"{self.kind} {name} 的参数 {loc}: {err['msg']}")
+                    out.append((key, f"{self.kind} {name} 的参数 {loc}: {reason_of(err)}"))
             return out
         return []
 
@@ -119,14 +126,6 @@ def evaluate_all(calls: list[GuardCall], facts: CaseFacts) -> list[Verdict]:
 # ---------------------------------------------------------------- date arithmetic
 
 
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def years_between(start: date, end: date) -> int:
     """Whole years from start to end (anniversaries reached)."""
     years = end.year - start.year
@@ -153,7 +152,7 @@ def _as_date(value: Any) -> date | None:
 
 class YearsSince(Params):
     field: str
-    at_least: int = Field(gt=0)
+    at_least: int = Field(gt=0, le=100)
 
 
 @GUARDS.register("years_since", YearsSince)
@@ -172,7 +171,7 @@ def years_since(facts: CaseFacts, p: YearsSince) -> tuple[bool, str]:
 
 class AtLeast(Params):
     field: str
-    min: float
+    min: float = Field(allow_inf_nan=False, ge=-1e15, le=1e15)
 
 
 @GUARDS.register("at_least", AtLeast)
@@ -242,7 +241,7 @@ def any_of(facts: CaseFacts, p: AnyOf) -> tuple[bool, str]:
 class PriorAward(Params):
     award: list[str]
     procedure: str | None = None
-    min_years: int = 0
+    min_years: int = Field(default=0, ge=0, le=100)
 
 
 @GUARDS.register("prior_award", PriorAward)
@@ -268,7 +267,7 @@ def prior_award(facts: CaseFacts, p: PriorAward) -> tuple[bool, str]:
 
 
 class NoAwardWithin(Params):
-    years: int = Field(gt=0)
+    years: int = Field(gt=0, le=100)
     award: list[str] | None = None
     procedure: str | None = None
 
@@ -351,7 +350,7 @@ def quota(facts: CaseFacts, p: Quota) -> tuple[bool, str]:
 
 class MaxPer(Params):
     field: str
-    max: int = Field(ge=1)
+    max: int = Field(ge=1, le=100_000)
     states: list[str] | None = None
 
 
@@ -426,7 +425,7 @@ def no_open_objection(facts: CaseFacts, p: NoOpenObjection) -> tuple[bool, str]:
 
 class MaxChars(Params):
     field: str
-    max: int
+    max: int = Field(gt=0, le=1_000_000)
     when_field: str | None = None
 
 
@@ -445,7 +444,7 @@ def max_chars(facts: CaseFacts, p: MaxChars) -> tuple[bool, str]:
 
 class WithinYears(Params):
     field: str
-    years: int = Field(gt=0)
+    years: int = Field(gt=0, le=100)
 
 
 @GUARDS.register("within_years", WithinYears)

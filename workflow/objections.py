@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from .attachments import record, store_all
 from .errors import InvalidInput, RecordLookupError, Refused
 from .inputs import MAX_NAME_CHARS, free_text, single_line
+from .kinds import LIVE_TIMERS, EventKind, ObjectionStatus, TimerKind
 from .registers.staff import authorize
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
@@ -59,8 +60,8 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         files = [f.as_json() for f in stored]
         state = spec.state(row.state)
         now = engine.clock()
-        running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
-                                                col(TimerRow.status).in_(["pending", "held"]))).all()
+        running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.TRANSITION,
+                                                col(TimerRow.status).in_(LIVE_TIMERS))).all()
         if not state.notice or not any(utc(t.due_at) > now for t in running):
             raise Refused(f"{row.ref} 当前不在公示期内（{spec.label_of(row.state)}），不能受理异议",
                           [Verdict(passed=False, guard="notice", rule=rule or "",
@@ -71,7 +72,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        event = engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+        event = engine.record_event(s, row, kind=EventKind.OBJECTION_FILED, actor=actor, comment=reason.strip(),
                                     data={"objection": objection.id, "by": by.strip(), "evidence": files})
         record(s, row, stored, purpose="evidence", seq=event.seq, actor=actor, now=now)
         assert objection.id is not None
@@ -96,19 +97,19 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
     with engine.transaction(ref) as s:
         objection = s.get(ObjectionRow, objection_id)
         assert objection is not None
-        if objection.status != "open":
+        if objection.status != ObjectionStatus.OPEN:
             raise InvalidInput(f"异议 #{objection_id} 已处理（{objection.status}）")
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
-        objection.status = "upheld" if uphold else "dismissed"
+        objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
         objection.resolution, objection.resolved_by, objection.resolved_at = reason.strip(), actor.name, engine.clock()
         s.add(objection)
         s.flush()
         others = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id,
-                                                   ObjectionRow.status == "open")).all()
+                                                   ObjectionRow.status == ObjectionStatus.OPEN)).all()
         row.held = bool(others)
         s.add(row)
-        engine.record_event(s, row, kind="objection_resolved", actor=actor, comment=reason.strip(),
+        engine.record_event(s, row, kind=EventKind.OBJECTION_RESOLVED, actor=actor, comment=reason.strip(),
                             data={"objection": objection_id, "outcome": objection.status})
         outcome = "异议不成立，公示期满后案件继续办理"
         if uphold:
@@ -128,7 +129,7 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         authorize(actor, engine.spec_of(row), "reports", "登记报告")
-        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
+        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.DUTY)).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:
             raise Refused(f"{row.ref} 没有需要提交的报告义务（仅获奖后才有）")

@@ -93,7 +93,7 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
-        engine._require_role(spec, actor, spec.correction_roles, "更正案件")
+        engine.require_role(spec, actor, spec.correction_roles, "更正案件")
         target = resolve_state(spec, to)
         events = list(s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.seq))).all())
         entries = [e for e in events if e.kind in ENTRY_KINDS and e.dest is not None]

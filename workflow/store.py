@@ -1,8 +1,9 @@
 """SQL tables (SQLModel) and the database: SQLite file by default, PostgreSQL when many workers share it.
 
 Times are stored as aware UTC datetimes taken from the injected clock (never
-a database default: those ignore a frozen clock). Every JSON payload carries
-`"v": 1`; a reader meeting a newer one refuses rather than guess.
+a database default: those ignore a frozen clock). Every history event's payload
+carries `"v"` (`PAYLOAD_VERSION`); reading one newer than this program refuses
+(exit 6) rather than guess.
 """
 
 from __future__ import annotations

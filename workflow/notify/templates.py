@@ -146,6 +146,17 @@ class _CappedLoader(ConfinedLoader):
     def __init__(self, searchpath: str | list[str], encoding: str = "utf-8") -> None:
         super().__init__(searchpath, encoding=encoding, check_source=_capped)
 
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:  # the file and line, not a traceback
+            filename = os.path.join(str(self.searchpath[0]), *template.split("/"))
+            with open(filename, "rb") as handle:
+                raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+            line = raw[: exc.start].count(b"\n") + 1
+            raise TemplateError(Problem(file=filename, line=line, reason=(
+                f"模板文件不是有效的 UTF-8 编码（第 {exc.start + 1} 个字节）：请用 UTF-8 另存"))) from None
+
 
 def _environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> BoundedSandbox:
     env = BoundedSandbox(

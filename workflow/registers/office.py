@@ -25,6 +25,7 @@ from ..specs.fields import parse_value
 from ..specs.model import ProcessSpec
 from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow
 from ..timing.clock import local_date, parse_moment, start_of_day
+from ..timing.periods import add_years
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from .staff import ADMIN, Roster, authorize, authorize_any
@@ -247,10 +248,7 @@ class Office:
                 from ..timing.clock import SHANGHAI
 
                 start = datetime.fromisoformat(parsed_dates[derive.date]).astimezone(SHANGHAI)
-                try:
-                    moment = start.replace(year=start.year + derive.years)
-                except ValueError:  # 29 February -> 28 February
-                    moment = start.replace(year=start.year + derive.years, day=28)
+                moment = add_years(start, derive.years)
                 parsed_dates[key] = moment.astimezone(UTC).isoformat()
         missing = [f"{k}（{v.label}）" for k, v in spec.round_dates.items() if v.required and k not in parsed_dates]
         if missing:
@@ -315,6 +313,4 @@ def _bar(revoked_on: date | None, years: int | None) -> date | None:
     """The re-application bar a revocation brings, by the definition's `revocation_bar_years`."""
     if revoked_on is None or not years:
         return None
-    from ..guards import add_years
-
     return add_years(revoked_on, years)

@@ -1,234 +1,338 @@
-"""Every check a definition must pass before a machine is built from it.
+"""Every check a definition must pass before a machine is built from it, and `award definitions check`.
 
-`check_file` returns every problem (file, line, reason), never stopping at
-the first: staff fix a definition in one go. No database is needed.
+`check_file` returns every problem (file, line, reason), never stopping at the first: staff fix a
+definition in one go. Each part of a definition has its own check function below, run in the order
+of `_PARTS`. `check_all` adds the templates and calendars of a definitions folder. No database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from ..effects import EFFECTS
 from ..errors import Problem
 from ..guards import GUARDS
 from .check_notify import check_notifications
 from .loader import LoadedFile, Rule
+from .messages import reason_of
 from .model import GuardCall, ProcessSpec
 
-__all__ = ["SYSTEM_ROLE", "check_file"]
+__all__ = ["SYSTEM_ROLE", "check_all", "check_file", "spec_rules"]
 
 SYSTEM_ROLE = "system"
 """The role of triggers only timers fire."""
 
 _PARTY_COLUMNS = {"registered_on", "name", "kind", "code", "email", "phone", "district"}
 
+Where = tuple[str | int, ...]
+
+
+@dataclass(kw_only=True)
+class _Check:
+    """One definition under check, and the problems found so far."""
+
+    loaded: LoadedFile
+    spec: ProcessSpec
+    rules: Mapping[str, Rule]
+    states: set[str] = field(default_factory=set)
+    out: list[Problem] = field(default_factory=list)
+
+    def add(self, reason: str, *where: str | int) -> None:
+        self.out.append(self.loaded.problem(reason, *where))
+
 
 def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
     """All semantic problems of one parsed definition (parse problems are already in `loaded.problems`)."""
-    spec = loaded.spec
-    if spec is None:
+    if loaded.spec is None:
         return []
-    out: list[Problem] = []
-    p = loaded.problem
-    states = [s.name for s in spec.states]
-    state_set = set(states)
+    c = _Check(loaded=loaded, spec=loaded.spec, rules=rules, states={s.name for s in loaded.spec.states})
+    for part in _PARTS:
+        part(c)
+    return c.out
 
-    # States: unique, ASCII ids.
+
+# ------------------------------------------------------------------------------ shared checks
+
+
+def _rule_ok(c: _Check, rule: str | None, *where: str | int) -> None:
+    if rule is not None and rule not in c.rules:
+        c.add(f"规则编号 {rule!r} 不在规则目录 rules.yaml 中", *where)
+
+
+def _field_ok(c: _Check, path: str, *where: str | int) -> None:
+    spec = c.spec
+    scope, _, name = path.rpartition(".")
+    if scope == "party":
+        if name not in _PARTY_COLUMNS and name not in spec.party_attributes:
+            c.add(f"未知的申报主体属性 {name!r}", *where)
+    elif scope == "round":
+        if name != "year" and name not in spec.round_dates and name not in spec.round_properties:
+            c.add(f"未知的轮次日期或属性 {name!r}", *where)
+    elif scope in ("", "case", "before"):
+        if name != "track" and name not in spec.fields:
+            c.add(f"未知的表单字段 {name!r}", *where)
+    else:
+        c.add(f"字段路径 {path!r} 的前缀须为 party.、round.、before. 或省略", *where)
+
+
+def _guards_ok(c: _Check, calls: Iterable[tuple[int, GuardCall]], *where: str | int) -> None:
+    for i, call in calls:
+        here = (*where, i)
+        _rule_ok(c, call.rule, *here, "rule")
+        for key, msg in GUARDS.problems(call.check, call.params):
+            c.add(msg, *here, *([key] if key else []))
+        for key in (call.when or {}):
+            _field_ok(c, key, *here, "when")
+        _guard_params_ok(c, call, here)
+        if call.check == "any_of":
+            _guards_ok(c, _nested(c, call, here), *here, "any")
+
+
+def _guard_params_ok(c: _Check, call: GuardCall, here: Where) -> None:
+    params = call.params
+    for key in ("field", "when_field", "other"):
+        if isinstance(params.get(key), str):
+            _field_ok(c, params[key], *here, key)
+    for name in params.get("fields", []) if isinstance(params.get("fields"), list) else []:
+        if isinstance(name, str):
+            _field_ok(c, name, *here, "fields")
+    states = params.get("states")
+    for st in states if isinstance(states, list) else []:
+        if st not in c.states:
+            c.add(f"未知的状态 {st!r}", *here, "states")
+    if call.check in ("before", "cycle_year") and params.get("date") not in c.spec.round_dates:
+        c.add(f"未知的轮次日期 {params.get('date')!r}", *here, "date")
+
+
+def _nested(c: _Check, call: GuardCall, here: Where) -> list[tuple[int, GuardCall]]:
+    """The guards inside an `any_of`, each checked as a guard; a malformed one is a problem, not a crash."""
+    items = call.params.get("any")
+    out: list[tuple[int, GuardCall]] = []
+    for j, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or not isinstance(item.get("check"), str):
+            c.add("any_of 的 any 的每一项须是守卫条件，形如 {check: 名称, 参数: 值}", *here, "any", j)
+            continue
+        try:
+            out.append((j, GuardCall.model_validate({"rule": call.rule, **item})))
+        except ValidationError as exc:
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                c.add(f"any_of 的第 {j + 1} 项 {item['check']}：{key} {reason_of(err)}", *here, "any", j, key)
+    return out
+
+
+def _empty_list(c: _Check, model: Any, key: str, what: str, *where: str | int) -> None:
+    """An explicit `key: []` is a deletion half done: say so rather than accept it silently."""
+    if key in model.model_fields_set and not getattr(model, key):
+        c.add(f"{what}的 {key} 是空列表：删除这一行，或写出内容", *where, key)
+
+
+# ------------------------------------------------------------------------------ the parts
+
+
+def _states(c: _Check) -> None:
     seen: set[str] = set()
-    for i, s in enumerate(spec.states):
+    for i, s in enumerate(c.spec.states):
         if s.name in seen:
-            out.append(p(f"状态 {s.name!r} 重复定义", "states", i, "name"))
+            c.add(f"状态 {s.name!r} 重复定义", "states", i, "name")
         seen.add(s.name)
         if not s.name.isascii() or not s.name.replace("_", "").isalnum():
-            out.append(p(f"状态 id {s.name!r} 须为 ASCII 字母、数字和下划线（中文写在 label 里）", "states", i, "name"))
+            c.add(f"状态 id {s.name!r} 须为 ASCII 字母、数字和下划线（中文写在 label 里）", "states", i, "name")
 
-    def rule_ok(rule: str | None, *where: str | int) -> None:
-        if rule is not None and rule not in rules:
-            out.append(p(f"规则编号 {rule!r} 不在规则目录 rules.yaml 中", *where))
 
-    def field_ok(path: str, *where: str | int) -> None:
-        scope, _, name = path.rpartition(".")
-        if scope == "party":
-            if name not in _PARTY_COLUMNS and name not in spec.party_attributes:
-                out.append(p(f"未知的申报主体属性 {name!r}", *where))
-        elif scope == "round":
-            if name != "year" and name not in spec.round_dates and name not in spec.round_properties:
-                out.append(p(f"未知的轮次日期或属性 {name!r}", *where))
-        elif scope in ("", "case", "before"):
-            if name != "track" and name not in spec.fields:
-                out.append(p(f"未知的表单字段 {name!r}", *where))
-        else:
-            out.append(p(f"字段路径 {path!r} 的前缀须为 party.、round.、before. 或省略", *where))
-
-    def guards_ok(calls: Iterable[GuardCall], *where: str | int) -> None:
-        for i, call in enumerate(calls):
-            here = (*where, i)
-            rule_ok(call.rule, *here, "rule")
-            for msg in GUARDS.validate(call.check, call.params):
-                out.append(p(msg, *here))
-            for key in (call.when or {}):
-                field_ok(key, *here, "when")
-            params = call.params
-            for key in ("field", "when_field", "other"):
-                if isinstance(params.get(key), str):
-                    field_ok(params[key], *here, key)
-            for name in params.get("fields", []) if isinstance(params.get("fields"), list) else []:
-                field_ok(name, *here, "fields")
-            for st in params.get("states") or []:
-                if st not in state_set:
-                    out.append(p(f"未知的状态 {st!r}", *here, "states"))
-            if call.check == "any_of":
-                nested = [GuardCall.model_validate({"rule": call.rule, **g}) for g in params.get("any", [])
-                          if isinstance(g, dict) and "check" in g]
-                guards_ok(nested, *here, "any")
-            if call.check in ("before", "cycle_year") and params.get("date") not in spec.round_dates:
-                out.append(p(f"未知的轮次日期 {params.get('date')!r}", *here, "date"))
-
-    # Tracks and starts.
+def _tracks_and_starts(c: _Check) -> None:
+    spec = c.spec
     for name, track in spec.tracks.items():
-        for field, value in track.fields.items():
-            fs = spec.fields.get(field)
+        for fname, value in track.fields.items():
+            fs = spec.fields.get(fname)
             if fs is None:
-                out.append(p(f"赛道 {name} 设定了未知字段 {field!r}", "tracks", name, "fields", field))
+                c.add(f"赛道 {name} 设定了未知字段 {fname!r}", "tracks", name, "fields", fname)
             elif fs.choices and value not in fs.choices:
-                out.append(p(f"赛道 {name} 的 {field}={value!r} 不在可选项中", "tracks", name, "fields", field))
+                c.add(f"赛道 {name} 的 {fname}={value!r} 不在可选项中", "tracks", name, "fields", fname)
     if not spec.starts:
-        out.append(p("至少需要一种案件开始方式（starts）", "starts"))
+        c.add("至少需要一种案件开始方式（starts）", "starts")
     for name, start in spec.starts.items():
-        if start.state not in state_set:
-            out.append(p(f"开始方式 {name} 指向未知状态 {start.state!r}", "starts", name, "state"))
-        for field in start.requires:
-            field_ok(field, "starts", name, "requires")
+        if start.state not in c.states:
+            c.add(f"开始方式 {name} 指向未知状态 {start.state!r}", "starts", name, "state")
+        for fname in start.requires:
+            _field_ok(c, fname, "starts", name, "requires")
         for role in start.roles:
             if role not in spec.roles:
-                out.append(p(f"开始方式 {name} 的角色 {role!r} 未在 roles 中定义", "starts", name, "roles"))
+                c.add(f"开始方式 {name} 的角色 {role!r} 未在 roles 中定义", "starts", name, "roles")
 
+
+
+def _permissions(c: _Check) -> None:
+    """Each track's and each piece of office work's rule is known; its roles are the definition's."""
+    spec = c.spec
     for name, track in spec.tracks.items():
-        rule_ok(track.rule, "tracks", name, "rule")
+        _rule_ok(c, track.rule, "tracks", name, "rule")
     for work, perm in spec.permissions.items():
-        rule_ok(perm.rule, "permissions", work, "rule")
+        _rule_ok(c, perm.rule, "permissions", work, "rule")
         for role in perm.roles:
             if role not in spec.roles:
-                out.append(p(f"permissions.{work} 的角色 {role!r} 未在 roles 中定义", "permissions", work, "roles"))
+                c.add(f"permissions.{work} 的角色 {role!r} 未在 roles 中定义", "permissions", work, "roles")
 
-    # Fields.
-    triggers = set(spec.triggers())
-    for name, fs in spec.fields.items():
+
+def _fields(c: _Check) -> None:
+    triggers = set(c.spec.triggers())
+    for name, fs in c.spec.fields.items():
         for st in fs.editable_in:
-            if st != "*" and st not in state_set:
-                out.append(p(f"字段 {name} 的 editable_in 含未知状态 {st!r}", "fields", name, "editable_in"))
+            if st != "*" and st not in c.states:
+                c.add(f"字段 {name} 的 editable_in 含未知状态 {st!r}", "fields", name, "editable_in")
         for trig in fs.required_for:
             if trig not in triggers:
-                out.append(p(f"字段 {name} 的 required_for 含未知触发 {trig!r}", "fields", name, "required_for"))
+                c.add(f"字段 {name} 的 required_for 含未知触发 {trig!r}", "fields", name, "required_for")
 
-    # Transitions.
-    roles = set(spec.roles) | {SYSTEM_ROLE}
-    for i, t in enumerate(spec.transitions):
+
+def _transitions(c: _Check) -> None:
+    roles = set(c.spec.roles) | {SYSTEM_ROLE}
+    for i, t in enumerate(c.spec.transitions):
         where = ("transitions", i)
         if not t.source:
-            out.append(p(f"触发 {t.trigger!r} 没有来源状态（source）", *where, "source"))
+            c.add(f"触发 {t.trigger!r} 没有来源状态（source）", *where, "source")
         for src in t.source:
-            if src != "*" and src not in state_set:
-                out.append(p(f"触发 {t.trigger!r} 的来源状态 {src!r} 未定义", *where, "source"))
-            elif src != "*" and spec.state(src).final:
-                out.append(p(f"触发 {t.trigger!r} 从终止状态 {src!r} 出发", *where, "source"))
-        if t.dest not in state_set:
-            out.append(p(f"触发 {t.trigger!r} 的目标状态 {t.dest!r} 未定义", *where, "dest"))
+            if src != "*" and src not in c.states:
+                c.add(f"触发 {t.trigger!r} 的来源状态 {src!r} 未定义", *where, "source")
+            elif src != "*" and c.spec.state(src).final:
+                c.add(f"触发 {t.trigger!r} 从终止状态 {src!r} 出发", *where, "source")
+        if t.dest not in c.states:
+            c.add(f"触发 {t.trigger!r} 的目标状态 {t.dest!r} 未定义", *where, "dest")
         for role in t.roles:
             if role not in roles:
-                out.append(p(f"触发 {t.trigger!r} 的角色 {role!r} 未在 roles 中定义", *where, "roles"))
+                c.add(f"触发 {t.trigger!r} 的角色 {role!r} 未在 roles 中定义", *where, "roles")
         if not t.roles:
-            out.append(p(f"触发 {t.trigger!r} 没有可执行的角色（roles）", *where, "roles"))
-        guards_ok(t.guards, *where, "guards")
-        rule_ok(t.rule, *where, "rule")
-        for field in t.fields:
-            if field not in spec.fields:
-                out.append(p(f"触发 {t.trigger!r} 可填写的字段 {field!r} 未定义", *where, "fields"))
-        for j, eff in enumerate(t.effects):
-            effect_name = eff.get("effect")
-            params = {k: v for k, v in eff.items() if k != "effect"}
-            if not isinstance(effect_name, str):
-                out.append(p("effects 的每一项须有 effect: 名称", *where, "effects", j))
-                continue
-            for msg in EFFECTS.validate(effect_name, params):
-                out.append(p(msg, *where, "effects", j))
-    pairs: dict[tuple[str, str], int] = {}
-    for i, t in enumerate(spec.transitions):
+            c.add(f"触发 {t.trigger!r} 没有可执行的角色（roles）", *where, "roles")
+        if "rule" not in t.model_fields_set:
+            c.add(f"触发 {t.trigger!r} 没有写明所依据的规则（rule）：写上 rules.yaml 中的规则编号；"
+                  "没有条款依据的（如撤回申报）写 rule: ~", *where)
+        _rule_ok(c, t.rule, *where, "rule")
+        _empty_list(c, t, "guards", f"触发 {t.trigger!r} ", *where)
+        _guards_ok(c, enumerate(t.guards), *where, "guards")
+        for fname in t.fields:
+            if fname not in c.spec.fields:
+                c.add(f"触发 {t.trigger!r} 可填写的字段 {fname!r} 未定义", *where, "fields")
+        _effects_ok(c, t.effects, *where, "effects")
+
+
+def _effects_ok(c: _Check, effects: Iterable[dict[str, Any]], *where: str | int) -> None:
+    for j, eff in enumerate(effects):
+        effect_name = eff.get("effect")
+        if not isinstance(effect_name, str):
+            c.add("effects 的每一项须有 effect: 名称", *where, j)
+            continue
+        for key, msg in EFFECTS.problems(effect_name, {k: v for k, v in eff.items() if k != "effect"}):
+            c.add(msg, *where, j, *([key] if key else []))
+
+
+def _transition_pairs(c: _Check) -> None:
+    pairs: set[tuple[str, str]] = set()
+    for i, t in enumerate(c.spec.transitions):
         for src in t.source:
             if (t.trigger, src) in pairs:
-                out.append(p(f"触发 {t.trigger!r} 从状态 {src!r} 出发定义了两次", "transitions", i, "trigger"))
-            pairs[(t.trigger, src)] = i
+                c.add(f"触发 {t.trigger!r} 从状态 {src!r} 出发定义了两次", "transitions", i, "trigger")
+            pairs.add((t.trigger, src))
 
-    # Timers.
+
+def _timers(c: _Check) -> None:
+    spec = c.spec
     for i, s in enumerate(spec.states):
         for j, timer in enumerate(s.timers):
-            at: tuple[str | int, ...] = ("states", i, "timers", j)
-            rule_ok(timer.rule, *at, "rule")
+            at: Where = ("states", i, "timers", j)
+            _rule_ok(c, timer.rule, *at, "rule")
             if timer.trigger is not None:
                 fired = spec.transition(timer.trigger, s.name)
                 if fired is None:
-                    out.append(p(f"定时触发 {timer.trigger!r} 不能从状态 {s.name!r} 出发", *at, "trigger"))
+                    c.add(f"定时触发 {timer.trigger!r} 不能从状态 {s.name!r} 出发", *at, "trigger")
                 elif SYSTEM_ROLE not in fired.roles:
-                    out.append(p(f"定时触发 {timer.trigger!r} 的 roles 须包含 system", *at, "trigger"))
+                    c.add(f"定时触发 {timer.trigger!r} 的 roles 须包含 system", *at, "trigger")
             if timer.at is not None and timer.at not in spec.round_dates:
-                out.append(p(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *at, "at"))
+                c.add(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *at, "at")
             for text in (timer.after, timer.every, *timer.remind):
-                if text is not None:
-                    problem = _period_problem(text, remind=text in timer.remind)
-                    if problem:
-                        out.append(p(problem, *at))
-        if s.objection_upheld is not None and spec.transition(s.objection_upheld, s.name) is None:
-            out.append(p(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发",
-                         "states", i, "objection_upheld"))
-        if s.objection_upheld is not None and not s.notice:
-            out.append(p("只有公示状态（notice: true）才能设 objection_upheld", "states", i, "objection_upheld"))
+                problem = _period_problem(text, remind=text in timer.remind) if text is not None else None
+                if problem:
+                    c.add(problem, *at)
+        _objection_upheld_ok(c, i)
 
-    # Round dates computed from another round date.
-    for name, rd in spec.round_dates.items():
-        if rd.years_after is not None and (rd.years_after.date not in spec.round_dates or rd.years_after.date == name):
-            out.append(p(f"轮次日期 {name} 的 years_after.date {rd.years_after.date!r} 须为另一个轮次日期",
-                         "round_dates", name, "years_after", "date"))
 
-    # Intake, quotas, recipients.
-    guards_ok(spec.intake, "intake")
-    if spec.quotas is not None:
-        for st in spec.quotas.count_states:
-            if st not in state_set:
-                out.append(p(f"名额统计的状态 {st!r} 未定义", "quotas", "count_states"))
-        for j, limit in enumerate(spec.quotas.limits):
-            rule_ok(limit.rule, "quotas", "limits", j, "rule")
-            for key in limit.where:
-                field_ok(key, "quotas", "limits", j, "where")
-    for role, path in spec.recipients.items():
+def _objection_upheld_ok(c: _Check, i: int) -> None:
+    s = c.spec.states[i]
+    if s.objection_upheld is not None and c.spec.transition(s.objection_upheld, s.name) is None:
+        c.add(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发", "states", i, "objection_upheld")
+    if s.objection_upheld is not None and not s.notice:
+        c.add("只有公示状态（notice: true）才能设 objection_upheld", "states", i, "objection_upheld")
+
+
+def _round_dates(c: _Check) -> None:
+    for name, rd in c.spec.round_dates.items():
+        if rd.years_after is not None and (rd.years_after.date not in c.spec.round_dates
+                                           or rd.years_after.date == name):
+            c.add(f"轮次日期 {name} 的 years_after.date {rd.years_after.date!r} 须为另一个轮次日期",
+                  "round_dates", name, "years_after", "date")
+
+
+def _intake_and_quotas(c: _Check) -> None:
+    spec = c.spec
+    _empty_list(c, spec, "intake", "流程")
+    _guards_ok(c, enumerate(spec.intake), "intake")
+    if spec.quotas is None:
+        return
+    for st in spec.quotas.count_states:
+        if st not in c.states:
+            c.add(f"名额统计的状态 {st!r} 未定义", "quotas", "count_states")
+    for j, limit in enumerate(spec.quotas.limits):
+        _rule_ok(c, limit.rule, "quotas", "limits", j, "rule")
+        for key in limit.where:
+            _field_ok(c, key, "quotas", "limits", j, "where")
+
+
+def _recipients(c: _Check) -> None:
+    for role, path in c.spec.recipients.items():
         if path.startswith(("office", "config.")):
             continue
         if path.startswith("staff."):
-            if path.removeprefix("staff.") not in spec.roles:
-                out.append(p(f"通知对象 {role} 指向未定义的角色 {path!r}", "recipients", role))
+            if path.removeprefix("staff.") not in c.spec.roles:
+                c.add(f"通知对象 {role} 指向未定义的角色 {path!r}", "recipients", role)
             continue
         for option in path.split("|"):
-            field_ok(option.strip(), "recipients", role)
+            _field_ok(c, option.strip(), "recipients", role)
 
-    out += check_notifications(spec, p)
 
-    # Reachability and dead ends.
-    reachable = {s.state for s in spec.starts.values() if s.state in state_set}
+def _notifications(c: _Check) -> None:
+    """Event kinds of `on_events`, recipients and their letters: `check_notify.py` holds the language."""
+    c.out += check_notifications(c.spec, c.loaded.problem)
+
+
+def _reachability(c: _Check) -> None:
+    spec = c.spec
+    reachable = {s.state for s in spec.starts.values() if s.state in c.states}
     frontier = list(reachable)
     while frontier:
         here = frontier.pop()
         for t in spec.transitions_from(here):
-            if t.dest in state_set and t.dest not in reachable:
+            if t.dest in c.states and t.dest not in reachable:
                 reachable.add(t.dest)
                 frontier.append(t.dest)
     for i, s in enumerate(spec.states):
         if s.name not in reachable:
-            out.append(p(f"状态 {s.name!r} 从任何开始状态都无法到达", "states", i, "name"))
+            c.add(f"状态 {s.name!r} 从任何开始状态都无法到达", "states", i, "name")
         if not s.final and not spec.transitions_from(s.name):
-            out.append(p(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name"))
+            c.add(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name")
+
+
+def _review(c: _Check) -> None:
     from .review_check import check_review
 
-    out += check_review(loaded, rules)
-    return out
+    c.out += check_review(c.loaded, c.rules)
+
+
+_PARTS = (_states, _tracks_and_starts, _permissions, _fields, _transitions, _transition_pairs, _timers, _round_dates,
+          _intake_and_quotas, _recipients, _notifications, _reachability, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
@@ -255,3 +359,26 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
         if spec.review.join_pool is not None:
             ids.add(spec.review.join_pool.rule)
     return ids
+
+
+def check_all(root: Path) -> tuple[list[Problem], str]:
+    """`award definitions check`: every problem under a definitions folder (or one file), and a summary."""
+    from ..notify.context import check_templates
+    from ..timing.calendar import OfficialCalendar
+    from .catalog import load_catalog
+
+    catalog = load_catalog(root)
+    problems = list(catalog.problems)
+    folder = root if root.is_dir() else root.parent
+    templates = 0
+    if (folder / "templates").is_dir():
+        found, templates = check_templates(catalog, folder / "templates")
+        problems += found
+        from ..notify.documents import check_documents
+
+        problems += check_documents(catalog, folder / "templates")
+    calendar_dir = folder / "calendars"
+    if calendar_dir.is_dir():
+        problems += OfficialCalendar(files_dir=calendar_dir).problems()
+    summary = f"{len(catalog.specs())} 个流程定义，{len(catalog.rules)} 条规则，{templates} 个通知模板"
+    return problems, summary

@@ -19,6 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DefinitionError, Problem
+from .limits import MAX_DEPTH, MAX_NODES, long_number, read_utf8
+from .messages import reason_of
 from .model import ProcessSpec
 
 __all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files", "load_rules", "parse_file"]
@@ -76,10 +78,30 @@ def _yaml() -> Any:
     return yaml
 
 
-def _plain(node: Any, where: Path_, lines: dict[Path_, int]) -> Any:
-    """Turn ruamel's round-trip nodes into plain data, recording each key's line (1-based)."""
+class _TooLarge(Exception):
+    """The parsed tree passed a limit while being copied: `reason`, at the last line seen."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+
+def _plain(node: Any, where: Path_, lines: dict[Path_, int], budget: list[int] | None = None) -> Any:
+    """Turn ruamel's round-trip nodes into plain data, recording each key's line (1-based).
+
+    Aliases are expanded here, so the copy counts its nodes against `MAX_NODES` (an alias bomb is
+    refused, not expanded for ever) and its depth against `MAX_DEPTH`.
+    """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    budget = budget if budget is not None else [MAX_NODES]
+    if len(where) > MAX_DEPTH:
+        raise _TooLarge(f"嵌套过深：超过 {MAX_DEPTH} 层；流程定义用不了这么多层", _last_line(lines))
+    if isinstance(node, CommentedMap | CommentedSeq):
+        budget[0] -= len(node)
+        if budget[0] < 0:
+            raise _TooLarge(f"展开别名（&锚点 与 *别名）后超过 {MAX_NODES:,} 项；请不要用别名层层复制内容",
+                            _last_line(lines))
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key in node:
@@ -89,7 +111,7 @@ def _plain(node: Any, where: Path_, lines: dict[Path_, int]) -> Any:
                 lines[(*where, k)] = line + 1
             except (KeyError, TypeError, AttributeError):
                 pass
-            out[k] = _plain(node[key], (*where, k), lines)
+            out[k] = _plain(node[key], (*where, k), lines, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -99,13 +121,36 @@ def _plain(node: Any, where: Path_, lines: dict[Path_, int]) -> Any:
                 lines[(*where, i)] = line + 1
             except (KeyError, TypeError, AttributeError):
                 pass
-            items.append(_plain(item, (*where, i), lines))
+            items.append(_plain(item, (*where, i), lines, budget))
         return items
     if hasattr(node, "value") and type(node).__module__.startswith("ruamel"):
         return node.value if not isinstance(node, str) else str(node)
     if isinstance(node, str):
         return str(node)
     return node
+
+
+def _last_line(lines: dict[Path_, int]) -> int | None:
+    return next(reversed(lines.values()), None) if lines else None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where flow brackets first nest deeper than `MAX_DEPTH` (quoted text skipped)."""
+    depth, line, quote = 0, 1, ""
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 _MEMO: dict[str, tuple[Any, dict[Path_, int]]] = {}
@@ -217,27 +262,31 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     Parsing with line numbers (ruamel's round-trip mode, pure Python) costs about 0.2 s for a
     definition; the result is cached by the file's content hash, in memory and in
     `~/.cache/award` (or `AWARD_CACHE_DIR`), so every CLI command after the first starts fast.
+    The limits of `limits.py` keep a hostile or broken file from running for ever.
     """
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    from ..errors import InvalidInput
-    from ..userfiles import read_bytes
-
-    try:
-        raw_bytes = read_bytes(path, what="YAML 文件", limit=MAX_YAML_BYTES)
-        text = raw_bytes.decode("utf-8")
-    except InvalidInput as exc:
-        raise DefinitionError(Problem(file=str(path), line=None, reason=str(exc))) from None
-    except UnicodeDecodeError as exc:
-        raise DefinitionError(Problem(file=str(path), line=None, reason=f"无法读取文件：{exc}")) from None
+    raw_bytes, text = read_utf8(path)
     key = hashlib.sha256(_CACHE_FORMAT + raw_bytes).hexdigest()
     hit = _cached(key)
     if hit is not None:
         return hit
+    data = _load(path, text)
+    lines: dict[Path_, int] = {}
     try:
-        if "*" in text:
-            refuse_alias_bombs(text, path)
-        data = _yaml().load(text)
+        plain = _plain(data, (), lines)
+    except _TooLarge as exc:
+        raise DefinitionError(Problem(file=str(path), line=exc.line, reason=exc.reason)) from None
+    _store(key, plain, lines)
+    return plain, lines
+
+
+def _load(path: Path, text: str) -> Any:
+    """ruamel's parse of `text`; every way it can fail becomes a DefinitionError with the line."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if "*" in text:
+        refuse_alias_bombs(text, path)  # in linear time, before ruamel expands anything
+    try:
+        return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -247,10 +296,12 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
         raise DefinitionError(Problem(file=str(path), line=line, reason=f"YAML 格式错误：{reason}")) from None
     except YAMLError as exc:
         raise DefinitionError(Problem(file=str(path), line=None, reason=f"YAML 格式错误：{exc}")) from None
-    lines: dict[Path_, int] = {}
-    plain = _plain(data, (), lines)
-    _store(key, plain, lines)
-    return plain, lines
+    except RecursionError:
+        raise DefinitionError(Problem(file=str(path), line=_deep_line(text), reason=(
+            f"嵌套过深：超过 {MAX_DEPTH} 层；流程定义用不了这么多层"))) from None
+    except ValueError as exc:  # ruamel builds numbers and dates itself: 10**5000 or 2026-02-30
+        found = long_number(path, text)
+        raise DefinitionError(found or Problem(file=str(path), line=None, reason=f"无效的值：{exc}")) from None
 
 
 def _loc_to_path(loc: tuple[int | str, ...], data: Any) -> Path_:
@@ -276,7 +327,8 @@ def _describe(err: Any) -> str:
         return f"未知的键 {loc!r}（拼写错误？）"
     if err["type"] == "missing":
         return f"缺少必填的键 {loc!r}"
-    return f"{loc}: {msg}" if loc else msg
+    reason = reason_of(err) or msg
+    return f"{loc}: {reason}" if loc else reason
 
 
 def parse_file(path: Path) -> LoadedFile:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
 __all__ = [
@@ -58,9 +59,9 @@ class FieldSpec(_Frozen):
     label: str
     type: FieldType = "text"
     choices: dict[str, str] | None = None
-    max_chars: int | None = Field(default=None, gt=0)
-    min: float | None = None
-    max: float | None = None
+    max_chars: int | None = Field(default=None, gt=0, le=1_000_000)
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     editable_in: list[str] = Field(default_factory=list)
     required_for: list[str] = Field(default_factory=list)
     help: str | None = None
@@ -257,7 +258,7 @@ class QuotaLimit(_Frozen):
     """At most `max` cases whose fields match `where` may reach the counted states in one round."""
 
     where: Condition = Field(default_factory=dict)
-    max: int = Field(ge=0)
+    max: int = Field(ge=0, le=100_000)
     rule: str
     label: str
 
@@ -273,7 +274,7 @@ class DerivedDate(_Frozen):
     """A round date computed from another: `date` plus `years` whole years (29 February -> 28 February)."""
 
     date: str
-    years: int = Field(gt=0)
+    years: int = Field(gt=0, le=100)
 
 
 class RoundDateSpec(_Frozen):
@@ -313,7 +314,7 @@ class ProcessSpec(_Frozen):
     source: str
     version: str
     start_day_counts: bool = False
-    revocation_bar_years: int | None = None
+    revocation_bar_years: int | None = Field(default=None, ge=0, le=100)
     roles: dict[str, str]
     issuer: IssuerSpec | None = None
     permissions: dict[str, PermissionSpec] = Field(default_factory=dict)
@@ -325,8 +326,8 @@ class ProcessSpec(_Frozen):
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     intake: list[GuardCall] = Field(default_factory=list)
     quotas: QuotaSpec | None = None
-    states: list[StateSpec]
-    transitions: list[TransitionSpec]
+    states: list[StateSpec] = Field(min_length=1, max_length=MAX_STATES)
+    transitions: list[TransitionSpec] = Field(max_length=MAX_TRANSITIONS)
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None

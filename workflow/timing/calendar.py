@@ -396,9 +396,18 @@ def _read_file(path: Path, label: str) -> tuple[int | None, dict[date, _Entry] |
     year = int(path.stem) if re.fullmatch(r"\d{4}", path.stem) else None
     if year is None:
         bad(None, f"文件名应为 <年份>.yaml（如 2027.yaml），而不是 {path.name}")
+    from ..errors import DefinitionError
+    from ..specs.limits import read_utf8
+
     try:
-        text = path.read_text(encoding="utf-8")
+        _raw, text = read_utf8(path, "日历文件")
         data = YAML(typ="rt").load(text)
+    except DefinitionError as exc:
+        bad(exc.problem.line, exc.problem.reason)
+        return year, None, problems
+    except RecursionError:
+        bad(None, "嵌套过深：日历文件只有 year、notice、published、holidays 几层")
+        return year, None, problems
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         bad(mark.line + 1 if mark is not None else None, f"YAML 格式错误：{exc.problem}")

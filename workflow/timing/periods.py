@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from ..abc import Calendar
 from ..errors import InvalidInput
@@ -20,8 +21,10 @@ from .calendar import scan_working_days
 from .clock import SHANGHAI, check_day, local_date, start_of_day
 
 __all__ = [
-    "PERIOD_KINDS", "Period", "anniversaries", "before", "describe", "due", "parse_offset", "parse_period",
+    "PERIOD_KINDS", "Period", "add_years", "anniversaries", "before", "describe", "due", "parse_offset",
+    "parse_period",
 ]
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -167,7 +170,8 @@ def anniversaries(period: Period, start: datetime, calendar: Calendar) -> list[D
     start_day = local_date(start)
     result = []
     for k in range(1, period.count + 1):
-        day, moved = _add_years(start_day, k)
+        day = add_years(start_day, k)
+        moved = day.day != start_day.day
         note = "; 29 Feb falls on 28 Feb" if moved else ""
         result.append(Due(at=start_of_day(day), last_day=day,
                           basis=f"yearly for {period.count} years from {start_day}: anniversary {k}{note}"))
@@ -238,9 +242,15 @@ def _deadline(match: re.Match[str], text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _add_years(day: date, years: int) -> tuple[date, bool]:
-    """`day` plus whole years; 29 February becomes 28 February in a common year (flagged True)."""
+D = TypeVar("D", bound=date)
+
+
+def add_years(day: D, years: int) -> D:
+    """The same calendar day (and time) `years` later; 29 February becomes 28 February in a common year.
+
+    The one place this rule lives: anniversaries of duties, award bars, derived round dates.
+    """
     try:
-        return day.replace(year=day.year + years), False
+        return day.replace(year=day.year + years)
     except ValueError:
-        return day.replace(year=day.year + years, day=28), True
+        return day.replace(year=day.year + years, day=28)

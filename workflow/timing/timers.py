@@ -25,6 +25,7 @@ from ..errors import (
     DatabaseUnavailable,
     Refused,
 )
+from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
@@ -40,11 +41,11 @@ __all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "recons
 
 _LOGGER = logging.getLogger(__name__)
 
-BLOCKED = "blocked"
+BLOCKED = TimerStatus.BLOCKED
 """A timer that could not fire because a calendar year its step needs is unknown: re-armed by
 `recompute.recompute_timers` when the year is imported (`award calendar import`)."""
 
-LIVE = ("pending", "held", BLOCKED)
+LIVE = (*LIVE_TIMERS, BLOCKED)
 
 NOT_A_CHANGE = ("timer_held", "delivery_failed")
 """Events that report on a case without changing it: they do not re-arm held timers."""
@@ -68,7 +69,7 @@ class Timers:
 
     def on_step(self, step: Step) -> None:
         s, row, event = step.session, step.case, step.event
-        if event.kind in ("created", "transition") and event.source != event.dest:
+        if event.kind in (EventKind.CREATED, EventKind.TRANSITION) and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)
             plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
         if event.kind not in NOT_A_CHANGE:
@@ -86,13 +87,13 @@ def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
     """Cancel the live timers of the state the case left."""
     s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.entry_seq) < before_seq,
                                      col(TimerRow.status).in_(LIVE))
-              .values(status="cancelled", note="案件已离开该状态").execution_options(synchronize_session=False))
+              .values(status=TimerStatus.CANCELLED, note="案件已离开该状态").execution_options(synchronize_session=False))
 
 
 def reconsider(s: Session, row: CaseRow) -> None:
     """Held timers become pending again when the case changes."""
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status) == "held")
-              .values(status="pending").execution_options(synchronize_session=False))
+    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status) == TimerStatus.HELD)
+              .values(status=TimerStatus.PENDING).execution_options(synchronize_session=False))
 
 
 def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: StateSpec, spec: ProcessSpec,
@@ -105,7 +106,7 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
                                 "created_at": engine.clock()}
         if timer.every is not None:
             for k, d in enumerate(anniversaries(parse_period(timer.every), entered, engine.calendar), start=1):
-                s.add(TimerRow(**base, kind="duty", duty=timer.duty, duty_index=k, period=timer.every,
+                s.add(TimerRow(**base, kind=TimerKind.DUTY, duty=timer.duty, duty_index=k, period=timer.every,
                                basis=d.basis, due_at=d.at, last_day=d.last_day, provisional=d.provisional))
                 _reminders(s, engine, base, timer, d.at, duty_index=k)
             continue
@@ -122,7 +123,7 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
             last_day = (at - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
             basis, provisional, period = f"轮次日期 {timer.at}", False, \
                 f"{spec.round_dates[timer.at].label} {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
-        kind = "transition" if timer.trigger else "mark"
+        kind = TimerKind.TRANSITION if timer.trigger else TimerKind.MARK
         s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
                        due_at=at, last_day=last_day, provisional=provisional))
         _reminders(s, engine, base, timer, at, duty_index=None)
@@ -133,7 +134,7 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
     assert engine.calendar is not None
     for text in timer.remind:
         when = before(at, parse_offset(text), engine.calendar)
-        s.add(TimerRow(**base, kind="reminder", trigger=timer.trigger, duty=timer.duty or timer.mark,
+        s.add(TimerRow(**base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
                        duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
                        target_at=at))
 
@@ -180,9 +181,9 @@ def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) ->
             case = s.get(CaseRow, timer.case_id)
             assert case is not None
             authorize(actor, engine.spec_of(case), "timers", f"重试定时 #{timer_id}")
-        if timer.status not in ("failed", "held", BLOCKED):
+        if timer.status not in (TimerStatus.FAILED, TimerStatus.HELD, BLOCKED):
             raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
-        timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
+        timer.status, timer.note = TimerStatus.PENDING, f"重新排队（原因：{timer.note or '无'}）"[:2000]
         s.add(timer)
     return f"定时 #{timer_id} 已重新排队，下次 award tick 时处理"
 
@@ -190,7 +191,7 @@ def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) ->
 def next_due(engine: Engine) -> datetime | None:
     """The earliest pending timer's due time (for the scheduler's next wake-up)."""
     with engine.db.session() as s:
-        row = s.exec(select(TimerRow).where(TimerRow.status == "pending").order_by(col(TimerRow.due_at))).first()
+        row = s.exec(select(TimerRow).where(TimerRow.status == TimerStatus.PENDING).order_by(col(TimerRow.due_at))).first()
         return utc(row.due_at) if row else None
 
 
@@ -214,7 +215,7 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     for _ in range(limit):
         try:
             with engine.db.session() as s:
-                q = select(TimerRow).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
+                q = select(TimerRow).where(TimerRow.status == TimerStatus.PENDING, col(TimerRow.due_at) <= now)
                 if skipped:
                     q = q.where(col(TimerRow.id).not_in(skipped))
                 q = q.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
@@ -225,8 +226,8 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
                     return report
                 assert timer.id is not None
                 tid = timer.id
-                claimed = s.execute(update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == "pending")
-                                    .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
+                claimed = s.execute(update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == TimerStatus.PENDING)
+                                    .values(status=TimerStatus.FIRED, fired_at=now).execution_options(synchronize_session=False))
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     skipped.add(tid)
                     continue
@@ -240,7 +241,7 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
         except Refused as exc:
             why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
             _tell_held(engine, tid, why)
-            _set_status(engine, tid, "held", why)
+            _set_status(engine, tid, TimerStatus.HELD, why)
             report.held.append((tid, ref, "暂缓", str(exc)))
             skipped.add(tid)
         except ConflictError:
@@ -250,7 +251,7 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
             report.held.append((tid, ref, "等待节假日安排", str(exc)))
             skipped.add(tid)
         except AwardError as exc:
-            _set_status(engine, tid, "failed", str(exc))
+            _set_status(engine, tid, TimerStatus.FAILED, str(exc))
             report.failed.append((tid, ref, "失败", str(exc)))
             skipped.add(tid)
     return report
@@ -258,7 +259,7 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
 
 def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any) -> tuple[str, str]:
     due_at = utc(timer.due_at)
-    if timer.kind == "transition":
+    if timer.kind == TimerKind.TRANSITION:
         assert timer.trigger is not None
         # A timer held by a guard (an open objection) fires once the guard passes: the case moves on
         # then, not at the due time, which already lies before the events that released it.
@@ -268,28 +269,28 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         result = engine.advance_in(s, case.id or 0, timer.trigger, actor=actor, at=at,
                                    extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"
-    if timer.kind == "duty":
+    if timer.kind == TimerKind.DUTY:
         done = s.exec(select(ReportRow).where(ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                                               ReportRow.duty_index == timer.duty_index)).first()
-        kind = "duty_met" if done else "duty_overdue"
+        kind = EventKind.DUTY_MET if done else EventKind.DUTY_OVERDUE
         engine.record_event(s, case, kind=kind, actor=actor, at=due_at,
                             data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
                                   "due_at": due_at.isoformat()})
         if not done:
-            timer.status = "overdue"
+            timer.status = TimerStatus.OVERDUE
             s.add(timer)
             return f"第{timer.duty_index}次{timer.duty}逾期未交", timer.rule
         return f"第{timer.duty_index}次{timer.duty}已按时提交", timer.rule
-    if timer.kind == "reminder":
+    if timer.kind == TimerKind.REMINDER:
         if timer.duty_index is not None and s.exec(select(ReportRow).where(
                 ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
                 ReportRow.duty_index == timer.duty_index)).first():
             return "无需提醒（已提交）", timer.period
-        engine.record_event(s, case, kind="reminder", actor=actor, at=due_at,
+        engine.record_event(s, case, kind=EventKind.REMINDER, actor=actor, at=due_at,
                             data={"duty": timer.duty, "index": timer.duty_index, "trigger": timer.trigger,
                                   "rule": timer.rule, "period": timer.period, "due_at": utc(timer.target_at).isoformat() if timer.target_at else None})
         return "提醒", timer.period
-    engine.record_event(s, case, kind="marked", actor=actor, at=due_at,
+    engine.record_event(s, case, kind=EventKind.MARKED, actor=actor, at=due_at,
                         data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
     return f"标记 {timer.duty}", timer.rule
 
