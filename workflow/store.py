@@ -42,7 +42,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
 PAYLOAD_VERSION = 1
 
 
@@ -97,7 +97,7 @@ class PartyRecordRow(SQLModel, table=True):
     rule: str | None = None
     reason: str | None = None
     source: str = "case"
-    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     created_at: datetime = Field(sa_column=_ts())
 
 
@@ -311,27 +311,35 @@ class Database:
                 raise
 
     def init(self, now: datetime) -> tuple[int, int]:
-        """Create or upgrade the schema; safe to run twice. Returns (old, new) schema version."""
+        """Create or upgrade the schema through the migrations; safe to run twice. Returns (old, new) version."""
+        from sqlalchemy import inspect
+
+        from .migrations import HEAD, upgrade
+
         try:
-            SQLModel.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                tables = set(inspect(conn).get_table_names())
+                current = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                           if "alembic_version" in tables else None)
+                made_by_create_all = current is None and "award_meta" in tables  # release 0.1.0
+                old = int(current) if current else (1 if made_by_create_all else 0)
+                if old > int(HEAD):
+                    raise DataError(f"数据库的结构版本 {old} 比本程序（{int(HEAD)}）新：请升级 award")
+                upgrade(conn, stamp_baseline=made_by_create_all)
         except OperationalError as exc:
             raise ConfigError(f"无法初始化数据库 {self.shown}：{exc.orig}") from None
+        new = int(HEAD)
         with self.session() as s:
             row = s.get(MetaRow, "schema_version")
-            old = int(row.value) if row else 0
-            for version in range(max(old, 1), SCHEMA_VERSION + 1):
-                step = MIGRATIONS.get(version)
-                if step is not None and old and version > old:
-                    step(s)
             if row is None:
-                s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+                s.add(MetaRow(key="schema_version", value=str(new)))
                 s.add(MetaRow(key="created_at", value=now.isoformat()))
             else:
-                row.value = str(SCHEMA_VERSION)
+                row.value = str(new)
                 s.add(row)
             if s.get(MetaRow, "installation") is None:
                 s.add(MetaRow(key="installation", value=secrets.token_hex(6)))
-        return old, SCHEMA_VERSION
+        return old, new
 
     def installation(self) -> str:
         """A random id made once by `award init`: it keeps Message-IDs unique across databases."""
@@ -353,6 +361,9 @@ class Database:
             raise DataError(f"数据库 {self.shown} 尚未初始化：请先运行 award init")
         if int(row.value) > SCHEMA_VERSION:
             raise DataError(f"数据库的结构版本 {row.value} 比本程序（{SCHEMA_VERSION}）新：请升级 award")
+        if int(row.value) < SCHEMA_VERSION:
+            raise DataError(f"数据库 {self.shown} 的结构版本 {row.value} 较旧（本程序为 {SCHEMA_VERSION}）："
+                            "请先备份，再运行 award init 升级")
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -372,12 +383,4 @@ def _missing_table(exc: DBAPIError) -> bool:
     """The schema is absent: SQLite says 'no such table', PostgreSQL gives SQLSTATE 42P01 (undefined_table)."""
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
-
-def _noop(session: Session) -> None:
-    """Version 1: the first schema, created by `create_all`."""
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-
-
-MIGRATIONS = {1: _noop}
-"""Named upgrade steps: schema version -> function run once when upgrading to it."""
 

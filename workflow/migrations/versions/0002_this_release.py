@@ -1,0 +1,22 @@
+"""Release 0.2.0: an index on party_records.case_id (every notifying step looked it up by a full scan).
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(op.f("ix_party_records_case_id"), "party_records", ["case_id"], unique=False)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("award migrates forward only: restore a backup to go back")
