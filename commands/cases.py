@@ -216,18 +216,28 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--procedure")
 @click.option("--round", "round_id")
 @click.option("--state")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="At most this many cases (a page).")
+@click.option("--offset", type=click.IntRange(0, 10**9), default=0, show_default=True,
+              help="Skip this many cases first (the next page: --offset 100).")
 @json_option
 @pass_settings
-def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, as_json: bool) -> None:
-    """List cases.
+def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, limit: int,
+          offset: int, as_json: bool) -> None:
+    """List cases, a page at a time (oldest first).
 
     \b
     Example: award cases --round sha-2026 --state qualification_review
+             award cases --round sha-2026 --limit 100 --offset 100
     """
-    rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state)
+    rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state, limit=limit + 1,
+                                   offset=offset)
+    more, rows = len(rows) > limit, rows[:limit]
     if as_json:
         render.print_json(rows)
         return
+    if more:
+        click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
     render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
            [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
             for r in rows])

@@ -457,8 +457,8 @@ class Engine:
         return self.show(ref), views
 
     def cases(self, *, procedure: str | None = None, round_id: str | None = None,
-              state: str | None = None) -> list[dict[str, Any]]:
-        """A list of cases for tables: ref, party, track, state."""
+              state: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """A page of cases for tables (ref, party, track, state), oldest first: cost grows with the page."""
         with self.db.session() as s:
             q = select(CaseRow, PartyRow).join(PartyRow, col(CaseRow.party_id) == col(PartyRow.id))
             if procedure:
@@ -468,7 +468,8 @@ class Engine:
             if state:
                 q = q.where(CaseRow.state == state)
             out = []
-            for c, p in s.exec(q.order_by(col(CaseRow.id))).all():
+            q = q.order_by(col(CaseRow.id)).offset(offset)
+            for c, p in s.exec(q if limit is None else q.limit(limit)).all():
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)

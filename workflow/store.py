@@ -129,7 +129,8 @@ class CaseRow(SQLModel, table=True):
     """One party's application in one round; `version` guards against lost updates."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_round_state", "round_id", "state"),)
+    __table_args__ = (Index("ix_cases_round_state", "round_id", "state"),
+                      Index("ix_cases_round_id", "round_id", "id"))  # a round's cases in order, a page at a time
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(unique=True)
     procedure: str = Field(index=True)

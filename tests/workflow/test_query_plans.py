@@ -55,6 +55,7 @@ def test_steps_ticks_and_reads_search_by_index(office: Any) -> None:
         for ref in refs:
             office.engine.show(ref)
             office.engine.history(ref)
+        office.engine.cases(round_id="sha-2026", limit=100)
     finally:
         event.remove(office.engine.db.engine, "before_cursor_execute", record)
     assert len(seen) > 20

@@ -1,4 +1,5 @@
-"""Release 0.2.0: an index on party_records.case_id (every notifying step looked it up by a full scan).
+"""Release 0.2.0: indexes for party_records.case_id (scanned by every notifying step) and a round's
+cases in order (`cases --round` a page at a time).
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index(op.f("ix_party_records_case_id"), "party_records", ["case_id"], unique=False)
+    op.create_index("ix_cases_round_id", "cases", ["round_id", "id"], unique=False)
 
 
 def downgrade() -> None:
