@@ -187,22 +187,11 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     for _ in range(limit):
         try:
             with engine.db.session() as s:
-                q = select(TimerRow).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
-                if skipped:
-                    q = q.where(col(TimerRow.id).not_in(skipped))
-                q = q.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
-                if not engine.db.is_sqlite:
-                    q = q.with_for_update(skip_locked=True)
-                timer = s.exec(q).first()
+                timer = _claim_next(s, engine, now, skipped)
                 if timer is None:
                     return report
                 assert timer.id is not None
                 tid = timer.id
-                claimed = s.execute(update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == "pending")
-                                    .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    skipped.add(tid)
-                    continue
                 case = s.get(CaseRow, timer.case_id)
                 assert case is not None
                 ref = case.ref
@@ -219,6 +208,27 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
             report.failed.append((tid, ref, "失败", str(exc)))
             skipped.add(tid)
     return report
+
+
+def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) -> TimerRow | None:
+    """Claim the oldest due timer in one statement: UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING.
+
+    On PostgreSQL the inner SELECT takes the row with FOR UPDATE SKIP LOCKED, so concurrent workers
+    each get a different timer without waiting on one another; the claim and the step it fires commit
+    together, so a worker killed mid-step leaves the timer pending for the next one. On SQLite the
+    write lock serialises workers, and the `status = 'pending'` condition keeps a timer from firing twice.
+    """
+    due = select(TimerRow.id).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
+    if skipped:
+        due = due.where(col(TimerRow.id).not_in(skipped))
+    due = due.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
+    if not engine.db.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
+    claim = (update(TimerRow)
+             .where(col(TimerRow.id) == due.scalar_subquery(), col(TimerRow.status) == "pending")
+             .values(status="fired", fired_at=now).returning(TimerRow)
+             .execution_options(synchronize_session=False))
+    return s.execute(claim).scalars().first()
 
 
 def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any) -> tuple[str, str]:
