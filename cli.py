@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from award.commands import calendar as _calendar
 from award.commands import cases as _cases
 from award.commands import definitions as _definitions
+from award.commands import experts as _experts
 from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
+from award.commands import review as _review
 from award.commands import timing as _timing
 from award.commands.context import Settings, build_engine, pass_settings
 
@@ -108,7 +111,7 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -13,7 +13,7 @@ from .context import Settings, json_option, pass_settings
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
-    from award.workflow.views import Actor
+    from award.workflow.views import Actor, CaseView, EventView, StepResult
 
 
 @click.group()
@@ -41,10 +41,7 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
     engine = settings.engine()
     view = engine.case_new(party=party_ref, round_id=round_id, track=track, start=start, sets=sets,
                            actor=settings.actor(), comment=comment)
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
+    render.emit(view, as_json=as_json, text=f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
 
 
 @click.command()
@@ -75,9 +72,10 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if len(args) != 2:
         raise click.UsageError("用法：award advance CASE TRIGGER（或 --round R --state S TRIGGER）")
     result = engine.advance(args[0], args[1], actor=actor, sets=sets, comment=comment)
-    if as_json:
-        render.print_json(result)
-        return
+    render.emit(result, as_json=as_json, show=lambda: _print_step(result))
+
+
+def _print_step(result: StepResult) -> None:
     click.echo(f"{result.case_ref}：{result.trigger_label}　{result.source_label} → {result.dest_label}")
     for t in result.timers:
         label = t.trigger or t.duty or "定时"
@@ -101,16 +99,18 @@ def _advance_many(engine: Engine, actor: Actor, round_id: str, state: str, trigg
         engine.advance_many(round_id=round_id, state=state, trigger=trigger, actor=actor, sets=sets,
                             comment=comment, progress=tick)
     failed = [(r, e) for r, e in results if isinstance(e, AwardError)]
-    if as_json:
-        render.print_json([{"case": r, "ok": not isinstance(e, AwardError),
-                "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results])
-    else:
+
+    def people() -> None:
         for ref, res in results:
             if isinstance(res, AwardError):
                 click.echo(f"{ref}：未推进\n{res}")
             else:
                 click.echo(f"{ref}：{res.source_label} → {res.dest_label}")
         click.echo(f"共 {len(results)} 件，成功 {len(results) - len(failed)} 件，未推进 {len(failed)} 件")
+
+    render.emit([{"case": r, "ok": not isinstance(e, AwardError),
+                  "result": e if not isinstance(e, AwardError) else str(e)} for r, e in results],
+                as_json=as_json, show=people)
     if failed:
         sys.exit(3)
 
@@ -126,10 +126,13 @@ def show(settings: Settings, case_ref: str, as_json: bool) -> None:
     Example: award show SHA-2026-001
     """
     engine = settings.engine()
-    view = engine.show(case_ref, actor=settings.actor())
-    if as_json:
-        render.print_json(view)
-        return
+    actor = settings.actor()
+    _review_access(engine, case_ref, actor, "查看")
+    view = engine.show(case_ref, actor=actor)
+    render.emit(view, as_json=as_json, show=lambda: _print_case(view))
+
+
+def _print_case(view: CaseView) -> None:
     con = render.console()
     con.print(f"[bold]{view.ref}[/bold]  {view.procedure_title}（{view.definition_version}）  轮次 {view.round_id}")
     con.print(f"申报主体：{view.party.name}（{view.party.code}）")
@@ -165,38 +168,64 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
     \b
     Example: award history SHA-2026-001
     """
+    _review_access(settings.engine(), case_ref, settings.actor(), "查看办理历史")
     view, events = settings.engine().history(case_ref)
-    if as_json:
-        render.print_json({"case": view.ref, "events": events})
-        return
+    render.emit({"case": view.ref, "events": events}, as_json=as_json, table=lambda: _history_table(view, events))
+
+
+def _history_table(view: CaseView, events: Sequence[EventView]) -> render.Table:
     rows = []
     for e in events:
         move = f"{e.source_label or ''} → {e.dest_label}" if e.source != e.dest else (e.dest_label or "")
-        what = e.trigger_label or e.kind
+        what = e.trigger_label or _EVENT_LABELS.get(e.kind, e.kind)
         details = []
         if e.changes:
             details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
         for key, value in e.detail.items():
-            if key not in ("verdicts", "v") and value not in (None, "", [], {}):
+            if key not in ("verdicts", "v", "ids") and value not in (None, "", [], {}):
                 details.append(f"{_DETAIL_LABELS.get(key, key)}：{_detail_value(key, value)}")
         if e.comment:
             details.append(f"说明：{e.comment}")
         rows.append([e.seq, render.shanghai(e.business_time), what, move, f"{e.actor}" + (f"（{e.role}）" if e.role else ""),
                      "\n".join(details), render.shanghai(e.wall_time)])
-    render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
-           ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
+    return render.Table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+                        ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
+
+def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
+    """An expert reads a case only where assigned and free of conflict (the review decides; SHA-29)."""
+    from award.workflow.review.access import require_case_access
+
+    require_case_access(engine, ref, actor, what)
+
+
+_EVENT_LABELS = {
+    "timer_recomputed": "按新的节假日安排重算定时", "timer_rearmed": "补充节假日安排后定时重新排队",
+    "review_assigned": "分配评审专家", "review_scored": "专家评分", "review_recused": "专家回避",
+    "review_disqualified": "取消评审资格", "conflict_recorded": "记录利害关系", "conflict_withdrawn": "撤销利害关系记录",
+    "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
+    "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
+    "objection_resolved": "处理异议",
+}
 
 _DETAIL_LABELS = {
+    "expert_name": "专家", "stage_label": "评审阶段", "how_label": "分配方式", "total": "总分", "table_label": "评分表",
+    "assignments_ended": "结束的分配", "scores_dropped": "不再计入的评分", "kind_label": "类别",
+    "source_label": "来源", "what": "操作", "direction_label": "评价方向", "rating": "评价", "names": "名单",
     "track": "赛道", "timer": "定时", "due_at": "到期", "rule": "规则", "objection": "异议", "by": "提出人",
     "outcome": "结果", "duty": "义务", "index": "次数", "file": "文件", "sha256": "文件摘要", "evidence": "证明材料",
-    "mark": "标记", "period": "期限", "trigger": "触发",
+    "mark": "标记", "period": "期限", "trigger": "触发", "old_due_at": "原到期", "reason": "原因",
+    "provisional": "暂定",
 }
 
 
 def _detail_value(key: str, value: Any) -> str:
     """History event details as people read them (times in Asia/Shanghai, files by name)."""
-    if key == "due_at" and isinstance(value, str):
+    if key == "provisional" and isinstance(value, bool):
+        return "是" if value else "否"
+    if key in ("due_at", "old_due_at"):
+        if not isinstance(value, str):
+            return render.shanghai(value)
         from datetime import datetime
 
         try:
@@ -233,14 +262,12 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     rows = settings.engine().cases(procedure=procedure, round_id=round_id, state=state, limit=limit + 1,
                                    offset=offset)
     more, rows = len(rows) > limit, rows[:limit]
-    if as_json:
-        render.print_json(rows)
-        return
-    if more:
+    if more and not as_json:
         click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
-    render.table("案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
-           [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
-            for r in rows])
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "案件", ["案件", "轮次", "申报主体", "赛道", "状态"],
+        [[r["ref"], r["round"], r["party"], r["track_label"], r["state_label"] + (" ⏸" if r["held"] else "")]
+         for r in rows]))
 
 
 @click.command()
@@ -254,10 +281,7 @@ def verify(settings: Settings, case_ref: str | None, as_json: bool) -> None:
     Example: award verify
     """
     n, _ = settings.engine().verify(case_ref)
-    if as_json:
-        render.print_json({"ok": True, "cases": n})
-    else:
-        click.echo(f"已核验 {n} 件案件的历史，哈希链完整")
+    render.emit({"ok": True, "cases": n}, as_json=as_json, text=f"已核验 {n} 件案件的历史，哈希链完整")
 
 
 COMMANDS: list[click.Command] = [case, advance, show, history, cases, verify]

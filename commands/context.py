@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from award.workflow.home import OfficeHome
     from award.workflow.notify.deployment import Deployment
     from award.workflow.notify.outbox import Outbox
+    from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
 
 
@@ -98,7 +99,6 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     from award.workflow.errors import InvalidInput
     from award.workflow.specs.catalog import load_catalog
     from award.workflow.store import Database, database_url
-    from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
 
     catalog = load_catalog(settings.definitions_root())
@@ -111,8 +111,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
     db = Database(database_url(settings.database()))
     try:
-        root = settings.definitions_root()
-        calendar = OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+        calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
         _wire_extensions(engine, settings)
         if require_schema:
@@ -123,14 +122,25 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     return engine
 
 
+def office_calendar(settings: Settings) -> OfficialCalendar:
+    """The working-day calendar: the office's own years (office data folder) over the definitions' files."""
+    from award.workflow.timing.calendar import OfficialCalendar
+
+    root = settings.definitions_root()
+    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars",
+                            office_dir=settings.home().path("calendars"))
+
+
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction (their order is the engine's)."""
     from award.workflow.notify.outbox import install as install_outbox
+    from award.workflow.review.hooks import install as install_review
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
     install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver,
                    notifier_factory=build_notifiers)
+    install_review(engine)
 
 
 def build_notifiers(deployment: Deployment) -> dict[str, Notifier]:

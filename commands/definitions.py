@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.errors import Problem
+    from award.workflow.specs.catalog import Catalog
+    from award.workflow.specs.model import ProcessSpec
 
 
 @click.group()
@@ -31,13 +38,15 @@ def definitions_list(settings: Settings, as_json: bool) -> None:
     rows = [{"id": s.id, "version": s.version, "title": s.title, "source": s.source,
              "states": len(s.states), "transitions": len(s.transitions), "file": str(catalog.file_of(s))}
             for s in catalog.specs()]
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table("流程定义", ["ID", "版本", "名称", "依据", "状态数", "触发数"],
-           [[r["id"], r["version"], r["title"], r["source"], r["states"], r["transitions"]] for r in rows])
-    if catalog.problems:
-        click.echo(f"注意：流程定义有 {len(catalog.problems)} 处问题，运行 award definitions check 查看", err=True)
+
+    def warn() -> None:
+        if catalog.problems:
+            click.echo(f"注意：流程定义有 {len(catalog.problems)} 处问题，运行 award definitions check 查看", err=True)
+
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "流程定义", ["ID", "版本", "名称", "依据", "状态数", "触发数"],
+        [[r["id"], r["version"], r["title"], r["source"], r["states"], r["transitions"]] for r in rows]),
+        show=warn)
 
 
 @definitions.command("show")
@@ -54,9 +63,10 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
 
     catalog = load_catalog(settings.definitions_root())
     spec = catalog.get(definition_id)
-    if as_json:
-        render.print_json(spec.model_dump(mode="json", by_alias=True))
-        return
+    render.emit(spec.model_dump(mode="json", by_alias=True), as_json=as_json, show=lambda: _print_spec(catalog, spec))
+
+
+def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
     con = render.console()
     con.print(f"[bold]{spec.title}[/bold]  {spec.id} 版本 {spec.version}  依据：{spec.source}")
     render.table("赛道", ["ID", "名称", "申报主体"],
@@ -94,17 +104,19 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
 
     root = path or settings.definitions_root()
     problems, summary = check_all(root)
-    if as_json:
-        render.print_json({"ok": not problems, "summary": summary, "problems": problems})
-    else:
-        for p in problems:
-            click.echo(str(p) + (f" [{p.rule}]" if p.rule else ""), err=True)
-        if problems:
-            click.echo(f"发现 {len(problems)} 处问题", err=True)
-        else:
-            click.echo(f"全部检查通过：{summary}")
+    render.emit({"ok": not problems, "summary": summary, "problems": problems}, as_json=as_json,
+                show=lambda: _print_problems(problems, summary))
     if problems:
         sys.exit(6)
+
+
+def _print_problems(problems: Sequence[Problem], summary: str) -> None:
+    for p in problems:
+        click.echo(str(p) + (f" [{p.rule}]" if p.rule else ""), err=True)
+    if problems:
+        click.echo(f"发现 {len(problems)} 处问题", err=True)
+    else:
+        click.echo(f"全部检查通过：{summary}")
 
 
 COMMANDS: list[click.Command] = [definitions]

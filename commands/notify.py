@@ -25,12 +25,10 @@ def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json:
     Example: award outbox list --failed
     """
     rows = settings.outbox().list(failed=failed, case=case_ref)
-    if as_json:
-        render.print_json(rows)
-        return
-    render.table("通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
-           [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
-             r["last_error"]] for r in rows])
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
+        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
+          r["last_error"]] for r in rows]))
 
 
 @outbox.command("deliver")

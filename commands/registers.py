@@ -29,10 +29,7 @@ def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str 
     Example: award staff add wang --role office --role committee
     """
     view = settings.engine().office.staff_add(name, roles, email)
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"{view.name}：{'、'.join(view.roles)}")
+    render.emit(view, as_json=as_json, text=f"{view.name}：{'、'.join(view.roles)}")
 
 
 @staff.command("list")
@@ -45,12 +42,10 @@ def staff_list(settings: Settings, as_json: bool) -> None:
     Example: award staff list --json
     """
     views = settings.engine().office.staff_list()
-    if as_json:
-        render.print_json(views)
-        return
     roles = settings.engine().catalog.roles()
-    render.table("工作人员", ["姓名", "角色", "电子邮箱"],
-           [[v.name, "、".join(roles.get(r, r) for r in v.roles), v.email] for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        "工作人员", ["姓名", "角色", "电子邮箱"],
+        [[v.name, "、".join(roles.get(r, r) for r in v.roles), v.email] for v in views]))
 
 
 
@@ -81,10 +76,7 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
     view = settings.engine().office.party_add(
         kind=kind, name=name, code=code, registered_on=registered_on.date() if registered_on else None,
         email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"))
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已登记 {view.kind_label} #{view.id} {view.name}（{view.code}）")
+    render.emit(view, as_json=as_json, text=f"已登记 {view.kind_label} #{view.id} {view.name}（{view.code}）")
 
 
 @party.command("set")
@@ -99,10 +91,7 @@ def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: boo
     Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
     """
     view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"{view.name}：{view.attrs}")
+    render.emit(view, as_json=as_json, text=f"{view.name}：{view.attrs}")
 
 
 @party.command("show")
@@ -116,9 +105,10 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
     Example: award party show 91310000MA1FL1GF9K
     """
     v = settings.engine().office.party_show(ref)
-    if as_json:
-        render.print_json(v)
-        return
+    render.emit(v, as_json=as_json, show=lambda: _print_party(v))
+
+
+def _print_party(v: Any) -> None:
     con = render.console()
     con.print(f"[bold]#{v.id} {v.name}[/bold]  {v.kind_label}  {v.code}")
     if v.registered_on:
@@ -145,11 +135,9 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
     Example: award party list --kind person
     """
     views = settings.engine().office.party_list(kind)
-    if as_json:
-        render.print_json(views)
-        return
-    render.table("申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区"],
-           [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区"],
+        [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views]))
 
 
 @party.command("import-awards")
@@ -194,10 +182,7 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
         procedure=procedure, year=year, title=title, round_id=round_id,
         opened_on=opened_on.date() if opened_on else None, dates=pairs(dates, "--date"),
         properties=pairs(props, "--property"))
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已开启轮次 {view.id}：{view.title}")
+    render.emit(view, as_json=as_json, text=f"已开启轮次 {view.id}：{view.title}")
 
 
 @round_.command("list")
@@ -211,11 +196,9 @@ def round_list(settings: Settings, procedure: str | None, as_json: bool) -> None
     Example: award round list --procedure sha
     """
     views = settings.engine().office.round_list(procedure)
-    if as_json:
-        render.print_json(views)
-        return
-    render.table("评审轮次", ["轮次", "名称", "年度", "开启日期", "案件"],
-           [[v.id, v.title, v.year, v.opened_on, sum(v.cases_by_state.values())] for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        "评审轮次", ["轮次", "名称", "年度", "开启日期", "案件"],
+        [[v.id, v.title, v.year, v.opened_on, sum(v.cases_by_state.values())] for v in views]))
 
 
 @round_.command("show")
@@ -229,13 +212,14 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
     Example: award round show sha-2026
     """
     v = settings.engine().office.round_show(round_id)
-    if as_json:
-        render.print_json(v)
-        return
+    render.emit(v, as_json=as_json, show=lambda: _print_round(v))
+
+
+def _print_round(v: Any) -> None:
     con = render.console()
     con.print(f"[bold]{v.title}[/bold]  {v.id}  开启于 {v.opened_on}")
     for k, val in v.dates.items():
-        con.print(f"{k}：{val}")
+        con.print(f"{k}：{render.shanghai(val)}")
     for k, val in v.properties.items():
         con.print(f"{k}：{val}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))

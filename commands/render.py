@@ -1,14 +1,54 @@
-"""Printing for people (rich tables, Shanghai times) and for scripts (JSON)."""
+"""The one render layer: every read command hands its view to `emit`, which prints it for people
+(rich tables and lines, Shanghai times) or, with `--json`, for scripts.
+
+JSON keeps ids and machine names; every time in it is ISO 8601 with the +08:00 offset, as the
+office reads its clock (`2026-10-14T00:00:00+08:00`); dates stay `YYYY-MM-DD`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import click
+
+__all__ = ["Table", "console", "emit", "jsonable", "print_json", "shanghai", "table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table for people: a title, column headings and rows (None prints as empty)."""
+
+    title: str | None
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+    def print(self) -> None:
+        table(self.title, self.columns, self.rows)
+
+
+def emit(view: Any, *, as_json: bool, text: str | Callable[[], str] | None = None,
+         table: Table | Callable[[], Table] | None = None, show: Callable[[], None] | None = None) -> None:
+    """Print one command's result: `view` as JSON with `--json`, else for people.
+
+    For people: `text` (a line), then `table`, then `show` (for views made of several parts);
+    a callable is only called when people read, so JSON never pays for the table.
+    """
+    if as_json:
+        print_json(view)
+        return
+    if text is not None:
+        click.echo(text() if callable(text) else text)
+    if table is not None:
+        (table() if callable(table) else table).print()
+    if show is not None:
+        show()
 
 
 def console(stderr: bool = False) -> Any:
@@ -20,20 +60,37 @@ def console(stderr: bool = False) -> Any:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    from rich.table import Table
+    from rich.table import Table as RichTable
 
-    table = Table(title=title, show_lines=False, title_justify="left")
+    out = RichTable(title=title, show_lines=False, title_justify="left")
     for c in columns:
-        table.add_column(c, overflow="fold")
+        out.add_column(c, overflow="fold")
     for r in rows:
-        table.add_row(*[("" if v is None else str(v)) for v in r])
-    console().print(table)
+        out.add_row(*[("" if v is None else str(v)) for v in r])
+    console().print(out)
+
+
+def jsonable(value: Any) -> Any:
+    """Views, rows and reports -> JSON-ready data; aware times in Asia/Shanghai (+08:00)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.isoformat()
+        from award.workflow.timing.clock import SHANGHAI
+
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def print_json(value: Any) -> None:
-    from award.workflow.views import to_json
-
-    click.echo(json.dumps(to_json(value), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 
 
 def shanghai(moment: Any) -> str:
@@ -42,4 +99,3 @@ def shanghai(moment: Any) -> str:
     if moment is None:
         return ""
     return str(moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
-

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.timing.periods import Period
+    from award.workflow.timing.timers import TickReport
+    from award.workflow.values import Due
 
 
 @click.command()
@@ -23,9 +29,11 @@ def tick(settings: Settings, as_json: bool) -> None:
 
     engine = settings.engine()
     report = run_tick(engine)
-    if as_json:
-        render.print_json({"fired": report.fired, "held": report.held, "failed": report.failed})
-        return
+    render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json,
+                show=lambda: _print_tick(report))
+
+
+def _print_tick(report: TickReport) -> None:
     for tid, ref, what, detail in report.fired:
         click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
     for tid, ref, _what, detail in report.held:
@@ -42,29 +50,30 @@ def timers() -> None:
 
 @timers.command("list")
 @click.option("--case", "case_ref")
-@click.option("--status", type=click.Choice(["pending", "held", "failed", "fired", "cancelled", "overdue"]))
+@click.option("--status", type=click.Choice(["pending", "held", "blocked", "failed", "fired", "cancelled", "overdue"]))
+@click.option("--provisional", is_flag=True,
+              help="Only what still waits for calendar data: provisional due times and timers blocked for an unknown year.")
 @json_option
 @pass_settings
-def timers_list(settings: Settings, case_ref: str | None, status: str | None, as_json: bool) -> None:
+def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
+                as_json: bool) -> None:
     """List timers (oldest due first).
 
     \b
     Example: award timers list --status held
+             award timers list --provisional
     """
     from award.workflow.timing.timers import list_timers
 
-    rows = list_timers(settings.engine(), case=case_ref, status=status)
-    if as_json:
-        render.print_json(rows)
-        return
-    from datetime import datetime
-
+    rows = list_timers(settings.engine(), case=case_ref, status=status, provisional=provisional)
     kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
-    render.table("定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
-           [[r["id"], r["case"], r["state"],
-             kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
-             render.shanghai(datetime.fromisoformat(r["due_at"])), r["last_day"], r["rule"], r["status"], r["note"]]
-            for r in rows])
+    render.emit(rows, as_json=as_json, table=lambda: render.Table(
+        "定时", ["#", "案件", "案件状态", "事项", "到期", "最后一日", "规则", "定时状态", "说明"],
+        [[r["id"], r["case"], r["state"],
+          kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
+          render.shanghai(r["due_at"]) + ("（暂定）" if r["provisional"] else ""),
+          r["last_day"], r["rule"], r["status"], r["note"]]
+         for r in rows]))
 
 
 @timers.command("retry")
@@ -113,12 +122,10 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
     Example: award calendar day 2026-10-10
     """
     info = _calendar(settings).day(day.date())
-    if as_json:
-        render.print_json(info)
-        return
     weekday = "一二三四五六日"[info.day.weekday()]
-    click.echo(f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"
-               f"　[{info.source}]" + ("　暂定：次年放假安排公布后可能变化" if info.provisional else ""))
+    render.emit(info, as_json=as_json,
+                text=f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"
+                     f"　[{info.source}]" + ("　暂定：次年放假安排公布后可能变化" if info.provisional else ""))
 
 
 @calendar.command("due")
@@ -135,7 +142,7 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
     """
     from award.workflow.errors import InvalidInput
     from award.workflow.timing.clock import parse_moment
-    from award.workflow.timing.periods import describe, due, parse_period
+    from award.workflow.timing.periods import due, parse_period
 
     try:
         begin = parse_moment(start)
@@ -143,9 +150,12 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
         raise InvalidInput(str(exc)) from None
     p = parse_period(period)
     result = due(p, begin, _calendar(settings), start_day_counts=start_day_counts)
-    if as_json:
-        render.print_json(result)
-        return
+    render.emit(result, as_json=as_json, show=lambda: _print_due(begin, p, start_day_counts, result))
+
+
+def _print_due(begin: datetime, p: Period, start_day_counts: bool, result: Due) -> None:
+    from award.workflow.timing.periods import describe
+
     click.echo(f"自 {render.shanghai(begin)} 起 {describe(p, start_day_counts, start_label='起始当日')}：")
     if result.last_day:
         click.echo(f"  最后一日：{result.last_day}")
@@ -154,10 +164,9 @@ def calendar_due(settings: Settings, start: str, period: str, start_day_counts: 
 
 
 def _calendar(settings: Settings) -> Any:
-    from award.workflow.timing.calendar import OfficialCalendar
+    from .context import office_calendar
 
-    root = settings.definitions_root()
-    return OfficialCalendar(files_dir=(root if root.is_dir() else root.parent) / "calendars")
+    return office_calendar(settings)
 
 
 COMMANDS: list[click.Command] = [tick, timers, scheduler, calendar]

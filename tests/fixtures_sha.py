@@ -55,6 +55,11 @@ def moment(text: str) -> datetime:
     return parse_moment(text)
 
 
+def iso(text: str) -> str:
+    """`2026-10-01 09:00` (Asia/Shanghai) as the JSON views print it: ISO 8601 with +08:00."""
+    return parse_moment(text).astimezone(SHANGHAI).isoformat()
+
+
 def shanghai(value: str | datetime) -> str:
     """An ISO timestamp (or datetime) as `YYYY-MM-DD HH:MM` in Asia/Shanghai, for `--now`."""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -252,7 +257,7 @@ def any_office_fixture(db_url: str, tmp_path: Path) -> Iterator[Office]:
 
 
 def sha_definitions(folder: Path) -> Path:
-    """A copy of the bundled definitions with SHA alone (rules, sha.yaml, its templates, the calendars).
+    """A copy of the bundled definitions with SHA alone (rules, sha.yaml, its templates, the calendars, scoring tables).
 
     Other procedures are left out so that a test of this copy does not depend on them.
     """
@@ -261,6 +266,7 @@ def sha_definitions(folder: Path) -> Path:
     for name in ("rules.yaml", "sha.yaml"):
         shutil.copy2(source / name, folder / name)
     shutil.copytree(source / "calendars", folder / "calendars")
+    shutil.copytree(source / "scoring", folder / "scoring")  # the review's scoring tables
     shutil.copytree(source / "templates" / "sha", folder / "templates" / "sha")
     return folder
 

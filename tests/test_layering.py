@@ -108,7 +108,8 @@ def chain(edges: dict[str, set[str]], start: str, forbidden: tuple[str, ...]) ->
 
 EDGES = graph(ROOT)
 PURE = sorted(m for m in EDGES if m.startswith("award.workflow.specs")
-              or m in ("award.workflow.timing.clock", "award.workflow.timing.calendar", "award.workflow.timing.periods"))
+              or m in ("award.workflow.timing.clock", "award.workflow.timing.calendar", "award.workflow.timing.periods",
+                        "award.workflow.timing.notice_text", "award.workflow.timing.calendar_years"))
 WORKFLOW = sorted(m for m in EDGES if m.startswith("award.workflow"))
 NOTIFIERS = sorted(m for m in EDGES if m.startswith("award.notifiers"))
 REGISTERS_AND_NOTIFY = sorted(m for m in EDGES if m.startswith(("award.workflow.notify", "award.workflow.registers")))

@@ -84,6 +84,7 @@ class Engine:
         timers: plans and cancels the timers of each step (`timing.timers.Timers`).
         outbox: renders each step's notifications, and delivers them after commit
             (`notify.outbox.Outbox`).
+        review: the expert review's checks and effects of each step (`review.hooks.ReviewHook`).
     """
 
     db: Database
@@ -93,15 +94,17 @@ class Engine:
     calendar: Calendar | None = None
     timers: StepHook | None = None
     outbox: Outbox | None = None
+    review: StepHook | None = None
     machines: MachineCache = field(default_factory=MachineCache)
 
     def step_hooks(self) -> tuple[StepHook, ...]:
-        """The side effects of every step, in THE order: timers first, then the outbox.
+        """The side effects of every step, in THE order: timers first, then the outbox, then the review.
 
         The order is part of the contract: the outbox reads the timers the step has just
-        planned (a notice's last day goes into its mail).
+        planned (a notice's last day goes into its mail). The review may refuse the step
+        (recusal, minimum scores), which rolls back what the others wrote.
         """
-        return tuple(h for h in (self.timers, self.outbox) if h is not None)
+        return tuple(h for h in (self.timers, self.outbox, self.review) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
                    transition: TransitionSpec | None) -> None:
@@ -449,8 +452,8 @@ class Engine:
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
-            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,
-                                                   col(TimerRow.status).in_(["pending", "held"]))
+            timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
+                                                   col(TimerRow.status).in_(["pending", "held", "blocked"]))
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -498,7 +501,7 @@ class Engine:
                     track_label, state_label = c.track, c.state
                 out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
                             "track_label": track_label, "state": c.state, "state_label": state_label,
-                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at).isoformat()})
+                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at)})
             return out
 
     def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:
@@ -569,10 +572,18 @@ def _timer_view(t: TimerRow) -> TimerView:
                      provisional=t.provisional, note=t.note)
 
 
+def _moment(value: Any) -> Any:
+    """A time the history payload keeps as ISO text, read back as a datetime for views."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
     labels = {t.trigger: t.label for t in spec.transitions}
     labels.update({k: v.label for k, v in spec.starts.items()})
-    detail = {k: v for k, v in e.data.items() if k not in ("v", "changes")}
+    detail = {k: _moment(v) if k == "due_at" else v for k, v in e.data.items() if k not in ("v", "changes")}
     return EventView(
         seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
         source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,

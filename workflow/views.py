@@ -79,7 +79,7 @@ class RoundView:
     year: int
     title: str
     opened_on: date
-    dates: dict[str, str]
+    dates: dict[str, datetime]
     properties: dict[str, Any]
     cases_by_state: dict[str, int] = field(default_factory=dict)
 

@@ -44,8 +44,8 @@ def local(moment: datetime) -> str:
 
 
 def utc_iso(now: str) -> str:
-    """A `--now` value as the UTC ISO string the JSON views print."""
-    return datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI).astimezone(UTC).isoformat()
+    """A `--now` value as the ISO string the JSON views print (ISO 8601, +08:00)."""
+    return datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI).isoformat()
 
 
 def register(award, code: str, *, gold_award_in: Path | None = None) -> None:
@@ -176,13 +176,13 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
 
     # The award notice crosses the 2026 National Day holiday: Oct 1-7 off, Saturday Oct 10 a make-up working day.
     r = office("calendar", "due", "2026-09-28 09:00", "5 working days", "--json", who=None)
-    assert (r.json["last_day"], r.json["at"]) == ("2026-10-10", "2026-10-10T16:00:00+00:00")
+    assert (r.json["last_day"], r.json["at"]) == ("2026-10-10", "2026-10-11T00:00:00+08:00")
     nothing = office("tick", "--json", now="2026-10-10 12:00", who=None)
     assert nothing.code == 0 and nothing.json["fired"] == [], nothing
     assert walk.show()["state"] == "award_notice"
     fired = office("tick", "--json", now="2026-10-11 00:05", who=None)
     assert [f[1] for f in fired.json["fired"]] == [walk.ref], fired
-    walk.steps.append(("award_notice_elapsed", "2026-10-10T16:00:00+00:00"))
+    walk.steps.append(("award_notice_elapsed", "2026-10-11T00:00:00+08:00"))
     assert walk.show()["state"] == "commendation"
 
     case = walk.do("commend", "2026-10-20 09:00", fill=["award_document=沪府〔2026〕88号"], expect="awarded")
@@ -194,6 +194,10 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     r = office("history", walk.ref, "--json", who=None)
     assert r.code == 0, r
     events = r.json["events"]
+    # A winning person joins the expert pool as the award is made (SHA-33): one more event, after the step.
+    joined = [e for e in events if e["kind"] == "experts_joined"]
+    assert len(joined) == (1 if case["party"]["kind"] == "person" else 0)
+    events = [e for e in events if e["kind"] != "experts_joined"]
     assert [e["seq"] for e in events] == list(range(1, len(walk.steps) + 1))
     assert [(e["trigger"], e["business_time"]) for e in events] == walk.steps
     ended = datetime.now(UTC)

@@ -79,7 +79,7 @@ def test_registration_closes_at_the_end_of_the_registration_deadline(sqa: AwardR
     view = state(sqa, ref)
     [timer] = view["timers"]
     assert (timer["trigger"], timer["last_day"], timer["rule"]) == ("lapse", "2021-08-15", "SQA-3.3")
-    assert timer["due_at"].startswith("2021-08-15T16:00:00")  # 16 August 00:00 Asia/Shanghai
+    assert timer["due_at"].startswith("2021-08-16T00:00:00+08:00")  # 16 August 00:00 Asia/Shanghai
 
     res = sqa("case", "new", "--party", MEMBER, "--round", "sqa-2021", "--track", "project", now="2021-07-01 00:01")
     assert res.code == 3, res

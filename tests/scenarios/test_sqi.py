@@ -279,7 +279,7 @@ def test_a_supplement_that_comes_a_day_late_is_refused_by_itself(sqi: AwardRunne
     assert view["state"] == "supplement_requested"
     [timer] = view["timers"]
     assert (timer["trigger"], timer["last_day"], timer["rule"]) == ("supplement_overdue", "2024-09-20", "SQI-9")
-    assert timer["due_at"].startswith("2024-09-20T16:00:00")  # 21 September 00:00 Asia/Shanghai
+    assert timer["due_at"].startswith("2024-09-21T00:00:00+08:00")  # 21 September 00:00 Asia/Shanghai
     [letter] = [m for m in mails(tmp_path) if "请限期补充材料" in m[1]]
     assert letter[0] == "quality@example.com"
     assert "请补充近三年质量提升活动证明材料" in letter[2] and "请于2024年9月20日（含当日）前提供" in letter[2]

@@ -109,18 +109,18 @@ def test_round_is_a_two_year_cycle(award: AwardRunner) -> None:
     r = award("round", "show", "whi-2025", "--json")
     assert r.code == 0, r
     dates = r.json["dates"]
-    assert dates["cycle_start"].startswith("2025-02-28T16:00")   # 2025-03-01 00:00 Asia/Shanghai
-    assert dates["cycle_end"].startswith("2027-02-28T16:00")     # two years later
+    assert dates["cycle_start"].startswith("2025-03-01T00:00:00+08:00")  # 2025-03-01 00:00 Asia/Shanghai
+    assert dates["cycle_end"].startswith("2027-03-01T00:00:00+08:00")  # two years later
     r = award("round", "open", "whi", "2024", "--date", "cycle_end=2026-03-01")
     assert r.code == 2 and "cycle_start" in r.err
     # 29 February: the cycle ends on 28 February two years later (Asia/Shanghai, not UTC).
     r = award("round", "open", "whi", "2024", "--date", "cycle_start=2024-02-29", "--json")
     assert r.code == 0, r
-    assert r.json["dates"]["cycle_end"].startswith("2026-02-27T16:00")
+    assert r.json["dates"]["cycle_end"].startswith("2026-02-28T00:00:00+08:00")
     # A cycle_end given explicitly is kept.
     r = award("round", "open", "whi", "2023", "--date", "cycle_start=2023-07-01", "--date", "cycle_end=2025-06-30",
               "--json")
-    assert r.code == 0 and r.json["dates"]["cycle_end"].startswith("2025-06-29T16:00")
+    assert r.code == 0 and r.json["dates"]["cycle_end"].startswith("2025-06-30T00:00:00+08:00")
 
 
 def test_cycle_from_application_to_its_end(award: AwardRunner) -> None:
@@ -138,8 +138,8 @@ def test_cycle_from_application_to_its_end(award: AwardRunner) -> None:
     assert case["state"] == "incubating"
     timers = {t["kind"]: t for t in case["timers"]}
     assert timers["transition"]["trigger"] == "end_cycle"
-    assert timers["transition"]["due_at"].startswith("2027-02-28T16:00")
-    assert timers["reminder"]["due_at"].startswith("2026-12-30T16:00")  # 60 days before 2027-03-01
+    assert timers["transition"]["due_at"].startswith("2027-03-01T00:00:00+08:00")
+    assert timers["reminder"]["due_at"].startswith("2026-12-31T00:00:00+08:00")  # 60 days before 2027-03-01
     ids = sorted(t["id"] for t in case["timers"])
 
     # B is taught in the first year (WHI-4.3); the station revisits (WHI-4.4): self-transitions keep the timers.

@@ -128,7 +128,8 @@ def test_2027_is_unknown_and_names_the_file(calendar):
     assert caught.value.year == 2027
     assert caught.value.exit_code == 6
     assert "definitions/calendars/2027.yaml" in str(caught.value)
-    assert "2027 年节假日安排" in str(caught.value)
+    assert "award calendar import" in str(caught.value)
+    assert "《关于2027年部分节假日安排的通知》" in str(caught.value)
 
 
 def test_2003_is_unknown(calendar):

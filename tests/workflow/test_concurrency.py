@@ -89,7 +89,8 @@ def prepare(db_url: str, tmp_path: Path):
     definitions = tmp_path / "definitions"
     shutil.copytree(bundled_definitions(), definitions,
                     ignore=lambda folder, names: [n for n in names if n.endswith((".yaml", ".py")) and n != "sha.yaml"
-                                                  and n != "rules.yaml" and not folder.endswith("calendars")])
+                                                  and n != "rules.yaml"
+                                                  and not folder.endswith(("calendars", "scoring"))])
     run = make_runner(db_url, tmp_path)
     for args in (["init"], ["staff", "add", "wang", "--role", "office"]):
         assert run(*args, who=None, definitions=str(definitions)).code == 0

@@ -78,9 +78,9 @@ def test_untouched_history_verifies(award) -> None:
     events = award("history", "SHA-2026-001", "--json").json["events"]
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
     assert [e["business_time"] for e in events] == [
-        "2026-03-02T01:00:00+00:00", "2026-03-02T01:00:00+00:00",
-        "2026-03-09T16:00:00+00:00",  # the timer's due time, not the moment of the tick
-        "2026-03-11T01:00:00+00:00"]
+        "2026-03-02T09:00:00+08:00", "2026-03-02T09:00:00+08:00",
+        "2026-03-10T00:00:00+08:00",  # the timer's due time, not the moment of the tick
+        "2026-03-11T09:00:00+08:00"]
     now = datetime.now(UTC)
     for e in events:  # the wall clock is the real one, whatever --now said
         assert now - timedelta(minutes=5) <= datetime.fromisoformat(e["wall_time"]) <= now

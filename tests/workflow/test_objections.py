@@ -13,7 +13,7 @@ import pytest
 
 from tests.fixtures_sha import (
     events,
-    moment,
+    iso,
     office_fixture,  # noqa: F401 - fixtures
     shanghai,
 )
@@ -124,7 +124,7 @@ def test_objection_holds_the_case_and_is_recorded_with_its_evidence(noticed, tmp
     [objection] = shown["objections"]
     assert (objection["status"], objection["filed_by"], objection["reason"]) == ("open", "张三", "获奖证书系伪造")
     [filed] = events(o.history(ref), "objection_filed")
-    assert filed["business_time"] == moment("2026-05-08 09:00").isoformat()
+    assert filed["business_time"] == iso("2026-05-08 09:00")
     assert filed["comment"] == "获奖证书系伪造"
     assert filed["detail"]["by"] == "张三" and filed["detail"]["objection"] == objection["id"]
     assert filed["detail"]["evidence"] == [{"file": "证明材料.pdf", "bytes": proof.stat().st_size,
@@ -155,7 +155,7 @@ def test_dismissed_objection_lets_the_case_move_on_only_when_the_notice_has_run_
     assert [f[1] for f in fired["fired"]] == [ref]
     history = o.history(ref)
     assert history[-1]["trigger"] == ELAPSED and history[-1]["dest"] == "material_review"
-    assert history[-1]["business_time"] == moment(DUE).isoformat()  # dismissed in time: due as planned
+    assert history[-1]["business_time"] == iso(DUE)  # dismissed in time: due as planned
     [resolved] = events(history, "objection_resolved")
     assert resolved["detail"] == {"objection": objection["id"], "outcome": "dismissed"}
     assert resolved["comment"] == "经核查，证书属实" and resolved["actor"] == "wang"
@@ -190,7 +190,7 @@ def test_upheld_objection_disqualifies_at_once(noticed):
     assert [e["kind"] for e in history[-3:]] == ["objection_filed", "objection_resolved", "transition"]
     last = history[-1]
     assert (last["trigger"], last["source"], last["dest"]) == ("disqualify", "qualification_notice", "disqualified")
-    assert last["business_time"] == moment("2026-05-09 11:00").isoformat()
+    assert last["business_time"] == iso("2026-05-09 11:00")
     assert last["comment"] == "证书确系伪造" and last["detail"]["objection"] == objection["id"]
 
 

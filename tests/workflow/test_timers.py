@@ -15,7 +15,15 @@ import pytest
 from award.workflow.store import EventRow
 from sqlmodel import select
 
-from tests.fixtures_sha import any_office_fixture, events, moment, office_fixture, sha_definitions, shanghai  # noqa: F401 - fixtures
+from tests.fixtures_sha import (  # noqa: F401 - fixtures
+    any_office_fixture,
+    events,
+    iso,
+    moment,
+    office_fixture,
+    sha_definitions,
+    shanghai,
+)
 
 ELAPSED = "qualification_notice_elapsed"
 
@@ -69,7 +77,7 @@ def test_notice_across_a_holiday_is_due_after_five_official_working_days(office,
     timer = office.timer(ref, ELAPSED)
     due = datetime.fromisoformat(last_day).replace(tzinfo=None) + timedelta(days=1)
     assert timer["last_day"] == last_day
-    assert timer["due_at"] == moment(due.strftime("%Y-%m-%d 00:00")).isoformat()
+    assert timer["due_at"] == iso(due.strftime("%Y-%m-%d 00:00"))
     assert shanghai(timer["due_at"]) == due.strftime("%Y-%m-%d 00:00")
     assert timer["status"] == "pending" and timer["provisional"] is False
 
@@ -104,7 +112,7 @@ def test_notice_into_an_unknown_year_is_refused_until_the_calendar_file_exists(o
 
     refused = office.run("advance", ref, "pass_qualification", now="2026-12-28 10:00", who="li")
     assert refused.code == 6, refused
-    assert "2027" in refused.err and "calendars/2027.yaml" in refused.err
+    assert "2027" in refused.err and "award calendar import" in refused.err and "本次操作未生效" in refused.err
     after = office.show(ref)
     assert (after["state"], after["version"], after["timers"]) == ("qualification_review", before["version"], [])
     assert office.history(ref) == history
@@ -214,7 +222,7 @@ def test_due_timer_held_by_an_open_objection_fires_after_dismissal(office):
     assert [e["kind"] for e in history[-3:]] == ["objection_filed", "objection_resolved", "transition"]
     assert history[-1]["trigger"] == ELAPSED
     # The case moved on when the objection was dismissed; the due time stays on record.
-    assert history[-1]["business_time"] == history[-2]["business_time"] == moment("2026-05-14 10:00").isoformat()
+    assert history[-1]["business_time"] == history[-2]["business_time"] == iso("2026-05-14 10:00")
     assert history[-1]["detail"]["due_at"] == timer["due_at"]
 
 

@@ -176,8 +176,8 @@ class Outbox:
                 q = q.where(CaseRow.ref == case.upper())
             return [{"id": o.id, "case": c.ref, "template": o.template, "channel": o.channel, "role": o.role,
                      "recipient": o.recipient, "subject": o.subject, "status": o.status, "attempts": o.attempts,
-                     "last_error": o.last_error, "created_at": utc(o.created_at).isoformat(),
-                     "sent_at": utc(o.sent_at).isoformat() if o.sent_at else None}
+                     "last_error": o.last_error, "created_at": utc(o.created_at),
+                     "sent_at": utc(o.sent_at) if o.sent_at else None}
                     for o, c in s.exec(q.order_by(col(OutboxRow.id))).all()]
 
     def retry(self, row_id: int) -> None:

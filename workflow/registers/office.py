@@ -10,7 +10,7 @@ import csv
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -340,7 +340,8 @@ class Office:
         counts = dict(s.exec(select(CaseRow.state, func.count()).where(CaseRow.round_id == row.id)
                              .group_by(CaseRow.state)).all())
         return RoundView(id=row.id, procedure=row.procedure, procedure_title=spec.title, year=row.year,
-                         title=row.title, opened_on=row.opened_on, dates=dict(row.dates),
+                         title=row.title, opened_on=row.opened_on,
+                         dates={k: datetime.fromisoformat(v) for k, v in row.dates.items()},
                          properties=dict(row.properties), cases_by_state={spec.label_of(k): v for k, v in counts.items()})
 
 

@@ -97,6 +97,7 @@ def load_catalog(root: Path) -> Catalog:
     """
     folder = root.parent if root.is_file() else root
     files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
+    files += sorted(folder.glob("scoring/*.yaml")) if folder.exists() else []  # the review's scoring tables
     key = (str(root.resolve()), *((f.name, hashlib.sha256(f.read_bytes()).digest()) for f in files if f.is_file()))
     cached = _LOADED.get(key)
     if cached is None:

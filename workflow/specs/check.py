@@ -222,6 +222,9 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             out.append(p(f"状态 {s.name!r} 从任何开始状态都无法到达", "states", i, "name"))
         if not s.final and not spec.transitions_from(s.name):
             out.append(p(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name"))
+    from .review_check import check_review
+
+    out += check_review(loaded, rules)
     return out
 
 
@@ -243,4 +246,9 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {g.rule for g in spec.intake}
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
+    if spec.review is not None:
+        ids |= set(spec.review.rules.model_dump().values()) | {st.rule for st in spec.review.stages.values()}
+        ids |= {st.shortlist.rule for st in spec.review.stages.values() if st.shortlist is not None}
+        if spec.review.join_pool is not None:
+            ids.add(spec.review.join_pool.rule)
     return ids

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .review import ReviewSpec
+
 __all__ = [
     "FieldSpec",
     "GuardCall",
@@ -275,6 +277,7 @@ class ProcessSpec(_Frozen):
     transitions: list[TransitionSpec]
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
+    review: ReviewSpec | None = None
 
     @property
     def state_map(self) -> dict[str, StateSpec]:
@@ -307,7 +310,9 @@ class ProcessSpec(_Frozen):
     def content_hash(self) -> str:
         """A hash of the parsed content: two files that mean the same hash the same (computed once)."""
         if self._hash is None:
-            payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+            # A definition without a review hashes as it did before the key existed (stored cases stay valid).
+            dumped = self.model_dump(mode="json", exclude={"review"} if self.review is None else None)
+            payload = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
             self._hash = hashlib.sha256(payload.encode()).hexdigest()
         return self._hash
 

@@ -4,12 +4,16 @@ Each year the General Office of the State Council publishes a notice (国务院�
 通知) that makes some weekdays holidays and some weekend days make-up working days (调休上班). Nothing can
 be derived from weekdays alone, so `OfficialCalendar` answers only from official data:
 
-1. calendar files in `definitions/calendars/<year>.yaml`, which the office adds when a notice appears
-   (format: `definitions/calendars/README.md`); a file replaces the package for its notice's year, and a
-   day a file names always wins (the 2006 file fixes 2005-12-31, which the package has wrong);
-2. the `chinesecalendar` package, imported on first use so that the CLI starts light.
+1. the office's own calendar years in the office data folder (`<AWARD_HOME>/calendars/<year>.yaml`),
+   written by `award calendar import` from the notice text; they survive a reinstall, and an office
+   year replaces the bundled file of the same year;
+2. the bundled, read-only files in `definitions/calendars/<year>.yaml` (format:
+   `definitions/calendars/README.md`); a file replaces the package for its notice's year, and a day a
+   file names always wins (the 2006 file fixes 2005-12-31, which the package has wrong);
+3. the `chinesecalendar` package, imported on first use so that the CLI starts light.
 
-A year neither covers is an error (`CalendarYearUnknown`) naming the file to add; it is never guessed.
+A year none covers is an error (`CalendarYearUnknown`) naming `award calendar import` and the office
+folder; it is never guessed.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ..abc import Calendar
 from ..errors import CalendarYearUnknown, Problem
 from ..values import DayInfo
 
-__all__ = ["PROVISIONAL_FROM", "OfficialCalendar", "scan_working_days"]
+__all__ = ["IMPORT_COMMAND", "OFFICE_LABEL", "PROVISIONAL_FROM", "OfficialCalendar", "scan_working_days"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,7 +56,10 @@ _PACKAGE_NAMES = {
     "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
 }
 _NEW_YEAR = "元旦"
-_FILE_KEYS = ("year", "notice", "published", "url", "holidays")
+_FILE_KEYS = ("year", "notice", "published", "url", "imported_by", "imported_at", "holidays")
+IMPORT_COMMAND = "award calendar import 通知文本文件"
+OFFICE_LABEL = "办公数据"
+"""The prefix of an office year's source (`办公数据/calendars/2027.yaml`), shown in bases and `calendar day`."""
 _HOLIDAY_KEYS = ("name", "off", "makeup")
 _LONGEST_HOLIDAY = 15
 _WEEKDAYS = "一二三四五六日"
@@ -93,15 +100,19 @@ class OfficialCalendar(Calendar):
     Answers are cached per date (the package costs ~18 us per call); the instance is immutable once built.
     """
 
-    def __init__(self, *, files_dir: Path | None = None, use_package: bool = True) -> None:
-        """Load and check every `*.yaml` file in `files_dir`.
+    def __init__(self, *, files_dir: Path | None = None, office_dir: Path | None = None,
+                 use_package: bool = True) -> None:
+        """Load and check every `*.yaml` file in `files_dir`, then in `office_dir` over them.
 
         Args:
-            files_dir: the folder of calendar files; the bundled `definitions/calendars/` by default.
+            files_dir: the folder of read-only calendar files; the bundled `definitions/calendars/` by default.
+            office_dir: the office's own calendar years (`home.path("calendars")`); a year there replaces
+                the same year in `files_dir`. None: files_dir only (e.g. `award definitions check`).
             use_package: also answer from the `chinesecalendar` package (False: files only).
         """
         self._bundled = files_dir is None
         self._files_dir = _bundled_dir() if files_dir is None else Path(files_dir)
+        self._office_dir = Path(office_dir) if office_dir is not None else None
         self._use_package = use_package
         self._entries: dict[date, _Entry] = {}
         self._file_years: dict[int, str] = {}
@@ -109,12 +120,57 @@ class OfficialCalendar(Calendar):
         self._problems: list[Problem] = []
         self._cache: dict[date, DayInfo] = {}
         self._loaded = False
+        self._stamp: tuple[tuple[str, int, int], ...] = ()
 
     def _ensure_loaded(self) -> None:
         """Read the files on first use: most commands never ask about a day, so they do not pay for it."""
         if not self._loaded:
             self._loaded = True
+            self._stamp = self._files_stamp()
             self._load()
+
+    def refreshed(self) -> OfficialCalendar:
+        """This calendar, or a new one when a calendar file was added, changed or removed since it was read.
+
+        A long-running process (the scheduler) calls it before each tick, so that a year another process
+        imported counts at once instead of after a restart; a few `stat` calls, nothing is re-read otherwise.
+        """
+        if not self._loaded or self._files_stamp() == self._stamp:
+            return self
+        _LOGGER.info("calendar files changed; reading them again")
+        return OfficialCalendar(files_dir=None if self._bundled else self._files_dir, office_dir=self._office_dir,
+                                use_package=self._use_package)
+
+    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        out = []
+        for folder in (self._files_dir, self._office_dir):
+            if folder is not None and folder.is_dir():
+                for path in sorted(folder.glob("*.yaml")):
+                    try:
+                        info = path.stat()
+                    except OSError:
+                        continue
+                    out.append((str(path), info.st_mtime_ns, info.st_size))
+        return tuple(out)
+
+    @property
+    def files_dir(self) -> Path:
+        """The read-only calendar files (the bundled `definitions/calendars/` unless told otherwise)."""
+        return self._files_dir
+
+    @property
+    def office_dir(self) -> Path | None:
+        """Where the office's own calendar years live (None when this calendar has no office folder)."""
+        return self._office_dir
+
+    def year_source(self, year: int) -> str | None:
+        """The file a year's arrangement comes from, the package's name, or None when the year is unknown."""
+        self._ensure_loaded()
+        if year in self._broken:
+            return None
+        if year in self._file_years:
+            return self._file_years[year]
+        return self._package_label() if year in self._package_years() else None
 
     def problems(self) -> list[Problem]:
         """Every problem found in the calendar files (empty when all are valid)."""
@@ -231,15 +287,16 @@ class OfficialCalendar(Calendar):
     def _unknown(self, year: int) -> CalendarYearUnknown:
         if year in self._broken:
             found = "；".join(str(p) for p in self._broken[year][:3])
-            hint = f"该年的日历文件有误，未采用：{found}。请修正后用 award definitions check 复查"
+            hint = (f"该年的日历文件有误，未采用：{found}。请修正该文件（或用 {IMPORT_COMMAND} 重新导入），"
+                    "再重试本操作")
         else:
-            where = str(self._files_dir / f"{year}.yaml")
-            if self._bundled:
-                where = f"definitions/calendars/{year}.yaml"
-            hint = (
-                f"请在 {where} 中按国务院办公厅公布的 {year} 年节假日安排添加数据"
-                "（格式见 definitions/calendars/README.md）"
-            )
+            notice = f"请在国务院办公厅公布《关于{year}年部分节假日安排的通知》后，把通知全文存为文本文件，用 {IMPORT_COMMAND} 导入"
+            if self._office_dir is not None:
+                hint = f"{notice}（保存在办公数据目录 {self._office_dir}，重装软件不会丢失）"
+            else:
+                where = f"definitions/calendars/{year}.yaml" if self._bundled else str(self._files_dir / f"{year}.yaml")
+                hint = f"{notice}，或在 {where} 中添加（格式见 definitions/calendars/README.md）"
+            hint += "。本次操作未生效，导入后重试即可"
         return CalendarYearUnknown(year, hint)
 
     # -- loading --------------------------------------------------------------------------------------
@@ -247,20 +304,33 @@ class OfficialCalendar(Calendar):
     def _load(self) -> None:
         if not self._files_dir.is_dir():
             self._problems.append(Problem(file=str(self._files_dir), line=None, reason="日历文件目录不存在"))
-            return
-        for path in sorted(self._files_dir.glob("*.yaml")):
-            label = f"{self._files_dir.name}/{path.name}"
-            year, entries, problems = _read_file(path, label)
+        years = self._read_dir(self._files_dir, f"{self._files_dir.name}/") if self._files_dir.is_dir() else {}
+        if self._office_dir is not None and self._office_dir.is_dir():
+            # an office year replaces the bundled file of the same year, December days and all
+            years |= self._read_dir(self._office_dir, f"{OFFICE_LABEL}/{self._office_dir.name}/")
+        for year, (label, entries, problems) in sorted(years.items()):
             for day, entry in (entries or {}).items():
                 if (other := self._entries.get(day)) is not None:
                     problems.append(Problem(file=label, line=entry.line, reason=f"{day} 已在 {other.source} 中列出"))
             self._problems += sorted(problems, key=lambda problem: problem.line or 0)
-            if year is not None and (problems or entries is None):
+            if problems or entries is None:
                 self._broken[year] = problems
-            elif year is not None and entries is not None:
+            else:
                 self._entries.update(entries)
                 self._file_years[year] = label
                 _LOGGER.debug("calendar file %s: %d days", label, len(entries))
+
+    def _read_dir(self, folder: Path, prefix: str) -> dict[int, tuple[str, dict[date, _Entry] | None, list[Problem]]]:
+        """Every calendar file of one folder by year; a file whose year cannot be told is only a problem."""
+        out: dict[int, tuple[str, dict[date, _Entry] | None, list[Problem]]] = {}
+        for path in sorted(folder.glob("*.yaml")):
+            label = f"{prefix}{path.name}"
+            year, entries, problems = _read_file(path, label)
+            if year is None:
+                self._problems += problems
+            else:
+                out[year] = (label, entries, problems)
+        return out
 
 
 def scan_working_days(calendar: Calendar, start: date, n: int, *, count_start: bool,
@@ -353,7 +423,8 @@ def _read_file(path: Path, label: str) -> tuple[int | None, dict[date, _Entry] |
         bad(_key_line(data, "year"), f"year: {declared} 与文件名 {path.name} 不一致")
     else:
         year = declared
-    for key, kind in (("notice", str), ("url", str), ("published", date)):
+    for key, kind in (("notice", str), ("url", str), ("published", date), ("imported_by", str),
+                      ("imported_at", str)):
         value = data.get(key)
         if value is not None and (not isinstance(value, kind) or isinstance(value, datetime) or value == ""):
             bad(_key_line(data, key), f"{key} 应为{'日期（如 2025-11-04）' if kind is date else '文字'}")

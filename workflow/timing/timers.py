@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from ..errors import AwardError, ConflictError, Refused
+from ..errors import AwardError, CalendarYearUnknown, ConflictError, Refused
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
@@ -32,7 +32,11 @@ __all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "recons
 
 _LOGGER = logging.getLogger(__name__)
 
-LIVE = ("pending", "held")
+BLOCKED = "blocked"
+"""A timer that could not fire because a calendar year its step needs is unknown: re-armed by
+`recompute.recompute_timers` when the year is imported (`award calendar import`)."""
+
+LIVE = ("pending", "held", BLOCKED)
 
 
 @dataclass(kw_only=True)
@@ -128,16 +132,24 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
                        target_at=at))
 
 
-def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Timers for people: due time, state, what fires, status and why (a held or failed timer's note)."""
+def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None,
+                provisional: bool = False) -> list[dict[str, Any]]:
+    """Timers for people: due time, state, what fires, status and why (a held or failed timer's note).
+
+    `provisional`: only what still waits for calendar data: live timers whose due time rests on
+    provisional days, and timers blocked for an unknown year.
+    """
     with engine.db.session() as s:
         q = select(TimerRow, CaseRow).join(CaseRow, col(TimerRow.case_id) == col(CaseRow.id))
         if case:
             q = q.where(CaseRow.id == engine.case_row(s, case).id)
         if status:
             q = q.where(TimerRow.status == status)
+        if provisional:
+            q = q.where(col(TimerRow.status).in_(LIVE)).where(
+                (col(TimerRow.provisional).is_(True)) | (col(TimerRow.status) == BLOCKED))
         return [{"id": t.id, "case": c.ref, "state": t.state, "kind": t.kind, "trigger": t.trigger, "duty": t.duty,
-                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at).isoformat(),
+                 "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at),
                  "last_day": t.last_day.isoformat() if t.last_day else None, "status": t.status, "note": t.note,
                  "provisional": t.provisional}
                 for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
@@ -156,8 +168,8 @@ def retry_timer(engine: Engine, timer_id: int) -> str:
         timer = s.get(TimerRow, timer_id)
         if timer is None:
             raise RecordLookupError(f"定时 #{timer_id}")
-        if timer.status not in ("failed", "held"):
-            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held 的定时可以重试")
+        if timer.status not in ("failed", "held", BLOCKED):
+            raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
         timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
         s.add(timer)
     return f"定时 #{timer_id} 已重新排队，下次 award tick 时处理"
@@ -172,6 +184,9 @@ def next_due(engine: Engine) -> datetime | None:
 
 def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     """Fire every due timer once, oldest first, each in its own transaction; then deliver, as any step does."""
+    refresh = getattr(engine.calendar, "refreshed", None)
+    if refresh is not None:  # a year imported by another process since this one started counts now
+        engine.calendar = refresh()
     report = _fire_due(engine, limit=limit)
     if report.fired:
         engine.after_commit()  # the fired steps' notifications (reminders, overdue notices) go out now
@@ -202,6 +217,10 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
             report.held.append((tid, ref, "暂缓", str(exc)))
             skipped.add(tid)
         except ConflictError:
+            skipped.add(tid)
+        except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
+            _set_status(engine, tid, BLOCKED, str(exc))
+            report.held.append((tid, ref, "等待节假日安排", str(exc)))
             skipped.add(tid)
         except AwardError as exc:
             _set_status(engine, tid, "failed", str(exc))
