@@ -109,7 +109,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.database()))
+    db = Database(database_url(settings.database()), durability=settings.home().get("durability") or "full")
     try:
         calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)

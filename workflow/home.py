@@ -39,6 +39,7 @@ KEYS: dict[str, str] = {
     "deployment": "部署文件（地址与通知渠道）",
     "definitions": "流程定义目录",
     "identity": "身份模式：bound（默认，按系统登录名）或 shared（共用电脑，必须 --as）",
+    "durability": "提交的持久程度：full（默认）或 normal（更快，断电可能丢失最后几次提交）",
 }
 
 #: The sub-folders of the office data folder, by purpose.

@@ -287,7 +287,7 @@ class Database:
         is_sqlite: SQLite needs its own locking care (no SKIP LOCKED).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, durability: str = "full") -> None:
         self.url = url
         self.shown = _without_password(url)
         self.is_sqlite = url.startswith("sqlite")
@@ -301,6 +301,10 @@ class Database:
                 self.engine = create_engine(url, pool_recycle=1800)
         except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
             raise ConfigError(f"无法打开数据库 {self.shown}：{exc}") from None
+        if durability not in DURABILITY:
+            raise ConfigError(f"durability 应为 {'、'.join(DURABILITY)} 之一，收到 {durability!r}（award.toml）")
+        if durability == "normal":
+            event.listen(self.engine, "connect", _sqlite_normal if self.is_sqlite else _postgres_async_commit)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -370,6 +374,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+DURABILITY = {
+    "full": "每次提交都写入磁盘（默认）：断电也不丢已确认的办理",
+    "normal": "SQLite synchronous=NORMAL / PostgreSQL synchronous_commit=off：更快，断电可能丢失最后几次提交，但不损坏数据",
+}
+"""The deployment's durability choice (`durability` in award.toml); the default stays safe."""
+
+
+def _sqlite_normal(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable on checkpoint, never corrupt
+    cur.close()
+
+
+def _postgres_async_commit(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("SET synchronous_commit = off")
+    cur.close()
+    dbapi_conn.commit()
 
 
 def _without_password(url: str) -> str:
