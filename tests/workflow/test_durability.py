@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-
 from award.workflow.errors import ConfigError
 from award.workflow.store import Database, database_url
+from sqlalchemy import text
+
 from tests.conftest import make_runner
 
 

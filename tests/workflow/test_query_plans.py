@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from tests.fixtures_sha import office_fixture  # noqa: F401 - fixture
@@ -40,6 +41,8 @@ def _plans(office: Any, statements: list[tuple[str, Any]]) -> list[str]:
 
 
 def test_steps_ticks_and_reads_search_by_index(office: Any) -> None:
+    if not office.engine.db.is_sqlite:
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's planner scans tables this small whatever the indexes")
     refs = [office.in_review("2026-04-20 10:00") for _ in range(3)]
     seen: list[tuple[str, Any]] = []
 
