@@ -14,18 +14,26 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from award.commands import calendar as _calendar
 from award.commands import cases as _cases
+from award.commands import data as _data
 from award.commands import definitions as _definitions
+from award.commands import deployment as _deployment
 from award.commands import experts as _experts
+from award.commands import notice as _notice
 from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
 from award.commands import review as _review
+from award.commands import staff as _staff
 from award.commands import timing as _timing
 from award.commands.context import Settings, build_engine, pass_settings
+
+if TYPE_CHECKING:
+    from award.workflow.errors import AwardError
 
 __all__ = ["Settings", "build_engine", "main"]
 
@@ -41,7 +49,8 @@ _LOGGER = logging.getLogger("award")
               help="SQLite file path or SQLAlchemy URL [env AWARD_DB; default award.db in the office data folder].")
 @click.option("--definitions", envvar="AWARD_DEFINITIONS", help="Definitions folder [env AWARD_DEFINITIONS; default: bundled].")
 @click.option("--now", envvar="AWARD_NOW", help="Run as of this moment, e.g. '2026-05-06 09:00' (Asia/Shanghai) [env AWARD_NOW].")
-@click.option("--as", "as_name", envvar="AWARD_AS", help="Act as this staff member (must be on the roster).")
+@click.option("--as", "as_name", envvar="AWARD_AS",
+              help="Delegation: act for this staff member (administrators only; required when identity = shared).")
 @click.option("--deployment", envvar="AWARD_DEPLOYMENT", help="Deployment file: addresses and notifiers [env AWARD_DEPLOYMENT].")
 @click.option("--no-deliver", is_flag=True, help="Leave notifications in the outbox (for `award outbox deliver` or the scheduler).")
 @click.pass_context
@@ -51,8 +60,8 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
 
     \b
     Example (a new office):
-      award init
-      award staff add wang --role office
+      award init --admin zhang
+      award staff add wang --login wangfang --role office@sha
       award round open sha 2026 --date announced=2026-03-02
       award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
       award case new --party 91310000MA1FL1GF9K --round sha-2026 --track gold_model
@@ -73,12 +82,14 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
 
 
 @cli.command()
+@click.option("--admin", "admin_name", help="Name the first administrator (bound to --login, default the OS login).")
+@click.option("--login", "admin_login", help="The first administrator's OS login (default: the login running init).")
 @pass_settings
-def init(settings: Settings) -> None:
-    """Create or upgrade the database schema (safe to run twice).
+def init(settings: Settings, admin_name: str | None, admin_login: str | None) -> None:
+    """Create or upgrade the database schema (safe to run twice); make the history seal key; name the first administrator.
 
     \b
-    Example: award --db award.db init
+    Example: award --db award.db init --admin zhang
     """
     target = settings.database()
     if "://" not in target and settings.engine_factory is None:
@@ -93,6 +104,26 @@ def init(settings: Settings) -> None:
         click.echo(f"数据库结构已从版本 {old} 升级到 {new}")
     else:
         click.echo(f"数据库已是最新结构（版本 {new}），无需改动")
+    from award.workflow.registers.staff import Roster
+    from award.workflow.seal import Sealer, create_key
+
+    folder = settings.home().folder("secrets")
+    folder.chmod(0o700)
+    key_path, created = create_key(folder)
+    if created:
+        click.echo(f"已创建历史封印密钥：{key_path}（请妥善备份；数据库中不保存此密钥）")
+    sealer = engine.seal or Sealer(key_path=key_path)
+    with engine.db.session() as s:
+        sealed = sealer.seal_all(s, engine.clock())
+    if sealed:
+        click.echo(f"已为 {sealed} 件原有案件加上封印")
+    roster = Roster(db=engine.db, catalog=engine.catalog, clock=engine.clock, wall_clock=engine.wall_clock,
+                    sealer=sealer)
+    if admin_name:
+        view = roster.bootstrap_admin(admin_name, admin_login or settings.login_source())
+        click.echo(f"首位系统管理员：{view.name}（系统登录名 {view.login}）")
+    elif not roster.has_admin():
+        click.echo("尚无系统管理员：请运行 award init --admin 姓名（绑定当前系统登录名）", err=True)
 
 
 @cli.command()
@@ -111,7 +142,8 @@ def demo(folder: Path) -> None:
 
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review):
+for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
+                _data, _notice, _deployment, _staff):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
@@ -124,9 +156,10 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
     from award.workflow.errors import AwardError
 
     logging.basicConfig(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="award", standalone_mode=False,
-                 obj=settings)
+        _check_arguments(args)
+        cli.main(args=args, prog_name="award", standalone_mode=False, obj=settings)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.Abort:
@@ -136,13 +169,51 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
         exc.show()
         sys.exit(exc.exit_code)
     except AwardError as exc:
-        click.echo(f"错误：{exc}", err=True)
+        from award.commands.render import plain
+
+        click.echo(plain(f"错误：{exc}"), err=True)
         if exc.rules:
             click.echo("依据：" + "、".join(exc.rules), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a driver or file failure that is the environment's, not a bug
+        known = _environment_failure(exc)
+        if known is None:
+            raise
+        click.echo(f"错误：{known}", err=True)
+        sys.exit(known.exit_code)
     sys.exit(0)
+
+
+def _check_arguments(args: Sequence[str]) -> None:
+    """Refuse arguments no command can use: bytes that are not UTF-8, control characters (ANSI escapes)."""
+    from award.workflow.inputs import unprintable
+
+    for position, arg in enumerate(args, start=1):
+        bad = unprintable(arg, allow_breaks=True)
+        if bad is None:
+            continue
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg):
+            raise click.UsageError(f"第 {position} 个参数不是有效的 UTF-8 文本；请检查终端或脚本的编码（应为 UTF-8）")
+        raise click.UsageError(f"第 {position} 个参数含有控制字符 {bad}（例如终端转义序列），没有命令会接受它；请去掉后重试")
+
+
+def _environment_failure(exc: Exception) -> AwardError | None:
+    """A busy, read-only or corrupt database, or an unusable path, met outside the engine's own handling."""
+    from award.workflow.errors import DataError, InvalidInput
+
+    if isinstance(exc, RecursionError | MemoryError):
+        return None
+    if type(exc).__module__.startswith("sqlalchemy"):
+        from award.workflow.store import database_failure
+
+        return database_failure(exc, os.environ.get("AWARD_DB") or "（--db 所指的数据库）")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        reason = "路径过长" if exc.errno == 36 else (exc.strerror or type(exc).__name__)
+        cls = InvalidInput if exc.errno == 36 else DataError
+        return cls(f"无法使用 {str(exc.filename)[:200]}：{reason}")
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,12 +16,14 @@ __all__ = ["run_demo"]
 
 DEPLOYMENT = """\
 office:
+  name: 上海市政府质量奖审定委员会办公室
   email: [award-office@example.gov.cn]
 districts:
   浦东新区: {email: [quality@pudong.example.gov.cn]}
   徐汇区: {email: [quality@xuhui.example.gov.cn]}
 notifiers:
   email: {kind: spool, folder: mail, sender: award-office@example.gov.cn}
+delivery: {inline: true}      # the demo spools in its own process; an office delivers from the scheduler
 """
 
 PAST_AWARDS = """\

@@ -38,7 +38,7 @@ def office(*, deliver: bool = False) -> Iterator[Engine]:
                             deployment=str(deployment), deliver=deliver)
         engine = build_engine(settings, require_schema=False)
         engine.db.init(parse_moment("2026-01-05 09:00"))
-        for name, role in (("wang", "office"), ("li", "reviewer")):
+        for name, role in (("wang", "office@sha"), ("li", "reviewer@sha")):
             engine.office.staff_add(name, [role])
         try:
             yield engine

@@ -15,6 +15,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, office_calendar, pass_settings
+from .params import ROUND_YEAR
 from .timing import calendar as calendar_group
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ _ACTIONS = {"recomputed": "已重算", "confirmed": "已确认（不再暂定）
 
 @click.command("import")
 @click.argument("source", metavar="FILE|-")
-@click.option("--year", type=int, help="The notice's year, when the pasted text lacks its title.")
+@click.option("--year", type=ROUND_YEAR, help="The notice's year, when the pasted text lacks its title.")
 @click.option("--yes", is_flag=True, help="Save without asking (needed when the text comes from stdin).")
 @pass_settings
 def calendar_import(settings: Settings, source: str, year: int | None, yes: bool) -> None:
@@ -125,11 +126,9 @@ def calendar_show(settings: Settings, year: int, month: int | None, as_json: boo
 
     calendar = office_calendar(settings)
     days = [d for d in year_days(calendar, year) if month is None or d.day.month == month]
-    if as_json:
-        render.print_json({"year": year, "month": month, "source": calendar.year_source(year), "days": days})
-        return
-    click.echo(f"{year}年节假日安排　数据来源：{calendar.year_source(year)}")
-    _print_year(calendar, year, month)
+    source = calendar.year_source(year)
+    render.emit({"year": year, "month": month, "source": source, "days": days}, as_json=as_json,
+                text=f"{year}年节假日安排　数据来源：{source}", show=lambda: _print_year(calendar, year, month))
 
 
 def _read_notice(source: str) -> str:
@@ -142,9 +141,10 @@ def _read_notice(source: str) -> str:
     try:
         if source == "-":
             raw = sys.stdin.buffer.read(_MAX_NOTICE_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:
-                raw = handle.read(_MAX_NOTICE_BYTES + 1)
+        else:  # bounded, and a FIFO or folder is refused instead of blocking
+            from award.workflow.userfiles import read_bytes
+
+            raw = read_bytes(source, what="通知文本文件", limit=_MAX_NOTICE_BYTES)
     except OSError as exc:
         raise InvalidInput(f"无法读取通知文本文件 {source}：{exc.strerror}") from None
     if len(raw) > _MAX_NOTICE_BYTES:
@@ -241,8 +241,6 @@ def _office_actor(settings: Settings, *, need_database: bool = False) -> tuple[E
     A fresh office data folder may import years before `award init`; once a database exists, only staff on
     its roster may change the calendar, since every recomputed deadline is recorded under their name.
     """
-    from award.workflow.errors import Refused
-
     url = settings.database()
     if "://" not in url and not Path(url).expanduser().exists():
         if need_database:
@@ -251,10 +249,7 @@ def _office_actor(settings: Settings, *, need_database: bool = False) -> tuple[E
             raise DataError(f"数据库 {url} 不存在：请先运行 award init")
         return None, None
     engine = settings.engine()
-    actor = settings.actor()
-    if not actor.on_roster:
-        raise Refused(f"{actor.name} 不在工作人员名单中，不能修改节假日安排：用 award staff add {actor.name} --role ROLE 登记，"
-                      "或用 --as 指定")
+    actor = settings.member("修改节假日安排")  # a stranger is refused citing AWD-1
     return engine, actor
 
 
@@ -264,9 +259,10 @@ def _dirs(settings: Settings) -> tuple[Path, Path]:
 
 
 def _login() -> str:
-    from .context import _login as login
+    """Who imports a year before the office has a database: the OS login (never LOGNAME/USER)."""
+    from .context import os_login
 
-    return login()
+    return os_login() or "unknown"
 
 
 def _days(numbers: list[int]) -> str:

@@ -11,13 +11,29 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from award.workflow.abc import Notifier
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
-    from award.workflow.notify.deployment import Deployment
     from award.workflow.notify.outbox import Outbox
+    from award.workflow.registers.staff import Roster
     from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
+
+
+def os_login() -> str | None:
+    """The login the operating system says runs this process: the real uid's passwd entry.
+
+    Never `LOGNAME`, `USER` or `getpass.getuser()`: anyone can set those variables. None where the
+    OS cannot say (no `pwd` module, e.g. Windows, or a uid without an entry): then identity cannot
+    be proved and `award` behaves as in the shared mode (README, "Who is acting").
+    """
+    try:
+        import pwd
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return None
 
 
 @dataclass(kw_only=True)
@@ -32,7 +48,9 @@ class Settings:
     deliver: bool = True
     home_dir: str | None = None
     engine_factory: Callable[[Settings], Engine] | None = None
+    login_source: Callable[[], str | None] = os_login
     _engine: Engine | None = field(default=None, repr=False)
+    _actor: Actor | None = field(default=None, repr=False)
     _home: OfficeHome | None = field(default=None, repr=False)
 
     def home(self) -> OfficeHome:
@@ -65,6 +83,18 @@ class Settings:
         if self._engine is not None and self.engine_factory is None:
             self._engine.db.dispose()
 
+    def identity_mode(self) -> str:
+        """award.toml's `identity`: `bound` (default) or `shared` (one office PC: `--as` required)."""
+        return self.home().get("identity") or "bound"
+
+    def roster(self) -> Roster:
+        """The staff roster, sealed with the engine's key."""
+        from award.workflow.registers.staff import Roster
+
+        engine = self.engine()
+        return Roster(db=engine.db, catalog=engine.catalog, clock=engine.clock, wall_clock=engine.wall_clock,
+                      sealer=engine.seal)
+
     def outbox(self) -> Outbox:
         """The engine's outbox (always installed by `build_engine`)."""
         outbox = self.engine().outbox
@@ -75,26 +105,31 @@ class Settings:
         return outbox
 
     def actor(self) -> Actor:
-        return self.engine().office.actor(self.as_name, _login())
+        """Who runs this command: the member bound to the OS login, or whom an administrator acts for."""
+        if self._actor is None:
+            self._actor = self.roster().resolve(login=self.login_source(), as_name=self.as_name,
+                                                mode=self.identity_mode())
+        return self._actor
+
+    def member(self, what: str) -> Actor:
+        """The actor, who must be an active roster member: strangers read nothing personal (AWD-1)."""
+        from award.workflow.registers.staff import require_member
+
+        actor = self.actor()
+        require_member(actor, what)
+        return actor
 
     def definitions_root(self) -> Path:
         from award.workflow.specs.loader import bundled_definitions
+        from award.workflow.userfiles import check_path
 
         chosen = self.definitions or self.home().get("definitions")
-        return Path(chosen) if chosen else bundled_definitions()
-
-
-def _login() -> str:
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
+        return check_path(chosen, "流程定义目录（--definitions）") if chosen else bundled_definitions()
 
 
 def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """Build the real engine from settings: the one place the seams are chosen."""
+    from award.workflow.attachments import FileStore
     from award.workflow.engine import Engine
     from award.workflow.errors import InvalidInput
     from award.workflow.specs.catalog import load_catalog
@@ -109,10 +144,12 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
             clock = fixed_clock(parse_moment(settings.now))
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
-    db = Database(database_url(settings.database()), durability=settings.home().get("durability") or "full")
+    db = Database(database_url(settings.database()), busy_timeout=_busy_timeout(settings),
+                  durability=settings.home().get("durability") or "full")
     try:
         calendar = office_calendar(settings)
-        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar)
+        engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,
+                        files=FileStore(settings.home().path("files")))
         _wire_extensions(engine, settings)
         if require_schema:
             db.require_schema()
@@ -131,48 +168,40 @@ def office_calendar(settings: Settings) -> OfficialCalendar:
                             office_dir=settings.home().path("calendars"))
 
 
+def _busy_timeout(settings: Settings) -> float:
+    """`busy_timeout` from award.toml (seconds), else the store's default."""
+    from award.workflow.errors import ConfigError
+    from award.workflow.store import BUSY_TIMEOUT_SECONDS
+
+    raw = settings.home().get("busy_timeout")
+    if raw is None:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise ConfigError(f"{settings.home().config_file}：busy_timeout 须为 0 到 600 之间的秒数，收到 {raw!r}")
+    return value
+
+
 def _wire_extensions(engine: Engine, settings: Settings) -> None:
     """Timers and notifications hook into every step's transaction (their order is the engine's)."""
+    from award.commands.channels import channel_factory
+    from award.workflow.notify.deployment import load_deployment
     from award.workflow.notify.outbox import install as install_outbox
     from award.workflow.review.hooks import install as install_review
+    from award.workflow.seal import KEY_NAME
+    from award.workflow.seal import install as install_seal
     from award.workflow.timing.timers import install as install_timers
 
     install_timers(engine)
-    install_outbox(engine, deployment=settings.deployment_file(), deliver=settings.deliver,
-                   notifier_factory=build_notifiers)
+    deployment = load_deployment(settings.deployment_file())
+    home = settings.home()
+    channels = channel_factory(deployment, spool_dir=home.path("spool").resolve(), secrets_dir=home.path("secrets"))
+    install_outbox(engine, deployment=deployment, deliver=settings.deliver, channels=channels)
     install_review(engine)
-
-
-def build_notifiers(deployment: Deployment) -> dict[str, Notifier]:
-    """channel -> Notifier, built from the deployment file's settings.
-
-    Raises:
-        ConfigError: an SMTP channel without host or port, or its password variable unset.
-    """
-    from award.notifiers import ConsoleNotifier, SmtpNotifier, SpoolNotifier, WebhookNotifier
-    from award.workflow.errors import ConfigError
-
-    out: dict[str, Notifier] = {}
-    for channel, cfg in deployment.notifiers.items():
-        if cfg.kind == "smtp":
-            if not cfg.host or not cfg.port:
-                raise ConfigError(f"部署文件 notifiers.{channel}: smtp 需要 host 和 port")
-            password = os.environ.get(cfg.password_env) if cfg.password_env else None
-            if cfg.password_env and password is None:
-                raise ConfigError(f"部署文件 notifiers.{channel}: 环境变量 {cfg.password_env} 未设置（SMTP 密码）")
-            out[channel] = SmtpNotifier(host=cfg.host, port=cfg.port, security=cfg.security,
-                                        username=cfg.username, password=password, sender=cfg.sender,
-                                        timeout=cfg.timeout)
-        elif cfg.kind == "spool":
-            folder = Path(cfg.folder or "award-mail")
-            if not folder.is_absolute():
-                folder = Path(deployment.base_dir) / folder
-            out[channel] = SpoolNotifier(folder, sender=cfg.sender)
-        elif cfg.kind == "webhook":
-            out[channel] = WebhookNotifier(url=cfg.url, shape=cfg.shape, timeout=cfg.timeout)
-        else:
-            out[channel] = ConsoleNotifier()
-    return out
+    install_seal(engine, settings.home().path("secrets") / KEY_NAME)  # last: it seals what the others wrote
 
 
 def pairs(items: Sequence[str], what: str) -> dict[str, str]:

@@ -68,7 +68,8 @@ def definitions_show(settings: Settings, definition_id: str, as_json: bool) -> N
 
 def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
     con = render.console()
-    con.print(f"[bold]{spec.title}[/bold]  {spec.id} 版本 {spec.version}  依据：{spec.source}")
+    safe = render.safe
+    con.print(f"[bold]{safe(spec.title)}[/bold]  {safe(spec.id)} 版本 {safe(spec.version)}  依据：{safe(spec.source)}")
     render.table("赛道", ["ID", "名称", "申报主体"],
            [[k, t.label, "组织" if t.party == "organization" else "个人"] for k, t in spec.tracks.items()])
     render.table("状态", ["ID", "名称", "类型", "定时"],
@@ -101,8 +102,9 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
     Example: award definitions check ./my-definitions
     """
     from award.workflow.specs.validate import check_all
+    from award.workflow.userfiles import check_path
 
-    root = path or settings.definitions_root()
+    root = check_path(path, "流程定义目录") if path else settings.definitions_root()
     problems, summary = check_all(root)
     render.emit({"ok": not problems, "summary": summary, "problems": problems}, as_json=as_json,
                 show=lambda: _print_problems(problems, summary))
@@ -112,7 +114,7 @@ def definitions_check(settings: Settings, path: Path | None, as_json: bool) -> N
 
 def _print_problems(problems: Sequence[Problem], summary: str) -> None:
     for p in problems:
-        click.echo(str(p) + (f" [{p.rule}]" if p.rule else ""), err=True)
+        click.echo(render.plain(str(p) + (f" [{p.rule}]" if p.rule else "")), err=True)
     if problems:
         click.echo(f"发现 {len(problems)} 处问题", err=True)
     else:

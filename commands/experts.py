@@ -10,6 +10,7 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .params import RECORD_ID
 
 
 def _date(value: str | None, what: str) -> date | None:
@@ -66,10 +67,7 @@ def expert_add(settings: Settings, name: str, pool: str, org_name: str | None, o
     view = _experts(settings).add(pool=pool, name=name, org_name=org_name, org_code=org_code, title=title,
                                   specialities=specialities, email=email, phone=phone, staff=staff,
                                   actor=settings.actor())
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已登记专家 {view.name}（编号 {view.id}），{view.pool_label}")
+    render.emit(view, as_json=as_json, text=lambda: f"已登记专家 {view.name}（编号 {view.id}），{view.pool_label}")
 
 
 @expert.command("import")
@@ -86,10 +84,7 @@ def expert_import(settings: Settings, file: Path, pool: str, as_json: bool) -> N
     Example: award expert import experts.xlsx --pool shanghai_gov
     """
     views = _experts(settings).import_file(pool=pool, path=file, actor=settings.actor())
-    if as_json:
-        render.print_json(views)
-    else:
-        click.echo(f"已从 {file.name} 导入 {len(views)} 位专家")
+    render.emit(views, as_json=as_json, text=lambda: f"已从 {file.name} 导入 {len(views)} 位专家")
 
 
 @expert.command("list")
@@ -104,10 +99,7 @@ def expert_list(settings: Settings, pool: str | None, include_disabled: bool, as
     Example: award expert list --pool shanghai_gov
     """
     views = _experts(settings).list(pool, include_disabled=include_disabled)
-    if as_json:
-        render.print_json(views)
-    else:
-        render.table("评审专家", _EXPERT_COLUMNS, _expert_rows(views))
+    render.emit(views, as_json=as_json, table=lambda: render.Table("评审专家", _EXPERT_COLUMNS, _expert_rows(views)))
 
 
 @expert.command("show")
@@ -121,17 +113,18 @@ def expert_show(settings: Settings, expert_ref: str, as_json: bool) -> None:
     Example: award expert show 张三
     """
     view = _experts(settings).show(expert_ref)
-    if as_json:
-        render.print_json(view)
-        return
-    render.table(f"专家 {view.name}", _EXPERT_COLUMNS, _expert_rows([view]))
-    kinds = {"employment": "任职", "consulting": "咨询服务"}
-    rows = [[kinds.get(v["kind"], v["kind"]), v["org_name"] or "", v["org_code"], v["start"] or "", v["end"] or "至今"]
-            for v in view.services]
-    rows += [["备案的指导关系", c["org_name"] or "", c["org_code"], c["start"] or "", c["end"] or "至今"]
-             for c in view.coaching]
-    if rows:
-        render.table("任职、咨询与指导关系", ["关系", "单位", "统一社会信用代码", "起", "止"], rows)
+
+    def relations() -> None:
+        kinds = {"employment": "任职", "consulting": "咨询服务"}
+        rows = [[kinds.get(v["kind"], v["kind"]), v["org_name"] or "", v["org_code"], v["start"] or "",
+                 v["end"] or "至今"] for v in view.services]
+        rows += [["备案的指导关系", c["org_name"] or "", c["org_code"], c["start"] or "", c["end"] or "至今"]
+                 for c in view.coaching]
+        if rows:
+            render.table("任职、咨询与指导关系", ["关系", "单位", "统一社会信用代码", "起", "止"], rows)
+
+    render.emit(view, as_json=as_json, table=lambda: render.Table(f"专家 {view.name}", _EXPERT_COLUMNS,
+                                                                   _expert_rows([view])), show=relations)
 
 
 @expert.command("disable")
@@ -215,11 +208,8 @@ def conflict_add(settings: Settings, expert_ref: str, party_ref: str, kind: str,
 
     view = add_conflict(settings.engine(), expert_ref=expert_ref, party_ref=party_ref, kind=kind, reason=reason,
                         declared=declared, actor=settings.actor())
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"已记录利害关系 #{view.id}：{view.expert} 与 {view.party}（{view.kind_label}，{view.source_label}）；"
-                   "该专家已回避该申报方的全部案件")
+    render.emit(view, as_json=as_json, text=lambda: f"已记录利害关系 #{view.id}：{view.expert} 与 {view.party}（{view.kind_label}，{view.source_label}）；"
+                                                       "该专家已回避该申报方的全部案件")
 
 
 @conflict.command("list")
@@ -239,16 +229,14 @@ def conflict_list(settings: Settings, expert_ref: str | None, party_ref: str | N
 
     views = list_conflicts(settings.engine(), expert_ref=expert_ref, party_ref=party_ref,
                            include_withdrawn=include_withdrawn)
-    if as_json:
-        render.print_json(views)
-        return
-    render.table("利害关系", ["#", "专家", "申报方", "类别", "来源", "事实", "录入人", "录入时间", "状态"],
-                 [[v.id, v.expert, v.party, v.kind_label, v.source_label, v.reason, v.entered_by,
-                   render.shanghai(v.entered_at), "有效" if v.active else f"已撤销：{v.withdrawn_reason}"] for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        "利害关系", ["#", "专家", "申报方", "类别", "来源", "事实", "录入人", "录入时间", "状态"],
+        [[v.id, v.expert, v.party, v.kind_label, v.source_label, v.reason, v.entered_by,
+          render.shanghai(v.entered_at), "有效" if v.active else f"已撤销：{v.withdrawn_reason}"] for v in views]))
 
 
 @conflict.command("withdraw")
-@click.argument("conflict_id", type=int)
+@click.argument("conflict_id", type=RECORD_ID)
 @click.option("--reason", required=True)
 @pass_settings
 def conflict_withdraw(settings: Settings, conflict_id: int, reason: str) -> None:

@@ -1,11 +1,19 @@
-"""Commands on the outbox of notifications."""
+"""Commands on the outbox of notifications: list, deliver, retry, test."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
+from .params import RECORD_ID
+
+if TYPE_CHECKING:
+    from award.workflow.notify.delivery import DeliveryReport
 
 
 @click.group()
@@ -13,51 +21,128 @@ def outbox() -> None:
     """Notifications waiting, sent and failed."""
 
 
+def _when(value: str | datetime | None) -> str:
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return render.shanghai(moment)
+
+
 @outbox.command("list")
-@click.option("--failed", is_flag=True, help="Only the failed ones.")
+@click.option("--failed", is_flag=True, help="Only those that failed or may have been sent (uncertain).")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "spooled", "printed", "uncertain",
+                                             "failed", "skipped"]), help="Only rows with this status.")
 @click.option("--case", "case_ref")
 @json_option
+@output_options
 @pass_settings
-def outbox_list(settings: Settings, failed: bool, case_ref: str | None, as_json: bool) -> None:
-    """List notifications (status, attempts, last error).
+def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: str | None, as_json: bool) -> None:
+    """List notifications: status, attempts, next attempt, last error; rows in flight show their lease.
 
     \b
     Example: award outbox list --failed
     """
-    rows = settings.outbox().list(failed=failed, case=case_ref)
+    settings.member("查看通知")
+    rows = settings.outbox().list(failed=failed, case=case_ref, status=status)
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
-        "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "错误"],
-        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status"], r["attempts"],
-          r["last_error"]] for r in rows]))
+        "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "下次尝试", "错误"],
+        [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status_label"], r["attempts"],
+          _when(r["next_attempt_at"]), r["last_error"] or ""] for r in rows]))
+
+
+def _say(rep: DeliveryReport) -> list[str]:
+    """What a run did, in the office's words: never "0 sent, 0 failed" without saying why."""
+    done = [f"发出 {len(rep.sent)} 条"]
+    if rep.spooled:
+        done.append(f"写入邮件目录 {len(rep.spooled)} 条（尚未发给任何人）")
+    if rep.printed:
+        done.append(f"显示在终端 {len(rep.printed)} 条")
+    done += [f"稍后重试 {len(rep.retrying)} 条", f"失败 {len(rep.failed)} 条"]
+    if rep.uncertain:
+        done.append(f"可能已发出 {len(rep.uncertain)} 条")
+    lines = ["，".join(done)]
+    for rid, err, when in rep.retrying:
+        lines.append(f"  #{rid} 未发出：{err}；{render.shanghai(when)} 再试")
+    for rid, err in rep.failed:
+        lines.append(f"  #{rid} 失败：{err}")
+    for rid, err in rep.uncertain:
+        lines.append(f"  #{rid} 可能已发出：{err}")
+    if rep.tried == 0:
+        why = "没有到期待发的通知"
+        if rep.waiting:
+            why += f"；{rep.waiting} 条在等待重试，最早 {render.shanghai(rep.next_at)}" if rep.next_at else ""
+        if rep.in_flight:
+            why += f"；{rep.in_flight} 条正由其他投递进程发送中"
+        if rep.lost:
+            why += f"；{rep.lost} 条已被其他投递进程领走"
+        lines.append(f"  （{why}）")
+    return lines
 
 
 @outbox.command("deliver")
+@click.option("--limit", type=click.IntRange(1, 100000), default=1000, show_default=True,
+              help="At most this many rows in this run.")
 @pass_settings
-def outbox_deliver(settings: Settings) -> None:
-    """Deliver every notification that is due now (with retries and backoff).
+def outbox_deliver(settings: Settings, limit: int) -> None:
+    """Deliver every notification that is due now (with retries and backoff): for cron or by hand.
+
+    Only the process that delivers needs the SMTP password and the robots' secrets.
 
     \b
-    Example: award --deployment deployment.yaml outbox deliver
+    Example: AWARD_SMTP_PASSWORD=... award --deployment deployment.yaml outbox deliver
     """
-    rep = settings.outbox().deliver()
-    click.echo(f"发出 {len(rep.sent)} 条，稍后重试 {len(rep.retrying)} 条，失败 {len(rep.failed)} 条")
-    for rid, err in rep.failed:
-        click.echo(f"  #{rid} 失败：{err}", err=True)
+    rep = settings.outbox().deliver(limit=limit)
+    lines = _say(rep)
+    click.echo(lines[0])
+    for line in lines[1:]:
+        click.echo(render.plain(line), err=True)
 
 
 @outbox.command("retry")
-@click.argument("row_id", type=int)
+@click.argument("row_id", type=RECORD_ID)
 @pass_settings
 def outbox_retry(settings: Settings, row_id: int) -> None:
-    """Put a failed notification back in the queue, and try it now.
+    """Put a failed (or possibly sent) notification back in the queue, try it now, and say what happened.
 
     \b
     Example: award outbox retry 12
     """
+    settings.member("重发通知")
     ob = settings.outbox()
     ob.retry(row_id)
-    rep = ob.deliver()
-    click.echo(f"已重新排队；发出 {len(rep.sent)} 条，失败 {len(rep.failed)} 条")
+    rep = ob.deliver(only=row_id)
+    [row] = [r for r in ob.list() if r["id"] == row_id]
+    if row["status"] in ("sent", "spooled", "printed"):
+        click.echo(f"通知 #{row_id} {row['status_label']}：{row['recipient']}")
+        return
+    detail = f"：{row['last_error']}" if row["last_error"] else ""
+    later = f"；{_when(row['next_attempt_at'])} 再试" if row["status"] == "pending" else ""
+    click.echo(f"通知 #{row_id} 已重新排队，但这次仍未发出（{row['status_label']}）{detail}{later}")
+    if not rep.tried:
+        click.echo("  （它正由其他投递进程发送中）", err=True)
+
+
+@outbox.command("test")
+@click.option("--to", "address", required=True, help="Where the test e-mail goes (chat channels post to their group).")
+@pass_settings
+def outbox_test(settings: Settings, address: str) -> None:
+    """Send one test message through each configured channel now, and say what each answered.
+
+    Nothing is written to the outbox. Exit 6 when any channel failed.
+
+    \b
+    Example: AWARD_SMTP_PASSWORD=... award outbox test --to wang@example.gov.cn
+    """
+    from award.workflow.errors import ConfigError
+    from award.workflow.notify.channel_test import test_channels
+
+    results = test_channels(settings.outbox(), address)
+    bad = 0
+    for channel, ok, what in results:
+        click.echo(f"{channel}：{'成功' if ok else '失败'}，{what}")
+        bad += not ok
+    if bad:
+        raise ConfigError(f"{bad} 个渠道未能发出测试通知；请按上面的原因修改部署文件或环境后重试")
 
 
 COMMANDS: list[click.Command] = [outbox]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .context import Settings, pass_settings
+from .params import RECORD_ID, REPORT_YEAR
 
 
 @click.group()
@@ -36,7 +37,7 @@ def objection_file(settings: Settings, case_ref: str, by: str, contact: str, rea
 
 
 @objection.command("resolve")
-@click.argument("objection_id", type=int)
+@click.argument("objection_id", type=RECORD_ID)
 @click.option("--dismiss", "outcome", flag_value="dismiss", help="The objection does not hold.")
 @click.option("--uphold", "outcome", flag_value="uphold", help="The objection holds: the definition's consequence applies.")
 @click.option("--reason", required=True)
@@ -62,7 +63,7 @@ def report() -> None:
 
 @report.command("submit")
 @click.argument("case_ref")
-@click.option("--year", "index", type=int, required=True, help="Which year after the award: 1, 2 or 3.")
+@click.option("--year", "index", type=REPORT_YEAR, required=True, help="Which year after the award: 1, 2 or 3.")
 @click.option("--file", "file", type=click.Path(path_type=Path), required=True)
 @click.option("--duty", help="The duty's name when a case has several.")
 @pass_settings
@@ -76,5 +77,9 @@ def report_submit(settings: Settings, case_ref: str, index: int, file: Path, dut
 
     click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor()))
 
+
+from .notice import objection_list
+
+objection.add_command(objection_list)
 
 COMMANDS: list[click.Command] = [objection, report]

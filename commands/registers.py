@@ -2,52 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
-
-
-@click.group()
-def staff() -> None:
-    """The staff roster: who may act, in which roles."""
-
-
-@staff.command("add")
-@click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, help="office, reviewer, committee, ... (repeatable).")
-@click.option("--email", help="Address for notifications to this person.")
-@json_option
-@pass_settings
-def staff_add(settings: Settings, name: str, roles: tuple[str, ...], email: str | None, as_json: bool) -> None:
-    """Add a staff member (or roles to one).
-
-    \b
-    Example: award staff add wang --role office --role committee
-    """
-    view = settings.engine().office.staff_add(name, roles, email)
-    render.emit(view, as_json=as_json, text=f"{view.name}：{'、'.join(view.roles)}")
-
-
-@staff.command("list")
-@json_option
-@pass_settings
-def staff_list(settings: Settings, as_json: bool) -> None:
-    """List the staff roster.
-
-    \b
-    Example: award staff list --json
-    """
-    views = settings.engine().office.staff_list()
-    roles = settings.engine().catalog.roles()
-    render.emit(views, as_json=as_json, table=lambda: render.Table(
-        "工作人员", ["姓名", "角色", "电子邮箱"],
-        [[v.name, "、".join(roles.get(r, r) for r in v.roles), v.email] for v in views]))
-
-
+from .export import output_options, unmasked_codes
+from .params import DAY, ROUND_YEAR
 
 
 @click.group()
@@ -59,7 +21,7 @@ def party() -> None:
 @click.option("--kind", type=click.Choice(["organization", "person"]), required=True)
 @click.option("--name", required=True)
 @click.option("--code", required=True, help="Unified social credit code (organisation) or resident ID number (person).")
-@click.option("--registered-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of registration (organisations).")
+@click.option("--registered-on", type=DAY, help="Date of registration (organisations).")
 @click.option("--email")
 @click.option("--phone")
 @click.option("--district", help="District (所在区), for the district bureau's notifications.")
@@ -74,24 +36,44 @@ def party_add(settings: Settings, kind: str, name: str, code: str, registered_on
     Example: award party add --kind organization --name 上海某某公司 --code 91310000MA1FL1GF9K --registered-on 2015-06-01
     """
     view = settings.engine().office.party_add(
-        kind=kind, name=name, code=code, registered_on=registered_on.date() if registered_on else None,
-        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"))
+        kind=kind, name=name, code=code, registered_on=registered_on,
+        email=email, phone=phone, district=district, attrs=pairs(attrs, "--attr"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已登记 {view.kind_label} #{view.id} {view.name}（{view.code}）")
 
 
 @party.command("set")
 @click.argument("ref")
-@click.option("--attr", "attrs", multiple=True, required=True, help="NAME=VALUE (repeatable).")
+@click.option("--name", help="New name (an organisation's name must stay unique).")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--district", help="District (所在区).")
+@click.option("--attr", "attrs", multiple=True, help="NAME=VALUE (repeatable).")
+@click.option("--reason", help="Why (kept in the party's history).")
 @json_option
 @pass_settings
-def party_set(settings: Settings, ref: str, attrs: tuple[str, ...], as_json: bool) -> None:
-    """Change a party's attributes.
+def party_set(settings: Settings, ref: str, name: str | None, email: str | None, phone: str | None,
+              district: str | None, attrs: tuple[str, ...], reason: str | None, as_json: bool) -> None:
+    """Change a party's name, email, phone, district or attributes; each change is kept in its history.
 
     \b
-    Example: award party set 91310000MA1FL1GF9K --attr NAME=VALUE
+    Examples:
+      award party set 91310000MA1FL1GF9K --name 上海某某质量科技有限公司 --reason "更名，见营业执照"
+      award party set 91310000MA1FL1GF9K --attr saq_member=是
     """
-    view = settings.engine().office.party_set(ref, pairs(attrs, "--attr"))
-    render.emit(view, as_json=as_json, text=f"{view.name}：{view.attrs}")
+    from award.workflow.registers.parties import party_update
+
+    from .parties import change_text
+
+    changes = {k: v for k, v in (("name", name), ("email", email), ("phone", phone), ("district", district))
+               if v is not None}
+    if not changes and not attrs:
+        raise click.UsageError("请至少给出一项修改：--name、--email、--phone、--district 或 --attr")
+    engine = settings.engine()
+    view, diff = party_update(engine.office, ref, changes=changes, attrs=pairs(attrs, "--attr"),
+                              actor=settings.actor(), wall_clock=engine.wall_clock, reason=reason)
+    text = (f"已修改 #{view.id} {view.name}：" + "；".join(change_text(k, o, n) for k, (o, n) in diff.items())
+            if diff else f"{view.name}：没有变化")
+    render.emit({"party": view, "changes": {k: [o, n] for k, (o, n) in diff.items()}}, as_json=as_json, text=text)
 
 
 @party.command("show")
@@ -104,22 +86,24 @@ def party_show(settings: Settings, ref: str, as_json: bool) -> None:
     \b
     Example: award party show 91310000MA1FL1GF9K
     """
+    settings.member("查看申报主体")
     v = settings.engine().office.party_show(ref)
     render.emit(v, as_json=as_json, show=lambda: _print_party(v))
 
 
 def _print_party(v: Any) -> None:
     con = render.console()
-    con.print(f"[bold]#{v.id} {v.name}[/bold]  {v.kind_label}  {v.code}")
+    safe = render.safe
+    con.print(f"[bold]#{v.id} {safe(v.name)}[/bold]  {safe(v.kind_label)}  {safe(v.code)}")
     if v.registered_on:
         con.print(f"登记注册日期：{v.registered_on}")
     for label, value in (("电子邮箱", v.email), ("电话", v.phone), ("所在区", v.district)):
         if value:
-            con.print(f"{label}：{value}")
+            con.print(f"{label}：{safe(value)}")
     if v.attrs:
-        con.print("属性：" + "，".join(f"{k}={val}" for k, val in v.attrs.items()))
-    render.table("获奖记录", ["奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
-           [[r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
+        con.print("属性：" + "，".join(f"{safe(k)}={safe(val)}" for k, val in v.attrs.items()))
+    render.table("获奖记录", ["#", "奖项", "获奖日期", "撤销日期", "禁止申报至", "原因", "来源"],
+           [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
     render.table("案件", ["案件", "轮次", "赛道", "状态"], [[c["ref"], c["round"], c["track"], c["state_label"]] for c in v.cases])
 
@@ -127,33 +111,31 @@ def _print_party(v: Any) -> None:
 @party.command("list")
 @click.option("--kind", type=click.Choice(["organization", "person"]))
 @json_option
+@output_options
 @pass_settings
 def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
-    """List parties (resident ID numbers masked).
+    """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
-    Example: award party list --kind person
+    Examples:
+      award party list --kind person
+      award party list --output xlsx -o 申报主体.xlsx
     """
+    settings.member("查看申报主体名单")
     views = settings.engine().office.party_list(kind)
+    codes = unmasked_codes(settings, [v.id for v in views], "party list")
     render.emit(views, as_json=as_json, table=lambda: render.Table(
-        "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区"],
-        [[v.id, v.kind_label, v.name, v.code, v.registered_on, v.district] for v in views]))
+        "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区", "电子邮箱", "电话"],
+        [[v.id, v.kind_label, v.name, codes.get(v.id, v.code), v.registered_on, v.district, v.email, v.phone]
+         for v in views]))
 
 
-@party.command("import-awards")
-@click.argument("file", type=click.Path(path_type=Path))
-@pass_settings
-def party_import_awards(settings: Settings, file: Path) -> None:
-    """Load awards won before the system existed (all rows or none).
+from .data import alias_import_awards  # the old name stays for scripts
+from .parties import PARTY_COMMANDS
 
-    \b
-    Columns: code,procedure,award,awarded_on[,label,revoked_on,reason,rule]
-    Example: award party import-awards past-awards.csv
-    """
-    n = settings.engine().office.import_awards(file)
-    click.echo(f"已导入 {n} 条获奖记录")
-
-
+party.add_command(alias_import_awards())
+for _command in PARTY_COMMANDS:
+    party.add_command(_command)
 
 
 @click.group("round")
@@ -163,10 +145,10 @@ def round_() -> None:
 
 @round_.command("open")
 @click.argument("procedure")
-@click.argument("year", type=int)
+@click.argument("year", type=ROUND_YEAR)
 @click.option("--title")
 @click.option("--id", "round_id", help="Round id (default PROCEDURE-YEAR).")
-@click.option("--opened-on", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--opened-on", type=DAY)
 @click.option("--date", "dates", multiple=True, help="A named date NAME=YYYY-MM-DD[ HH:MM] (repeatable).")
 @click.option("--property", "props", multiple=True, help="A round property NAME=VALUE (repeatable).")
 @json_option
@@ -180,8 +162,8 @@ def round_open(settings: Settings, procedure: str, year: int, title: str | None,
     """
     view = settings.engine().office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
-        opened_on=opened_on.date() if opened_on else None, dates=pairs(dates, "--date"),
-        properties=pairs(props, "--property"))
+        opened_on=opened_on, dates=pairs(dates, "--date"),
+        properties=pairs(props, "--property"), actor=settings.actor())
     render.emit(view, as_json=as_json, text=f"已开启轮次 {view.id}：{view.title}")
 
 
@@ -211,18 +193,25 @@ def round_show(settings: Settings, round_id: str, as_json: bool) -> None:
     \b
     Example: award round show sha-2026
     """
-    v = settings.engine().office.round_show(round_id)
-    render.emit(v, as_json=as_json, show=lambda: _print_round(v))
+    engine = settings.engine()
+    v = engine.office.round_show(round_id)
+    labels = {k: d.label for k, d in engine.catalog.get(v.procedure).round_dates.items()}
+    render.emit(v, as_json=as_json, show=lambda: _print_round(v, labels))
 
 
-def _print_round(v: Any) -> None:
+def _print_round(v: Any, labels: dict[str, str] | None = None) -> None:
     con = render.console()
-    con.print(f"[bold]{v.title}[/bold]  {v.id}  开启于 {v.opened_on}")
+    safe = render.safe
+    con.print(f"[bold]{safe(v.title)}[/bold]  {safe(v.id)}  开启于 {v.opened_on}")
     for k, val in v.dates.items():
-        con.print(f"{k}：{render.shanghai(val)}")
+        con.print(f"{safe((labels or {}).get(k, k))}：{safe(render.shanghai(val))}")
     for k, val in v.properties.items():
-        con.print(f"{k}：{val}")
+        con.print(f"{safe(k)}：{safe(val)}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
 
-COMMANDS: list[click.Command] = [staff, party, round_]
+from .notice import round_winners
+
+round_.add_command(round_winners)
+
+COMMANDS: list[click.Command] = [party, round_]

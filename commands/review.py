@@ -19,15 +19,15 @@ def panel() -> None:
 
 
 def _print_panel(view: Any, as_json: bool) -> None:
-    if as_json:
-        render.print_json(view)
-        return
     state = f"已撤销（{view.ended_reason}）" if view.ended else "在任"
-    click.echo(f"{view.round_id} 评审组（{view.pool_label}）：{state}；{view.formed_by} 组建于 {render.shanghai(view.formed_at)}")
-    render.table("评审组成员", ["编号", "姓名", "单位", "状态", "当前分配（件次）", "纪律处理"],
-                 [[m.expert_id, m.name, m.org_name or "", m.status_label, m.load,
-                   "；".join(f"{'警告' if x['kind'] == 'warning' else '取消评审资格'}：{x['reason']}" for x in m.sanctions)]
-                  for m in view.members])
+    render.emit(view, as_json=as_json,
+                text=lambda: f"{view.round_id} 评审组（{view.pool_label}）：{state}；{view.formed_by} 组建于 "
+                             f"{render.shanghai(view.formed_at)}",
+                table=lambda: render.Table("评审组成员", ["编号", "姓名", "单位", "状态", "当前分配（件次）", "纪律处理"],
+                                           [[m.expert_id, m.name, m.org_name or "", m.status_label, m.load,
+                                             "；".join(f"{'警告' if x['kind'] == 'warning' else '取消评审资格'}："
+                                                      f"{x['reason']}" for x in m.sanctions)]
+                                            for m in view.members]))
 
 
 @panel.command("form")
@@ -130,10 +130,8 @@ def review_assign(settings: Settings, case_ref: str | None, stage: str, experts:
     else:
         assert case_ref is not None
         views = assign(settings.engine(), case_ref, stage, experts, settings.actor())
-    if as_json:
-        render.print_json(views)
-        return
-    render.table("已分配", ["案件", "评审阶段", "专家"], [[v.case_ref, v.stage_label, v.expert] for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        "已分配", ["案件", "评审阶段", "专家"], [[v.case_ref, v.stage_label, v.expert] for v in views]))
 
 
 @review.command("assignments")
@@ -152,13 +150,11 @@ def review_assignments(settings: Settings, case_ref: str, as_json: bool) -> None
     engine = settings.engine()
     require_case_access(engine, case_ref, settings.actor(), "查看评审分配")
     views = assignments(engine, case_ref)
-    if as_json:
-        render.print_json(views)
-        return
-    render.table(f"{case_ref} 的评审分配", ["评审阶段", "专家", "分配人", "分配时间", "状态"],
-                 [[v.stage_label, v.expert, v.assigned_by, render.shanghai(v.assigned_at),
-                   "有效" if v.ended_at is None else f"已结束（{render.shanghai(v.ended_at)}）：{v.end_reason}"]
-                  for v in views])
+    render.emit(views, as_json=as_json, table=lambda: render.Table(
+        f"{case_ref} 的评审分配", ["评审阶段", "专家", "分配人", "分配时间", "状态"],
+        [[v.stage_label, v.expert, v.assigned_by, render.shanghai(v.assigned_at),
+          "有效" if v.ended_at is None else f"已结束（{render.shanghai(v.ended_at)}）：{v.end_reason}"]
+         for v in views]))
 
 
 @review.command("score")
@@ -182,10 +178,8 @@ def review_score(settings: Settings, case_ref: str, stage: str, expert_ref: str 
 
     view = score(settings.engine(), case_ref, stage=stage, expert_ref=expert_ref, items=pairs(items, "--item"),
                  comment=comment, actor=settings.actor())
-    if as_json:
-        render.print_json(view)
-    else:
-        click.echo(f"{view.expert} 对 {view.case_ref} 的{view.stage_label}评分已记录：{view.total} 分")
+    render.emit(view, as_json=as_json,
+                text=lambda: f"{view.expert} 对 {view.case_ref} 的{view.stage_label}评分已记录：{view.total} 分")
 
 
 @review.command("scores")
@@ -204,20 +198,22 @@ def review_scores(settings: Settings, case_ref: str, as_json: bool) -> None:
     engine = settings.engine()
     require_case_access(engine, case_ref, settings.actor(), "查看评分")
     ref, views, totals = case_scores(engine, case_ref)
-    if as_json:
-        render.print_json({"case": ref, "scores": views, "totals": totals})
-        return
-    render.table(f"{ref} 的评分", ["评审阶段", "专家", "总分", "计入", "说明", "评语", "录入人", "录入时间"],
-                 [[v.stage_label, v.expert, v.total, "是" if v.counted else "否", v.note or "", v.comment or "",
-                   v.entered_by, render.shanghai(v.entered_at)] for v in views])
-    for t in totals.values():
-        click.echo(f"{t.label}：有效评分 {t.count} 份，平均 {t.mean if t.mean is not None else '—'} 分")
+    def stage_totals() -> None:
+        for t in totals.values():
+            click.echo(f"{t.label}：有效评分 {t.count} 份，平均 {t.mean if t.mean is not None else '—'} 分")
+
+    render.emit({"case": ref, "scores": views, "totals": totals}, as_json=as_json,
+                table=lambda: render.Table(
+                    f"{ref} 的评分", ["评审阶段", "专家", "总分", "计入", "说明", "评语", "录入人", "录入时间"],
+                    [[v.stage_label, v.expert, v.total, "是" if v.counted else "否", v.note or "", v.comment or "",
+                      v.entered_by, render.shanghai(v.entered_at)] for v in views]),
+                show=stage_totals)
 
 
 @review.command("shortlist")
 @click.option("--round", "round_id", required=True)
 @click.option("--stage", required=True)
-@click.option("--top", type=int, help="The first N of each track are chosen.")
+@click.option("--top", type=click.IntRange(min=1, max=100_000), help="The first N of each track are chosen.")
 @click.option("--case", "cases", multiple=True, help="A chosen case (repeatable).")
 @json_option
 @pass_settings
@@ -233,14 +229,13 @@ def review_shortlist(settings: Settings, round_id: str, stage: str, top: int | N
 
     results = shortlist(settings.engine(), round_id, stage, top=top, chosen=cases, actor=settings.actor())
     failed = [ref for ref, _sel, res in results if isinstance(res, AwardError)]
-    if as_json:
-        render.print_json([{"case": ref, "selected": sel,
-                            "result": res if not isinstance(res, AwardError) else {"error": str(res)}}
-                           for ref, sel, res in results])
-    else:
-        render.table(f"{round_id} 入选名单", ["案件", "结果", "去向"],
-                     [[ref, "入选" if sel else "未入选",
-                       str(res) if isinstance(res, AwardError) else res.dest_label] for ref, sel, res in results])
+    render.emit([{"case": ref, "selected": sel,
+                  "result": res if not isinstance(res, AwardError) else {"error": str(res)}}
+                 for ref, sel, res in results], as_json=as_json,
+                table=lambda: render.Table(f"{round_id} 入选名单", ["案件", "结果", "去向"],
+                                           [[ref, "入选" if sel else "未入选",
+                                             str(res) if isinstance(res, AwardError) else res.dest_label]
+                                            for ref, sel, res in results]))
     if failed:
         raise Refused(f"{'、'.join(failed)} 未能办理，其余案件已办理；请查看原因后单独处理")
 
@@ -281,14 +276,16 @@ def review_feedback_summary(settings: Settings, round_id: str, as_json: bool) ->
     from award.workflow.review.feedback import summary
 
     per, overall = summary(settings.engine(), round_id)
-    if as_json:
-        render.print_json({"experts": per, "round": overall})
-        return
-    render.table(f"{round_id} 双向反馈汇总", ["专家", "收到评价（份）", "平均", "给出评价（份）", "平均", "较低评价"],
-                 [[p.expert, p.received, p.received_mean or "—", p.given, p.given_mean or "—", "；".join(p.low)]
-                  for p in per])
-    click.echo(f"本轮：申报方评价专家 {overall['of_expert']} 份，平均 {overall['of_expert_mean'] or '—'}；"
-               f"专家评价申报方 {overall['of_applicant']} 份，平均 {overall['of_applicant_mean'] or '—'}")
+    def round_line() -> None:
+        click.echo(f"本轮：申报方评价专家 {overall['of_expert']} 份，平均 {overall['of_expert_mean'] or '—'}；"
+                   f"专家评价申报方 {overall['of_applicant']} 份，平均 {overall['of_applicant_mean'] or '—'}")
+
+    render.emit({"experts": per, "round": overall}, as_json=as_json,
+                table=lambda: render.Table(
+                    f"{round_id} 双向反馈汇总", ["专家", "收到评价（份）", "平均", "给出评价（份）", "平均", "较低评价"],
+                    [[p.expert, p.received, p.received_mean or "—", p.given, p.given_mean or "—", "；".join(p.low)]
+                     for p in per]),
+                show=round_line)
 
 
 @review.command("export")
@@ -327,21 +324,21 @@ def ranking(settings: Settings, round_id: str, stage: str, as_json: bool) -> Non
     from award.workflow.review.ranking import ranking as rank
 
     view = rank(settings.engine(), round_id, stage, settings.actor())
-    if as_json:
-        render.print_json(view)
-        return
-    for cases in view.tracks.values():
-        if not cases:
-            continue
-        render.table(f"{view.round_id} {view.stage_label}排名 · {cases[0].track_label}",
-                     ["名次", "案件", "申报主体", "平均分", "有效评分", "并列比较", "当前状态"],
-                     [[f"{c.rank}{'（并列）' if c.tied else ''}", c.ref, c.party,
-                       c.mean if c.mean is not None else "—",
-                       f"{c.count}" + ("" if c.enough else f"（不足 {view.min_scores} 份）"),
-                       c.tie_break if c.tie_break is not None else "", c.state_label] for c in cases])
-    click.echo(f"排序规则：{view.order}")
-    if view.hidden:
-        click.echo(f"另有 {view.hidden} 件案件因回避或未分配不向你显示")
+    def tables() -> None:
+        for cases in view.tracks.values():
+            if not cases:
+                continue
+            render.table(f"{view.round_id} {view.stage_label}排名 · {cases[0].track_label}",
+                         ["名次", "案件", "申报主体", "平均分", "有效评分", "并列比较", "当前状态"],
+                         [[f"{c.rank}{'（并列）' if c.tied else ''}", c.ref, c.party,
+                           c.mean if c.mean is not None else "—",
+                           f"{c.count}" + ("" if c.enough else f"（不足 {view.min_scores} 份）"),
+                           c.tie_break if c.tie_break is not None else "", c.state_label] for c in cases])
+        click.echo(f"排序规则：{view.order}")
+        if view.hidden:
+            click.echo(f"另有 {view.hidden} 件案件因回避或未分配不向你显示")
+
+    render.emit(view, as_json=as_json, show=tables)
 
 
 COMMANDS: list[click.Command] = [panel, review, ranking]

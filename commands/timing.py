@@ -9,6 +9,8 @@ import click
 
 from . import render
 from .context import Settings, json_option, pass_settings
+from .export import output_options
+from .params import DAY, INTERVAL, RECORD_ID
 
 if TYPE_CHECKING:
     from award.workflow.timing.periods import Period
@@ -35,11 +37,11 @@ def tick(settings: Settings, as_json: bool) -> None:
 
 def _print_tick(report: TickReport) -> None:
     for tid, ref, what, detail in report.fired:
-        click.echo(f"已触发 #{tid} {ref}：{what}　{detail}")
+        click.echo(render.plain(f"已触发 #{tid} {ref}：{what}　{detail}"))
     for tid, ref, _what, detail in report.held:
-        click.echo(f"暂缓 #{tid} {ref}：{detail}")
+        click.echo(render.plain(f"暂缓 #{tid} {ref}：{detail}"))
     for tid, ref, _what, detail in report.failed:
-        click.echo(f"失败 #{tid} {ref}：{detail}", err=True)
+        click.echo(render.plain(f"失败 #{tid} {ref}：{detail}"), err=True)
     click.echo(f"触发 {len(report.fired)} 个，暂缓 {len(report.held)} 个，失败 {len(report.failed)} 个")
 
 
@@ -54,6 +56,7 @@ def timers() -> None:
 @click.option("--provisional", is_flag=True,
               help="Only what still waits for calendar data: provisional due times and timers blocked for an unknown year.")
 @json_option
+@output_options
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
                 as_json: bool) -> None:
@@ -65,6 +68,7 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
     """
     from award.workflow.timing.timers import list_timers
 
+    settings.member("查看定时")
     rows = list_timers(settings.engine(), case=case_ref, status=status, provisional=provisional)
     kinds = {"transition": "", "reminder": "提醒：", "duty": "义务：", "mark": "标记："}
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
@@ -72,12 +76,16 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
         [[r["id"], r["case"], r["state"],
           kinds.get(r["kind"], "") + (r["trigger"] or r["duty"] or r["kind"]) + (f" 第{r['index']}次" if r["index"] else ""),
           render.shanghai(r["due_at"]) + ("（暂定）" if r["provisional"] else ""),
-          r["last_day"], r["rule"], r["status"], r["note"]]
+          r["last_day"], r["rule"], _TIMER_STATUS.get(r["status"], r["status"]), r["note"]]
          for r in rows]))
 
 
+_TIMER_STATUS = {"pending": "待到期", "held": "暂停（条件未满足）", "failed": "失败", "fired": "已触发",
+                 "cancelled": "已取消", "overdue": "已逾期"}
+
+
 @timers.command("retry")
-@click.argument("timer_id", type=int)
+@click.argument("timer_id", type=RECORD_ID)
 @pass_settings
 def timers_retry(settings: Settings, timer_id: int) -> None:
     """Put a failed or held timer back in the queue (after fixing what stopped it).
@@ -87,11 +95,11 @@ def timers_retry(settings: Settings, timer_id: int) -> None:
     """
     from award.workflow.timing.timers import retry_timer
 
-    click.echo(retry_timer(settings.engine(), timer_id))
+    click.echo(retry_timer(settings.engine(), timer_id, actor=settings.actor()))
 
 
 @click.command()
-@click.option("--interval", default=60, show_default=True, help="Seconds between wake-ups at the most.")
+@click.option("--interval", type=INTERVAL, default=60, show_default=True, help="Seconds between wake-ups at the most.")
 @pass_settings
 def scheduler(settings: Settings, interval: int) -> None:
     """Run the long-lived scheduler: wakes at the next due timer and at least every INTERVAL seconds.
@@ -112,7 +120,7 @@ def calendar() -> None:
 
 
 @calendar.command("day")
-@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("day", type=DAY)
 @json_option
 @pass_settings
 def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
@@ -121,7 +129,7 @@ def calendar_day(settings: Settings, day: Any, as_json: bool) -> None:
     \b
     Example: award calendar day 2026-10-10
     """
-    info = _calendar(settings).day(day.date())
+    info = _calendar(settings).day(day)
     weekday = "一二三四五六日"[info.day.weekday()]
     render.emit(info, as_json=as_json,
                 text=f"{info.day}（星期{weekday}）：{'工作日' if info.working else '休息日'}　{info.reason}"

@@ -25,6 +25,7 @@ class ConsoleNotifier(Notifier):
     """
 
     channel: ClassVar[str] = "console"
+    outcome: ClassVar[str] = "printed"  # shown on a terminal, not delivered to anyone
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import ConfigError, DeliveryError
 from award.workflow.values import Message
 
 from .mime import build_email
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = ["SmtpNotifier"]
 
@@ -25,6 +28,30 @@ def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     return f"{code} {' '.join(text.split())}"
+
+
+class _TrackingSMTP(smtplib.SMTP):
+    """`smtplib.SMTP` that remembers whether the whole message has gone out and only the reply is awaited.
+
+    A server that takes the message and then does not answer before the timeout may well deliver
+    it: the outbox must then not send it again by itself (one copy per attempt).
+    """
+
+    data_sent = False
+
+    def send(self, s: Buffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.data_sent = True
+
+
+class _TrackingSMTPSSL(smtplib.SMTP_SSL):
+    data_sent = False
+
+    def send(self, s: Buffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.data_sent = True
 
 
 def _permanent(code: int) -> bool:
@@ -46,6 +73,8 @@ class SmtpNotifier(Notifier):
         security: `none` (plain), `starttls` (upgrade after EHLO) or `ssl` (TLS from the start).
         username: the login, or None to send without AUTH. The password is not kept as an attribute.
         sender: the From address.
+        sender_name: the office's display name in From, or None.
+        reply_to: the Reply-To address, or None.
         timeout: seconds for each network operation.
     """
 
@@ -61,6 +90,8 @@ class SmtpNotifier(Notifier):
         password: str | None = None,
         sender: str,
         timeout: float = 30,
+        sender_name: str | None = None,
+        reply_to: str | None = None,
     ) -> None:
         if security not in ("none", "starttls", "ssl"):
             raise ConfigError(f"邮件服务器的 security 应为 none、starttls 或 ssl，收到 {security!r}")
@@ -72,6 +103,8 @@ class SmtpNotifier(Notifier):
         self.username = username
         self._password = password
         self.sender = sender
+        self.sender_name = sender_name
+        self.reply_to = reply_to
         self.timeout = timeout
 
     @property
@@ -84,10 +117,12 @@ class SmtpNotifier(Notifier):
         Raises:
             DeliveryError: `permanent=True` for a 5xx reply (refused recipient or sender, rejected
                 data, failed login), a server without STARTTLS/AUTH, or a message that cannot be
-                built; `permanent=False` for a 4xx reply, a refused connection, a timeout or a drop.
+                built; `permanent=False` for a 4xx reply, a refused connection, a timeout or a drop;
+                `uncertain=True` when the whole message went out and the server's reply never came.
         """
         try:
-            email_message = build_email(message, sender=self.sender)
+            email_message = build_email(message, sender=self.sender, sender_name=self.sender_name,
+                                        reply_to=self.reply_to)
         except ValueError as exc:
             raise DeliveryError(f"邮件 {message.message_id} 无法生成：{exc}", permanent=True) from exc
         smtp: smtplib.SMTP | None = None
@@ -97,6 +132,12 @@ class SmtpNotifier(Notifier):
                 smtp.login(self.username, self._password)
             refused = smtp.send_message(email_message)
         except (smtplib.SMTPException, OSError) as exc:
+            if smtp is not None and getattr(smtp, "data_sent", False) \
+                    and not isinstance(exc, smtplib.SMTPResponseException):
+                raise DeliveryError(
+                    f"邮件服务器 {self._server} 已收下邮件全文，但未在 {self.timeout:g} 秒内答复（{exc}）："
+                    "邮件可能已经发出，为免重复不再自动重发；请向收件人核实后用 award outbox retry 重发",
+                    uncertain=True) from exc
             raise self._explain(exc) from exc
         finally:
             if smtp is not None:
@@ -141,9 +182,9 @@ class SmtpNotifier(Notifier):
         """Connect, greet and secure; the caller closes the connection, even when this fails half-way."""
         smtp: smtplib.SMTP
         if self.security == "ssl":
-            smtp = smtplib.SMTP_SSL(timeout=self.timeout, context=ssl.create_default_context())
+            smtp = _TrackingSMTPSSL(timeout=self.timeout, context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(timeout=self.timeout)
+            smtp = _TrackingSMTP(timeout=self.timeout)
         try:
             code, reply = smtp.connect(self.host, self.port)
             if code != 220:

@@ -45,13 +45,19 @@ class SpoolNotifier(Notifier):
         channel: `email`.
         folder: the spool folder (created if missing).
         sender: the From address.
+        sender_name: the office's display name in From, or None.
+        reply_to: the Reply-To address, or None.
     """
 
     channel: ClassVar[str] = "email"
+    outcome: ClassVar[str] = "spooled"  # a file in a folder has reached nobody yet
 
-    def __init__(self, folder: Path, *, sender: str) -> None:
+    def __init__(self, folder: Path, *, sender: str, sender_name: str | None = None,
+                 reply_to: str | None = None) -> None:
         self.folder = Path(folder)
         self.sender = sender
+        self.sender_name = sender_name
+        self.reply_to = reply_to
 
     def path_for(self, message: Message) -> Path:
         """Where the message's file is (or will be)."""
@@ -69,7 +75,8 @@ class SpoolNotifier(Notifier):
             _LOGGER.info("spool: %s already written, repeat dropped", message.message_id)
             return
         try:
-            data = build_email(message, sender=self.sender).as_bytes()
+            data = build_email(message, sender=self.sender, sender_name=self.sender_name,
+                               reply_to=self.reply_to).as_bytes()
         except ValueError as exc:
             raise DeliveryError(f"邮件 {message.message_id} 无法生成：{exc}", permanent=True) from exc
         try:

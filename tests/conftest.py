@@ -46,21 +46,30 @@ class Result:
 AwardRunner = Callable[..., Result]
 
 
-def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliver: bool = True) -> AwardRunner:
-    """A runner of the real CLI entry point, in-process, in `workdir`; `deliver=False` adds --no-deliver."""
+def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliver: bool = True,
+                home: Path | None = None) -> AwardRunner:
+    """A runner of the real CLI entry point, in-process, in `workdir`; `deliver=False` adds --no-deliver.
+
+    `who` is the OS login the command runs under (the test stands in for the operating system, as
+    `Settings.login_source`); the roster binds each member to a login of the same name. `who=None`
+    runs under the test process's real login, which no roster holds: a stranger. `home` fixes the
+    office data folder (`--home`) for a runner shared by several tests (each test has its own AWARD_HOME).
+    """
+    from award.commands.context import Settings, os_login
+
     default_deliver = deliver
 
     def run(*args: str, now: str | None = None, who: str | None = "wang", definitions: str | None = None,
             deliver: bool | None = None) -> Result:
         argv = ["--db", db]
+        if home is not None:
+            argv += ["--home", str(home)]
         if deployment is not None:
             argv += ["--deployment", str(deployment)]
         if definitions:
             argv += ["--definitions", definitions]
         if now:
             argv += ["--now", now]
-        if who:
-            argv += ["--as", who]
         if not (default_deliver if deliver is None else deliver):
             argv += ["--no-deliver"]
         argv += list(args)
@@ -70,7 +79,8 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliv
             cwd = os.getcwd()
             os.chdir(workdir)
             try:
-                main(argv)
+                main(argv, settings=Settings(db=None, definitions=None, now=None, as_name=None, deployment=None,
+                                             login_source=(lambda: who) if who else os_login))
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             finally:
@@ -93,7 +103,8 @@ def deployment(tmp_path: Path) -> Path:
     path.write_text(
         "office:\n  email: [office@example.gov.cn]\n"
         "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
-        "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+        "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+        "delivery: {inline: true}\n",
         encoding="utf-8",
     )
     return path
@@ -101,13 +112,28 @@ def deployment(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def award(db_file: str, tmp_path: Path, deployment: Path) -> Iterator[AwardRunner]:
-    """`award(*args, now=..., who=...)` runs the CLI on a fresh SQLite file with staff ready."""
+    """`award(*args, now=..., who=...)` runs the CLI on a fresh SQLite file with staff ready.
+
+    The administrator `admin` is named at init; wang (office), li (reviewer) and zhao (committee)
+    hold their role for every issuer whose procedures have it, each bound to a login of their name.
+    """
     run = make_runner(db_file, tmp_path, deployment)
-    assert run("init", who=None).code == 0
-    assert run("staff", "add", "wang", "--role", "office", who=None).code == 0
-    assert run("staff", "add", "li", "--role", "reviewer", who=None).code == 0
-    assert run("staff", "add", "zhao", "--role", "committee", who=None).code == 0
+    add_staff(run)
     yield run
+
+
+ISSUERS = ("shanghai", "wuhu", "saq")
+STAFF = {"wang": ("office", ISSUERS), "li": ("reviewer", ("shanghai", "saq")), "zhao": ("committee", ("shanghai", "saq"))}
+
+
+def add_staff(run: AwardRunner, staff: dict[str, tuple[str, tuple[str, ...]]] | None = None) -> None:
+    """`award init --admin admin`, then the roster (each member bound to the login of their name)."""
+    r = run("init", "--admin", "admin", "--login", "admin", who=None)
+    assert r.code == 0, r
+    for name, (role, scopes) in (STAFF if staff is None else staff).items():
+        r = run("staff", "add", name, "--login", name, "--role", role, *[f"--for={sc}" for sc in scopes],
+                who="admin")
+        assert r.code == 0, r
 
 
 def postgres_url() -> str:

@@ -35,9 +35,10 @@ DEPLOYMENT = (
     "office:\n  email: [office@example.gov.cn]\n"
     "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
     "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+    "delivery: {inline: true}\n"
 )
 
-STAFF = {"wang": "office", "li": "reviewer", "zhao": "committee"}
+STAFF = {"wang": "office@shanghai", "li": "reviewer@shanghai", "zhao": "committee@shanghai"}
 
 TO_COMMENDATION = [
     # (trigger, who, --set items)
@@ -178,7 +179,9 @@ class Office:
         return sorted(folder.glob("*.eml")) if folder.is_dir() else []
 
     def subprocess_env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWARD_")}
+        # The same office data folder (and its history seal key) as the in-process commands.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWARD_")
+               or k in ("AWARD_HOME", "AWARD_SYSTEM_CONFIG")}
         env.update({"AWARD_DB": self.db, "AWARD_DEPLOYMENT": str(self.deployment), "PYTHONUNBUFFERED": "1"})
         env.update(extra)
         return env
@@ -234,6 +237,7 @@ def open_office(db: str, workdir: Path, deployment: Path | None = None, *, deliv
                         deliver=deliver)
     engine = build(settings, require_schema=False)
     engine.db.init(moment("2024-01-01 08:00"))
+    engine.office.staff_add("admin", ["admin"])
     for name, role in STAFF.items():
         engine.office.staff_add(name, [role])
     return Office(db=db, workdir=workdir, deployment=deployment, engine=engine,

@@ -14,7 +14,7 @@ import pytest
 from award import cli
 from award.workflow.store import SCHEMA_VERSION
 
-from tests.conftest import make_runner
+from tests.conftest import add_staff, make_runner
 from tests.helpers import PERSON_DECLARATIONS, resident_id, sets
 
 PERSON = resident_id("31010119800101001")
@@ -30,12 +30,11 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("office")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
-                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
+                          "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
+                          "delivery: {inline: true}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment)
-    assert run("init", who=None).code == 0
-    for name, role in (("wang", "office"), ("li", "reviewer"), ("zhao", "committee")):
-        assert run("staff", "add", name, "--role", role, who=None).code == 0
+    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
+    add_staff(run)
     steps = [
         ("round", "open", "sha", "2026"),
         ("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON, "--email", "chen@example.com",
@@ -109,7 +108,7 @@ def test_definitions_list_and_show(bare) -> None:
     award = bare
     r = award("definitions", "list", who=None)
     assert r.code == 0, r
-    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.1" in r.out
+    assert "sha" in r.out and "上海市政府质量奖" in r.out and "2022.2" in r.out
     r = award("definitions", "show", "sha", who=None)
     assert r.code == 0, r
     for text in ("上海市政府质量奖", "沪府办规〔2022〕9号", "内部公示中", "资格审查中", "已获奖", "市审定办", "组织", "个人",
@@ -158,7 +157,7 @@ def test_json_content(office) -> None:
     show = office("show", "SHA-2026-001", "--json").json
     assert (show["state"], show["track"], show["party"]["name"]) == ("qualification_review", "gold_achievement", "陈质量")
     assert [c["ref"] for c in office("cases", "--json").json] == ["SHA-2026-001"]
-    assert {s["name"] for s in office("staff", "list", "--json").json} == {"wang", "li", "zhao"}
+    assert {s["name"] for s in office("staff", "list", "--json").json} == {"admin", "wang", "li", "zhao"}
     assert office("round", "show", "sha-2026", "--json").json["cases_by_state"] == {"资格审查中": 1}
 
 
@@ -173,7 +172,7 @@ ERRORS = [
     pytest.param(("round", "open", "nope", "2026"), 4, "找不到流程定义 nope", id="unknown_procedure"),
     pytest.param(("calendar", "day", "2099-01-01"), 6, "没有 2099 年的官方节假日安排数据", id="calendar_year_unknown"),
     pytest.param(("calendar", "due", "2026-09-28", "5 fortnights"), 2, "无法识别的期限 '5 fortnights'", id="bad_period"),
-    pytest.param(("party", "import-awards", "missing.csv"), 2, "无法读取 missing.csv", id="missing_file"),
+    pytest.param(("party", "import-awards", "missing.csv"), 2, "无法读取获奖记录文件 missing.csv", id="missing_file"),
     pytest.param(("--deployment", "missing.yaml", "cases"), 6, "部署文件有误", id="missing_deployment"),
     pytest.param(("--definitions", "/nonexistent/definitions", "cases"), 6, "流程定义目录不存在", id="missing_definitions"),
     pytest.param(("advance", "SHA-2026-001"), 2, "用法：award advance CASE TRIGGER", id="advance_without_trigger"),
@@ -205,8 +204,8 @@ def test_uninitialised_database(tmp_path: Path) -> None:
         r = run(*args, who=None)
         assert r.code == 6, r
         assert "尚未初始化：请先运行 award init" in r.err and "Traceback" not in r.err, r
-    assert run("init", who=None).code == 0
-    assert run("cases", "--json", who=None).json == []
+    assert run("init", "--admin", "wang", "--login", "wang", who=None).code == 0
+    assert run("cases", "--json", who="wang").json == []
 
 
 def test_uninitialised_postgres_database(pg_url: str, tmp_path: Path) -> None:

@@ -16,19 +16,19 @@ def _in_internal_notice(award) -> str:
 
 def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, db_file):
     ref = _in_internal_notice(award)
-    [timer] = award("timers", "list", "--case", ref, "--json", who=None).json
+    [timer] = award("timers", "list", "--case", ref, "--json").json
     assert timer["status"] == "pending" and timer["trigger"] == "internal_notice_elapsed" and timer["rule"] == "SHA-20"
     assert timer["last_day"] == "2026-03-09"
 
     # Bad data stopped it (as a tick would record it): it stays visible with its reason.
     with sqlite3.connect(db_file) as con:
         con.execute("UPDATE timers SET status='failed', note='模板缺失' WHERE id=?", (timer["id"],))
-    failed = award("timers", "list", "--status", "failed", "--json", who=None).json
+    failed = award("timers", "list", "--status", "failed", "--json").json
     assert [(t["id"], t["note"]) for t in failed] == [(timer["id"], "模板缺失")]
     assert "触发 0 个" in award("tick", now="2026-03-10 08:00", who=None).out
     assert award("show", ref, "--json").json["state"] == "internal_notice"
 
-    r = award("timers", "retry", str(timer["id"]), who=None)
+    r = award("timers", "retry", str(timer["id"]))
     assert r.code == 0 and "重新排队" in r.out, r
     r = award("tick", now="2026-03-10 08:00", who=None)
     assert r.code == 0 and "内部公示期满" in r.out, r
@@ -37,8 +37,8 @@ def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, d
 
 def test_retrying_a_timer_that_is_not_failed_or_held_is_refused(award):
     ref = _in_internal_notice(award)
-    [timer] = award("timers", "list", "--case", ref, "--json", who=None).json
-    r = award("timers", "retry", str(timer["id"]), who=None)
+    [timer] = award("timers", "list", "--case", ref, "--json").json
+    r = award("timers", "retry", str(timer["id"]))
     assert r.code == 2 and "只有 failed 或 held" in r.err, r
-    r = award("timers", "retry", "999", who=None)
+    r = award("timers", "retry", "999")
     assert r.code == 4 and "定时 #999" in r.err, r

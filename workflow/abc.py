@@ -60,10 +60,14 @@ class Notifier(metaclass=ABCMeta):
     """One delivery channel. `send` either delivers the message or raises.
 
     Attributes:
-        channel: the channel this notifier serves: `email`, `webhook` or `console`.
+        channel: the channel this notifier serves: `email`, `webhook`, `chat` or `console`.
+        outcome: the outbox status a successful `send` earns: `sent` when the message reached a
+            server that delivers it to a person (SMTP, a chat robot, a webhook), `spooled` when it
+            was only written to a folder, `printed` when it was only shown on a terminal.
     """
 
     channel: ClassVar[str]
+    outcome: ClassVar[str] = "sent"
 
     @abstractmethod
     def send(self, message: Message) -> None:

@@ -31,11 +31,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock, Step, StepHook
+from .attachments import FileStore
 from .effects import EFFECTS
 from .errors import (
     AwardError,
     CaseLookupError,
     ConflictError,
+    DatabaseBusy,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -44,8 +46,11 @@ from .errors import (
 from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
+from .inputs import row_id
 from .machine import MachineCache
+from .registers.identity import mask_resident_id
 from .registers.office import Office
+from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
 from .specs.model import ProcessSpec, TransitionSpec
@@ -69,7 +74,8 @@ __all__ = ["Engine"]
 
 _LOGGER = logging.getLogger(__name__)
 
-SYSTEM = Actor(name="system", roles=("system",), on_roster=True)
+SYSTEM = Actor(name="system", roles=("system@*",), on_roster=True, timer=True, identity="timer")
+"""The timer (`award tick`, the scheduler): the only actor that fires `system` transitions (AWD-4)."""
 
 
 @dataclass(kw_only=True)
@@ -95,7 +101,9 @@ class Engine:
     timers: StepHook | None = None
     outbox: Outbox | None = None
     review: StepHook | None = None
+    seal: Sealer | None = None
     machines: MachineCache = field(default_factory=MachineCache)
+    files: FileStore | None = None  # where files given to cases are kept (attachments.py)
 
     def step_hooks(self) -> tuple[StepHook, ...]:
         """The side effects of every step, in THE order: timers first, then the outbox, then the review.
@@ -104,7 +112,7 @@ class Engine:
         planned (a notice's last day goes into its mail). The review may refuse the step
         (recusal, minimum scores), which rolls back what the others wrote.
         """
-        return tuple(h for h in (self.timers, self.outbox, self.review) if h is not None)
+        return tuple(h for h in (self.timers, self.outbox, self.review, self.seal) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
                    transition: TransitionSpec | None) -> None:
@@ -127,7 +135,7 @@ class Engine:
 
     @property
     def office(self) -> Office:
-        return Office(db=self.db, catalog=self.catalog, clock=self.clock)
+        return Office(db=self.db, catalog=self.catalog, clock=self.clock, sealer=self.seal)
 
     # ------------------------------------------------------------------ lookups
 
@@ -139,8 +147,8 @@ class Engine:
         """
         text = str(ref).strip()
         row: CaseRow | None = None
-        if text.isdigit():
-            row = s.get(CaseRow, int(text))
+        if (number := row_id(text)) is not None:
+            row = s.get(CaseRow, number)
         if row is None:
             row = s.exec(select(CaseRow).where(CaseRow.ref == text.upper())).first()
         if row is None:
@@ -173,16 +181,24 @@ class Engine:
         """Parse `--set field=value` items into a new form; refuse fields not editable now."""
         extra = set(allowed_extra)
         changes: dict[str, Any] = {}
+        errors: list[InvalidInput] = []  # every bad value at once (a form from a file has many)
         for item in sets:
-            name, raw = parse_assignment(item)
-            fs = spec.fields.get(name)
-            if fs is None:
-                known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
-                raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
-            if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
-                where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
-                raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
-            changes[name] = parse_value(name, fs, raw)
+            try:
+                name, raw = parse_assignment(item)
+                fs = spec.fields.get(name)
+                if fs is None:
+                    known = "、".join(f"{k}（{v.label}）" for k, v in spec.fields.items())
+                    raise InvalidInput(f"流程 {spec.id} 没有字段 {name!r}；可用字段：{known}")
+                if name not in extra and state not in fs.editable_in and "*" not in fs.editable_in:
+                    where = "、".join(spec.label_of(s) for s in fs.editable_in) or "（任何状态都不能直接修改）"
+                    raise InvalidInput(f"“{fs.label}”（{name}）在“{spec.label_of(state)}”状态下不能修改；可在：{where}")
+                changes[name] = parse_value(name, fs, raw)
+            except InvalidInput as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise InvalidInput(f"有 {len(errors)} 处填写错误，未作任何修改：\n" + "\n".join(f"  {e}" for e in errors))
         return changes
 
     # --------------------------------------------------------------- open case
@@ -205,8 +221,10 @@ class Engine:
             tspec = spec.tracks[track]
             if party_row.kind != tspec.party:
                 raise Refused(f"不能开启案件：赛道“{tspec.label}”只接受{_kind(tspec.party)}申报，"
-                              f"{party_row.name} 是{_kind(party_row.kind)}")
-            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件")
+                              f"{party_row.name} 是{_kind(party_row.kind)}",
+                              [Verdict(passed=False, guard="track", rule=tspec.rule or "",
+                                       reason=f"“{tspec.label}”的申报主体须为{_kind(tspec.party)}")])
+            self._require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件", tspec.rule)
             changes = self._apply_sets(spec, start_spec.state, {}, sets)
             data = {**tspec.fields, **changes}
             missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
@@ -269,8 +287,8 @@ class Engine:
         old_version = row.version if expect_version is None else expect_version
         transition = spec.transition(trigger, row.state)
         if transition is None:
-            raise Refused(self._unavailable(spec, row, trigger))
-        self._require_role(spec, actor, transition.roles, f"“{transition.label}”")
+            raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
+        self._require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
         self._lock_round_if_counted(s, row, transition)
         changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
         data = {**row.data, **changes}
@@ -354,19 +372,44 @@ class Engine:
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
 
-    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str) -> None:
-        if actor.name == "system" and "system" in roles:
+    def _require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
+                      rule: str | None = None) -> None:
+        """The actor must hold one of `roles` for this procedure or its issuer; `system` is the timer's alone."""
+        from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, require_member
+
+        if actor.timer:
+            if "system" in roles:
+                return
+            raise Refused(f"{what}须由工作人员执行，定时任务不能执行",
+                          [Verdict(passed=False, guard="role", rule=RULE_TIMER, reason="定时任务只执行定时触发")])
+        staff_roles = [r for r in roles if r != "system"]
+        if not staff_roles:
+            raise Refused(f"{what}是定时触发，只能由定时任务（award tick 或 award scheduler）在期满时执行，"
+                          "任何人都不能手动执行",
+                          [Verdict(passed=False, guard="role", rule=RULE_TIMER,
+                                   reason="定时触发不能手动执行（system 为保留的定时任务身份）"),
+                           *([Verdict(passed=False, guard="role", rule=rule, reason="期限届满由定时任务判定")]
+                             if rule else [])])
+        require_member(actor, what)  # a stranger, a disabled member, a shared PC without --as (AWD-1)
+        held = actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)
+        if set(held) & set(staff_roles):
             return
-        if set(actor.roles) & set(roles):
-            return
-        need = "、".join(spec.roles.get(r, r) for r in roles if r != "system") or "定时任务"
+        need = "、".join(spec.roles.get(r, r) for r in staff_roles)
         if not actor.on_roster:
-            hint = f"{actor.name} 不在工作人员名单中：用 award staff add {actor.name} --role ROLE 登记，或用 --as 指定"
+            who = f"系统登录名 {actor.login}" if actor.login and actor.identity == "unbound" else actor.name
+            hint = f"{who} 不是在册的工作人员（或已停用）：请系统管理员用 award staff add 登记并绑定登录名"
+            cite = RULE_IDENTITY
         else:
-            have = "、".join(spec.roles.get(r, r) for r in actor.roles) or "无"
-            hint = f"{actor.name} 的角色为：{have}"
+            other = [g for g in actor.roles if g.split("@")[0] in staff_roles]
+            have = "、".join(spec.roles.get(r, r) for r in held) or "无"
+            hint = f"{actor.name} 在{spec.title}中的角色为：{have}"
+            if other:
+                hint += f"（{'、'.join(other)} 是其他流程或机关的角色，不适用于本流程）"
+            cite = RULE_ISSUER if other else RULE_DUTY
         raise Refused(f"{what}只能由 {need} 执行；{hint}",
-                      [Verdict(passed=False, guard="role", rule="", reason=f"角色不符（需要：{need}）")])
+                      [Verdict(passed=False, guard="role", rule=rule or cite, reason=f"角色不符（需要：{need}）"),
+                       *([Verdict(passed=False, guard="role", rule=cite, reason="角色须属于本流程或其发布机关")]
+                         if rule and cite == RULE_ISSUER else [])])
 
     def _missing(self, spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
         missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
@@ -375,6 +418,32 @@ class Engine:
             return []
         return [Verdict(passed=False, guard="required", rule=t.rule or "",
                         reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
+
+    def _why_unavailable(self, s: Session, spec: ProcessSpec, row: CaseRow, trigger: str) -> list[Verdict]:
+        """The rule that keeps a trigger out of reach now: the running period's (with its last day), or the step's."""
+        if trigger not in spec.triggers():
+            return [Verdict(passed=False, guard="trigger", rule="AWD-5", reason=f"流程没有触发 {trigger!r}")]
+        out: list[Verdict] = []
+        pending = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
+                                                col(TimerRow.status).in_(["pending", "held"]))
+                         .order_by(col(TimerRow.due_at))).all()
+        from .timing.clock import local_date as _local_date
+        from .timing.periods import describe, parse_period
+
+        for t in pending:
+            last = t.last_day or _local_date(utc(t.due_at))
+            try:
+                length = describe(parse_period(t.period), spec.start_day_counts, start_label="开始当日") + "，"
+            except ValueError:
+                length = ""
+            out.append(Verdict(passed=False, guard="period", rule=t.rule,
+                               reason=f"“{spec.label_of(row.state)}”尚未结束：{length}至"
+                                      f"{last.year}年{last.month}月{last.day}日止"))
+        if not out:
+            rules = [t.rule for t in spec.transitions if t.trigger == trigger and t.rule]
+            out.append(Verdict(passed=False, guard="state", rule=rules[0] if rules else "AWD-5",
+                               reason=f"此步骤不能从“{spec.label_of(row.state)}”执行"))
+        return out
 
     def _unavailable(self, spec: ProcessSpec, row: CaseRow, trigger: str) -> str:
         here = spec.label_of(row.state)
@@ -390,6 +459,8 @@ class Engine:
                    comment: str | None, data: dict[str, Any]) -> EventRow:
         """The next event of the case's history, chained to its head (not yet written)."""
         assert row.id is not None
+        if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
+            data = {**data, "actor": actor.provenance()}
         event = EventRow(case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
                          actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
                          data=data, prev_hash=row.head_hash or GENESIS, hash="")
@@ -447,7 +518,8 @@ class Engine:
             triggers = []
             for t in spec.transitions_from(row.state):
                 verdicts = [*self._missing(spec, t, row.data), *_evaluate(t.guards, facts)]
-                role_ok = actor is None or bool(set(actor.roles) & set(t.roles))
+                role_ok = actor is None or (("system" in t.roles) if actor.timer else bool(
+                    set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(t.roles)))
                 triggers.append(TriggerView(
                     trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
@@ -497,11 +569,17 @@ class Engine:
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
+                    listed = {spec.fields[f].label: display(spec.fields[f], c.data.get(f)) if c.data.get(f)
+                              is not None else "" for f in spec.listed}
                 except LookupError:
-                    track_label, state_label = c.track, c.state
+                    track_label, state_label, listed = c.track, c.state, {}
                 out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
                             "track_label": track_label, "state": c.state, "state_label": state_label,
-                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at)})
+                            "held": c.held, "closed": c.closed, "updated_at": utc(c.updated_at),
+                            "party_id": p.id, "party_kind": p.kind, "district": p.district,
+                            "party_code": p.code if p.kind == "organization" else mask_resident_id(p.code),
+                            "listed": listed, "created_at": utc(c.created_at),
+                            "entered_at": utc(c.entered_at)})
             return out
 
     def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:
@@ -512,6 +590,8 @@ class Engine:
             for row in rows:
                 events = s.exec(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.id))).all()
                 breaks += verify_chain(row.ref, events, head_hash=row.head_hash, count=row.events)
+            if self.seal is not None:  # seals keyed outside the database (seal.py)
+                breaks += self.seal.check(s, rows, whole=ref is None)
         if breaks:
             lines = [f"  {b.case_ref} 第{b.seq}条：{b.reason}" if b.seq else f"  {b.case_ref}：{b.reason}"
                      for b in breaks]
@@ -538,7 +618,8 @@ class _SqliteRace:
         return None
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc)):
+        if isinstance(exc, DatabaseBusy) or (
+                isinstance(exc, OperationalError) and ("locked" in str(exc) or "could not serialize" in str(exc))):
             raise ConflictError(self.ref) from None
 
 
@@ -553,9 +634,12 @@ def _kind(kind: str) -> str:
 
 
 def _role(spec: ProcessSpec, actor: Actor, roles: Sequence[str] | None) -> str | None:
+    if actor.timer:
+        return "system"
+    held = actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)
     if roles is None:
-        return actor.roles[0] if actor.roles else None
-    for r in actor.roles:
+        return held[0] if held else None
+    for r in held:
         if r in roles:
             return r
     return None

@@ -13,12 +13,14 @@ Our exception hierarchy::
     │   ├── StaffLookupError
     │   └── RecordLookupError        (objections, outbox rows, timers)
     ├── ConflictError               exit 5  lost a race with another writer; nothing changed, safe to retry
+    │   └── DatabaseBusy             another writer held the database past the busy timeout
     ├── DataError                   exit 6  office data is wrong or missing
     │   ├── DefinitionError          one problem in a definition file (file, line, reason)
     │   ├── DefinitionsInvalid       every problem found in the definitions
     │   ├── DefinitionChanged        a definition's content changed while its version did not
     │   ├── CalendarYearUnknown      no official working-day data for a year
-    │   └── ConfigError              the deployment file is wrong
+    │   ├── ConfigError              the deployment file is wrong
+    │   └── DatabaseUnavailable      the database file is corrupt, read-only or cannot be opened
     ├── DeliveryError               exit 1  a notifier could not deliver (kept in the outbox, retried)
     └── TamperedHistory             exit 7  `award verify` found an event edited, reordered or deleted
 
@@ -41,6 +43,8 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DataError",
+    "DatabaseBusy",
+    "DatabaseUnavailable",
     "DefinitionChanged",
     "DefinitionError",
     "DefinitionLookupError",
@@ -152,7 +156,7 @@ class StaffLookupError(NotFound):
     """No staff member on the roster has this name."""
 
     kind = "工作人员"
-    hint = "用 award staff add NAME --role ROLE 登记"
+    hint = "用 award staff add NAME --login LOGIN --role ROLE@SCOPE 登记"
 
 
 class RecordLookupError(NotFound):
@@ -171,6 +175,15 @@ class ConflictError(AwardError):
         super().__init__(
             f"案件 {case_ref} 已被另一位操作者同时修改，本次操作未生效；请用 award show {case_ref} 查看后重试"
         )
+
+
+class DatabaseBusy(ConflictError):
+    """Another process held the database's write lock past the busy timeout; nothing was written."""
+
+    def __init__(self, shown: str) -> None:
+        self.case_ref = ""
+        self.database = shown
+        AwardError.__init__(self, f"另一个写入者正在使用数据库 {shown}；未做任何改动，请重试")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -231,16 +244,24 @@ class ConfigError(DataError):
     """The deployment configuration is wrong or incomplete."""
 
 
+class DatabaseUnavailable(DataError):
+    """The database cannot be used: a corrupt or truncated file, a read-only file, no such folder."""
+
+
 class DeliveryError(AwardError):
     """A notifier could not deliver a message; the outbox keeps it and retries.
 
     Attributes:
         permanent: True when retrying cannot help (a refused address).
+        uncertain: True when the message may have been delivered all the same (the server took the
+            whole message, then did not answer in time): retrying could send a second copy, so the
+            outbox does not retry it by itself.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, uncertain: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 class TamperedHistory(AwardError):

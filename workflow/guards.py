@@ -255,7 +255,7 @@ def prior_award(facts: CaseFacts, p: PriorAward) -> tuple[bool, str]:
         if r.procedure == procedure and r.award in p.award and r.revoked_on is None
     ]
     if not held:
-        return False, "无此前获奖记录（可用 award party import-awards 导入系统启用前的获奖记录）"
+        return False, "无此前获奖记录（可用 award import awards 导入系统启用前的获奖记录）"
     ok = [r for r in held if add_years(r.awarded_on, p.min_years) <= facts.today]
     best = max(held, key=lambda r: r.awarded_on)
     if ok:
@@ -369,17 +369,20 @@ def max_per(facts: CaseFacts, p: MaxPer) -> tuple[bool, str]:
 
 
 class NotMoreThan(Params):
+    """`leaving`: the case leaves the counted states with this step (a removal, a withdrawal)."""
+
     field: str
     value: Any
     than: Any
     states: list[str] | None = None
+    leaving: bool = False
 
 
 @GUARDS.register("count_not_above", NotMoreThan, round_scoped=True)
 def count_not_above(facts: CaseFacts, p: NotMoreThan) -> tuple[bool, str]:
     """After this step, cases with field=value must not outnumber those with field=than."""
     label = facts.label(p.field)
-    mine = resolve(facts, p.field)
+    mine = None if p.leaving else resolve(facts, p.field)
     count_value = facts.count_cases(states=p.states, where={p.field: p.value}) + (1 if mine == p.value else 0)
     count_than = facts.count_cases(states=p.states, where={p.field: p.than}) + (1 if mine == p.than else 0)
     a, b = facts.display(p.field, p.value), facts.display(p.field, p.than)
@@ -582,3 +585,6 @@ def filled_if_prior_case(facts: CaseFacts, p: FilledIfPriorCase) -> tuple[bool, 
     if missing:
         return False, f"该主体此前已有案件 {refs}，再次申请须提供：" + "、".join(f"“{m}”" for m in missing)
     return True, f"该主体此前已有案件 {refs}，已提供" + "、".join(f"“{facts.label(f)}”" for f in p.fields)
+
+
+from . import notice_guards as _notice_guards  # noqa: F401  (registers period_elapsed)

@@ -8,14 +8,16 @@ definition's `objection_upheld` trigger is fired in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from .attachments import record, store_all
 from .errors import InvalidInput, RecordLookupError, Refused
+from .inputs import MAX_NAME_CHARS, free_text, single_line
+from .registers.staff import authorize
 from .specs.model import ProcessSpec
 from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
 from .values import Verdict
@@ -25,17 +27,6 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 __all__ = ["file_objection", "resolve_objection", "submit_report"]
-
-
-def _evidence(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    out = []
-    for p in paths:
-        try:
-            content = p.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(f"无法读取证明材料 {p}：{exc.strerror}") from None
-        out.append({"file": p.name, "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()})
-    return out
 
 
 def _objection_rule(spec: ProcessSpec) -> str | None:
@@ -50,15 +41,22 @@ def _objection_rule(spec: ProcessSpec) -> str | None:
 def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: str, evidence: Sequence[Path],
                    actor: Actor) -> int:
     """Record an objection against a case whose public notice is running; it holds the case."""
+    if by.strip():
+        by = single_line(by, "异议人（--by）")
+    if contact.strip():
+        contact = single_line(contact, "联系方式（--contact）", max_chars=MAX_NAME_CHARS)
+    reason = free_text(reason, "异议理由（--reason）")
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
+        authorize(actor, spec, "objections", "登记异议")
         rule = _objection_rule(spec)
         if not by.strip() or not contact.strip():
             raise InvalidInput("异议须实名提出：请用 --by 写明姓名或单位，--contact 写明联系方式", rule=rule)
         if not reason.strip():
             raise InvalidInput("异议须写明理由（--reason）", rule=rule)
-        files = _evidence(evidence)
+        stored = store_all(engine, evidence)
+        files = [f.as_json() for f in stored]
         state = spec.state(row.state)
         now = engine.clock()
         running = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "transition",
@@ -73,8 +71,9 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
         s.flush()
         row.held = True
         s.add(row)
-        engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
-                            data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        event = engine.record_event(s, row, kind="objection_filed", actor=actor, comment=reason.strip(),
+                                    data={"objection": objection.id, "by": by.strip(), "evidence": files})
+        record(s, row, stored, purpose="evidence", seq=event.seq, actor=actor, now=now)
         assert objection.id is not None
         oid = objection.id
     return oid
@@ -82,6 +81,7 @@ def file_objection(engine: Engine, ref: str, *, by: str, contact: str, reason: s
 
 def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason: str, actor: Actor) -> str:
     """Dismiss or uphold an objection; an upheld one fires the notice's `objection_upheld` trigger."""
+    reason = free_text(reason, "处理理由（--reason）")
     with engine.db.session() as s:
         found = s.get(ObjectionRow, objection_id)
         if found is None:
@@ -89,6 +89,7 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
         case = s.get(CaseRow, found.case_id)
         assert case is not None
         ref = case.ref
+        authorize(actor, engine.spec_of(case), "objections", f"处理异议 #{objection_id}")
         rule = _objection_rule(engine.spec_of(case))
     if not reason.strip():
         raise InvalidInput("处理异议须写明理由（--reason）", rule=rule)
@@ -123,12 +124,10 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
 
 def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, file: Path, actor: Actor) -> str:
     """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"无法读取 {file}：{exc.strerror}") from None
+    stored = store_all(engine, [file])
     with engine.transaction(ref) as s:
         row = engine.case_row(s, ref)
+        authorize(actor, engine.spec_of(row), "reports", "登记报告")
         duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == "duty")).all()
         names = sorted({t.duty for t in duties if t.duty})
         if not names:
@@ -142,9 +141,10 @@ def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, fil
         if s.exec(select(ReportRow).where(ReportRow.case_id == row.id, ReportRow.duty == name,
                                           ReportRow.duty_index == index)).first():
             raise InvalidInput(f"第{index}次{name}已提交过")
-        digest = hashlib.sha256(content).hexdigest()
+        digest = stored[0].sha256
         s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
                         submitted_by=actor.name, submitted_at=engine.clock()))
-        engine.record_event(s, row, kind="report_submitted", actor=actor,
-                            data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+        event = engine.record_event(s, row, kind="report_submitted", actor=actor,
+                                    data={"duty": name, "index": index, "file": file.name, "sha256": digest})
+        record(s, row, stored, purpose="report", seq=event.seq, actor=actor, now=engine.clock())
     return f"已记录第{index}次{name}（{file.name}）"

@@ -20,13 +20,15 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-from .errors import ConfigError, DataError
+from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
 from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
 
 __all__ = [
+    "AuditRow",
     "CaseRow",
     "Database",
     "EventRow",
+    "FileRow",
     "MetaRow",
     "ObjectionRow",
     "OutboxRow",
@@ -34,8 +36,12 @@ __all__ = [
     "PartyRow",
     "ReportRow",
     "RoundRow",
+    "SealRow",
+    "StaffAccountRow",
+    "StaffChangeRow",
     "StaffRow",
     "TimerRow",
+    "database_failure",
     "database_url",
     "utc",
 ]
@@ -271,12 +277,63 @@ def database_url(value: str | None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a writer waits for another's write lock before giving up with exit 5 (`busy_timeout` in award.toml)."""
+
+
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")  # first: WAL below may itself wait for a lock
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except Exception as exc:
+            if "readonly" not in str(exc) and "read-only" not in str(exc):
+                raise
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return apply
+
+
+# SQLite's (and PostgreSQL's) words for each way a database can fail a command, and what it means.
+_BUSY = ("database is locked", "database table is locked", "could not serialize", "lock timeout",
+         "could not obtain lock")
+_READ_ONLY = ("readonly database", "read-only", "read only")
+_CORRUPT = ("file is not a database", "database disk image is malformed", "malformed database schema",
+            "disk i/o error")
+_UNOPENABLE = ("unable to open database file",)
+
+
+def database_failure(exc: BaseException, shown: str) -> AwardError | None:
+    """The user-facing error for a driver failure that is not a bug: busy (5), read-only or corrupt (6).
+
+    Returns None for anything else, which then propagates as the unexpected error it is.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(exc.orig).lower()
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    if any(w in text for w in _BUSY) or state in ("40001", "40P01", "55P03"):
+        return DatabaseBusy(shown)
+    if any(w in text for w in _READ_ONLY) or state == "25006":
+        return DatabaseUnavailable(
+            f"数据库 {shown} 是只读的（{_first_line(exc)}）：查询可以照常进行，写入须换用可写的数据库文件，"
+            "或由管理员恢复文件的写权限（文件权限、不可变标记 chattr -i、URL 中的 mode=ro）")
+    if any(w in text for w in _CORRUPT):
+        return DatabaseUnavailable(
+            f"数据库文件 {shown} 已损坏或不是 award 的数据库（{_first_line(exc)}）：请用备份恢复该文件，"
+            "或用 --db 指定正确的文件")
+    if any(w in text for w in _UNOPENABLE):
+        return DatabaseUnavailable(
+            f"无法打开数据库文件 {shown}（{_first_line(exc)}）：请检查路径、所在目录是否存在及其权限")
+    return None
+
+
+def _first_line(exc: Any) -> str:
+    return (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 class Database:
@@ -287,18 +344,22 @@ class Database:
         is_sqlite: SQLite needs its own locking care (no SKIP LOCKED).
     """
 
-    def __init__(self, url: str, *, durability: str = "full") -> None:
+    def __init__(self, url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durability: str = "full") -> None:
         self.url = url
         self.shown = _without_password(url)
         self.is_sqlite = url.startswith("sqlite")
+        self.where = _sqlite_file(url) if self.is_sqlite else self.shown
         try:
             if self.is_sqlite:
-                self.engine: SAEngine = create_engine(url, connect_args={"timeout": 5})
-                event.listen(self.engine, "connect", _sqlite_pragmas)
+                self.engine: SAEngine = create_engine(url, connect_args={"timeout": busy_timeout})
+                event.listen(self.engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
             else:
-                # no pool_pre_ping: a SELECT 1 round trip before every transaction cost more than the
-                # rare reconnect it saves; a dropped connection fails that one command, which is retried
-                self.engine = create_engine(url, pool_recycle=1800)
+                # PostgreSQL waits for a row lock forever by default: give up after the busy timeout (exit 5).
+                # No pool_pre_ping: a SELECT 1 round trip before every transaction cost more than the rare
+                # reconnect it saves; a dropped connection fails that one command, which is retried.
+                options = {"options": f"-c lock_timeout={int(busy_timeout * 1000)}"} \
+                    if url.startswith("postgresql+psycopg") else {}
+                self.engine = create_engine(url, pool_recycle=1800, connect_args=options)
         except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
             raise ConfigError(f"无法打开数据库 {self.shown}：{exc}") from None
         if durability not in DURABILITY:
@@ -308,14 +369,24 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A busy database (another writer past the busy timeout) leaves as `DatabaseBusy` (exit 5), a
+        read-only or corrupt one as `DatabaseUnavailable` (exit 6): the one place every command gets them.
+        """
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        except DBAPIError as exc:
+            failure = database_failure(exc, self.where)
+            if failure is None:
                 raise
+            raise failure from None
 
     def init(self, now: datetime) -> tuple[int, int]:
         """Create or upgrade the schema through the migrations; safe to run twice. Returns (old, new) version."""
@@ -333,8 +404,11 @@ class Database:
                 if old > int(HEAD):
                     raise DataError(f"数据库的结构版本 {old} 比本程序（{int(HEAD)}）新：请升级 award")
                 upgrade(conn, stamp_baseline=made_by_create_all)
-        except OperationalError as exc:
-            raise ConfigError(f"无法初始化数据库 {self.shown}：{exc.orig}") from None
+        except DBAPIError as exc:
+            failure = database_failure(exc, self.where)
+            if failure is not None:
+                raise failure from None
+            raise ConfigError(f"无法初始化数据库 {self.shown}：{_first_line(exc)}") from None
         new = int(HEAD)
         with self.session() as s:
             row = s.get(MetaRow, "schema_version")
@@ -359,6 +433,8 @@ class Database:
         try:
             with self.session() as s:
                 row = s.exec(select(MetaRow).where(MetaRow.key == "schema_version")).first()
+        except DatabaseUnavailable:
+            raise
         except (OperationalError, ProgrammingError) as exc:
             if not _missing_table(exc):  # unreachable or unopenable: `award init` would not help
                 reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
@@ -396,6 +472,12 @@ def _postgres_async_commit(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.commit()
 
 
+def _sqlite_file(url: str) -> str:
+    """The file a SQLite URL names (`sqlite:////srv/award.db`, `sqlite:///file:/srv/award.db?mode=ro&uri=true`)."""
+    path = url.split(":///", 1)[-1].split("?", 1)[0]
+    return path.removeprefix("file:")
+
+
 def _without_password(url: str) -> str:
     """The URL as it may be shown in messages and logs: never with its password."""
     try:
@@ -411,3 +493,81 @@ def _missing_table(exc: DBAPIError) -> bool:
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
 
+# ------------------------------------------------------------ office data (issue 12)
+
+
+class AuditRow(SQLModel, table=True):
+    """What the office did outside a case's steps: a party changed, a record corrected, an import, an
+    unmasked export. A party's own history is its rows here (`party_id`); times from the injected clock."""
+
+    __tablename__ = "office_audit"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    party_id: int | None = Field(default=None, foreign_key="parties.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    actor: str
+    reason: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    business_time: datetime = Field(sa_column=_ts())
+    wall_time: datetime = Field(sa_column=_ts())
+
+
+class FileRow(SQLModel, table=True):
+    """A file given to a case (evidence, a report, a survey), kept content-addressed in the office data
+    folder's files/ (`sha256` names the stored file); the same hash is in the case's history."""
+
+    __tablename__ = "case_files"
+    __table_args__ = (UniqueConstraint("case_id", "name", "sha256", name="uq_case_file"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str
+    sha256: str = Field(index=True)
+    bytes: int
+    purpose: str
+    event_seq: int | None = None
+    added_by: str
+    added_at: datetime = Field(sa_column=_ts())
+
+
+class StaffAccountRow(SQLModel, table=True):
+    """A roster member's bound OS login, contact data and status (issue 14: identity is bound, not claimed).
+
+    `StaffRow.roles` holds the member's grants as `role@scope` (a procedure or issuer id; `*` only
+    for the administrator). A disabled member can neither act nor read.
+    """
+
+    __tablename__ = "staff_accounts"
+    name: str = Field(primary_key=True, foreign_key="staff.name")
+    login: str | None = Field(default=None, unique=True)
+    phone: str | None = None
+    disabled: bool = False
+    disabled_reason: str | None = None
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class StaffChangeRow(SQLModel, table=True):
+    """One change of the roster (added, granted, revoked, bound, disabled, contact changed), hash-chained."""
+
+    __tablename__ = "staff_changes"
+    __table_args__ = (UniqueConstraint("seq", name="uq_staff_changes_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int
+    name: str = Field(index=True)
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
+    actor: str
+    entered_by: str | None = None
+    identity: str
+    business_time: datetime = Field(sa_column=_ts())
+    wall_time: datetime = Field(sa_column=_ts())
+    prev_hash: str
+    hash: str
+
+
+class SealRow(SQLModel, table=True):
+    """An HMAC seal over a case's row and chain head (or the roster's head), keyed outside the database."""
+
+    __tablename__ = "seals"
+    subject: str = Field(primary_key=True)
+    seal: str
+    sealed_at: datetime = Field(sa_column=_ts())

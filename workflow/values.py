@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["DayInfo", "Due", "Message", "Verdict"]
+__all__ = ["Attachment", "DayInfo", "Due", "Message", "Verdict"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,6 +67,21 @@ class Due:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Attachment:
+    """A document a letter carries (the material review report with SHA-23's feedback letter).
+
+    Attributes:
+        filename: the file name the recipient sees (Chinese allowed).
+        content: the bytes of the file.
+        mime_type: e.g. `text/plain`.
+    """
+
+    filename: str
+    content: bytes
+    mime_type: str = "text/plain"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Message:
     """One rendered notification ready for a notifier.
 
@@ -78,6 +93,8 @@ class Message:
         text: the plain-text body.
         html: an optional HTML body.
         headers: extra headers (e.g. `X-Award-Case`).
+        meta: what a structured channel may carry beside the text (case, template, outbox id).
+        attachments: documents the letter carries; e-mail sends them as parts, chat robots name them.
     """
 
     message_id: str
@@ -87,3 +104,4 @@ class Message:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()

@@ -13,6 +13,7 @@ __all__ = [
     "Actor",
     "CaseView",
     "EventView",
+    "NoticeList",
     "PartyView",
     "RecordView",
     "RoundView",
@@ -26,18 +27,61 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Actor:
-    """Who fires a trigger: a roster member (or the OS login) and their roles."""
+    """Who acts: a roster member proved by their OS login (or delegated to), or the timer.
+
+    Attributes:
+        name: the roster member on whose behalf the step is taken (history's actor).
+        roles: the member's grants, each `role@scope` (scope: a procedure id, an issuer id, or `*`).
+        on_roster: an active roster member (a stranger or a disabled member is not).
+        timer: the engine's own timer (`award tick`, the scheduler); no login or name can be it.
+        identity: how the actor was established: `bound` (OS login), `delegated` (`--as` by an
+            administrator), `shared` (`--as` on a shared office PC: unauthenticated), `timer`,
+            `in-process` (code calling the engine directly), `unbound` (a login on no roster).
+        entered_by: who typed the command when it differs from `name` (the delegating administrator,
+            or the OS login of a shared PC).
+        login: the OS login the command ran under, as the operating system reports it.
+    """
 
     name: str
     roles: tuple[str, ...]
     on_roster: bool
+    timer: bool = False
+    identity: str = "in-process"
+    entered_by: str | None = None
+    login: str | None = None
+
+    def roles_for(self, *scopes: str | None) -> tuple[str, ...]:
+        """The roles this actor holds for a procedure or issuer (`*` grants hold everywhere)."""
+        if not self.on_roster:
+            return ()
+        wanted = {s for s in scopes if s} | {"*"}
+        out: list[str] = []
+        for grant in self.roles:
+            role, _, scope = grant.partition("@")
+            if scope in wanted and role not in out:
+                out.append(role)
+        return tuple(out)
+
+    def provenance(self) -> dict[str, str]:
+        """What history records beside the actor's name: how the identity was proved, and who typed."""
+        out = {"identity": self.identity}
+        if self.entered_by:
+            out["entered_by"] = self.entered_by
+        if self.login:
+            out["login"] = self.login
+        return out
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StaffView:
+    """A roster member: grants (`role@scope`), contact data, bound login, and whether disabled."""
+
     name: str
     roles: tuple[str, ...]
     email: str | None
+    login: str | None = None
+    phone: str | None = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,6 +95,7 @@ class RecordView:
     reason: str | None
     source: str
     case_ref: str | None
+    id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -186,3 +231,29 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoticeList:
+    """Who is on a public notice, and its period (first and last day, from the notice timers).
+
+    Attributes:
+        rule: the rule the notice period cites (SHA-22, SQI-13, ...).
+        objection_rule: the rule objections cite (the upheld trigger's rule: SHA-32, SQI-17).
+        period: the period as the definition writes it (`5 working days`), if the state has a timer.
+    """
+
+    round_id: str
+    round_title: str
+    procedure: str
+    procedure_title: str
+    source: str
+    state: str
+    state_label: str
+    entries: tuple[dict[str, Any], ...]
+    first_day: date | None
+    last_day: date | None
+    period: str | None
+    rule: str | None
+    objection_rule: str | None
+    provisional: bool

@@ -62,12 +62,16 @@ def test_unsafe_headers_are_refused(make_message, overrides):
         build_email(make_message(**overrides), sender=SENDER)
 
 
-def test_package_exports_the_four_notifiers():
+def test_package_exports_every_notifier():
     assert notifiers.__all__ == sorted(notifiers.__all__)
-    assert notifiers.__all__ == ["ConsoleNotifier", "SmtpNotifier", "SpoolNotifier", "WebhookNotifier"]
+    assert notifiers.__all__ == ["ConsoleNotifier", "DingtalkNotifier", "FeishuNotifier", "SmtpNotifier",
+                                 "SpoolNotifier", "WebhookNotifier", "WecomNotifier"]
     channels = {name: getattr(notifiers, name).channel for name in notifiers.__all__}
     assert channels == {
         "ConsoleNotifier": "console",
+        "DingtalkNotifier": "chat",
+        "FeishuNotifier": "chat",
+        "WecomNotifier": "chat",
         "SmtpNotifier": "email",
         "SpoolNotifier": "email",
         "WebhookNotifier": "webhook",

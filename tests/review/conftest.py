@@ -63,7 +63,8 @@ def make_review(office: Office, cases: int = 4, experts: int = 5, panel: bool = 
     codes = [office.show(ref)["party"]["code"] for ref in refs]
     found: dict[str, tuple[int, str, str]] = {}
     for name, login, body in EXPERTS[:experts]:
-        assert office.run("staff", "add", login, "--role", "reviewer", who=None).code == 0
+        assert office.run("staff", "add", login, "--login", login, "--role", "reviewer@shanghai",
+                          who="admin").code == 0
         code = uscc(body)
         r = office.run("expert", "add", name, "--pool", "shanghai_gov", "--org-name", f"{name}所在大学",
                        "--org-code", code, "--staff", login, "--speciality", "卓越绩效", "--json", now=NOW)

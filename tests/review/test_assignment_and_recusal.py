@@ -36,6 +36,9 @@ def test_round_assignment_is_balanced_and_never_gives_a_conflicted_expert(review
     }
     kinds = [e["kind"] for e in review.history(review.refs[0])]
     assert "conflict_recorded" in kinds
+    # By hand, the registered coach is refused citing the coaching rule (SHA-14).
+    r = review.run("review", "assign", review.refs[0], "--stage", "site", "--expert", "张一")
+    assert r.code == 3 and "已备案的指导关系" in r.err and "[SHA-14]" in r.err
     # Running it again assigns nobody twice (every case has its three).
     again = review.run("review", "assign", "--round", ROUND, "--stage", "material", "--json")
     assert again.code == 0 and again.json == []
@@ -134,6 +137,10 @@ def test_disqualification_ends_work_and_a_warning_is_recorded(review: Review) ->
               "--reason", "私下接触申报单位")
     members = {m["name"]: m for m in review.ok("panel", "show", "--round", ROUND, "--json").json["members"]}
     assert members["张二"]["status"] == "warned" and members["张二"]["sanctions"][0]["rule"] == "SHA-29"
+    warned = [e for e in review.history(ref) if e["kind"] == "review_warning"]
+    assert len(warned) == 1 and warned[0]["comment"] == "迟交评分" and warned[0]["detail"]["expert_name"] == "张二"
+    removed = next(e for e in review.history(ref) if e["kind"] == "review_disqualified")
+    assert removed["detail"]["expert_name"] == "张一"
     assert members["张一"]["status_label"] == "已取消评审资格" and members["张一"]["load"] == 0
     r = review.run("review", "assign", review.refs[1], "--stage", "material", "--expert", "张一")
     assert r.code == 3 and "已被取消本轮评审资格" in r.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 
 from openpyxl import Workbook, load_workbook
 
@@ -116,6 +117,10 @@ def test_export_to_excel_and_csv_with_chinese_headers(review: Review, tmp_path) 
     assert sum(1 for line in lines if line and line[0] == "资料评审") == 12
     r = review.run("review", "export", "--round", ROUND, "--format", "pdf", "-o", str(tmp_path / "x.pdf"))
     assert r.code == 2
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    r = review.run("review", "export", "--round", ROUND, "--format", "xlsx", "-o", str(fifo))
+    assert r.code == 2 and "不是普通文件" in r.err
 
 
 def test_winners_senior_managers_join_the_pool(office: Office) -> None:

@@ -24,7 +24,7 @@ def test_preliminary_ranking_yields_the_panel_review_list(sqi: AwardRunner) -> N
         assert sqi("advance", ref, "submit", *sets(ORG_CONDITIONS), now="2024-08-20 10:00").code == 0
         assert sqi("advance", ref, "pass_conditions", "--set", "condition_opinion=符合", now=NOW).code == 0
     for i, name in enumerate(["周一", "周二", "周三"]):
-        assert sqi("staff", "add", f"zhou{i}", "--role", "reviewer", who=None).code == 0
+        assert sqi("staff", "add", f"zhou{i}", "--login", f"zhou{i}", "--role", "reviewer@saq", who="admin").code == 0
         r = sqi("expert", "add", name, "--pool", "saq", "--org-code", uscc(f"91310000MA1QQ000{i}"),
                 "--staff", f"zhou{i}", now=NOW)
         assert r.code == 0, r

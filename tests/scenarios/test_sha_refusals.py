@@ -251,7 +251,7 @@ def test_second_case_same_party_same_round(office) -> None:
     add_org(office)
     ok(office("case", "new", "--party", ORG, "--round", ROUND, "--track", "gold_model", now=OPENED))
     r = office("case", "new", "--party", ORG, "--round", ROUND, "--track", "mayor_model", now=OPENED)
-    refused(r, 3, "SHA-18", "同一申报主体本轮只能有一件申报（该申报主体本轮已有案件 SHA-2026-001（填报申报材料），不得重复申报）")
+    refused(r, 3, "AWD-6", "同一申报主体本轮只能有一件申报（本系统的受理规则）（该申报主体本轮已有案件 SHA-2026-001（填报申报材料），不得重复申报）")
     assert [c["ref"] for c in office("cases", "--json").json] == ["SHA-2026-001"]
 
 
@@ -343,11 +343,14 @@ def test_mayor_quota_models_and_achievements_together(office, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("bad_row", "message"),
     [
-        pytest.param(f"{uscc('91310101MA1FPX0A1')},sha,gold_model,2021-12-20", "代码 91310101MA1FPX0A1G 未登记",
-                     id="unknown_party_code"),
-        pytest.param(f"{ORG},sha,silver_model,2021-12-20", "流程 sha 没有奖项 'silver_model'", id="unknown_award"),
-        pytest.param(f"{ORG},sha,gold_model,2021", "获奖日期 '2021' 须为完整日期 YYYY-MM-DD", id="date_year_only"),
-        pytest.param(f"{PERSON},sha,gold_model,2021-12-20", "奖项 gold_model 只授予组织，而 陈质量 是个人",
+        pytest.param(f"{uscc('91310101MA1FPX0A1')},sha,gold_model,2021-12-20",
+                     "第4行“code”列：91310101MA1FPX0A1G 未登记", id="unknown_party_code"),
+        pytest.param(f"{ORG},sha,silver_model,2021-12-20", "第4行“award”列：上海市政府质量奖没有奖项 'silver_model'",
+                     id="unknown_award"),
+        pytest.param(f"{ORG},sha,gold_model,2021-13-01", "第4行“awarded_on”列：2021-13-01 不是存在的日期",
+                     id="date_that_does_not_exist"),
+        pytest.param(f"{PERSON},sha,gold_model,2021-12-20",
+                     "第4行“award”列：上海市质量金奖·先进质量管理模式只授予组织，而 陈质量 是个人",
                      id="model_award_for_a_person"),
     ],
 )
@@ -357,7 +360,7 @@ def test_import_awards_bad_row_loads_nothing(office, tmp_path: Path, bad_row: st
     text = (f"code,procedure,award,awarded_on\n{ORG},sha,gold_model,2020-12-20\n"
             f"{PERSON},sha,gold_achievement,2020-12-20\n{bad_row}\n")
     r = import_awards(office, tmp_path, text)
-    refused(r, 2, None, f"past-awards.csv:4: {message}", "整个文件均未导入")
+    refused(r, 2, None, message, "整个文件均未导入")
     assert office("party", "show", ORG, "--json").json["records"] == []
     assert office("party", "show", PERSON, "--json").json["records"] == []
 
@@ -372,14 +375,23 @@ def test_reviewer_cannot_approve(office) -> None:
     walk(office, ref, "committee_approve")
     r = office("advance", ref, "approve", "--set", "approval_document=沪审定委〔2026〕5号", now="2026-09-28 09:00",
                who="li")
-    refused(r, 3, None, "“报批通过，发布拟获奖名单公示”只能由 市审定办 执行；li 的角色为：评审组", "角色不符（需要：市审定办）")
+    refused(r, 3, "SHA-26", "“报批通过，发布拟获奖名单公示”只能由 市审定办 执行；li 在上海市政府质量奖中的角色为：评审组",
+            "角色不符（需要：市审定办）")
     assert state(office, ref) == "approval"
+
+
+def test_a_login_on_no_roster_is_a_stranger(office) -> None:
+    add_org(office)
+    r = office("case", "new", "--party", ORG, "--round", ROUND, "--track", "gold_model", who="nobody")
+    refused(r, 3, "AWD-1", "系统登录名 nobody 不是在册的工作人员")
+    assert office("cases", "--json").json == []
 
 
 def test_unknown_staff_name(office) -> None:
     add_org(office)
-    r = office("case", "new", "--party", ORG, "--round", ROUND, "--track", "gold_model", who="nobody")
-    refused(r, 4, None, "找不到工作人员 nobody（用 award staff add NAME --role ROLE 登记）")
+    r = office("--as", "nobody", "case", "new", "--party", ORG, "--round", ROUND, "--track", "gold_model",
+               who="admin")
+    refused(r, 4, None, "找不到工作人员 nobody（用 award staff add NAME --login LOGIN --role ROLE@SCOPE 登记）")
 
 
 def test_trigger_not_available_lists_the_available_ones(office) -> None:

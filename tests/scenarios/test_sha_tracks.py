@@ -191,7 +191,7 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     assert {t["duty"] for t in case["timers"] if t["kind"] == "duty"} == {"quality_report"}
 
     # History: one event per step, in order, with business time and real (wall) time.
-    r = office("history", walk.ref, "--json", who=None)
+    r = office("history", walk.ref, "--json")
     assert r.code == 0, r
     events = r.json["events"]
     # A winning person joins the expert pool as the award is made (SHA-33): one more event, after the step.
@@ -214,7 +214,7 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     assert won[0]["label"] == f"2026年{case['track_label']}"
 
     templates = [row["template"] for row in office("outbox", "list", "--case", walk.ref, "--json").json]
-    assert templates[-2:] == ["awarded", "awarded"]  # the applicant and the district bureau
+    assert templates[-2:] == ["awarded", "district_awarded"]  # the applicant's letter, the district bureau's copy
     assert office("verify", who=None).code == 0
 
 
@@ -257,7 +257,7 @@ def test_not_selected_needs_the_report_and_sends_feedback(office) -> None:
             expect="not_selected")
     rows = office("outbox", "list", "--case", walk.ref, "--json").json
     feedback = [o for o in rows if o["template"] == "material_review_feedback"]
-    assert [(o["recipient"], o["role"], o["status"]) for o in feedback] == [("person@example.com", "applicant", "sent")]
+    assert [(o["recipient"], o["role"], o["status"]) for o in feedback] == [("person@example.com", "applicant", "spooled")]
     assert walk.ref in feedback[0]["subject"]
 
 
@@ -280,7 +280,7 @@ def test_decline_after_recommendation(office) -> None:
     register(office, ORG_A)
     walk = open_case(office, ORG_A, "gold_model", start="recommend")
     rows = office("outbox", "list", "--case", walk.ref, "--json").json
-    assert [o["template"] for o in rows] == ["willingness_request"]
+    assert [o["template"] for o in rows] == ["willingness_request", "recommendation_received", "work_recommended"]
     case = walk.do("decline", "2026-03-05 10:00", comment="企业暂无申报意愿", expect="declined")
     assert case["closed"] is True
     assert [e["trigger"] for e in office("history", walk.ref, "--json").json["events"]] == ["recommend", "decline"]

@@ -26,16 +26,18 @@ def state(award: AwardRunner, ref: str) -> dict:
     return res.json
 
 
-def open_round(award: AwardRunner, year: int, registration: str, submission: str) -> None:
+def open_round(award: AwardRunner, year: int, registration: str, submission: str,
+               notice_end: str | None = None) -> None:
+    notice = ["--date", f"award_notice_end={notice_end}"] if notice_end else []
     res = award("round", "open", "sqa", str(year), "--date", f"registration_deadline={registration}",
-                "--date", f"submission_deadline={submission}", now=f"{year}-05-01 09:00")
+                "--date", f"submission_deadline={submission}", *notice, now=f"{year}-05-01 09:00")
     assert res.code == 0, res
 
 
 @pytest.fixture
 def sqa(award: AwardRunner) -> AwardRunner:
     """The 2021 round (registration by 30 June, submission by 15 August) and three parties."""
-    open_round(award, 2021, "2021-06-30", "2021-08-15")
+    open_round(award, 2021, "2021-06-30", "2021-08-15", "2021-10-25")
     for args in (
         ["--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", MEMBER, "--registered-on", "2010-01-01",
          "--email", "quality@jia.example.com", "--attr", "saq_member=是"],
@@ -118,7 +120,7 @@ def test_a_registration_that_never_submits_lapses_at_the_deadline(sqa: AwardRunn
     assert res.code == 3, res
     assert "当前状态“逾期未提交申报材料，报名失效”下不能执行 'submit'" in res.err
     outbox = sqa("outbox", "list", "--case", ref, "--json").json
-    assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("lapsed", "office")}
+    assert {(o["template"], o["role"]) for o in outbox} >= {("lapsed", "applicant"), ("work_lapsed", "office")}
 
 
 def test_organisation_award_2021_from_registration_to_commendation(sqa: AwardRunner) -> None:
@@ -143,6 +145,12 @@ def test_organisation_award_2021_from_registration_to_commendation(sqa: AwardRun
     assert state(sqa, ref)["state"] == "committee_review"
     assert sqa("advance", ref, "committee_approve", now="2021-10-15 10:00", who="zhao").code == 0
     assert state(sqa, ref)["state"] == "award_notice"
+    # SQA-3.4: the list is on public notice until the date the office set for the round; publication waits.
+    res = sqa("advance", ref, "publish_results", "--set", "results_document=沪质协（2021）XX号", now="2021-10-20 10:00")
+    assert res.code == 3 and "[SQA-3.4]" in res.err and "至2021年10月25日止" in res.err, res
+    assert "触发 0 个" in sqa("tick", now="2021-10-25 23:59").out
+    assert "触发 1 个" in sqa("tick", now="2021-10-26 00:01").out
+    assert state(sqa, ref)["state"] == "notice_ended"
     res = sqa("advance", ref, "publish_results", "--set", "results_document=沪质协（2021）XX号", now="2021-11-01 10:00")
     assert res.code == 0, res
     view = state(sqa, ref)

@@ -176,14 +176,16 @@ def test_a_state_owned_enterprise_cannot_apply_directly(sqi: AwardRunner) -> Non
 
 
 def test_foreign_private_and_specialised_smes_may_apply_directly(sqi: AwardRunner) -> None:
-    for ownership in ["private", "foreign", "specialised_sme", "专精特新中小企业（获国家或地方工信部门认定）"]:
+    for answers in (["ownership=private"], ["ownership=foreign"], ["ownership=民营企业"],
+                    # 附件2/3 ask two questions: a state-owned enterprise may be a 专精特新 SME (issue 14, point 17)
+                    ["ownership=state_owned", "specialised_sme=是"], ["specialised_sme=是"]):
         res = sqi("case", "new", "--party", STATE, "--round", "sqi-2024", "--track", "practice", "--start", "direct",
-                  "--set", f"ownership={ownership}", "--json", now="2024-07-01 09:00")
-        assert res.code == 0, (ownership, res)
+                  *sets(answers), "--json", now="2024-07-01 09:00")
+        assert res.code == 0, (answers, res)
         assert res.json["state"] == "draft"
     # A direct applicant that changes its type afterwards is refused at submission.
-    res = sqi("advance", res.json["ref"], "submit", *sets([*ORG_CONDITIONS, "ownership=state_owned"]),
-              now=BEFORE_DEADLINE)
+    res = sqi("advance", res.json["ref"], "submit",
+              *sets([*ORG_CONDITIONS, "ownership=state_owned", "specialised_sme=否"]), now=BEFORE_DEADLINE)
     assert res.code == 3, res
     assert "[SQI-8]" in res.err and "“申报单位类型”为“在沪央企、国有企业”" in res.err
     # A recommendation names the recommender and its kind.

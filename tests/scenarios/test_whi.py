@@ -40,8 +40,8 @@ SURVEY = [
 def setup_cycle(award: AwardRunner, year: int = 2025, start: str = "2025-03-01") -> None:
     r = award("round", "open", "whi", str(year), "--date", f"cycle_start={start}", now=f"{start} 09:00")
     assert r.code == 0, r
-    assert award("staff", "add", "sun", "--role", "station", who=None).code == 0
-    assert award("staff", "add", "qian", "--role", "county", who=None).code == 0
+    assert award("staff", "add", "sun", "--login", "sun", "--role", "station@whi", who="admin").code == 0
+    assert award("staff", "add", "qian", "--login", "qian", "--role", "county@whi", who="admin").code == 0
 
 
 def add_org(award: AwardRunner, n: int, name: str | None = None) -> str:

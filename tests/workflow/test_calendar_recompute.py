@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,11 @@ MADE_UP_2027 = """国务院办公厅关于2027年部分节假日安排的通知�
 　　一、元旦：2026年12月31日（周四）至2027年1月3日（周日）放假调休，共4天。1月9日（周六）上班。
 """
 ELAPSED = "qualification_notice_elapsed"
+
+
+def instant(text: str) -> datetime:
+    """An ISO time as an aware datetime, whatever offset it was written with."""
+    return datetime.fromisoformat(text)
 
 
 @pytest.fixture
@@ -61,8 +67,9 @@ def test_a_provisional_due_time_is_recomputed_when_2027_is_imported(any_office, 
     [changed] = events(office.history(ref), "timer_recomputed")
     assert changed["actor"] == "wang"
     assert changed["detail"]["timer"] == timer["id"]
-    assert changed["detail"]["old_due_at"] == timer["due_at"]
-    assert changed["detail"]["due_at"] == after["due_at"]
+    # History details keep UTC; `show --json` prints +08:00 (the render layer): the same instants.
+    assert instant(changed["detail"]["old_due_at"]) == instant(timer["due_at"])
+    assert instant(changed["detail"]["due_at"]) == instant(after["due_at"])
     assert "导入2027年节假日安排" in changed["detail"]["reason"] and "暂定" in changed["detail"]["reason"]
     assert shanghai(changed["business_time"]) == "2026-12-26 15:00"
     shown = office.run("history", ref)
@@ -97,7 +104,7 @@ def test_a_case_refused_for_an_unknown_year_can_retry_after_the_import(office, n
 
 def test_only_staff_on_the_roster_may_import_once_there_is_a_database(office, notice_2027):
     refused = office.run("calendar", "import", str(notice_2027), "--yes", who="nobody")
-    assert refused.code == 4, refused  # --as names someone not on the roster
+    assert refused.code == 3 and "[AWD-1]" in refused.err, refused  # a login on no roster changes nothing
     assert not (Path(os.environ["AWARD_HOME"]) / "calendars" / "2027.yaml").exists()
 
 
@@ -184,8 +191,8 @@ def test_a_corrected_year_moves_the_due_times_that_depended_on_the_changed_days(
     # 12-25 1, 12-28 2, 12-29 3, 12-30 4, 12-31 5
     assert (timer["last_day"], shanghai(timer["due_at"]), timer["provisional"]) == ("2026-12-31", "2027-01-01 00:00", False)
     first, second = events(office.history(ref), "timer_recomputed")
-    assert second["detail"]["old_due_at"] == first["detail"]["due_at"]
-    assert second["detail"]["due_at"] == timer["due_at"]
+    assert instant(second["detail"]["old_due_at"]) == instant(first["detail"]["due_at"])
+    assert instant(second["detail"]["due_at"]) == instant(timer["due_at"])
     assert "所依据日期的节假日安排有变" in second["detail"]["reason"]
 
 

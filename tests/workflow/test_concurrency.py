@@ -29,8 +29,8 @@ from award import cli
 
 db, definitions, barrier, name, mode, *argv = sys.argv[1:]
 barrier = Path(barrier)
-settings = cli.Settings(db=db, definitions=definitions, now="{NOW}", as_name="wang", deployment=None,
-                        deliver=False)
+settings = cli.Settings(db=db, definitions=definitions, now="{NOW}", as_name=None, deployment=None,
+                        deliver=False, login_source=lambda: "wang")
 engine = cli.build_engine(settings)
 
 
@@ -92,8 +92,9 @@ def prepare(db_url: str, tmp_path: Path):
                                                   and n != "rules.yaml"
                                                   and not folder.endswith(("calendars", "scoring"))])
     run = make_runner(db_url, tmp_path)
-    for args in (["init"], ["staff", "add", "wang", "--role", "office"]):
-        assert run(*args, who=None, definitions=str(definitions)).code == 0
+    assert run("init", "--admin", "admin", "--login", "admin", who=None, definitions=str(definitions)).code == 0
+    r = run("staff", "add", "wang", "--login", "wang", "--role", "office@sha", who="admin", definitions=str(definitions))
+    assert r.code == 0, r
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),
@@ -119,7 +120,7 @@ def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def one_new_event(run, trigger: str) -> None:
-    events = run("history", "SHA-2026-001", "--json", who=None).json["events"]
+    events = run("history", "SHA-2026-001", "--json", who="wang").json["events"]
     assert [e["trigger"] for e in events] == ["apply", trigger]
     assert run("verify", who=None).code == 0
 

@@ -11,7 +11,7 @@ import pytest
 from award.workflow.store import database_url
 from sqlalchemy import create_engine, text
 
-from tests.conftest import make_runner
+from tests.conftest import add_staff, make_runner
 
 ORG = "91310000MA1FL1GF94"
 ORG_2 = "91310115MA1H7GQX5D"
@@ -22,8 +22,7 @@ def award(db_url: str, tmp_path: Path, deployment: Path):
     """Two cases: SHA-2026-001 with four events (created, notice started, notice elapsed, withdrawn) and
     SHA-2026-002 with one."""
     run = make_runner(db_url, tmp_path, deployment)
-    for args in (["init"], ["staff", "add", "wang", "--role", "office"]):
-        assert run(*args, who=None).code == 0
+    add_staff(run, {"wang": ("office", ("sha",))})
     steps = [
         ("round", "open", "sha", "2026"),
         ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
@@ -74,7 +73,7 @@ def test_untouched_history_verifies(award) -> None:
     assert r.code == 0, r
     assert "已核验 2 件案件的历史，哈希链完整" in r.out
     r = award("verify", "SHA-2026-001", "--json", who=None)
-    assert r.code == 0 and r.json == {"ok": True, "cases": 1}, r
+    assert r.code == 0 and r.json == {"ok": True, "cases": 1, "files": 0}, r
     events = award("history", "SHA-2026-001", "--json").json["events"]
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
     assert [e["business_time"] for e in events] == [

@@ -216,22 +216,22 @@ def test_definition_changed_under_a_running_case(award, folder: Path) -> None:
 
     r = award("show", "SHA-2026-001", definitions=str(folder))
     assert r.code == 6, r
-    assert "流程定义 sha 版本 2022.1 的内容已被修改，但版本号未变；案件 SHA-2026-001 正按原内容办理" in r.err, r
+    assert "流程定义 sha 版本 2022.2 的内容已被修改，但版本号未变；案件 SHA-2026-001 正按原内容办理" in r.err, r
     assert "把修改另存为新版本（改 version）" in r.err, r
     r = award("advance", "SHA-2026-001", "start_internal_notice", definitions=str(folder))
     assert r.code == 6 and "版本号未变" in r.err, r
 
     # The fix the message asks for: restore the file, save the change as a new version beside it.
-    changed = (folder / "sha.yaml").read_text(encoding="utf-8").replace('version: "2022.1"', 'version: "2022.2"')
+    changed = (folder / "sha.yaml").read_text(encoding="utf-8").replace('version: "2022.2"', 'version: "2022.3"')
     (folder / "sha.yaml").write_text(original, encoding="utf-8")
-    (folder / "sha-2022.2.yaml").write_text(changed, encoding="utf-8")
+    (folder / "sha-2022.3.yaml").write_text(changed, encoding="utf-8")
     r = award("show", "SHA-2026-001", "--json", definitions=str(folder))
     assert r.code == 0, r
-    assert (r.json["definition_version"], r.json["state_label"]) == ("2022.1", "填报申报材料")
+    assert (r.json["definition_version"], r.json["state_label"]) == ("2022.2", "填报申报材料")
     ok = award("party", "add", "--kind", "organization", "--name", "上海乙精密制造有限公司",
                "--code", "91310115MA1H7GQX5D", "--registered-on", "2008-04-10", definitions=str(folder))
     assert ok.code == 0, ok
     r = award("case", "new", "--party", "91310115MA1H7GQX5D", "--round", "sha-2026", "--track", "gold_model",
               "--json", now="2026-03-02 09:00", definitions=str(folder))
     assert r.code == 0, r
-    assert (r.json["definition_version"], r.json["state_label"]) == ("2022.2", "填写申报材料")
+    assert (r.json["definition_version"], r.json["state_label"]) == ("2022.3", "填写申报材料")

@@ -157,7 +157,8 @@ def test_dismissed_objection_lets_the_case_move_on_only_when_the_notice_has_run_
     assert history[-1]["trigger"] == ELAPSED and history[-1]["dest"] == "material_review"
     assert history[-1]["business_time"] == iso(DUE)  # dismissed in time: due as planned
     [resolved] = events(history, "objection_resolved")
-    assert resolved["detail"] == {"objection": objection["id"], "outcome": "dismissed"}
+    assert resolved["detail"] == {"objection": objection["id"], "outcome": "dismissed",
+                                  "actor": {"identity": "bound", "login": "wang"}}
     assert resolved["comment"] == "经核查，证书属实" and resolved["actor"] == "wang"
 
 

@@ -37,7 +37,7 @@ PASSED = "2026-09-30 09:00"  # qualification notice: last day 2026-10-13 (Nation
 TEMPLATE = "qualification_passed"
 
 
-def smtp_deployment(path: Path, port: int, *, office: bool = True, delivery: str = "") -> Path:
+def smtp_deployment(path: Path, port: int, *, office: bool = True, delivery: str = "{inline: true}") -> Path:
     text = ("office:\n  email: [office@example.gov.cn]\n" if office else "") + (
         "districts:\n  浦东新区: {email: [pudong@example.gov.cn]}\n"
         f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {port}, security: none, "
@@ -117,7 +117,7 @@ def next_attempt(o, row_id: int) -> datetime:
 
 
 def test_server_down_rows_back_off_and_arrive_once_when_it_returns(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 6, backoff_seconds: 60}")
+    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 6, backoff_seconds: 60, inline: true}")
     ref = o.in_review(PASSED)
     smtp.stop()
 
@@ -153,7 +153,7 @@ def test_server_down_rows_back_off_and_arrive_once_when_it_returns(tmp_path, smt
 
 
 def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 2, backoff_seconds: 60}")
+    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 2, backoff_seconds: 60, inline: true}")
     ref = o.in_review(PASSED)
     smtp.stop()
     assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
@@ -171,12 +171,12 @@ def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_pat
     assert [(r["id"], r["template"], r["status"], r["attempts"]) for r in failed.json
             if "无地址" not in r["recipient"]] == [(row.id, TEMPLATE, "failed", 2)]
     shown = o.run("outbox", "list", "--failed")
-    assert TEMPLATE in shown.out and "failed" in shown.out
+    assert TEMPLATE in shown.out and "发送失败" in shown.out  # statuses are shown in Chinese
 
     smtp.start()
     retried = o.run("outbox", "retry", str(row.id))
     assert retried.code == 0, retried
-    assert retried.out.startswith("已重新排队；发出 1 条")
+    assert retried.out.startswith(f"通知 #{row.id} 已发出：applicant@example.com"), retried
     [row] = rows(o, TEMPLATE)
     assert (row.status, row.attempts) == ("sent", 1)
     assert len(smtp.handler.with_message_id(row_message_id(o, row))) == 1
@@ -188,14 +188,13 @@ def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_pat
 CRASH_AFTER_SEND = textwrap.dedent("""\
     import os, sys
     from award.cli import Settings, build_engine
-    from award.commands.context import build_notifiers
     from award.workflow.abc import Notifier
 
     settings = Settings(db=sys.argv[1], definitions=None, now=None, as_name=None, deployment=sys.argv[2],
                         deliver=False)
     engine = build_engine(settings)
     outbox = engine.outbox
-    smtp = build_notifiers(outbox.deployment)["email"]
+    smtp = outbox.notifier("email")
 
     class CrashAfterSend(Notifier):
         channel = "email"
@@ -204,7 +203,7 @@ CRASH_AFTER_SEND = textwrap.dedent("""\
             smtp.send(message)  # delivered ...
             os._exit(1)  # ... and the process dies before the row is marked sent
 
-    outbox.notifiers = {"email": CrashAfterSend()}
+    outbox.channels = lambda channel: CrashAfterSend()
     outbox.deliver()
     sys.exit("not reached")
 """)
@@ -247,7 +246,7 @@ def test_notification_without_an_address_is_a_failed_row_saying_how_to_fix_it(tm
 
     failed = [r for r in o.run("outbox", "list", "--failed", "--json").json if r["role"] == "office"]
     assert [(r["template"], r["recipient"], r["status"], r["attempts"]) for r in failed] == [
-        ("application_received", "（office：无地址）", "failed", 0)]
+        ("work_application_received", "（office：无地址）", "failed", 0)]
     assert failed[0]["last_error"] == "没有审定办的地址：请在部署文件的 office 中填写（见 README“部署文件”）"
     assert "没有审定办的地址" in o.run("outbox", "list", "--failed").out
     # the applicant's copy went out all the same
@@ -275,10 +274,10 @@ def test_no_deliver_leaves_rows_pending_until_outbox_deliver(office):
     waiting = [r for r in listed if r["status"] == "pending"]
     assert TEMPLATE in {r["template"] for r in waiting} and all(r["attempts"] == 0 for r in waiting)
 
-    assert deliver(o, deliver=True) == f"发出 {len(waiting)} 条，稍后重试 0 条，失败 0 条"
+    assert deliver(o, deliver=True) == f"发出 0 条，写入邮件目录 {len(waiting)} 条（尚未发给任何人），稍后重试 0 条，失败 0 条"
     assert len(o.spool()) == len(waiting)
     assert {r["status"] for r in o.run("outbox", "list", "--case", ref, "--json").json
-            if r["id"] in {w["id"] for w in waiting}} == {"sent"}
+            if r["id"] in {w["id"] for w in waiting}} == {"spooled"}  # a file in a folder has reached nobody
 
 
 # --- webhook (no definition sends on the webhook channel: the outbox API directly) -------------------
@@ -393,7 +392,7 @@ def test_dates_in_a_spooled_mail_read_like_2026年10月13日(tmp_path):
     ref = o.in_review(PASSED)
     assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
     [row] = rows(o, TEMPLATE)
-    assert row.status == "sent"
+    assert row.status == "spooled"
     path = o.workdir / "mail" / spool_filename(row_message_id(o, row))
     raw = path.read_bytes()
     assert "2026年".encode() not in raw  # encoded on the wire (RFC 2047 subject, base64 body)
@@ -415,11 +414,11 @@ def test_tick_delivers_the_notifications_of_the_steps_it_fires(tmp_path):
     assert o.run("tick", now="2027-09-20 00:00", deliver=False).code == 0
     [first] = rows(o, "report_reminder")
     assert first.status == "pending"  # --no-deliver: left for `award outbox deliver`
-    assert deliver(o) == "发出 1 条，稍后重试 0 条，失败 0 条"
+    assert deliver(o) == "发出 0 条，写入邮件目录 1 条（尚未发给任何人），稍后重试 0 条，失败 0 条"
 
     assert o.run("tick", now="2028-09-20 00:00").code == 0
     second = rows(o, "report_reminder")[1]
-    assert (second.status, second.recipient) == ("sent", "applicant@example.com")
+    assert (second.status, second.recipient) == ("spooled", "applicant@example.com")
     mail = email.message_from_bytes((o.workdir / "mail" / spool_filename(row_message_id(o, second))).read_bytes(),
                                     policy=email.policy.default)
     assert mail["Subject"] == f"请按时报送质量绩效报告（{ref}）"

@@ -219,7 +219,8 @@ def test_due_timer_held_by_an_open_objection_fires_after_dismissal(office):
     assert [(f[0], f[1]) for f in fired["fired"]] == [(timer["id"], ref)]
     assert office.show(ref)["state"] == "material_review"
     history = office.history(ref)
-    assert [e["kind"] for e in history[-3:]] == ["objection_filed", "objection_resolved", "transition"]
+    assert [e["kind"] for e in history[-4:]] == ["objection_filed", "timer_held", "objection_resolved", "transition"]
+    assert "异议尚未处理完毕" in history[-3]["comment"]  # the held notice says why, for the office chat
     assert history[-1]["trigger"] == ELAPSED
     # The case moved on when the objection was dismissed; the due time stays on record.
     assert history[-1]["business_time"] == history[-2]["business_time"] == iso("2026-05-14 10:00")
@@ -279,9 +280,10 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     assert [e["detail"]["index"] for e in events(history, "reminder")] == [1, 2]
 
     rows = office.run("outbox", "list", "--case", ref, "--json").json
-    late = [r for r in rows if r["template"] == "report_overdue"]
-    assert sorted((r["role"], r["recipient"]) for r in late) == [
-        ("district", "pudong@example.gov.cn"), ("office", "office@example.gov.cn")]
+    late = [r for r in rows if r["template"] in ("report_overdue", "district_report_overdue")]
+    assert sorted((r["role"], r["template"], r["recipient"]) for r in late) == [
+        ("district", "district_report_overdue", "pudong@example.gov.cn"),
+        ("office", "report_overdue", "office@example.gov.cn")]
     assert all("质量绩效报告逾期未交" in r["subject"] for r in late)
     assert [r["recipient"] for r in rows if r["template"] == "report_reminder"] == ["applicant@example.com"] * 2
 

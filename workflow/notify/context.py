@@ -50,7 +50,7 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
                        "rule": transition.rule or ""} if transition else None,
         "event": {"kind": event.kind, "seq": event.seq, "comment": event.comment or "",
                   "business_time": utc(event.business_time), "actor": event.actor,
-                  "duty": data.get("duty") or "", "index": data.get("index") or 0,
+                  "duty": data.get("duty") or "", "index": data.get("index") or 0, "trigger": data.get("trigger") or "",
                   "due_at": datetime.fromisoformat(data["due_at"]) if data.get("due_at") else None,
                   "rule": data.get("rule") or ""},
         "reasons": [v["reason"] for v in data.get("verdicts", []) if not v.get("passed")],
@@ -58,6 +58,9 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
         "notice_last_day": notice_end,
         "today": local_date(utc(event.business_time)),
         "award": _record(record),
+        "next_steps": [{"trigger": t.trigger, "label": t.label, "roles": [spec.roles.get(r, r) for r in t.roles]}
+                       for t in spec.transitions_from(row.state) if "system" not in t.roles],
+        "timer_labels": {t.trigger: t.label for s in spec.states for t in s.timers if t.trigger and t.label},
     }
 
 
@@ -77,7 +80,7 @@ def sample_context(spec: ProcessSpec) -> dict[str, Any]:
         "round": {"id": f"{spec.id}-2026", "year": 2026, "title": f"{spec.id}-2026"},
         "transition": {"trigger": "t", "label": "示例", "source_label": "甲", "dest_label": "乙", "rule": "X-1"},
         "event": {"kind": "transition", "seq": 1, "comment": "示例", "business_time": now, "actor": "示例",
-                  "duty": "quality_report", "index": 1, "due_at": now, "rule": "X-1"},
+                  "duty": "quality_report", "index": 1, "due_at": now, "rule": "X-1", "trigger": "t"},
         "reasons": ["示例理由"],
         "timers": [{"kind": "transition", "trigger": "t", "duty": None, "index": None, "rule": "X-1",
                     "period": "5 working days", "due_at": now, "last_day": today}],
@@ -85,11 +88,14 @@ def sample_context(spec: ProcessSpec) -> dict[str, Any]:
         "today": today,
         "award": {"label": "2026年示例奖项", "awarded_on": today, "revoked_on": today, "bar_until": today,
                   "reason": "示例", "rule": "X-1"},
+        "next_steps": [{"trigger": "t", "label": "示例", "roles": ["示例"]}],
+        "timer_labels": {"t": "示例期满"},
     }
 
 
 def check_templates(catalog: Catalog, root: Path) -> tuple[list[Problem], int]:
     """Every template problem (syntax, unknown variables, sandbox escapes), and templates referenced but missing."""
+    from ..specs.check_notify import notifications
     from .templates import TemplateSet, check
 
     samples = {spec.id: sample_context(spec) for spec in catalog.specs()}
@@ -99,13 +105,8 @@ def check_templates(catalog: Catalog, root: Path) -> tuple[list[Problem], int]:
     for spec in catalog.specs():
         names = set(tset.names(spec.id)) if (root / spec.id).is_dir() else set()
         count += len(names)
-        wanted: list[tuple[str, tuple[str | int, ...]]] = []
-        for i, t in enumerate(spec.transitions):
-            wanted += [(n.template, ("transitions", i, "notify")) for n in t.notify]
-        for key, start in spec.starts.items():
-            wanted += [(n.template, ("starts", key, "notify")) for n in start.notify]
-        for kind, lst in spec.on_events.items():
-            wanted += [(n.template, ("on_events", kind)) for n in lst]
+        wanted: list[tuple[str, tuple[str | int, ...]]] = [
+            (template, where) for n, where in notifications(spec) for _, template in n.letters() if template]
         file = catalog.file_of(spec)
         loaded = next((f for f in catalog.files if f.spec is spec), None)
         for name, where in wanted:

@@ -10,13 +10,16 @@ Layout: ``<root>/<procedure>/<name>.j2``, one file per message, with three block
     {% block html %}<p>{{ party.name }}：……</p>{% endblock %}
 
 `subject` (one line) and `text` are required, `html` is optional; no other block is allowed, so
-a misspelt `{% block htlm %}` is reported instead of silently dropped. Files and folders whose
+a misspelt `{% block htlm %}` is reported instead of silently dropped. A letter that carries a
+document adds the pair `attachment_name` (one line: the file name) and `attachment` (the file's
+text, sent as a UTF-8 `.txt`-like part): SHA-23's feedback letter carries the material review report. Files and folders whose
 names start with `_` are partials for `{% include %}` / `{% import %}`, not messages.
 
 Staff are trusted with wording, not with code: templates run in `ImmutableSandboxedEnvironment`
 with `StrictUndefined`, so a typo'd variable is an error rather than a blank in a letter, and
-attribute walks (`__class__`), `str.format` escapes and mutation are refused. The sandbox has no
-CPU limit, so template files are capped at `MAX_TEMPLATE_BYTES`.
+attribute walks (`__class__`), `str.format` escapes and mutation are refused. `sandbox.py` bounds
+what a render may cost (time, output size, amplifying operations) and reads templates only from
+inside their folder, never through a symbolic link; template files are capped at `MAX_TEMPLATE_BYTES`.
 
 Autoescape is decided when Jinja compiles a template, so every file is compiled twice, by two
 environments that share a loader: one without autoescape for the subject and the plain text (a
@@ -36,11 +39,11 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import DataError, Problem
 from ..registers.identity import mask_resident_id
 from ..timing.clock import cn_date, cn_datetime
+from .sandbox import BoundedSandbox, ConfinedLoader, SymlinkedTemplate, TemplateLimit, budget, generate
 
 __all__ = [
     "MAX_TEMPLATE_BYTES",
@@ -55,11 +58,12 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 MAX_TEMPLATE_BYTES = 64 * 1024
-"""Largest template file accepted: the sandbox bounds what a template may touch, not how long it runs."""
+"""Largest template file accepted (a letter is a few KiB)."""
 
 SUFFIX = ".j2"
 REQUIRED_BLOCKS = ("subject", "text")
-BLOCKS = ("subject", "text", "html")
+BLOCKS = ("subject", "text", "html", "attachment_name", "attachment")
+ATTACHMENT_BLOCKS = ("attachment_name", "attachment")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
@@ -87,11 +91,13 @@ class Rendered:
         subject: the subject, one line, stripped.
         text: the plain-text body, stripped.
         html: the HTML body (escaped), or None when the template has no html block.
+        attachments: (file name, text) pairs the letter carries; empty for most letters.
     """
 
     subject: str
     text: str
     html: str | None
+    attachments: tuple[tuple[str, str], ...] = ()
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -121,34 +127,35 @@ _FILTERS: dict[str, Callable[[Any], str]] = {
 # --- loading --------------------------------------------------------------------------------------
 
 
-class _CappedLoader(jinja2.FileSystemLoader):
-    """A FileSystemLoader (real filenames, so tracebacks name the file) that refuses large files."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        size = len(source.encode("utf-8"))
-        if size > MAX_TEMPLATE_BYTES:
-            raise TemplateError(
-                Problem(
-                    file=filename,
-                    line=None,
-                    reason=f"模板文件过大：{size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节；请拆分或精简模板",
-                )
+def _capped(source: str, filename: str) -> None:
+    """Refuse large template files (the loader calls this with each file it reads)."""
+    size = len(source.encode("utf-8"))
+    if size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            Problem(
+                file=filename,
+                line=None,
+                reason=f"模板文件过大：{size} 字节，上限 {MAX_TEMPLATE_BYTES} 字节；请拆分或精简模板",
             )
-        return source, filename, uptodate
+        )
 
 
-def _environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+class _CappedLoader(ConfinedLoader):
+    """Templates from inside the given folders only, each file at most MAX_TEMPLATE_BYTES (notices use it too)."""
+
+    def __init__(self, searchpath: str | list[str], encoding: str = "utf-8") -> None:
+        super().__init__(searchpath, encoding=encoding, check_source=_capped)
+
+
+def _environment(loader: jinja2.BaseLoader, *, autoescape: bool) -> BoundedSandbox:
+    env = BoundedSandbox(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(_FILTERS)
+    env.bound_filters(_FILTERS)
     return env
 
 
@@ -175,7 +182,11 @@ def _problem_from(exc: BaseException, *, filename: str, root: str) -> Problem:
         if _is_template_frame(code_file, root):
             where_file, where_line = code_file, tb.tb_lineno
         tb = tb.tb_next
-    if isinstance(exc, SecurityError):
+    if isinstance(exc, TemplateLimit):
+        reason = f"{exc}；请简化模板"
+    elif isinstance(exc, SymlinkedTemplate):
+        reason = exc.message or "模板是符号链接"
+    elif isinstance(exc, SecurityError):
         reason = f"模板使用了不允许的操作（安全沙箱拒绝）：{exc}"
     elif isinstance(exc, jinja2.UndefinedError):
         reason = f"模板变量未定义：{exc}"
@@ -196,7 +207,7 @@ class TemplateSet:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._abs_root = os.path.abspath(self.root) + os.sep
-        loader = _CappedLoader(str(self.root), encoding="utf-8")
+        loader = ConfinedLoader(str(self.root), encoding="utf-8", check_source=_capped)
         self._text_env = _environment(loader, autoescape=False)
         self._html_env = _environment(loader, autoescape=True)
 
@@ -230,13 +241,23 @@ class TemplateSet:
         template_name = self._template_name(procedure, name)
         text_template = self._load(self._text_env, template_name)
         self._check_blocks(text_template)
-        subject = self._render_block(text_template, "subject", context)
-        text = self._render_block(text_template, "text", context).strip()
-        html = None
-        if "html" in text_template.blocks:
-            html_template = self._load(self._html_env, template_name)
-            html = self._render_block(html_template, "html", context).strip()
-        return Rendered(subject=subject, text=text, html=html)
+        try:
+            with budget():  # one time and size budget for the whole message
+                subject = self._render_block(text_template, "subject", context)
+                text = self._render_block(text_template, "text", context).strip()
+                html = None
+                if "html" in text_template.blocks:
+                    html_template = self._load(self._html_env, template_name)
+                    html = self._render_block(html_template, "html", context).strip()
+                attachments: tuple[tuple[str, str], ...] = ()
+                if "attachment" in text_template.blocks:
+                    name = self._render_block(text_template, "attachment_name", context)
+                    body = self._render_block(text_template, "attachment", context).strip()
+                    if body:  # an empty document is not sent as an empty file
+                        attachments = ((name, body + "\n"),)
+        except TemplateLimit as exc:  # the timer fired outside a block's own handling
+            raise self._fail(exc, template_name) from None
+        return Rendered(subject=subject, text=text, html=html, attachments=attachments)
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -259,6 +280,8 @@ class TemplateSet:
             return env.get_template(template_name)
         except TemplateError:
             raise
+        except SymlinkedTemplate as exc:
+            raise TemplateError(Problem(file=exc.path, line=None, reason=exc.message or "")) from None
         except jinja2.TemplateNotFound:
             raise TemplateError(
                 Problem(file=self._filename(template_name), line=None, reason="模板文件不存在")
@@ -274,7 +297,11 @@ class TemplateSet:
             reason = f"缺少必需的块：{'、'.join(missing)}（subject 和 text 两个块都必须有）"
             raise TemplateError(Problem(file=filename, line=None, reason=reason))
         if unknown:
-            reason = f"未知的块：{'、'.join(unknown)}（只允许 subject、text、html）"
+            reason = f"未知的块：{'、'.join(unknown)}（只允许 subject、text、html、attachment_name、attachment）"
+            raise TemplateError(Problem(file=filename, line=None, reason=reason))
+        present = [b for b in ATTACHMENT_BLOCKS if b in template.blocks]
+        if present and len(present) != len(ATTACHMENT_BLOCKS):
+            reason = "附件须同时有 attachment_name（文件名）和 attachment（内容）两个块"
             raise TemplateError(Problem(file=filename, line=None, reason=reason))
 
     def _render_block(self, template: jinja2.Template, block: str, context: Mapping[str, Any]) -> str:
@@ -282,18 +309,18 @@ class TemplateSet:
         env = template.environment
         try:
             try:
-                output = "".join(template.blocks[block](template.new_context(dict(context))))
+                output = generate(template.blocks[block](template.new_context(dict(context))))
             except Exception:  # noqa: BLE001 - re-raised at once, traceback rewritten to template lines
                 env.handle_exception()
         except TemplateError:
             raise
         except _RENDER_ERRORS as exc:
             raise self._fail(exc, template.name or "") from exc
-        if block == "subject":
+        if block in ("subject", "attachment_name"):
             output = output.strip()
             if not output or "\n" in output:
                 what = "为空" if not output else "多于一行"
-                reason = f"主题（subject 块）{what}；主题须为一行文字"
+                reason = f"{'主题（subject 块）' if block == 'subject' else '附件名（attachment_name 块）'}{what}；须为一行文字"
                 raise TemplateError(Problem(file=template.filename or "", line=None, reason=reason))
         return str(output)
 
@@ -313,7 +340,11 @@ class TemplateSet:
                 continue
             try:
                 target = self._load(self._html_env, template_name) if block == "html" else template
-                self._render_block(target, block, sample)
+                try:
+                    with budget():
+                        self._render_block(target, block, sample)
+                except TemplateLimit as exc:
+                    raise self._fail(exc, template_name) from None
             except TemplateError as exc:
                 problems.append(exc.problem)
         return problems

@@ -19,7 +19,7 @@ from ..review.tables import CoachingRow, ConflictRow, ExpertRow, GroupRelationRo
 from ..specs.review import ReviewSpec
 from ..store import PartyRow, utc
 
-__all__ = ["KINDS", "SOURCES", "ConflictView", "active", "detect", "ensure_detected", "groups_of", "record"]
+__all__ = ["KINDS", "SOURCES", "ConflictView", "active", "detect", "ensure_detected", "groups_of", "record", "rule_of"]
 
 KINDS = {
     "same_org": "与申报方为同一单位",
@@ -50,6 +50,11 @@ class ConflictView:
     entered_at: datetime
     active: bool
     withdrawn_reason: str | None
+
+
+def rule_of(review: ReviewSpec, kind: str) -> str:
+    """The rule a recusal cites: registered coaching has its own (the coaching rule), the rest the recusal rule."""
+    return review.rules.coaching if kind == "coaching" else review.rules.recusal
 
 
 def groups_of(s: Session, code: str) -> set[str]:

@@ -7,7 +7,6 @@ appointed by the office, or added by the engine when a case they led was awarded
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, NotFound, Refused
+from ..inputs import row_id, single_line
 from ..review.tables import CoachingRow, ExpertRow, ServiceRow
 from ..specs.catalog import Catalog
 from ..specs.review import ReviewSpec
@@ -89,7 +89,7 @@ def is_manager(catalog: Catalog, actor: Actor, pool: str | None = None) -> bool:
     """The actor holds a role that runs the review of (a procedure of) this pool."""
     for spec in catalog.specs():
         if spec.review is not None and (pool is None or spec.review.pool == pool) \
-                and set(actor.roles) & set(spec.review.managers):
+                and set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(spec.review.managers):
             return True
     return False
 
@@ -109,32 +109,14 @@ def require_manager(catalog: Catalog, actor: Actor, pool: str | None, what: str)
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a .csv or .xlsx file as (line number, header -> text).
 
-    Written by hand over csv/openpyxl because the generic spreadsheet reader (issue 12) is not on
-    main yet; it keeps the same contract (first row is the header) so it can be swapped for it.
+    Read by the generic spreadsheet reader (issue 12, `tabular.read_rows`): CSV in UTF-8, UTF-8 with
+    BOM or GBK/GB18030 (as Excel on Chinese Windows saves it), .xlsx with merged cells filled, and its
+    limits (regular files only, bounded size and rows). The contract stays: the first row is the header.
     """
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.reader(fh)
-                table = [list(r) for r in reader]
-        elif suffix in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
+    from .tabular import cell_text
+    from .tabular import read_rows as read_cells
 
-            wb = load_workbook(path, read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            table = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
-            wb.close()
-        else:
-            raise InvalidInput(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 .csv（UTF-8）或 .xlsx")
-    except OSError as exc:
-        raise InvalidInput(f"无法读取文件 {path}：{exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name} 不是 UTF-8 编码的 CSV：请另存为“CSV UTF-8”") from None
-    except InvalidInput:
-        raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises several unrelated types for a broken file
-        raise InvalidInput(f"{path.name} 不是有效的 Excel 文件：{exc}") from None
+    table = [[cell_text(v) for v in r] for r in read_cells(path)]
     if not table:
         raise InvalidInput(f"{path.name} 是空文件：第一行应为表头（{'、'.join(IMPORT_COLUMNS)}）")
     header = [h.strip() for h in table[0]]
@@ -232,8 +214,8 @@ class Experts:
         """An expert by id, or by name when the name is unique (in the pool)."""
 
         text = str(ref).strip()
-        if text.isdigit():
-            found = s.get(ExpertRow, int(text))
+        if (number := row_id(text)) is not None:
+            found = s.get(ExpertRow, number)
             if found is not None and (pool is None or found.pool == pool):
                 return found
         q = select(ExpertRow).where(ExpertRow.name == text)
@@ -321,7 +303,7 @@ class Experts:
 def _clean(*, name: str, org_code: str | None) -> dict[str, Any]:
     if not name.strip():
         raise InvalidInput("专家须有姓名")
-    return {"name": name.strip(), "org_code": validate_uscc(org_code) if org_code else None}
+    return {"name": single_line(name, "专家姓名"), "org_code": validate_uscc(org_code) if org_code else None}
 
 
 def add_winners(s: Session, *, pool: str, people: Iterable[tuple[str, str | None]], org_name: str | None,

@@ -6,12 +6,10 @@ import is all or nothing.
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
@@ -19,14 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..abc import Clock
-from ..errors import InvalidInput, PartyLookupError, RoundLookupError, StaffLookupError
+from ..errors import InvalidInput, PartyLookupError, RoundLookupError
+from ..inputs import row_id, single_line
+from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
 from ..specs.model import ProcessSpec
-from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, StaffRow
+from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow
 from ..timing.clock import local_date, parse_moment, start_of_day
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
+from .staff import ADMIN, Roster, authorize, authorize_any
 
 __all__ = ["PARTY_KINDS", "Office"]
 
@@ -42,43 +43,33 @@ class Office:
     db: Database
     catalog: Catalog
     clock: Clock
+    sealer: Sealer | None = None
 
     # ------------------------------------------------------------------ staff
 
-    def staff_add(self, name: str, roles: Sequence[str], email: str | None = None) -> StaffView:
-        """Add a member to the roster, or add roles to an existing member."""
-        known = self.catalog.roles()
-        for role in roles:
-            if role not in known:
-                options = "、".join(f"{k}（{v}）" for k, v in known.items())
-                raise InvalidInput(f"没有角色 {role!r}；流程定义中的角色有：{options}")
-        with self.db.session() as s:
-            row = s.get(StaffRow, name)
-            if row is None:
-                row = StaffRow(name=name, roles=list(dict.fromkeys(roles)), email=email, created_at=self.clock())
-            else:
-                row.roles = list(dict.fromkeys([*row.roles, *roles]))
-                row.email = email or row.email
-            s.add(row)
-        return StaffView(name=row.name, roles=tuple(row.roles), email=row.email)
+    def roster(self) -> Roster:
+        """The staff roster, sealed with the engine's key when it has one."""
+        return Roster(db=self.db, catalog=self.catalog, clock=self.clock, sealer=self.sealer)
+
+    def staff_add(self, name: str, roles: Sequence[str], email: str | None = None, *,
+                  login: str | None = None) -> StaffView:
+        """In-process set-up (scripts, tests): add a member with grants `role@scope`, bound to `login`.
+
+        The CLI never calls this: `award staff add` goes through `Roster.add`, which requires an
+        administrator. Code that can call the engine directly already holds the database.
+        """
+        setup = Actor(name="（程序内设置）", roles=(f"{ADMIN}@*",), on_roster=True, identity="in-process")
+        return self.roster().add(setup, name, roles, login=login or name, email=email)
 
     def staff_list(self) -> list[StaffView]:
-        with self.db.session() as s:
-            rows = s.exec(select(StaffRow).order_by(StaffRow.name)).all()
-        return [StaffView(name=r.name, roles=tuple(r.roles), email=r.email) for r in rows]
+        return self.roster().members()
 
-    def actor(self, name: str | None, login: str) -> Actor:
-        """`--as NAME` must be on the roster; otherwise the OS login, with its roster roles if any."""
-        with self.db.session() as s:
-            if name is not None:
-                row = s.get(StaffRow, name)
-                if row is None:
-                    raise StaffLookupError(name)
-                return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
-            row = s.get(StaffRow, login)
-        if row is None:
-            return Actor(name=login, roles=(), on_roster=False)
-        return Actor(name=row.name, roles=tuple(row.roles), on_roster=True)
+    def actor(self, name: str | None, login: str | None = None) -> Actor:
+        """In-process callers: the member `name` (or the one bound to `login`) as an actor."""
+        roster = self.roster()
+        if name is not None:
+            return roster.member(name)
+        return roster.resolve(login=login, as_name=None, mode="bound")
 
     # ---------------------------------------------------------------- parties
 
@@ -98,13 +89,21 @@ class Office:
         phone: str | None = None,
         district: str | None = None,
         attrs: Mapping[str, str] | None = None,
+        actor: Actor | None = None,
     ) -> PartyView:
-        """Register an organisation (USCC) or a person (resident ID number)."""
+        """Register an organisation (USCC) or a person (resident ID number).
+
+        `actor` is checked against the definitions' `permissions.parties` (the CLI always passes it;
+        None only for in-process set-up code).
+        """
+        if actor is not None:
+            authorize_any(actor, self.catalog, "parties", "登记申报主体")
         if kind not in PARTY_KINDS:
             raise InvalidInput(f"申报主体类型须为 organization（组织）或 person（个人），收到 {kind!r}")
-        if not name.strip():
-            raise InvalidInput("名称不能为空")
-        code = self._validate_code(kind, code)
+        name = single_line(name, "名称（--name）")
+        email, phone, district = (single_line(v, what) if v else None for v, what in
+                                  ((email, "电子邮箱（--email）"), (phone, "电话（--phone）"), (district, "所在区（--district）")))
+        code = self._validate_code(kind, single_line(code, "代码（--code）", max_chars=40))
         if kind == "person" and registered_on is not None:
             raise InvalidInput("个人没有登记注册日期（--registered-on 只用于组织）")
         parsed = self._parse_attrs(attrs or {})
@@ -112,6 +111,12 @@ class Office:
             if s.exec(select(PartyRow).where(PartyRow.code == code)).first() is not None:
                 shown = code if kind == "organization" else mask_resident_id(code)
                 raise InvalidInput(f"代码 {shown} 已登记过；用 award party show {shown} 查看")
+            if kind == "organization":  # a registered name is unique; the code tells persons apart
+                same = s.exec(select(PartyRow).where(PartyRow.name == name.strip(),
+                                                     PartyRow.kind == "organization")).first()
+                if same is not None:
+                    raise InvalidInput(f"已有同名组织 #{same.id} {same.name}（{same.code}）；组织名称须唯一，"
+                                       "请核对名称或代码（若是同一单位，用 award party set 修改）")
             row = PartyRow(kind=kind, name=name.strip(), code=code, registered_on=registered_on, email=email,
                            phone=phone, district=district, attrs=parsed, created_at=self.clock())
             s.add(row)
@@ -130,8 +135,10 @@ class Office:
             out[key] = parse_value(key, specs[key], raw)
         return out
 
-    def party_set(self, ref: str, attrs: Mapping[str, str]) -> PartyView:
-        """Change a party's attributes (e.g. SAQ membership)."""
+    def party_set(self, ref: str, attrs: Mapping[str, str], *, actor: Actor | None = None) -> PartyView:
+        """Change a party's attributes (e.g. SAQ membership); `actor` as in `party_add`."""
+        if actor is not None:
+            authorize_any(actor, self.catalog, "parties", "修改申报主体")
         parsed = self._parse_attrs(attrs)
         with self.db.session() as s:
             row = self._party_row(s, ref)
@@ -143,12 +150,17 @@ class Office:
     def _party_row(self, s: Session, ref: str | int) -> PartyRow:
         text = str(ref).strip()
         row: PartyRow | None = None
-        if text.isdigit() and len(text) < 10:
-            row = s.get(PartyRow, int(text))
+        if (number := row_id(text)) is not None and len(text) < 10:
+            row = s.get(PartyRow, number)
         if row is None:
             row = s.exec(select(PartyRow).where(PartyRow.code == text.upper())).first()
         if row is None:
-            row = s.exec(select(PartyRow).where(PartyRow.name == text)).first()
+            named = s.exec(select(PartyRow).where(PartyRow.name == text).order_by(PartyRow.id)).all()  # type: ignore[arg-type]
+            if len(named) > 1:  # two persons may share a name: never pick one silently
+                listed = "；".join(f"#{r.id} {PARTY_KINDS[r.kind]} {r.name}（"
+                                  f"{r.code if r.kind == 'organization' else mask_resident_id(r.code)}）" for r in named)
+                raise InvalidInput(f"名称“{text}”对应 {len(named)} 个申报主体：{listed}；请改用编号（#后的数字）或代码")
+            row = named[0] if named else None
         if row is None:
             shown = mask_resident_id(text) if len(text) == 18 and text[:17].isdigit() else text
             raise PartyLookupError(shown)
@@ -176,7 +188,7 @@ class Office:
             records = tuple(
                 RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
                            revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
-                           case_ref=refs.get(r.case_id) if r.case_id else None)
+                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id)
                 for r in recs
             )
             case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]
@@ -194,67 +206,6 @@ class Office:
         except LookupError:
             return state
 
-    def import_awards(self, path: Path) -> int:
-        """Load awards won before the system existed; a bad row aborts the whole file.
-
-        Columns: code, procedure, award, awarded_on (YYYY-MM-DD) and optionally label,
-        revoked_on, reason.
-        """
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InvalidInput(f"无法读取 {path}：{exc.strerror}") from None
-        reader = csv.DictReader(text.splitlines())
-        needed = {"code", "procedure", "award", "awarded_on"}
-        missing = needed - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidInput(f"{path}:1: 缺少列 {', '.join(sorted(missing))}（需要 code,procedure,award,awarded_on）")
-        rows: list[PartyRecordRow] = []
-        with self.db.session() as s:
-            for line, rec in enumerate(reader, start=2):
-                def bad(msg: str, line: int = line) -> InvalidInput:
-                    return InvalidInput(f"{path}:{line}: {msg}；整个文件均未导入")
-
-                code = (rec.get("code") or "").strip().upper()
-                try:
-                    party = self._party_row(s, code)
-                except PartyLookupError:
-                    raise bad(f"代码 {code} 未登记（先用 award party add 登记该申报主体）") from None
-                procedure = (rec.get("procedure") or "").strip()
-                try:
-                    spec = self.catalog.get(procedure)
-                except LookupError:
-                    raise bad(f"未知的流程 {procedure!r}") from None
-                award = (rec.get("award") or "").strip()
-                awards = {t.award or k: t for k, t in spec.tracks.items()}
-                if award not in awards:
-                    raise bad(f"流程 {procedure} 没有奖项 {award!r}；可用：{', '.join(awards)}")
-                if awards[award].party != party.kind:
-                    raise bad(f"奖项 {award} 只授予{PARTY_KINDS[awards[award].party]}，而 {party.name} 是{PARTY_KINDS[party.kind]}")
-                try:
-                    awarded_on = date.fromisoformat((rec.get("awarded_on") or "").strip())
-                except ValueError:
-                    raise bad(f"获奖日期 {rec.get('awarded_on')!r} 须为完整日期 YYYY-MM-DD") from None
-                if awarded_on > local_date(self.clock()):
-                    raise bad(f"获奖日期 {awarded_on} 在未来")
-                revoked_on = None
-                if (rec.get("revoked_on") or "").strip():
-                    try:
-                        revoked_on = date.fromisoformat(rec["revoked_on"].strip())
-                    except ValueError:
-                        raise bad(f"撤销日期 {rec['revoked_on']!r} 须为 YYYY-MM-DD") from None
-                label = (rec.get("label") or "").strip() or f"{awarded_on.year}年{awards[award].label}"
-                assert party.id is not None
-                rows.append(PartyRecordRow(
-                    party_id=party.id, procedure=procedure, award=award, label=label, awarded_on=awarded_on,
-                    revoked_on=revoked_on, reason=(rec.get("reason") or "").strip() or None,
-                    rule=(rec.get("rule") or "").strip() or None,
-                    bar_until=_bar(revoked_on, spec.revocation_bar_years), source="import",
-                    created_at=self.clock()))
-            for row in rows:
-                s.add(row)
-        return len(rows)
-
     # ----------------------------------------------------------------- rounds
 
     def round_open(
@@ -267,9 +218,15 @@ class Office:
         dates: Mapping[str, str] | None = None,
         properties: Mapping[str, str] | None = None,
         round_id: str | None = None,
+        actor: Actor | None = None,
     ) -> RoundView:
         """Open a round of a procedure; its named dates and properties are checked against the definition."""
         spec = self.catalog.get(procedure)
+        if actor is not None:
+            authorize(actor, spec, "rounds", f"开启{spec.title}轮次")
+        title = single_line(title, "轮次名称（--title）") if title is not None else None
+        if round_id is not None:
+            round_id = single_line(round_id, "轮次编号（--id）", max_chars=64)
         parsed_dates: dict[str, str] = {}
         for key, raw in (dates or {}).items():
             if key not in spec.round_dates:

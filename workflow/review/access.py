@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from ..errors import Refused
-from ..registers.conflicts import KINDS
+from ..registers.conflicts import KINDS, rule_of
 from ..registers.experts import is_manager
 from ..store import CaseRow, PartyRow
 from ..values import Verdict
@@ -47,7 +47,7 @@ def denial(engine: Engine, s: Session, row: CaseRow, actor: Actor, *, need_stage
         conflicts = conflicts_now(engine, s, review, expert, party)
         if conflicts:
             c = conflicts[0]
-            return Verdict(passed=False, guard="recusal", rule=review.rules.recusal,
+            return Verdict(passed=False, guard="recusal", rule=rule_of(review, c.kind),
                            reason=f"{expert.name} 与申报方 {party.name} 存在利害关系"
                                   f"（{KINDS.get(c.kind, c.kind)}：{c.reason}），须回避，不能查看或评审此案件")
     if need_stage is None and is_manager(engine.catalog, actor, review.pool):

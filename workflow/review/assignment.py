@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from ..errors import InvalidInput, Refused
-from ..registers.conflicts import KINDS, active
+from ..registers.conflicts import KINDS, active, rule_of
 from ..registers.experts import Experts, require_manager
 from ..specs.model import ProcessSpec
 from ..specs.review import ReviewSpec, ReviewStageSpec
@@ -76,7 +76,7 @@ def _eligible(s: Session, round_id: str, review: ReviewSpec, expert: ExpertRow, 
     conflicts = active(s, expert.id or 0, party.id or 0)
     if conflicts:
         c = conflicts[0]
-        return Verdict(passed=False, guard="recusal", rule=review.rules.recusal,
+        return Verdict(passed=False, guard="recusal", rule=rule_of(review, c.kind),
                        reason=f"{expert.name} 与申报方 {party.name} 存在利害关系"
                               f"（{KINDS.get(c.kind, c.kind)}：{c.reason}），须回避")
     return None

@@ -105,6 +105,9 @@ def export(engine: Engine, round_id: str, *, fmt: str, path: Path, actor: Actor)
     """Write the export; returns the file and the sheet names."""
     if fmt not in ("xlsx", "csv"):
         raise InvalidInput(f"--format 须为 xlsx 或 csv，收到 {fmt!r}")
+    from ..userfiles import check_output
+
+    path = check_output(path, "导出文件")  # a FIFO would block the open for ever
     data = sheets(engine, round_id, actor)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

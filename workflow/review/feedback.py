@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from ..errors import InvalidInput, Refused
-from ..registers.conflicts import KINDS, active
+from ..registers.conflicts import KINDS, active, rule_of
 from ..registers.experts import Experts, is_manager
 from ..store import CaseRow
 from ..values import Verdict
@@ -83,7 +83,7 @@ def give(engine: Engine, ref: str, *, stage: str, expert_ref: str, direction: st
         conflicts = active(s, expert.id or 0, row.party_id)
         if conflicts and direction == "of_applicant":
             raise Refused(f"{expert.name} 与申报方存在利害关系，已回避，不能评价申报方",
-                          [Verdict(passed=False, guard="recusal", rule=review.rules.recusal,
+                          [Verdict(passed=False, guard="recusal", rule=rule_of(review, conflicts[0].kind),
                                    reason=f"{KINDS.get(conflicts[0].kind, conflicts[0].kind)}：{conflicts[0].reason}")])
         fb = FeedbackRow(case_id=row.id or 0, stage=stage, expert_id=expert.id or 0, direction=direction,
                          rating=rating, comment=(comment or "").strip() or None, entered_by=actor.name,

@@ -13,13 +13,14 @@ from sqlmodel import Session, col, select
 
 from ..abc import Step
 from ..errors import Refused
-from ..registers.conflicts import KINDS, active
+from ..registers.conflicts import KINDS, rule_of
 from ..registers.experts import add_winners
 from ..specs.model import ProcessSpec
 from ..store import CaseRow, EventRow, PartyRow
 from ..values import Verdict
 from ..views import Actor
 from .record import note
+from .recusal import conflicts_now
 from .tables import AssignmentRow, ExpertRow, ScoreRow
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class ReviewHook:
         review = spec.review
         if review is None or transition is None:
             return
-        _no_conflicted_actor(s, row, event, spec)
+        _no_conflicted_actor(self.engine, s, row, event, spec)
         for stage_id, stage in review.stages.items():
             if event.source == stage.state and transition.trigger in stage.leave and stage.min_scores \
                     and _reviewed_here(s, row, stage_id):
@@ -71,16 +72,19 @@ def _reviewed_here(s: Session, row: CaseRow, stage: str) -> bool:
                                                  AssignmentRow.stage == stage)).first() is not None
 
 
-def _no_conflicted_actor(s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec) -> None:
-    """An actor linked to an expert with a conflict against the applicant may not move the case."""
+def _no_conflicted_actor(engine: Engine, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec) -> None:
+    """An actor linked to an expert with a conflict against the applicant (on record or shown by the
+    records now) may not move the case."""
     review = spec.review
     assert review is not None
+    party = s.get(PartyRow, row.party_id)
+    assert party is not None
     for expert in s.exec(select(ExpertRow).where(ExpertRow.staff == event.actor, ExpertRow.pool == review.pool)).all():
-        conflicts = active(s, expert.id or 0, row.party_id)
+        conflicts = conflicts_now(engine, s, review, expert, party)
         if conflicts:
             c = conflicts[0]
             raise Refused(f"{event.actor} 须回避，不能办理 {row.ref}",
-                          [Verdict(passed=False, guard="recusal", rule=review.rules.recusal,
+                          [Verdict(passed=False, guard="recusal", rule=rule_of(review, c.kind),
                                    reason=f"{expert.name} 与申报方存在利害关系（{KINDS.get(c.kind, c.kind)}：{c.reason}）")])
 
 

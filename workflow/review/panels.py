@@ -20,6 +20,7 @@ from ..specs.review import ReviewSpec
 from ..store import CaseRow, RoundRow, utc
 from ..values import Verdict
 from ..views import Actor
+from .record import note
 from .recusal import end_work
 from .tables import AssignmentRow, PanelMemberRow, PanelRow
 
@@ -169,9 +170,13 @@ def sanction(engine: Engine, round_id: str, expert_ref: str, *, kind: str, reaso
         member.status = "removed" if kind == "disqualification" else "warned"
         s.add(member)
         s.flush()
-        if kind == "disqualification":
-            cases = s.exec(select(CaseRow).join(AssignmentRow, col(AssignmentRow.case_id) == col(CaseRow.id))
-                           .where(CaseRow.round_id == round_id, AssignmentRow.expert_id == expert.id)).all()
+        cases = s.exec(select(CaseRow).join(AssignmentRow, col(AssignmentRow.case_id) == col(CaseRow.id))
+                       .where(CaseRow.round_id == round_id, AssignmentRow.expert_id == expert.id)).all()
+        if kind == "warning":
+            for c in {c.id: c for c in cases}.values():
+                note(engine, s, c, kind="review_warning", actor=actor, comment=reason.strip(),
+                     data={"ids": {"expert": expert.id}, "expert_name": expert.name, "rule": review.rules.discipline})
+        else:
             end_work(engine, s, expert=expert, cases=list({c.id: c for c in cases}.values()), actor=actor,
                      reason=f"取消评审资格：{reason.strip()}", kind="review_disqualified")
         view = _view(s, panel, spec, review)

@@ -98,11 +98,21 @@ def load_catalog(root: Path) -> Catalog:
     folder = root.parent if root.is_file() else root
     files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
     files += sorted(folder.glob("scoring/*.yaml")) if folder.exists() else []  # the review's scoring tables
-    key = (str(root.resolve()), *((f.name, hashlib.sha256(f.read_bytes()).digest()) for f in files if f.is_file()))
+    key = (str(root.resolve()), *((f.name, _fingerprint(f)) for f in files if f.is_file()))
     cached = _LOADED.get(key)
     if cached is None:
         cached = _LOADED[key] = _load_catalog(root)
     return cached
+
+
+def _fingerprint(file: Path) -> object:
+    """The content hash of a definition file; an oversize one (refused when loaded) by size and time only."""
+    from .loader import MAX_YAML_BYTES
+
+    info = file.stat()
+    if info.st_size > MAX_YAML_BYTES:
+        return (info.st_size, info.st_mtime_ns)
+    return hashlib.sha256(file.read_bytes()).digest()
 
 
 def _load_catalog(root: Path) -> Catalog:

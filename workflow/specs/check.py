@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from ..effects import EFFECTS
 from ..errors import Problem
 from ..guards import GUARDS
+from .check_notify import check_notifications
 from .loader import LoadedFile, Rule
 from .model import GuardCall, ProcessSpec
 
@@ -102,6 +103,14 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             if role not in spec.roles:
                 out.append(p(f"开始方式 {name} 的角色 {role!r} 未在 roles 中定义", "starts", name, "roles"))
 
+    for name, track in spec.tracks.items():
+        rule_ok(track.rule, "tracks", name, "rule")
+    for work, perm in spec.permissions.items():
+        rule_ok(perm.rule, "permissions", work, "rule")
+        for role in perm.roles:
+            if role not in spec.roles:
+                out.append(p(f"permissions.{work} 的角色 {role!r} 未在 roles 中定义", "permissions", work, "roles"))
+
     # Fields.
     triggers = set(spec.triggers())
     for name, fs in spec.fields.items():
@@ -143,10 +152,6 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
                 continue
             for msg in EFFECTS.validate(effect_name, params):
                 out.append(p(msg, *where, "effects", j))
-        for j, n in enumerate(t.notify):
-            for role in n.to:
-                if role not in spec.recipients:
-                    out.append(p(f"通知对象 {role!r} 未在 recipients 中定义", *where, "notify", j, "to"))
     pairs: dict[tuple[str, str], int] = {}
     for i, t in enumerate(spec.transitions):
         for src in t.source:
@@ -172,10 +177,6 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
                     problem = _period_problem(text, remind=text in timer.remind)
                     if problem:
                         out.append(p(problem, *at))
-            for k, n in enumerate(timer.notify):
-                for role in n.to:
-                    if role not in spec.recipients:
-                        out.append(p(f"通知对象 {role!r} 未在 recipients 中定义", *at, "notify", k, "to"))
         if s.objection_upheld is not None and spec.transition(s.objection_upheld, s.name) is None:
             out.append(p(f"异议成立时的触发 {s.objection_upheld!r} 不能从状态 {s.name!r} 出发",
                          "states", i, "objection_upheld"))
@@ -207,6 +208,8 @@ def check_file(loaded: LoadedFile, rules: Mapping[str, Rule]) -> list[Problem]:
             continue
         for option in path.split("|"):
             field_ok(option.strip(), "recipients", role)
+
+    out += check_notifications(spec, p)
 
     # Reachability and dead ends.
     reachable = {s.state for s in spec.starts.values() if s.state in state_set}

@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import InvalidInput
-from ..timing.clock import cn_date
+from ..inputs import free_text
+from ..timing.clock import check_day, cn_date
 from .model import FieldSpec
 
 __all__ = ["count_chars", "display", "parse_assignment", "parse_value", "to_python"]
@@ -55,11 +56,14 @@ def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
     if raw == "":
         return None
     if spec.type == "text":
+        free_text(raw, label)
         if spec.max_chars is not None and count_chars(raw) > spec.max_chars:
             raise InvalidInput(f"{label}共{count_chars(raw)}字，超过{spec.max_chars}字的上限")
         return raw
     if spec.type == "int":
         try:
+            if not raw.strip().lstrip("+-").isascii() or len(raw) > 18:
+                raise ValueError(raw)
             value: Any = int(raw)
         except ValueError:
             raise InvalidInput(f"{label}须为整数，收到 {raw!r}") from None
@@ -67,9 +71,11 @@ def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
         return value
     if spec.type == "decimal":
         try:
-            dec = Decimal(raw)
+            dec = Decimal(raw) if raw.isascii() and len(raw) <= 40 else Decimal("NaN")
         except InvalidOperation:
-            raise InvalidInput(f"{label}须为数字，收到 {raw!r}") from None
+            dec = Decimal("NaN")
+        if not dec.is_finite() or abs(dec.adjusted()) > 15:
+            raise InvalidInput(f"{label}须为数字（至多 15 位整数），收到 {raw[:40]!r}") from None
         _bounds(label, spec, float(dec))
         return str(dec)
     if spec.type == "bool":
@@ -81,9 +87,15 @@ def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
         raise InvalidInput(f"{label}须为 是/否（yes/no），收到 {raw!r}")
     if spec.type == "date":
         try:
-            return date.fromisoformat(raw).isoformat()
+            if not raw.isascii():
+                raise ValueError(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
-            raise InvalidInput(f"{label}须为日期 YYYY-MM-DD，收到 {raw!r}") from None
+            raise InvalidInput(f"{label}须为日期 YYYY-MM-DD，收到 {raw[:40]!r}") from None
+        try:
+            return check_day(day, label).isoformat()
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
     if spec.type in ("choice", "multichoice"):
         assert spec.choices is not None
         by_label = {v: k for k, v in spec.choices.items()}

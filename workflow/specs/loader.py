@@ -172,6 +172,45 @@ def _store(key: str, data: Any, lines: dict[Path_, int]) -> None:
         _LOGGER.debug("cannot write the definitions cache in %s", folder)
 
 
+MAX_YAML_NODES = 200_000
+"""Nodes a YAML file may expand to through its aliases (`*a`): the bundled definitions have a few thousand."""
+
+
+def refuse_alias_bombs(text: str, path: Path) -> None:
+    """Count the nodes the file expands to, aliases included, from its parse events (no tree is built).
+
+    A "billion laughs" file (ten aliases to ten aliases to ...) is a few hundred bytes that every later
+    walk over the data would expand exponentially; it is refused here, in time linear in the file.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = [[None, 0]]
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, CollectionStartEvent):
+            stack.append([event.anchor, 1])
+            continue
+        if isinstance(event, CollectionEndEvent):
+            anchor, count = stack.pop()
+        elif isinstance(event, ScalarEvent):
+            anchor, count = event.anchor, 1
+        elif isinstance(event, AliasEvent):
+            anchor, count = None, sizes.get(event.anchor, 1)
+        else:
+            continue
+        if anchor is not None:
+            sizes[anchor] = count
+        stack[-1][1] += count
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise DefinitionError(Problem(file=str(path), line=None, reason=(
+                f"YAML 文件经别名（*名称）展开后超过 {MAX_YAML_NODES} 个节点，疑似“别名炸弹”；请不要嵌套使用别名")))
+
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""A definition or deployment file larger than this is not one (the bundled ones are under 64 KiB)."""
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """Read one YAML 1.2 file; duplicate keys and syntax errors raise DefinitionError with the line.
 
@@ -181,16 +220,23 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from ..errors import InvalidInput
+    from ..userfiles import read_bytes
+
     try:
-        raw_bytes = path.read_bytes()
+        raw_bytes = read_bytes(path, what="YAML 文件", limit=MAX_YAML_BYTES)
         text = raw_bytes.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except InvalidInput as exc:
+        raise DefinitionError(Problem(file=str(path), line=None, reason=str(exc))) from None
+    except UnicodeDecodeError as exc:
         raise DefinitionError(Problem(file=str(path), line=None, reason=f"无法读取文件：{exc}")) from None
     key = hashlib.sha256(_CACHE_FORMAT + raw_bytes).hexdigest()
     hit = _cached(key)
     if hit is not None:
         return hit
     try:
+        if "*" in text:
+            refuse_alias_bombs(text, path)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

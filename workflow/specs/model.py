@@ -19,7 +19,9 @@ from .review import ReviewSpec
 __all__ = [
     "FieldSpec",
     "GuardCall",
+    "IssuerSpec",
     "NotifySpec",
+    "PermissionSpec",
     "ProcessSpec",
     "QuotaLimit",
     "QuotaSpec",
@@ -85,14 +87,57 @@ class TrackSpec(_Frozen):
     party: Literal["organization", "person"]
     fields: dict[str, Scalar] = Field(default_factory=dict)
     award: str | None = None
+    rule: str | None = None
+
+
+class IssuerSpec(_Frozen):
+    """The body that issued a procedure: roles granted for the issuer hold in each of its procedures.
+
+    Attributes:
+        id: ASCII id used in grants (`award staff add wang --role office@ID`).
+        label: the body's Chinese name.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    label: str
+
+
+class PermissionSpec(_Frozen):
+    """Who does one kind of the office's own work in a procedure (open rounds, register parties, ...)."""
+
+    roles: list[str]
+    rule: str
 
 
 class NotifySpec(_Frozen):
-    """A notification a transition (or a timer) sends: to roles, with a template."""
+    """A notification a transition (or a timer, or an event) sends: a letter per recipient.
 
-    to: list[str]
-    template: str
-    channel: Literal["email", "webhook", "console"] = "email"
+    `to` is either a mapping recipient -> template (each kind of recipient gets its own letter:
+    the applicant a letter addressed to the applicant, the office a work notice, the district its
+    copy), or a list of recipients who all get `template`. `award definitions check` refuses a
+    recipient without a template.
+
+    Attributes:
+        to: recipient -> template name, or a list of recipients sharing `template`.
+        template: the template of a list-form `to`.
+        channel: the deployment's channel it goes out on: `email`, `chat` (the office's group
+            robot), `webhook` or `console`.
+    """
+
+    to: dict[str, str | None] | list[str]
+    template: str | None = None
+    channel: Literal["email", "webhook", "chat", "console"] = "email"
+
+    def letters(self) -> list[tuple[str, str | None]]:
+        """(recipient, template) pairs in definition order; template None when the definition names none."""
+        if isinstance(self.to, dict):
+            return [(role, name or None) for role, name in self.to.items()]
+        return [(role, self.template) for role in self.to]
+
+    @property
+    def roles(self) -> list[str]:
+        """The recipients, in definition order."""
+        return [role for role, _ in self.letters()]
 
 
 class StartSpec(_Frozen):
@@ -255,7 +300,11 @@ class ProcessSpec(_Frozen):
         version: a string; change it whenever the content changes.
         start_day_counts: whether the day a working-day period starts counts as its first day.
         roles: role -> Chinese label.
+        issuer: the issuing body; a grant for it holds in every procedure it issued.
+        permissions: the office's own work (`rounds`, `parties`, `objections`, `reports`, `timers`)
+            -> the roles that may do it and the rule that says so.
         recipients: notification roles resolved from the case (role -> field of the case or party).
+        listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -265,6 +314,8 @@ class ProcessSpec(_Frozen):
     start_day_counts: bool = False
     revocation_bar_years: int | None = None
     roles: dict[str, str]
+    issuer: IssuerSpec | None = None
+    permissions: dict[str, PermissionSpec] = Field(default_factory=dict)
     tracks: dict[str, TrackSpec]
     starts: dict[str, StartSpec]
     round_dates: dict[str, RoundDateSpec] = Field(default_factory=dict)
@@ -278,6 +329,14 @@ class ProcessSpec(_Frozen):
     recipients: dict[str, str] = Field(default_factory=dict)
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None
+    listed: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _listed_are_fields(self) -> ProcessSpec:
+        unknown = [name for name in self.listed if name not in self.fields]
+        if unknown:
+            raise ValueError(f"listed 中的字段未定义：{'、'.join(unknown)}")
+        return self
 
     @property
     def state_map(self) -> dict[str, StateSpec]:

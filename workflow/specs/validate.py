@@ -23,6 +23,9 @@ def check_all(root: Path) -> tuple[list[Problem], str]:
 
         found, templates = check_templates(catalog, folder / "templates")
         problems += found
+        from ..notify.documents import check_documents
+
+        problems += check_documents(catalog, folder / "templates")
     calendar_dir = folder / "calendars"
     if calendar_dir.is_dir():
         problems += OfficialCalendar(files_dir=calendar_dir).problems()

@@ -8,11 +8,29 @@ from zoneinfo import ZoneInfo
 from ..abc import Clock
 
 __all__ = [
-    "SHANGHAI", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment", "start_of_day", "system_clock",
-    "utc",
+    "EARLIEST", "LATEST", "SHANGHAI", "check_day", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment",
+    "start_of_day", "system_clock", "utc",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+"""The business dates `award` accepts: wide for any award office, narrow enough that a period of
+ten years from the last one still fits in a `datetime` (year 9999 would overflow)."""
+
+RANGE_TEXT = f"{EARLIEST.isoformat()} 至 {LATEST.isoformat()}"
+
+
+def check_day(day: date, what: str = "日期") -> date:
+    """`day` when it lies in the accepted range (EARLIEST..LATEST).
+
+    Raises:
+        ValueError: naming the accepted range.
+    """
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{what} {day.isoformat()} 超出可处理的范围（{RANGE_TEXT}）")
+    return day
 
 
 def system_clock() -> datetime:
@@ -49,9 +67,12 @@ def parse_moment(text: str) -> datetime:
     """
     text = text.strip()
     try:
+        if not text.isascii():
+            raise ValueError(text)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"不是有效的日期或时间：{text!r}（格式如 2026-05-01 或 2026-05-01 09:30）") from None
+        raise ValueError(f"不是有效的日期或时间：{text[:60]!r}（格式如 2026-05-01 或 2026-05-01 09:30）") from None
+    check_day(moment.date(), "日期")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment.astimezone(UTC)

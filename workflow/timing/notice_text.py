@@ -17,12 +17,13 @@ The notices use a small number of sentence forms, all of which are understood, e
     六、国庆节、中秋节：10月1日（周三）至8日（周三）放假调休，共8天。
 
 The text is checked against itself before anything is saved: the weekday in brackets must be the
-date's weekday, 共N天 / 放假N天 must be the length of the range, a make-up day must be a Saturday or
-Sunday, no day may be both off and on, and every sentence that speaks of 放假 / 补休 / 上班 must be
+date's weekday, a lunar date in brackets (农历腊月二十八, 农历除夕) the date's lunar date (checked with
+`lunar_python`, imported only here), 共N天 / 放假N天 must be the length of the range, a make-up day must
+be a Saturday or Sunday, no day may be both off and on, and every sentence that speaks of 放假 / 补休 / 上班 must be
 understood. Any disagreement raises `NoticeError` quoting the sentence, and nothing is returned.
 
-Written by hand: no library parses these notices (chinesecalendar ships finished tables, and is the
-yardstick the tests hold this parser to).
+The sentence grammar is written by hand: no library parses these notices (chinesecalendar ships finished
+tables, and is the yardstick the tests hold this parser to).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ _NUMBER = re.compile(r"国办发明电\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]
 _SIGNED = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*日(?:\s*[（(]([^）)]*)[）)])?")
 _WEEKDAY_NOTE = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
+_LUNAR_NOTE = re.compile(r"农历\s*(?:(?P<eve>除夕)|(?:(?P<month>闰?[正一二三四五六七八九十冬腊]{1,2})月)?"
+                         r"(?P<day>初[一二三四五六七八九十]|[二三]?十[一二三四五六七八九]?|廿[一二三四五六七八九十]))")
+_LUNAR_MONTHS = {"正": 1, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+                 "十一": 11, "冬": 11, "十二": 12, "腊": 12}
 _COUNT = re.compile(r"(?:共|放假)\s*(\d+)\s*天")
 _KEYWORDS = ("放假", "补休", "上班", "连休", "调休")
 _LONGEST = 15
@@ -249,7 +254,52 @@ def _dates(clause: str, year: int, month: int | None, where: str) -> Iterator[tu
                 if _WEEKDAY_OF[weekday] != day.weekday():
                     raise NoticeError(f"{where}：{_show(day)} 是星期{_WEEKDAYS[day.weekday()]}，"
                                       f"不是括号中写的“{note}”；请核对通知原文")
+            _check_lunar(day, note, where)
         yield day, match.group(0)
+
+
+def _check_lunar(day: date, note: str, where: str) -> None:
+    """A lunar date in brackets (农历腊月二十八 / 农历正月初七 / 农历除夕) must be the date's (lunar_python)."""
+    match = _LUNAR_NOTE.search(note)
+    if match is None:
+        return
+    from lunar_python import Solar
+
+    solar = Solar.fromYmd(day.year, day.month, day.day)
+    lunar = solar.getLunar()
+    month, day_of_month = abs(lunar.getMonth()), lunar.getDay()
+    actual = f"农历{lunar.getMonthInChinese()}月{lunar.getDayInChinese()}"
+    if match.group("eve"):
+        following = solar.next(1).getLunar()
+        if not (month == 12 and (following.getMonth(), following.getDay()) == (1, 1)):
+            raise NoticeError(f"{where}：{_show(day)} 是{actual}，不是除夕；请核对通知原文")
+        return
+    wanted_month = _LUNAR_MONTHS.get(match.group("month") or "")
+    wanted_day = _lunar_day(match.group("day"))
+    if wanted_day is None or (match.group("month") and wanted_month is None):
+        return  # a form not known here: the weekday check still holds the date
+    if wanted_day != day_of_month or (wanted_month is not None and wanted_month != month):
+        raise NoticeError(f"{where}：{_show(day)} 是{actual}，不是括号中写的“{match.group(0)}”；请核对通知原文")
+
+
+def _lunar_day(text: str | None) -> int | None:
+    """初一..初十, 十一..十九, 二十/廿十, 廿一../二十一.., 三十 as a number."""
+    if not text:
+        return None
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
+    if text.startswith("初") and len(text) == 2:
+        return 10 if text[1] == "十" else digits.get(text[1])
+    if text == "十":
+        return 10
+    if text in ("二十", "廿十"):
+        return 20
+    if text == "三十":
+        return 30
+    for prefix, tens in (("廿", 20), ("二十", 20), ("十", 10), ("三十", 30)):
+        rest = text[len(prefix):]
+        if text.startswith(prefix) and len(rest) == 1 and rest in digits:
+            return tens + digits[rest]
+    return None
 
 
 def _span(clause: str, dates: list[tuple[date, str]], where: str) -> list[date]:

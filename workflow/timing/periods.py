@@ -17,7 +17,7 @@ from ..abc import Calendar
 from ..errors import InvalidInput
 from ..values import Due
 from .calendar import scan_working_days
-from .clock import SHANGHAI, local_date, start_of_day
+from .clock import SHANGHAI, check_day, local_date, start_of_day
 
 __all__ = [
     "PERIOD_KINDS", "Period", "anniversaries", "before", "describe", "due", "parse_offset", "parse_period",
@@ -27,17 +27,23 @@ _LOGGER = logging.getLogger(__name__)
 
 PERIOD_KINDS = ("working_days", "natural_days", "deadline", "yearly")
 
+MAX_DAYS = 3660
+"""The longest day-based period (ten years): a longer one is a typo, and would run past any calendar."""
+
+MAX_YEARS = 100
+"""The most anniversaries of a yearly duty."""
+
 _FORMS = (
     "可用的写法：5 working days / 5 工作日 / 5个工作日；7 natural days / 7 days / 7 自然日 / 7天；"
     "截止时间 2024-08-23 15:00 或 2024-08-23（上海时间，只写日期表示当日 24:00 截止）；"
     "yearly for 3 years / 每年 3 年"
 )
 _OFFSET_FORMS = "可用的写法：30 days before / 30天前 / 5 working days before / 5个工作日前"
-_WORKING = re.compile(r"(\d+)\s*(?:个\s*)?(?:working\s+days?|工作日)", re.IGNORECASE)
-_NATURAL = re.compile(r"(\d+)\s*(?:个\s*)?(?:natural\s+days?|days?|自然日|天)", re.IGNORECASE)
-_DEADLINE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?")
-_YEARLY = re.compile(r"(?:yearly\s+for\s+(\d+)\s+years?|每年\s*[，,]?\s*(?:共\s*)?(\d+)\s*年)", re.IGNORECASE)
-_BEFORE = re.compile(r"(?:提前\s*)?(.*?)\s*(?:before|前)", re.IGNORECASE)
+_WORKING = re.compile(r"(\d+)\s*(?:个\s*)?(?:working\s+days?|工作日)", re.IGNORECASE | re.ASCII)
+_NATURAL = re.compile(r"(\d+)\s*(?:个\s*)?(?:natural\s+days?|days?|自然日|天)", re.IGNORECASE | re.ASCII)
+_DEADLINE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?", re.ASCII)
+_YEARLY = re.compile(r"(?:yearly\s+for\s+(\d+)\s+years?|每年\s*[，,]?\s*(?:共\s*)?(\d+)\s*年)", re.IGNORECASE | re.ASCII)
+_BEFORE = re.compile(r"(?:提前\s*)?(.*?)\s*(?:before|前)", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -78,11 +84,11 @@ def parse_period(text: str) -> Period:
     """
     clean = " ".join(str(text).split())
     if match := _WORKING.fullmatch(clean):
-        return Period(kind="working_days", count=_positive(match.group(1), text), text=text)
+        return Period(kind="working_days", count=_positive(match.group(1), text, MAX_DAYS), text=text)
     if match := _NATURAL.fullmatch(clean):
-        return Period(kind="natural_days", count=_positive(match.group(1), text), text=text)
+        return Period(kind="natural_days", count=_positive(match.group(1), text, MAX_DAYS), text=text)
     if match := _YEARLY.fullmatch(clean):
-        return Period(kind="yearly", count=_positive(match.group(1) or match.group(2), text), text=text)
+        return Period(kind="yearly", count=_positive(match.group(1) or match.group(2), text, MAX_YEARS), text=text)
     if match := _DEADLINE.fullmatch(clean):
         return Period(kind="deadline", count=0, at=_deadline(match, text), text=text)
     raise InvalidInput(f"无法识别的期限 {text!r}。{_FORMS}")
@@ -209,10 +215,12 @@ def describe(period: Period, start_day_counts: bool, *, start_label: str = "公�
     return f"截止时间 {local:%Y-%m-%d %H:%M}"
 
 
-def _positive(digits: str, text: str) -> int:
-    count = int(digits)
+def _positive(digits: str, text: str, most: int) -> int:
+    count = int(digits) if len(digits) <= 9 else most + 1
     if count < 1:
         raise InvalidInput(f"期限至少为 1：{text!r}。{_FORMS}")
+    if count > most:
+        raise InvalidInput(f"期限过长：{text[:60]!r}；可处理的期限为 1 至 {most}（天数或年数）")
     return count
 
 
@@ -220,12 +228,13 @@ def _deadline(match: re.Match[str], text: str) -> datetime:
     """The aware UTC moment of a deadline; a bare date (or 24:00) means the end of that day."""
     year, month, day, hour, minute = match.groups()
     try:
-        when = date(int(year), int(month), int(day))
+        when = check_day(date(int(year), int(month), int(day)), "截止日期")
         if hour is None or (int(hour), int(minute)) == (24, 0):
             return start_of_day(when + timedelta(days=1))
         moment = datetime(when.year, when.month, when.day, int(hour), int(minute), tzinfo=SHANGHAI)
-    except ValueError:
-        raise InvalidInput(f"截止时间不是有效的日期或时间：{text!r}。{_FORMS}") from None
+    except ValueError as exc:
+        why = str(exc) if "超出" in str(exc) else "截止时间不是有效的日期或时间"
+        raise InvalidInput(f"{why}：{text[:60]!r}。{_FORMS}") from None
     return moment.astimezone(UTC)
 
 

@@ -194,5 +194,5 @@ def _record(engine: Engine, s: Session, row: CaseRow, timer: TimerRow, change: R
     if last is not None:
         at = max(at, utc(last))
     engine.record_event(s, row, kind=kind, actor=actor, at=at, data={
-        "timer": timer.id, "rule": timer.rule, "old_due_at": change.old_due_at.isoformat(),
-        "due_at": change.new_due_at.isoformat(), "provisional": change.provisional, "reason": change.why})
+        "timer": timer.id, "rule": timer.rule, "old_due_at": utc(change.old_due_at).isoformat(),
+        "due_at": utc(change.new_due_at).isoformat(), "provisional": change.provisional, "reason": change.why})

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from ..errors import AwardError, CalendarYearUnknown, ConflictError, Refused
+from ..errors import (
+    AwardError,
+    CalendarYearUnknown,
+    ConflictError,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    Refused,
+)
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
     from ..abc import Step
     from ..engine import Engine
     from ..facts import CaseFacts
+    from ..views import Actor
 
 __all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
@@ -37,6 +45,9 @@ BLOCKED = "blocked"
 `recompute.recompute_timers` when the year is imported (`award calendar import`)."""
 
 LIVE = ("pending", "held", BLOCKED)
+
+NOT_A_CHANGE = ("timer_held", "delivery_failed")
+"""Events that report on a case without changing it: they do not re-arm held timers."""
 
 
 @dataclass(kw_only=True)
@@ -60,7 +71,7 @@ class Timers:
         if event.kind in ("created", "transition") and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)  # and reconsider the held ones, in the same statement
             plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
-        else:
+        elif event.kind not in NOT_A_CHANGE:
             reconsider(s, row)
 
 
@@ -78,7 +89,8 @@ def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
     """
     left = col(TimerRow.entry_seq) < before_seq
     s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status).in_(LIVE))
-              .values(status=case((left, "cancelled"), else_="pending"),
+              .values(status=case((left, "cancelled"), (col(TimerRow.status) == "held", "pending"),
+                                  else_=TimerRow.status),
                       note=case((left, "案件已离开该状态"), else_=TimerRow.note))
               .execution_options(synchronize_session=False))
 
@@ -155,7 +167,7 @@ def list_timers(engine: Engine, *, case: str | None = None, status: str | None =
                 for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
 
 
-def retry_timer(engine: Engine, timer_id: int) -> str:
+def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) -> str:
     """Put a failed or held timer back to pending (after the data that stopped it was fixed).
 
     Raises:
@@ -168,6 +180,12 @@ def retry_timer(engine: Engine, timer_id: int) -> str:
         timer = s.get(TimerRow, timer_id)
         if timer is None:
             raise RecordLookupError(f"定时 #{timer_id}")
+        if actor is not None:  # the CLI always passes it; None only for in-process code
+            from ..registers.staff import authorize
+
+            case = s.get(CaseRow, timer.case_id)
+            assert case is not None
+            authorize(actor, engine.spec_of(case), "timers", f"重试定时 #{timer_id}")
         if timer.status not in ("failed", "held", BLOCKED):
             raise InvalidInput(f"定时 #{timer_id} 的状态为 {timer.status}，只有 failed 或 held（以及等待节假日安排的 blocked）的定时可以重试")
         timer.status, timer.note = "pending", f"重新排队（原因：{timer.note or '无'}）"[:2000]
@@ -212,8 +230,12 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
                 ref = case.ref
                 what, detail = _fire(engine, s, timer, case, SYSTEM)
                 report.fired.append((tid, ref, what, detail))
+        except (DatabaseBusy, DatabaseUnavailable):
+            raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
         except Refused as exc:
-            _set_status(engine, tid, "held", exc.summary + "；" + "；".join(v.reason for v in exc.failures))
+            why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
+            _tell_held(engine, tid, why)
+            _set_status(engine, tid, "held", why)
             report.held.append((tid, ref, "暂缓", str(exc)))
             skipped.add(tid)
         except ConflictError:
@@ -286,6 +308,25 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
     engine.record_event(s, case, kind="marked", actor=actor, at=due_at,
                         data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
     return f"标记 {timer.duty}", timer.rule
+
+
+def _tell_held(engine: Engine, tid: int, why: str) -> None:
+    """Record a `timer_held` event when the definition notifies on it (the office's group chat hears
+    that a notice ended but the case waits); definitions that do not listen keep their history as it was."""
+    from ..engine import SYSTEM
+
+    try:
+        with engine.db.session() as s:
+            timer = s.get(TimerRow, tid)
+            case = s.get(CaseRow, timer.case_id) if timer is not None else None
+            if timer is None or case is None or "timer_held" not in engine.spec_of(case).on_events:
+                return
+            engine.record_event(s, case, kind="timer_held", actor=SYSTEM, comment=why[:1000],
+                         data={"timer": tid, "trigger": timer.trigger, "rule": timer.rule,
+                               "due_at": utc(timer.due_at).isoformat()})
+    except ConflictError:
+        _LOGGER.info("timer %s held; a concurrent step changed the case first, no held event", tid)
+    engine.after_commit()
 
 
 def _set_status(engine: Engine, tid: int, status: str, note: str) -> None:

@@ -1,0 +1,255 @@
+"""Delivery of the outbox: claim a due row, send it, record what really happened.
+
+One place owns delivery: the scheduler, `award outbox deliver` (cron), or a clerk's process
+only when the deployment says `delivery.inline: true`. Whatever goes wrong is recorded on the
+row, never raised into a clerk's command: an unset secret or an unreachable server becomes
+attempts + last error + next attempt (exponential backoff), the last attempt makes it
+`failed`. A server that took the whole message and never answered makes it `uncertain`
+("possibly sent"): it is not resent by itself, since each retry could be one more copy.
+
+A run never tries the same row twice (a row that fails waits for its next attempt, in a later
+run), and rows another deliverer claimed first do not count against the run's limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+
+from ..abc import Notifier
+from ..errors import AwardError, ConfigError, DeliveryError
+from ..store import CaseRow, OutboxRow, utc
+from ..values import Message
+from .attachments import attachments_of
+from .deployment import Deployment
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..engine import Engine
+
+__all__ = ["STATUS_LABELS", "Deliverer", "DeliveryReport", "message_id"]
+
+_LOGGER = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发出",
+    "spooled": "已写入邮件目录（未发给任何人）",
+    "printed": "已显示在终端（未发给任何人）",
+    "uncertain": "可能已发出（服务器未答复）",
+    "failed": "发送失败",
+    "skipped": "未发送（渠道未配置）",
+}
+"""Outbox statuses in the office's words."""
+
+DONE = {"sent", "spooled", "printed"}
+
+FAILED_EVENT = "delivery_failed"
+"""The history event written when a row finally fails, so that the office's group chat hears of it."""
+
+
+def message_id(row: OutboxRow, case_ref: str, installation: str = "0") -> str:
+    """A stable Message-ID: the same row of the same database always gives the same id.
+
+    The installation id (made by `award init`) keeps two databases from giving the same id,
+    so a receiver that drops repeats by Message-ID never drops real mail.
+    """
+    return f"<outbox-{row.id}.{case_ref.lower()}.{installation}@award.local>"
+
+
+@dataclass(kw_only=True)
+class DeliveryReport:
+    """What one delivery run did, row by row.
+
+    Attributes:
+        sent, spooled, printed: row ids by what their notifier could vouch for.
+        retrying: (row id, error, next attempt) of rows that wait for a later run.
+        failed: (row id, error) of rows that gave up (the last attempt, or a permanent error).
+        uncertain: (row id, error) of rows the server may have delivered.
+        lost: rows another deliverer claimed first (not counted against the limit).
+        waiting: rows not yet due; in_flight: rows `sending` under another deliverer's lease.
+        next_at: the earliest next attempt of a waiting row.
+    """
+
+    sent: list[int] = field(default_factory=list)
+    spooled: list[int] = field(default_factory=list)
+    printed: list[int] = field(default_factory=list)
+    retrying: list[tuple[int, str, datetime]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    uncertain: list[tuple[int, str]] = field(default_factory=list)
+    lost: int = 0
+    waiting: int = 0
+    in_flight: int = 0
+    next_at: datetime | None = None
+
+    @property
+    def tried(self) -> int:
+        return (len(self.sent) + len(self.spooled) + len(self.printed) + len(self.retrying) + len(self.failed)
+                + len(self.uncertain))
+
+
+@dataclass(kw_only=True)
+class Deliverer:
+    """Delivers due rows through the channels the composition root built."""
+
+    engine: Engine
+    deployment: Deployment
+    channels: Callable[[str], Notifier]
+    _built: dict[str, Notifier | ConfigError] = field(default_factory=dict)
+
+    def _notifier(self, channel: str) -> Notifier:
+        if channel not in self._built:
+            try:
+                self._built[channel] = self.channels(channel)
+            except ConfigError as exc:
+                self._built[channel] = exc
+        got = self._built[channel]
+        if isinstance(got, ConfigError):
+            raise got
+        return got
+
+    def waiting(self) -> tuple[int, int, datetime | None]:
+        """(rows due later, rows in flight under a live lease, earliest next attempt)."""
+        now = self.engine.wall_clock()
+        with self.engine.db.session() as s:
+            later = s.exec(select(func.count(), func.min(OutboxRow.next_attempt_at))
+                           .where(OutboxRow.status == "pending", col(OutboxRow.next_attempt_at) > now)).one()
+            flying = s.exec(select(func.count()).select_from(OutboxRow)
+                            .where(OutboxRow.status == "sending", col(OutboxRow.next_attempt_at) > now)).one()
+        count, earliest = later
+        return int(count), int(flying), utc(earliest) if earliest else None
+
+    def run(self, *, limit: int = 1000, only: int | None = None) -> DeliveryReport:
+        """Deliver up to `limit` due rows (or just row `only`), each at most once in this run."""
+        report = DeliveryReport()
+        tried: set[int] = set()
+        installation = self.engine.db.installation()
+        while report.tried < limit:
+            claimed = self._claim(tried, only, installation, report)
+            if claimed is None:
+                break
+            self._send(*claimed, report)
+        report.waiting, report.in_flight, report.next_at = self.waiting()
+        return report
+
+    def _claim(self, tried: set[int], only: int | None, installation: str,
+               report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
+        """Claim the next due row not yet tried in this run; None when there is none."""
+        lease = timedelta(seconds=self.deployment.delivery.lease_seconds)
+        while True:
+            now = self.engine.wall_clock()
+            with self.engine.db.session() as s:
+                q = (select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
+                     .where(or_(col(OutboxRow.status) == "pending", col(OutboxRow.status) == "sending"),
+                            col(OutboxRow.next_attempt_at) <= now))
+                if only is not None:
+                    q = q.where(col(OutboxRow.id) == only)
+                if tried:
+                    q = q.where(col(OutboxRow.id).not_in(tried))
+                q = q.order_by(col(OutboxRow.id)).limit(1)
+                if not self.engine.db.is_sqlite:
+                    q = q.with_for_update(skip_locked=True, of=OutboxRow)
+                found = s.exec(q).first()
+                if found is None:
+                    return None
+                row, case = found
+                assert row.id is not None
+                tried.add(row.id)
+                won = s.execute(update(OutboxRow).where(col(OutboxRow.id) == row.id,
+                                                        col(OutboxRow.status) == row.status,
+                                                        col(OutboxRow.attempts) == row.attempts)
+                                .values(status="sending", attempts=row.attempts + 1, next_attempt_at=now + lease)
+                                .execution_options(synchronize_session=False))
+                if won.rowcount != 1:  # type: ignore[attr-defined]
+                    report.lost += 1  # another deliverer has it: not ours, not counted
+                    continue
+                msg = Message(message_id=message_id(row, case.ref, installation), to=row.recipient,
+                              subject=row.subject, text=row.body, html=row.html, headers={"X-Award-Case": case.ref},
+                              meta={"case": case.ref, "template": row.template, "outbox_id": row.id},
+                              attachments=attachments_of(s, row.id))
+                row.attempts += 1
+                s.expunge(row)
+                return row, msg
+
+    def _send(self, row: OutboxRow, msg: Message, report: DeliveryReport) -> None:
+        assert row.id is not None
+        rid, policy = row.id, self.deployment.delivery
+        try:
+            if row.channel not in self.deployment.notifiers:
+                raise DeliveryError(f"部署文件没有为渠道 {row.channel} 配置通知方式（notifiers.{row.channel}）",
+                                    permanent=True)
+            try:
+                notifier = self._notifier(row.channel)
+            except ConfigError as exc:  # an unset secret: it may be there next time
+                raise DeliveryError(f"投递进程无法使用渠道 {row.channel}：{exc}") from exc
+            try:
+                notifier.send(msg)
+            except DeliveryError:
+                raise
+            except AwardError as exc:
+                raise DeliveryError(f"通知渠道 {row.channel} 出错：{exc}") from exc
+            except Exception as exc:
+                _LOGGER.exception("notifier %s raised for outbox row %s", row.channel, rid)
+                raise DeliveryError(f"通知渠道 {row.channel} 出错：{type(exc).__name__}: {exc}") from exc
+        except DeliveryError as exc:
+            now = self.engine.wall_clock()
+            error = str(exc)[:2000]
+            if exc.uncertain:
+                status, when = "uncertain", now
+                report.uncertain.append((rid, error))
+            elif exc.permanent or row.attempts >= policy.max_attempts:
+                status, when = "failed", now
+                report.failed.append((rid, error))
+            else:
+                status = "pending"
+                when = now + timedelta(seconds=policy.backoff_seconds * 2 ** (row.attempts - 1))
+                report.retrying.append((rid, error, when))
+            with self.engine.db.session() as s:
+                s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
+                          .values(status=status, last_error=error, next_attempt_at=when)
+                          .execution_options(synchronize_session=False))
+            if status in ("failed", "uncertain"):
+                self._tell_office(row, error, status)
+            return
+        outcome = notifier.outcome if notifier.outcome in DONE else "sent"
+        with self.engine.db.session() as s:
+            s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
+                      .values(status=outcome, sent_at=self.engine.wall_clock(), last_error=None)
+                      .execution_options(synchronize_session=False))
+        getattr(report, outcome).append(rid)
+
+    def _tell_office(self, row: OutboxRow, error: str, status: str) -> None:
+        """Record a `delivery_failed` history event: the definition's `on_events` tells the office's chat.
+
+        Not for a failed notice of that event itself (a broken robot must not tell itself forever).
+        """
+        from ..views import Actor
+
+        system = Actor(name="system", roles=("system",), on_roster=True)  # as the engine's SYSTEM
+        with self.engine.db.session() as s:
+            case = s.get(CaseRow, row.case_id)
+            if case is None:
+                return
+            spec = self.engine.spec_of(case)
+            kinds = {n.channel for n in spec.on_events.get(FAILED_EVENT, [])}
+            origin = s.exec(select(OutboxRow.event_id).where(OutboxRow.id == row.id)).first()
+            from ..store import EventRow
+
+            event = s.get(EventRow, origin) if origin else None
+            if not kinds or row.channel in kinds or (event is not None and event.kind == FAILED_EVENT):
+                return  # a broken robot is not told about itself
+            try:
+                label = STATUS_LABELS[status]
+                self.engine.record_event(s, case, kind=FAILED_EVENT, actor=system,
+                                  comment=f"通知 #{row.id}（{row.subject}）发往 {row.recipient}：{label}。{error[:300]}",
+                                  data={"outbox": row.id})
+            except AwardError as exc:  # a race with a clerk's step: the row itself shows the failure
+                _LOGGER.warning("could not record delivery_failed for outbox row %s: %s", row.id, exc)
+                s.rollback()
