@@ -395,12 +395,16 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--entered-before", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期早于此日。")
 @click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
 @click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="最多列出的件数（一页）。")
+@click.option("--offset", type=click.IntRange(0, 10**9), default=0, show_default=True,
+              help="先跳过的件数（下一页：--offset 100）。")
 @json_option
 @output_options
 @pass_settings
 def cases(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, track: str | None,
           party: str | None, name: str | None, entered_after: Any, entered_before: Any, due_within: int | None,
-          open_only: bool, as_json: bool) -> None:
+          open_only: bool, limit: int, offset: int, as_json: bool) -> None:
     """列出案件，可按流程、轮次、状态、赛道、申报主体、名称、日期和期限筛选。
 
     写错的轮次、状态或流程会提示相近的名称（退出码 4），不会列出空表。
@@ -409,6 +413,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     示例：
       award cases --round sha-2026 --state 资格审查中
       award cases --name 质量科技 --due-within 5
+      award cases --round sha-2026 --limit 100 --offset 100
     """
     settings.member("查看案件列表")
     from award.workflow.finder import CaseFilter, find_cases
@@ -424,7 +429,11 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
         procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
         entered_after=entered_after.date() if entered_after else None,
         entered_before=entered_before.date() if entered_before else None, due_within=due_within,
-        open_only=open_only))
+        open_only=open_only, limit=limit + 1, offset=offset))
+    more, rows = len(rows) > limit, rows[:limit]
+    if more and not as_json:
+        click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
+
     def people() -> None:
         from datetime import datetime
 

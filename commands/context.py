@@ -145,7 +145,8 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
         except ValueError as exc:
             raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
     url = database_url(settings.database())
-    db = Database(url, busy_timeout=_busy_timeout(settings))  # no connection yet: SQLAlchemy connects on first use
+    db = Database(url, busy_timeout=_busy_timeout(settings),  # no connection yet: SQLAlchemy connects on first use
+                  durability=settings.home().get("durability") or "full")
     try:
         calendar = office_calendar(settings)
         engine = Engine(db=db, catalog=catalog, clock=clock, wall_clock=system_clock, calendar=calendar,

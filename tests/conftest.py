@@ -94,8 +94,9 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliv
 
 
 @pytest.fixture
-def db_file(tmp_path: Path) -> str:
-    return str(tmp_path / "award.db")
+def db_file(db_url: str) -> str:
+    """The database of the `award` fixture: each test runs on SQLite and, when configured, PostgreSQL."""
+    return db_url
 
 
 @pytest.fixture
@@ -174,15 +175,19 @@ def pg_run_database() -> Iterator[str]:
 def pg_url(pg_run_database: str) -> Iterator[str]:
     """A clean PostgreSQL database (every award table dropped before and after the test)."""
     from award.workflow.store import Database, database_url
+    from sqlalchemy import text
     from sqlmodel import SQLModel
 
-    db = Database(database_url(pg_run_database))
-    SQLModel.metadata.drop_all(db.engine)
-    db.dispose()
+    def clean() -> None:
+        db = Database(database_url(pg_run_database))
+        SQLModel.metadata.drop_all(db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))  # the migrations' own record
+        db.dispose()
+
+    clean()
     yield pg_run_database
-    db = Database(database_url(pg_run_database))
-    SQLModel.metadata.drop_all(db.engine)
-    db.dispose()
+    clean()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from award import cli
+from award.workflow.store import SCHEMA_VERSION
 
 from tests.conftest import add_staff, make_runner
 from tests.helpers import PERSON_DECLARATIONS, resident_id, sets
@@ -193,7 +194,7 @@ def test_user_errors_never_show_a_traceback(office, args: tuple[str, ...], code:
 def test_init_twice_is_safe(office) -> None:
     r = office("init", who=None)
     assert r.code == 0, r
-    assert "数据库已是最新结构（版本 1），无需改动" in r.out
+    assert f"数据库已是最新结构（版本 {SCHEMA_VERSION}），无需改动" in r.out
     assert [c["ref"] for c in office("cases", "--json").json] == ["SHA-2026-001"]
 
 

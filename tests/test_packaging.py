@@ -45,5 +45,6 @@ def test_the_wheel_has_nothing_but_award_at_the_top(tmp_path: Path) -> None:
     assert {t for t in tops if not t.endswith(".dist-info")} == {"award"}
     for must in ("award/cli.py", "award/definitions/sha.yaml", "award/definitions/calendars/2026.yaml",
                  "award/definitions/calendars/README.md", "award/definitions/templates/sha/awarded.j2",
-                 "award/workflow/engine.py", "award/notifiers/smtp.py"):
+                 "award/workflow/engine.py", "award/notifiers/smtp.py",
+                 "award/workflow/migrations/script.py.mako", "award/workflow/migrations/versions/0001_baseline.py"):
         assert must in names, must

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock, Step, StepHook
@@ -318,22 +319,28 @@ class Engine:
         now, wall = at or self.clock(), self.wall_clock()
         if at is None and row.id is not None:  # a timer's step is dated at its due time, never backwards
             extra = {**(extra or {}), **check_forward(s, row.id, row.ref, now, backdate)}
-        result = s.execute(
-            update(CaseRow)
-            .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version)
-            .values(state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
-                    closed=spec.state(outcome.dest).final)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConflictError(row.ref)
-        s.refresh(row)
-        event = self._append(
-            s, row, kind=EventKind.TRANSITION, trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
+        event = self._new_event(
+            row, kind=EventKind.TRANSITION, trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
             role=_role(spec, actor, transition.roles), now=now, wall=wall, comment=comment,
             data={"v": PAYLOAD_VERSION, "changes": changes, "verdicts": [_verdict_json(v) for v in outcome.verdicts],
                   **(extra or {})},
         )
+        self._insert_event(s, row, event)
+        # One UPDATE moves the case and its history head, conditional on the version and head read:
+        # a concurrent writer makes it match no row, and the whole step rolls back (exit 5).
+        closed = spec.state(outcome.dest).final
+        result = s.execute(
+            update(CaseRow)
+            .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version,
+                   col(CaseRow.events) == row.events)
+            .values(state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
+                    closed=closed, events=event.seq, head_hash=event.hash)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(row.ref)
+        _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
+                 closed=closed, events=event.seq, head_hash=event.hash)
         facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
                                     entered_at=now)
         ledger = SessionLedger(s, self.clock)
@@ -465,10 +472,10 @@ class Engine:
         now = "、".join(available) if available else "无（已办结）"
         return f"{row.ref}：当前状态“{here}”下不能办理“{label}”（{trigger}）；此状态可用：{now}"
 
-    def _append(self, s: Session, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
-                dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,
-                comment: str | None, data: dict[str, Any]) -> EventRow:
-        """Append one history event chained to the case's head; update the head in the same transaction."""
+    def _new_event(self, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
+                   dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,
+                   comment: str | None, data: dict[str, Any]) -> EventRow:
+        """The next event of the case's history, chained to its head (not yet written)."""
         assert row.id is not None
         if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
             data = {**data, "actor": actor.provenance()}
@@ -476,17 +483,31 @@ class Engine:
                          actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
                          data=data, prev_hash=row.head_hash or GENESIS, hash="")
         event.hash = event_hash(event)
-        s.add(event)
+        return event
+
+    @staticmethod
+    def _insert_event(s: Session, row: CaseRow, event: EventRow) -> None:
+        """INSERT the event with one Core statement (no unit-of-work flush); (case, seq) is unique, so a
+        concurrent writer of the same event loses here (exit 5)."""
+        values = {c: getattr(event, c) for c in _EVENT_COLUMNS}
         try:
-            s.flush()
+            event.id = s.execute(insert(EventRow).values(**values).returning(col(EventRow.id))).scalar_one()
         except IntegrityError:
             raise ConflictError(row.ref) from None
+
+    def _append(self, s: Session, row: CaseRow, *, kind: str, trigger: str | None, source: str | None,
+                dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,
+                comment: str | None, data: dict[str, Any]) -> EventRow:
+        """Append one history event chained to the case's head; update the head in the same transaction."""
+        event = self._new_event(row, kind=kind, trigger=trigger, source=source, dest=dest, actor=actor, role=role,
+                                now=now, wall=wall, comment=comment, data=data)
+        self._insert_event(s, row, event)
         result = s.execute(
             update(CaseRow).where(col(CaseRow.id) == row.id, col(CaseRow.events) == row.events)
             .values(events=event.seq, head_hash=event.hash).execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError(row.ref)
-        s.refresh(row)
+        _written(s, row, events=event.seq, head_hash=event.hash)
         return event
 
     def record_event(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
@@ -550,8 +571,8 @@ class Engine:
         return self.show(ref), views
 
     def cases(self, *, procedure: str | None = None, round_id: str | None = None,
-              state: str | None = None) -> list[dict[str, Any]]:
-        """A list of cases for tables: ref, party, track, state."""
+              state: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """A page of cases for tables (ref, party, track, state), oldest first: cost grows with the page."""
         with self.db.session() as s:
             q = select(CaseRow, PartyRow).join(PartyRow, col(CaseRow.party_id) == col(PartyRow.id))
             if procedure:
@@ -561,7 +582,8 @@ class Engine:
             if state:
                 q = q.where(CaseRow.state == state)
             out = []
-            for c, p in s.exec(q.order_by(col(CaseRow.id))).all():
+            q = q.order_by(col(CaseRow.id)).offset(offset)
+            for c, p in s.exec(q if limit is None else q.limit(limit)).all():
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
@@ -593,6 +615,15 @@ class Engine:
                      for b in breaks]
             raise TamperedHistory("案件历史的哈希链断裂，记录可能被绕过系统修改：\n" + "\n".join(lines))
         return len(rows), breaks
+
+
+_EVENT_COLUMNS = tuple(c.name for c in EventRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _written(s: Session, row: CaseRow, **values: Any) -> None:
+    """Tell the session's copy of the case what this step's UPDATE wrote, instead of reading it back."""
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 class _SqliteRace:

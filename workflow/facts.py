@@ -7,18 +7,57 @@ into `CaseFacts`, so a guard is a pure function that tests can call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .abc import Calendar
 from .specs.model import ProcessSpec
 from .timing.clock import SHANGHAI, cn_date, cn_datetime
 
-__all__ = ["CaseFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
+__all__ = ["CaseFacts", "Deferred", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
 
 _MISSING = object()
+_T = TypeVar("_T")
+
+
+class Deferred(Sequence[_T]):
+    """A sequence of facts read from the database the first time a guard looks at it.
+
+    Most steps run no guard that reads a party's records or other cases; gathering them anyway cost two
+    queries per step. The loader runs at most once, inside the step's transaction, and the result is
+    then as immutable as a tuple.
+    """
+
+    __slots__ = ("_items", "_load")
+
+    def __init__(self, load: Callable[[], Iterable[_T]]) -> None:
+        self._load: Callable[[], Iterable[_T]] | None = load
+        self._items: tuple[_T, ...] = ()
+
+    def _all(self) -> tuple[_T, ...]:
+        if self._load is not None:
+            self._items, self._load = tuple(self._load()), None
+        return self._items
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Deferred({self._all()!r})"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -47,8 +86,8 @@ class PartyFacts:
     registered_on: date | None
     attrs: Mapping[str, Any] = field(default_factory=dict)
     contact: Mapping[str, Any] = field(default_factory=dict)
-    records: tuple[RecordFacts, ...] = ()
-    other_cases: tuple[Mapping[str, Any], ...] = ()
+    records: Sequence[RecordFacts] = ()
+    other_cases: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -47,6 +47,8 @@ class CaseFilter:
     entered_before: date | None = None
     due_within: int | None = None
     open_only: bool = False
+    limit: int | None = None  # a page: cost grows with the page, not with the database
+    offset: int = 0
 
 
 def working_days_ahead(engine: Engine, days: int) -> datetime:
@@ -106,7 +108,8 @@ def find_cases(engine: Engine, f: CaseFilter) -> list[dict[str, Any]]:
                 due[t.case_id] = min(first, utc(t.due_at)) if first else utc(t.due_at)
             q = q.where(col(CaseRow.id).in_(list(due)))
         out = []
-        for c, p in s.exec(q.order_by(col(CaseRow.id))).all():
+        q = q.order_by(col(CaseRow.id)).offset(f.offset)
+        for c, p in s.exec(q if f.limit is None else q.limit(f.limit)).all():
             try:
                 cs = engine.catalog.get(c.procedure, c.definition_version)
                 track_label, state_label = cs.tracks[c.track].label, cs.label_of(c.state)

@@ -4,7 +4,7 @@ case's party, round, records and other cases) and the ledger effects write the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
 from .effects import Ledger
-from .facts import CaseFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .facts import CaseFacts, Deferred, PartyFacts, RecordFacts, RoundFacts, matches
 from .kinds import ObjectionStatus
 from .specs.catalog import Catalog
 from .specs.fields import to_python
@@ -32,14 +32,22 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
     party = party or s.get(PartyRow, row.party_id)
     round_row = round_row or s.get(RoundRow, row.round_id)
     assert party is not None and round_row is not None and party.id is not None
-    records = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party.id)).all()
-    others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
-                    .where(CaseRow.party_id == party.id)).all()
-    other_cases = tuple(
-        {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure, "closed": c.closed,
-         "state": c.state, "state_label": _label(catalog, c)}
-        for c, r in others if c.id != row.id
-    )
+    party_id, case_id = party.id, row.id
+
+    def records() -> Iterator[RecordFacts]:
+        for r in s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party_id)).all():
+            yield RecordFacts(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
+                              revoked_on=r.revoked_on, bar_until=r.bar_until, source=r.source, reason=r.reason,
+                              rule=r.rule)
+
+    def other_cases() -> Iterator[Mapping[str, Any]]:
+        others = s.exec(select(CaseRow, RoundRow).join(RoundRow, col(CaseRow.round_id) == col(RoundRow.id))
+                        .where(CaseRow.party_id == party_id)).all()
+        for c, r in others:
+            if c.id != case_id:
+                yield {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure,
+                       "closed": c.closed, "state": c.state, "state_label": _label(catalog, c)}
+
     form = to_python(spec.fields, {**(row.data if data is None else data)})
     open_objections = 0
     if row.id is not None:
@@ -51,11 +59,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
             id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
             attrs=dict(party.attrs),
             contact={"email": party.email, "phone": party.phone, "district": party.district},
-            records=tuple(RecordFacts(procedure=r.procedure, award=r.award, label=r.label,
-                                      awarded_on=r.awarded_on, revoked_on=r.revoked_on, bar_until=r.bar_until,
-                                      source=r.source, reason=r.reason, rule=r.rule)
-                          for r in records),
-            other_cases=other_cases),
+            records=Deferred(records), other_cases=Deferred(other_cases)),
         round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
                          opened_on=round_row.opened_on,
                          dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},

@@ -49,7 +49,7 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
 PAYLOAD_VERSION = 1
 
 
@@ -104,7 +104,7 @@ class PartyRecordRow(SQLModel, table=True):
     rule: str | None = None
     reason: str | None = None
     source: str = "case"
-    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     created_at: datetime = Field(sa_column=_ts())
 
 
@@ -136,7 +136,8 @@ class CaseRow(SQLModel, table=True):
     """One party's application in one round; `version` guards against lost updates."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_round_state", "round_id", "state"),)
+    __table_args__ = (Index("ix_cases_round_state", "round_id", "state"),
+                      Index("ix_cases_round_id", "round_id", "id"))  # a round's cases in order, a page at a time
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(unique=True)
     procedure: str = Field(index=True)
@@ -344,7 +345,7 @@ class Database:
         is_sqlite: SQLite needs its own locking care (no SKIP LOCKED).
     """
 
-    def __init__(self, url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS, durability: str = "full") -> None:
         self.url = url
         self.shown = _without_password(url)
         self.is_sqlite = url.startswith("sqlite")
@@ -354,12 +355,18 @@ class Database:
                 self.engine: SAEngine = create_engine(url, connect_args={"timeout": busy_timeout})
                 event.listen(self.engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
             else:
-                # PostgreSQL waits for a row lock forever by default: give up after the busy timeout (exit 5)
+                # PostgreSQL waits for a row lock forever by default: give up after the busy timeout (exit 5).
+                # No pool_pre_ping: a SELECT 1 round trip before every transaction cost more than the rare
+                # reconnect it saves; a dropped connection fails that one command, which is retried.
                 options = {"options": f"-c lock_timeout={int(busy_timeout * 1000)}"} \
                     if url.startswith("postgresql+psycopg") else {}
-                self.engine = create_engine(url, pool_pre_ping=True, connect_args=options)
+                self.engine = create_engine(url, pool_recycle=1800, connect_args=options)
         except Exception as exc:  # noqa: BLE001 - driver import or URL errors are user-facing
             raise ConfigError(f"无法打开数据库 {self.shown}：{exc}") from None
+        if durability not in DURABILITY:
+            raise ConfigError(f"durability 应为 {'、'.join(DURABILITY)} 之一，收到 {durability!r}（award.toml）")
+        if durability == "normal":
+            event.listen(self.engine, "connect", _sqlite_normal if self.is_sqlite else _postgres_async_commit)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -383,30 +390,38 @@ class Database:
             raise failure from None
 
     def init(self, now: datetime) -> tuple[int, int]:
-        """Create or upgrade the schema; safe to run twice. Returns (old, new) schema version."""
+        """Create or upgrade the schema through the migrations; safe to run twice. Returns (old, new) version."""
+        from sqlalchemy import inspect
+
+        from .migrations import HEAD, upgrade
+
         try:
-            SQLModel.metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                tables = set(inspect(conn).get_table_names())
+                current = (conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                           if "alembic_version" in tables else None)
+                made_by_create_all = current is None and "award_meta" in tables  # release 0.1.0
+                old = int(current) if current else (1 if made_by_create_all else 0)
+                if old > int(HEAD):
+                    raise DataError(f"数据库的结构版本 {old} 比本程序（{int(HEAD)}）新：请升级 award")
+                upgrade(conn, stamp_baseline=made_by_create_all)
         except DBAPIError as exc:
             failure = database_failure(exc, self.where)
             if failure is not None:
                 raise failure from None
             raise ConfigError(f"无法初始化数据库 {self.shown}：{_first_line(exc)}") from None
+        new = int(HEAD)
         with self.session() as s:
             row = s.get(MetaRow, "schema_version")
-            old = int(row.value) if row else 0
-            for version in range(max(old, 1), SCHEMA_VERSION + 1):
-                step = MIGRATIONS.get(version)
-                if step is not None and old and version > old:
-                    step(s)
             if row is None:
-                s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+                s.add(MetaRow(key="schema_version", value=str(new)))
                 s.add(MetaRow(key="created_at", value=now.isoformat()))
             else:
-                row.value = str(SCHEMA_VERSION)
+                row.value = str(new)
                 s.add(row)
             if s.get(MetaRow, "installation") is None:
                 s.add(MetaRow(key="installation", value=secrets.token_hex(6)))
-        return old, SCHEMA_VERSION
+        return old, new
 
     def installation(self) -> str:
         """A random id made once by `award init`: it keeps Message-IDs unique across databases."""
@@ -430,9 +445,32 @@ class Database:
             raise DataError(f"数据库 {self.shown} 尚未初始化：请先运行 award init")
         if int(row.value) > SCHEMA_VERSION:
             raise DataError(f"数据库的结构版本 {row.value} 比本程序（{SCHEMA_VERSION}）新：请升级 award")
+        if int(row.value) < SCHEMA_VERSION:
+            raise DataError(f"数据库 {self.shown} 的结构版本 {row.value} 较旧（本程序为 {SCHEMA_VERSION}）："
+                            "请先备份，再运行 award init 升级")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+DURABILITY = {
+    "full": "每次提交都写入磁盘（默认）：断电也不丢已确认的办理",
+    "normal": "SQLite synchronous=NORMAL / PostgreSQL synchronous_commit=off：更快，断电可能丢失最后几次提交，但不损坏数据",
+}
+"""The deployment's durability choice (`durability` in award.toml); the default stays safe."""
+
+
+def _sqlite_normal(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: durable on checkpoint, never corrupt
+    cur.close()
+
+
+def _postgres_async_commit(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("SET synchronous_commit = off")
+    cur.close()
+    dbapi_conn.commit()
 
 
 def _sqlite_file(url: str) -> str:
@@ -454,15 +492,6 @@ def _without_password(url: str) -> str:
 def _missing_table(exc: DBAPIError) -> bool:
     """The schema is absent: SQLite says 'no such table', PostgreSQL gives SQLSTATE 42P01 (undefined_table)."""
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
-
-
-def _noop(session: Session) -> None:
-    """Version 1: the first schema, created by `create_all`."""
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-
-
-MIGRATIONS = {1: _noop}
-"""Named upgrade steps: schema version -> function run once when upgrading to it."""
 
 
 # ------------------------------------------------------------ office data (issue 12)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
 from ..errors import (
@@ -70,9 +70,9 @@ class Timers:
     def on_step(self, step: Step) -> None:
         s, row, event = step.session, step.case, step.event
         if event.kind in (EventKind.CREATED, EventKind.TRANSITION) and event.source != event.dest:
-            cancel(s, row, before_seq=event.seq)
+            cancel(s, row, before_seq=event.seq)  # and reconsider the held ones, in the same statement
             plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
-        if event.kind not in NOT_A_CHANGE:
+        elif event.kind not in NOT_A_CHANGE:
             reconsider(s, row)
 
 
@@ -84,10 +84,17 @@ def install(engine: Engine) -> Timers:
 
 
 def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
-    """Cancel the live timers of the state the case left."""
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.entry_seq) < before_seq,
-                                     col(TimerRow.status).in_(LIVE))
-              .values(status=TimerStatus.CANCELLED, note="案件已离开该状态").execution_options(synchronize_session=False))
+    """Cancel the live timers of the state the case left; held ones of a later entry become pending.
+
+    One UPDATE rather than a cancel and a reconsider: every step of every case runs it.
+    """
+    left = col(TimerRow.entry_seq) < before_seq
+    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status).in_(LIVE))
+              .values(status=case((left, TimerStatus.CANCELLED), (col(TimerRow.status) == TimerStatus.HELD,
+                                                                  TimerStatus.PENDING),
+                                  else_=TimerRow.status),
+                      note=case((left, "案件已离开该状态"), else_=TimerRow.note))
+              .execution_options(synchronize_session=False))
 
 
 def reconsider(s: Session, row: CaseRow) -> None:
@@ -215,22 +222,11 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     for _ in range(limit):
         try:
             with engine.db.session() as s:
-                q = select(TimerRow).where(TimerRow.status == TimerStatus.PENDING, col(TimerRow.due_at) <= now)
-                if skipped:
-                    q = q.where(col(TimerRow.id).not_in(skipped))
-                q = q.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
-                if not engine.db.is_sqlite:
-                    q = q.with_for_update(skip_locked=True)
-                timer = s.exec(q).first()
+                timer = _claim_next(s, engine, now, skipped)
                 if timer is None:
                     return report
                 assert timer.id is not None
                 tid = timer.id
-                claimed = s.execute(update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == TimerStatus.PENDING)
-                                    .values(status=TimerStatus.FIRED, fired_at=now).execution_options(synchronize_session=False))
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    skipped.add(tid)
-                    continue
                 case = s.get(CaseRow, timer.case_id)
                 assert case is not None
                 ref = case.ref
@@ -255,6 +251,27 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
             report.failed.append((tid, ref, "失败", str(exc)))
             skipped.add(tid)
     return report
+
+
+def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) -> TimerRow | None:
+    """Claim the oldest due timer in one statement: UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING.
+
+    On PostgreSQL the inner SELECT takes the row with FOR UPDATE SKIP LOCKED, so concurrent workers
+    each get a different timer without waiting on one another; the claim and the step it fires commit
+    together, so a worker killed mid-step leaves the timer pending for the next one. On SQLite the
+    write lock serialises workers, and the `status = 'pending'` condition keeps a timer from firing twice.
+    """
+    due = select(TimerRow.id).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
+    if skipped:
+        due = due.where(col(TimerRow.id).not_in(skipped))
+    due = due.order_by(col(TimerRow.due_at), col(TimerRow.id)).limit(1)
+    if not engine.db.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
+    claim = (update(TimerRow)
+             .where(col(TimerRow.id) == due.scalar_subquery(), col(TimerRow.status) == "pending")
+             .values(status="fired", fired_at=now).returning(TimerRow)
+             .execution_options(synchronize_session=False))
+    return s.execute(claim).scalars().first()
 
 
 def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any) -> tuple[str, str]:

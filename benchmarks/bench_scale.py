@@ -1,0 +1,90 @@
+"""Whole-process reads at two database sizes: cost must grow with the work, not with the data.
+
+For each size a realistic database is generated once (benchmarks/generate.py; kept in the temporary
+folder between runs) and each command runs as a fresh process, as a clerk or cron runs it: `show` and
+`history` of one case, an idle `tick` (nothing due), and the first 100 cases of a round. The floor is
+`python -c` opening the same SQLite file with the `sqlite3` module and reading the same case row: what
+any Python command must pay. Printed: medians, the ratio to the floor, and the ratio between sizes.
+
+Usage: python benchmarks/bench_scale.py [SMALL LARGE] [--runs N]   (default 1000 100000; 1000000 takes
+       about 8 minutes to generate the first time)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import table
+from generate import generate
+
+AWARD = str(Path(sys.executable).with_name("award"))
+NOW = "2026-11-30 10:00"
+
+
+def _database(cases: int) -> tuple[str, str]:
+    path = Path(tempfile.gettempdir()) / f"award-bench-{cases}.db"
+    ok = False
+    if path.exists():
+        with sqlite3.connect(path) as con:
+            try:
+                ok = con.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == cases
+            except sqlite3.Error:
+                ok = False
+    if not ok:
+        print(f"generating {cases:,} cases into {path} ...", flush=True)
+        generate(str(path), cases)
+    with sqlite3.connect(path) as con:
+        ref = con.execute("SELECT ref FROM cases WHERE id = ?", (cases // 2,)).fetchone()[0]
+    return str(path), ref
+
+
+def _median(argv: list[str], runs: int, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(cases: int, runs: int) -> dict[str, float]:
+    db, ref = _database(cases)
+    home = tempfile.mkdtemp(prefix="award-bench-home-")
+    env = {**os.environ, "AWARD_HOME": home, "AWARD_DB": db, "COLUMNS": "200"}
+    floor_code = ("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
+                  "print(c.execute('SELECT * FROM cases WHERE ref = ?', (sys.argv[2],)).fetchone())")
+    return {
+        "floor: python -c + sqlite3, one row": _median([sys.executable, "-c", floor_code, db, ref], runs, env),
+        "award show": _median([AWARD, "show", ref], runs, env),
+        "award history": _median([AWARD, "history", ref], runs, env),
+        "award tick (idle)": _median([AWARD, "--now", NOW, "tick"], runs, env),
+        "award cases --round (first 100)": _median([AWARD, "cases", "--round", "sha-2026", "--limit", "100"],
+                                                   runs, env),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 100_000])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    small, large = (args.sizes + [100_000])[:2] if len(args.sizes) < 2 else args.sizes[:2]
+    a, b = measure(small, args.runs), measure(large, args.runs)
+    floor_a, floor_b = a["floor: python -c + sqlite3, one row"], b["floor: python -c + sqlite3, one row"]
+    rows = [[name, f"{a[name] * 1000:.0f} ms", f"{a[name] / floor_a:.1f}x", f"{b[name] * 1000:.0f} ms",
+             f"{b[name] / floor_b:.1f}x", f"{b[name] / a[name]:.2f}x"] for name in a]
+    table(f"whole-process reads (median of {args.runs}), SQLite",
+          ["command", f"{small:,} cases", "vs floor", f"{large:,} cases", "vs floor", f"{large:,} / {small:,}"],
+          rows)
+
+
+if __name__ == "__main__":
+    main()
