@@ -67,10 +67,13 @@ def run_demo(folder: Path, main: Callable[..., None]) -> None:
             award("advance", ref, trigger, *[a for s in sets for a in ("--set", s)], now=now, who=who)
 
     print("== 准备：数据库、工作人员、轮次、申报主体、系统启用前的获奖记录 ==")
-    award("init", who=None)
-    award("staff", "add", "wang", "--role", "office", who=None)
-    award("staff", "add", "li", "--role", "reviewer", "--email", "li@example.gov.cn", who=None)
-    award("staff", "add", "zhao", "--role", "committee", who=None)
+    # Whoever runs the demo is its administrator (bound to their own OS login); the officers it
+    # acts for are bound to logins of their own, and each `--as` below is recorded as delegation.
+    award("init", "--admin", "admin", who=None)
+    award("staff", "add", "wang", "--login", "demo-wang", "--role", "office@sha", who=None)
+    award("staff", "add", "li", "--login", "demo-li", "--role", "reviewer@sha", "--email", "li@example.gov.cn",
+          who=None)
+    award("staff", "add", "zhao", "--login", "demo-zhao", "--role", "committee@sha", who=None)
     award("round", "open", "sha", "2026", now="2026-03-02 09:00")
     award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG_A,
           "--registered-on", "2015-06-01", "--district", "浦东新区", "--email", "quality@jia.example.com")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_runner
+from tests.conftest import ISSUERS, add_staff, make_runner
 from tests.fixtures_sha import office_fixture  # noqa: F401 - fixture
 from tests.helpers import uscc
 
@@ -73,7 +73,7 @@ def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(of
     (tmp_path / "evidence.pdf").write_bytes(b"%PDF-1.4 evidence")
     office.engine.db.dispose()
     writers = [
-        ("staff", "add", "zz", "--role", "office"),
+        ("staff", "add", "zz", "--login", "zz", "--role", "office@sha"),
         ("party", "add", "--kind", "organization", "--name", "上海新质量公司", "--code", uscc("91310000MA1FL8888")),
         ("party", "set", spare, "--attr", "saq_member=是"),
         ("round", "open", "sha", "2027"),
@@ -89,7 +89,8 @@ def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(of
     ]
     before = snapshot(office.db)
     with write_lock(office.db):
-        results = {args: office.run(*args, now="2026-05-20 09:00" if args == ("tick",) else "2026-05-08 09:00")
+        results = {args: office.run(*args, now="2026-05-20 09:00" if args == ("tick",) else "2026-05-08 09:00",
+                                    who="admin" if args[0] == "staff" else "wang")  # the roster is the admin's
                    for args in writers}
         reads = [office.run(*args) for args in (("cases",), ("show", noticed), ("history", noticed),
                                                 ("party", "list"), ("outbox", "list"))]
@@ -100,7 +101,7 @@ def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(of
     assert snapshot(office.db) == before
     assert [r.code for r in reads] == [0] * len(reads), reads
     # the lock released, the same commands work
-    assert office.run("staff", "add", "zz", "--role", "office").code == 0
+    assert office.run("staff", "add", "zz", "--login", "zz", "--role", "office@sha", who="admin").code == 0
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def small_office(award, db_file: str) -> str:
 
 READS = [("cases",), ("show", "SHA-2026-001"), ("history", "SHA-2026-001"), ("party", "list"), ("staff", "list"),
          ("round", "list"), ("timers", "list"), ("outbox", "list"), ("verify",)]
-WRITES = [("staff", "add", "zz", "--role", "office"), ("round", "open", "sha", "2027"),
+WRITES = [("staff", "add", "zz", "--login", "zz", "--role", "office@sha"), ("round", "open", "sha", "2027"),
           ("advance", "SHA-2026-001", "start_internal_notice")]
 
 
@@ -126,7 +127,7 @@ def check_read_only(run, db: str, *, reads: list[tuple[str, ...]] = READS,
         r = run(*args)
         assert r.code == 0, (args, r)
     for args in writes:
-        r = run(*args)
+        r = run(*args, who="admin") if args[0] == "staff" else run(*args)
         assert r.code == 6, (args, r)
         assert "只读" in r.err and db in r.err, (args, r)
     assert snapshot(db) == before
@@ -187,16 +188,16 @@ def test_postgresql_row_lock_held_past_the_busy_timeout_is_exit_5(pg_url: str, t
     import psycopg
 
     run = make_runner(pg_url, tmp_path)
-    assert run("init", who=None).code == 0
-    assert run("staff", "add", "wang", "--role", "office", who=None).code == 0
+    add_staff(run, {"wang": ("office", ISSUERS)})
     with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as holder:  # a second connection (and transaction) holding the row
         holder.execute("SELECT * FROM staff WHERE name = 'wang' FOR UPDATE")
         started = time.monotonic()
-        r = run("staff", "add", "wang", "--role", "reviewer", who=None)
+        r = run("staff", "add", "wang", "--role", "reviewer@sha", who="admin")
         waited = time.monotonic() - started
-        assert run("staff", "list", "--json", who=None).code == 0  # readers are not blocked
+        assert run("staff", "list", "--json", who="admin").code == 0  # readers are not blocked
         holder.rollback()
     assert r.code == 5, r
     assert BUSY in r.err
     assert waited < 10
-    assert run("staff", "list", "--json", who=None).json[0]["roles"] == ["office"]
+    roster = {m["name"]: m["roles"] for m in run("staff", "list", "--json", who="admin").json}
+    assert not any(g.startswith("reviewer") for g in roster["wang"]), roster  # the blocked grant never landed

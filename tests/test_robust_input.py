@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_runner
+from tests.conftest import ISSUERS, add_staff, make_runner
 from tests.helpers import resident_id
 
 ORG = "91310000MA1FL1GF94"
@@ -23,8 +23,7 @@ def office(tmp_path_factory: pytest.TempPathFactory):
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
                           encoding="utf-8")
     run = make_runner(str(folder / "award.db"), folder, deployment)
-    assert run("init", who=None).code == 0
-    assert run("staff", "add", "wang", "--role", "office", who=None).code == 0
+    add_staff(run, {"wang": ("office", ISSUERS)})
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "organization", "--name", "上海[/]质量[bold]公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),
@@ -125,7 +124,7 @@ def test_markup_in_names_and_comments_is_printed_literally(office) -> None:
 
 def test_arguments_that_are_not_utf8_are_usage_errors(award, db_file: str) -> None:
     before = Path(db_file).read_bytes()
-    r = award("staff", "add", "\udcff", "--role", "office")
+    r = award("staff", "add", "\udcff", "--login", "x", "--role", "office@sha", who="admin")
     assert r.code == 2, r
     assert "不是有效的 UTF-8 文本" in r.err
     assert Path(db_file).read_bytes() == before
@@ -140,7 +139,7 @@ def test_names_with_control_characters_or_line_breaks_are_refused(award, name: s
 
 
 def test_a_staff_name_with_a_line_break_is_refused(award) -> None:
-    r = award("staff", "add", "甲\n乙", "--role", "office")
+    r = award("staff", "add", "甲\n乙", "--login", "x", "--role", "office@sha", who="admin")
     assert r.code == 2, r
     assert "只能是一行文字" in r.err
 
@@ -167,7 +166,7 @@ def test_a_corrupt_or_truncated_database_is_exit_6_naming_the_file(office, tmp_p
         path = tmp_path / name
         path.write_bytes(content)
         run = make_runner(str(path), tmp_path)
-        for args in (("cases",), ("staff", "add", "zz", "--role", "office"), ("init",)):
+        for args in (("cases",), ("staff", "add", "zz", "--login", "zz", "--role", "office@sha"), ("init",)):
             r = run(*args, who=None)
             assert r.code == 6, (name, args, r)
             assert str(path) in r.err and "已损坏" in r.err
