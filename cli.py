@@ -49,7 +49,7 @@ _LOGGER = logging.getLogger("award")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="award", prog_name="award", message="%(prog)s %(version)s",
-                      help="Print the installed version and exit.")
+                      help="显示已安装的版本后退出。")
 @click.option("--home", "home_dir", envvar="AWARD_HOME",
               help="办公数据目录：日历、文件、邮件、award.toml（环境变量 AWARD_HOME；见 README）。")
 @click.option("--db", envvar="AWARD_DB",

@@ -431,11 +431,12 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
         entered_before=entered_before.date() if entered_before else None, due_within=due_within,
         open_only=open_only, limit=limit + 1, offset=offset))
     more, rows = len(rows) > limit, rows[:limit]
-    if more and not as_json:
-        click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
 
     def people() -> None:
         from datetime import datetime
+
+        if more:
+            click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
 
         columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
         with render.paged():

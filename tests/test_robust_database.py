@@ -148,14 +148,20 @@ def test_a_mode_ro_url_is_read_but_not_written(small_office: str, tmp_path: Path
     check_read_only(make_runner(url, tmp_path), small_office)
 
 
-def test_a_file_without_write_permission_is_read_but_not_written(small_office: str) -> None:
+def test_a_file_without_write_permission_is_read_but_not_written(small_office: str, award) -> None:
     """File mode 0444, run as a user that does not own it (root ignores file modes: we drop to nobody)."""
+    # nobody works under a roster member of its own, and reads the office's history key
+    assert award("staff", "add", "ro", "--login", "nobody", "--role", "admin", "--role", "office@sha",
+                 who="admin").code == 0
     folder = Path(tempfile.mkdtemp(prefix="award-ro-"))
     try:
         folder.chmod(0o777)  # nobody may create the -wal and -shm files a WAL reader needs, not change the db
         db = folder / "award.db"
         shutil.copy(small_office, db)
         db.chmod(0o444)
+        shutil.copytree(Path(os.environ["AWARD_HOME"]) / "secrets", folder / "secrets")
+        for path in (folder / "secrets", *(folder / "secrets").iterdir()):
+            os.chown(path, 65534, 65534)
         prefix: list[str] = []
         if os.geteuid() == 0:
             if shutil.which("setpriv") is None:
@@ -163,10 +169,10 @@ def test_a_file_without_write_permission_is_read_but_not_written(small_office: s
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         env = {**os.environ, "AWARD_HOME": str(folder), "AWARD_CACHE_DIR": str(folder / "cache"),
                "HOME": str(folder), "AWARD_SYSTEM_CONFIG": str(folder / "no-system-config.toml")}
-        award = str(Path(sys.executable).with_name("award"))
+        award_bin = str(Path(sys.executable).with_name("award"))
 
-        def run(*args: str):
-            p = subprocess.run([*prefix, award, "--db", str(db), "--as", "wang", *args], env=env,
+        def run(*args: str, who: str | None = None):
+            p = subprocess.run([*prefix, award_bin, "--db", str(db), *args], env=env,
                                capture_output=True, text=True, timeout=120, check=False)
             return _Result(p.returncode, p.stdout, p.stderr)
 

@@ -22,7 +22,7 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment)
+    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
     add_staff(run, {"wang": ("office", ISSUERS)})
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "organization", "--name", "上海[/]质量[bold]公司", "--code", ORG,
@@ -255,9 +255,9 @@ def test_a_yaml_alias_bomb_is_refused_in_bounded_time(office, tmp_path: Path) ->
     started = time.monotonic()
     r = office("definitions", "check", str(folder), who=None)
     assert r.code == 6, r
-    assert "别名炸弹" in r.err and "bomb.yaml" in r.err
+    assert "别名" in r.err and "bomb.yaml" in r.err
     deployment = _alias_bomb(tmp_path / "deployment.yaml")
     r = office("--deployment", str(deployment), "outbox", "list")
     assert r.code == 6, r
-    assert "别名炸弹" in r.err
+    assert "别名" in r.err
     assert time.monotonic() - started < 20

@@ -510,6 +510,21 @@ class Engine:
         _written(s, row, events=event.seq, head_hash=event.hash)
         return event
 
+    def append_event(self, s: Session, row: CaseRow, **event: Any) -> EventRow:
+        """Append one event chained to the case's head, inside the caller's transaction, without its hooks
+        (a correction runs them itself once it has restored the state)."""
+        return self._append(s, row, **event)
+
+    def facts_at(self, s: Session, spec: ProcessSpec, row: CaseRow, data: Mapping[str, Any] | None = None,
+                 *, at: datetime | None = None) -> CaseFacts:
+        """What guards and hooks see of the case now (or with `data` as its form, or at business time `at`)."""
+        return self._facts(s, spec, row, data, at=at)
+
+    def run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
+                  transition: TransitionSpec | None) -> None:
+        """Run the step hooks in their stated order for an event written by the caller (a correction)."""
+        self._run_hooks(s, row, event, spec, facts, transition)
+
     def record_event(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
                      comment: str | None = None, at: datetime | None = None) -> EventRow:
         """Append an event that moves no state (an objection, a report, a reminder) and run the hooks,

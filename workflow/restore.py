@@ -135,7 +135,7 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
             raise ConflictError(row.ref)
         s.refresh(row)
         source = current.dest or ""
-        event = engine._append(
+        event = engine.append_event(
             s, row, kind="correction", trigger=None, source=source, dest=target, actor=actor,
             role=_role(spec, actor, spec.correction_roles), now=now, wall=wall, comment=reason.strip(),
             data={"v": 1, "reason": reason.strip(), "back_to": back_to.seq, "undone": [seq for seq, _ in undone],
@@ -149,12 +149,12 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
             if o.status in UNSENT:
                 o.status, o.last_error = "cancelled", f"更正（第{event.seq}条）撤回，未发出"
                 s.add(o)
-        facts = engine._facts(s, spec, row)
+        facts = engine.facts_at(s, spec, row)
         entry = EventRow(case_id=row.id, seq=event.seq, kind="correction", actor=actor.name, business_time=basis,
                          wall_time=wall, data={}, prev_hash="", hash="")
         if engine.calendar is not None:
             plan(s, engine, row, entry, spec.state(target), spec, facts)
-        engine._run_hooks(s, row, event, spec, facts, None)
+        engine.run_hooks(s, row, event, spec, facts, None)
         s.flush()
         planned = tuple((t.id or 0, t.trigger or t.duty or t.kind, utc(t.due_at)) for t in s.exec(
             select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)

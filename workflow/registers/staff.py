@@ -417,8 +417,10 @@ class Roster:
 
     def _write(self, actor: Actor, name: str, *, grants: list[str], login: str | None, email: str | None,
                phone: str | None, kind: str, allow_bootstrap: bool = False) -> StaffView:
-        name = name.strip()
-        if not name or len(name) > 64:
+        from ..inputs import single_line
+
+        name = single_line(name, "工作人员姓名", max_chars=64).strip()  # one line: it heads mail and history
+        if not name:
             raise InvalidInput("工作人员姓名不能为空，也不能超过64个字符")
         if name.lower() in RESERVED:
             raise InvalidInput(f"{name!r} 是保留名（定时任务以 system 的身份执行），不能登记为工作人员",
