@@ -24,6 +24,9 @@ def emit(spec: Any, *, svg: Path | None, current: str | None = None, path: Any =
 
         sys.stdout.buffer.write(data)
         return
+    from award.workflow.userfiles import check_output
+
+    check_output(svg, "SVG 文件")  # a FIFO, device or folder would block or fail half-way
     svg.write_bytes(data)
     click.echo(f"已生成 {svg}（{len(data) // 1024 + 1} KB）")
 

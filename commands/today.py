@@ -37,7 +37,7 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
             labels = {**spec.roles, **labels}
         with render.paged():
             out = render.current()
-            out.print(f"[bold]{render.shanghai(view.now)}[/bold]　{view.actor}（{roles(labels, view.roles) or '无角色'}）"
+            out.print(f"[bold]{render.shanghai(view.now)}[/bold]　{view.actor}（{roles(labels, list(dict.fromkeys(r.split('@')[0] for r in view.roles))) or '无角色'}）"
                       f"　今后 {view.days} 个工作日（至 {render.shanghai(view.until)}）")
             if view.note:
                 out.print(f"[yellow]注意：{view.note}[/yellow]")

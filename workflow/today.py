@@ -75,7 +75,10 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
                 specs[cid] = engine.catalog.get(c.procedure, c.definition_version)
             except LookupError:
                 continue
-        office_of = {cid: bool(mine & set(spec.correction_roles)) for cid, spec in specs.items()}
+        def roles_in(spec: Any) -> set[str]:  # the actor's roles in this procedure or its issuer (role@scope grants)
+            return set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) | mine
+
+        office_of = {cid: bool(roles_in(spec) & set(spec.correction_roles)) for cid, spec in specs.items()}
         waiting: list[dict[str, Any]] = []
         for cid, c in cases.items():
             spec = specs.get(cid)
@@ -87,7 +90,7 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
             forward = [t for t in human if not spec.state(t.dest).final]
             # a case waits for a role that can move it on; a step that only ends it (a withdrawal, open
             # almost everywhere) counts only where ending it is all that is left to decide
-            steps = [t for t in (forward or human) if mine & set(t.roles)]
+            steps = [t for t in (forward or human) if roles_in(spec) & set(t.roles)]
             if steps:
                 waiting.append({"case": c.ref, "party": parties.get(c.party_id, ""), "state": c.state,
                                 "state_label": spec.label_of(c.state), "since": utc(c.entered_at).isoformat(),

@@ -153,18 +153,18 @@ def test_whi42_d_never_above_c_after_a_removal_or_withdrawal(award: AwardRunner)
         whi.add_org(award, n)
     c = whi.admit(award, 1, "芜湖市家电行业协会", "C")
     d = whi.admit(award, 2, "芜湖市汽车零部件行业协会", "D")
-    r = award("advance", c, "withdraw", "--comment", "自愿退出", now="2025-06-01 09:00")
+    r = award("advance", c, "withdraw", "--yes", "--comment", "自愿退出", now="2025-06-01 09:00")
     refused(r, 3, "WHI-4.2", "退出后D类组织将多于C类组织")
-    r = award("advance", c, "remove_accident", "--comment", "发生重大安全事故", now="2025-06-01 09:00")
+    r = award("advance", c, "remove_accident", "--yes", "--comment", "发生重大安全事故", now="2025-06-01 09:00")
     refused(r, 3, "WHI-4.2", "移出后D类组织将多于C类组织")
     assert state(award, c) == "incubating"
     # The recorded way out: reclassify the D organisation first (with its reason), then the C one may leave.
     ok(award("advance", d, "reclassify", "--set", "class=C", "--comment", "诊断后调整为C类", now="2025-06-02 09:00"))
-    ok(award("advance", c, "remove_accident", "--comment", "发生重大安全事故", now="2025-06-03 09:00"))
+    ok(award("advance", c, "remove_accident", "--yes", "--comment", "发生重大安全事故", now="2025-06-03 09:00"))
     assert state(award, c) == "removed"
     # A D organisation may always leave.
     e = whi.admit(award, 3, "三山经济开发区质量发展委员会", "D")
-    ok(award("advance", e, "withdraw", "--comment", "自愿退出", now="2025-06-04 09:00"))
+    ok(award("advance", e, "withdraw", "--yes", "--comment", "自愿退出", now="2025-06-04 09:00"))
 
 
 # ------------------------------------------------------------------- SQA
