@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from award.workflow.history import event_hash
-from award.workflow.store import PAYLOAD_VERSION, CaseRow, EventRow
-from sqlalchemy import update
+from award.workflow.store import PAYLOAD_VERSION, CaseRow, EventRow, SealRow
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from tests.fixtures_sha import office_fixture  # noqa: F401 - fixtures
@@ -27,6 +27,11 @@ def test_a_newer_payload_is_refused_with_a_clean_error(office) -> None:
         event.hash = event_hash(event)
         s.add(event)
         s.execute(update(CaseRow).where(col(CaseRow.id) == case.id).values(head_hash=event.hash))
+    with office.engine.db.session() as s:  # a newer award seals what it writes with the office's key too
+        case = s.exec(select(CaseRow).where(CaseRow.ref == ref)).one()
+        assert office.engine.seal is not None
+        s.execute(delete(SealRow).where(col(SealRow.subject) == f"case:{case.id}"))
+        office.engine.seal.seal_all(s, office.engine.clock())
     assert office.run("verify", ref).code == 0  # not tampered: only newer
     r = office.run("history", ref)
     assert r.code == 6, r

@@ -348,7 +348,16 @@ class ConfinedLoader(jinja2.FileSystemLoader):
             if not os.path.isfile(path):
                 raise jinja2.TemplateNotFound(template)
             break
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:  # the file and line, never a traceback
+            from ..errors import Problem
+            from .templates import TemplateError
+
+            with open(path, "rb") as handle:
+                raw = handle.read(exc.start + 1)
+            raise TemplateError(Problem(file=path, line=raw[: exc.start].count(b"\n") + 1, reason=(
+                f"模板文件不是有效的 UTF-8 编码（第 {exc.start + 1} 个字节）：请用 UTF-8 另存"))) from None
         if self.check_source is not None:
             self.check_source(source, filename)
         return source, filename, uptodate
