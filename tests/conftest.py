@@ -94,9 +94,9 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliv
 
 
 @pytest.fixture
-def db_file(db_url: str) -> str:
-    """The database of the `award` fixture: each test runs on SQLite and, when configured, PostgreSQL."""
-    return db_url
+def db_file(tmp_path: Path) -> str:
+    """The `award` fixture's database: a SQLite file (the contract tests take `db_url` for both backends)."""
+    return str(tmp_path / "award.db")
 
 
 @pytest.fixture
