@@ -109,7 +109,7 @@ def import_cases(engine: Engine, path: Path, *, round_id: str, actor: Actor, dry
                     try:
                         text = parse_cn_date(value).isoformat()
                     except ValueError:
-                        pass  # the engine reports it as every other bad value
+                        pass  # kept as written: the engine's field check refuses it with the row, like any bad value
                 sets.append(f"{name}={text}")
             try:
                 view = batch.case_new(party=code, round_id=round_id, track=v["track"], start=v.get("start"),

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from ..store import _json, _ts, _ts_null  # the column kinds, defined once with the core tables
 
 __all__ = [
     "AssignmentRow",
@@ -26,16 +28,6 @@ __all__ = [
 ]
 
 
-def _ts() -> Any:
-    return Column(DateTime(timezone=True), nullable=False)
-
-
-def _ts_null() -> Any:
-    return Column(DateTime(timezone=True), nullable=True)
-
-
-def _json() -> Any:
-    return Column(JSON, nullable=False)
 
 
 class ExpertRow(SQLModel, table=True):
