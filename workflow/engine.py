@@ -51,7 +51,7 @@ from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerStatus
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
-from .registers.office import Office
+from .registers.office import Office, party_names
 from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
@@ -206,6 +206,30 @@ class Engine:
             raise InvalidInput(f"有 {len(errors)} 处填写错误，未作任何修改：\n" + "\n".join(f"  {e}" for e in errors))
         return changes
 
+    def _registered(self, s: Session, spec: ProcessSpec, changes: dict[str, Any]) -> dict[str, Any]:
+        """`party` fields name a registered party (by code, number or registered name): store its code.
+
+        A recommender is an identity of the register, not a free text two spellings would split.
+        """
+        from .errors import PartyLookupError
+
+        out = dict(changes)
+        for name, value in changes.items():
+            fs = spec.fields.get(name)
+            if fs is None or fs.type != "party" or value in (None, ""):
+                continue
+            register = f"请先用 award party add --kind organization --name 名称 --code 统一社会信用代码 登记“{fs.label}”"
+            try:
+                party = self.office._party_row(s, value)
+            except PartyLookupError:
+                shown = mask_resident_id(value) if len(value) == 18 and value[:17].isdigit() else value
+                raise InvalidInput(f"“{fs.label}”（{name}）须为已登记的单位：{shown} 未登记；{register}，"
+                                   "再用其代码填写") from None
+            if fs.party_kind is not None and party.kind != fs.party_kind:
+                raise InvalidInput(f"“{fs.label}”（{name}）须为{_kind(fs.party_kind)}，{party.name} 是{_kind(party.kind)}")
+            out[name] = party.code
+        return out
+
     # --------------------------------------------------------------- open case
 
     def case_new(self, *, party: str, round_id: str, track: str, start: str | None, sets: Sequence[str],
@@ -230,7 +254,7 @@ class Engine:
                               [Verdict(passed=False, guard="track", rule=tspec.rule or "",
                                        reason=f"“{tspec.label}”的申报主体须为{_kind(tspec.party)}")])
             self.require_role(spec, actor, start_spec.roles, f"以“{start_spec.label}”开启案件", tspec.rule)
-            changes = self._apply_sets(spec, start_spec.state, {}, sets)
+            changes = self._registered(s, spec, self._apply_sets(spec, start_spec.state, {}, sets))
             data = {**tspec.fields, **changes}
             missing = [spec.fields[f].label for f in start_spec.requires if data.get(f) in (None, "")]
             if missing:
@@ -304,7 +328,8 @@ class Engine:
             raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
         self.require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
         self._lock_round_if_counted(s, row, transition)
-        changes = self._apply_sets(spec, row.state, row.data, sets, allowed_extra=transition.fields)
+        changes = self._registered(s, spec, self._apply_sets(spec, row.state, row.data, sets,
+                                                             allowed_extra=transition.fields))
         data = {**row.data, **changes}
         problems = self._missing(spec, transition, data)
         if transition.comment == "required" and not (comment or "").strip():
@@ -563,8 +588,8 @@ class Engine:
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
-            form = tuple((name, fs.label, display(fs, row.data.get(name))) for name, fs in spec.fields.items()
-                         if row.data.get(name) is not None)
+            form = tuple((name, fs.label, display(fs, row.data.get(name), facts.names))
+                         for name, fs in spec.fields.items() if row.data.get(name) is not None)
             assert row.id is not None
             return CaseView(
                 id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
@@ -598,11 +623,14 @@ class Engine:
                 q = q.where(CaseRow.state == state)
             out = []
             q = q.order_by(col(CaseRow.id)).offset(offset)
-            for c, p in s.exec(q if limit is None else q.limit(limit)).all():
+            page = s.exec(q if limit is None else q.limit(limit)).all()
+            names = party_names(s, (str(c.data[f]) for c, _p in page for f in self._listed_parties(c)
+                                    if c.data.get(f)))
+            for c, p in page:
                 try:
                     spec = self.catalog.get(c.procedure, c.definition_version)
                     track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
-                    listed = {spec.fields[f].label: display(spec.fields[f], c.data.get(f)) if c.data.get(f)
+                    listed = {spec.fields[f].label: display(spec.fields[f], c.data.get(f), names) if c.data.get(f)
                               is not None else "" for f in spec.listed}
                 except LookupError:
                     track_label, state_label, listed = c.track, c.state, {}
@@ -614,6 +642,14 @@ class Engine:
                             "listed": listed, "created_at": utc(c.created_at),
                             "entered_at": utc(c.entered_at)})
             return out
+
+    def _listed_parties(self, row: CaseRow) -> list[str]:
+        """The listed fields of a case's definition that name a registered party (a recommender)."""
+        try:
+            spec = self.catalog.get(row.procedure, row.definition_version)
+        except LookupError:
+            return []
+        return [f for f in spec.listed if spec.fields[f].type == "party"]
 
     def verify(self, ref: str | None = None) -> tuple[int, list[ChainBreak]]:
         """Check the hash chain of one case or all; raises TamperedHistory listing every break."""

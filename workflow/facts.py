@@ -114,6 +114,9 @@ class CaseFacts:
         count_cases: `count_cases(states=..., where=..., same=...)` counts other cases of the round.
         entered_at: when the case entered its current state (None for a case being opened).
         before: the form as stored before this step (`before.x` in a guard reads it: the current class, not the new one).
+        names: registered parties named by the form's `party` fields (a recommender): code -> name.
+        overrides: rules whose overridable guards the office has excused for this case -> who and why
+            (`--override`, recorded in history: WHI-3.2's "in principle").
     """
 
     spec: ProcessSpec
@@ -131,6 +134,8 @@ class CaseFacts:
     open_objections: int = 0
     entered_at: datetime | None = None
     before: Mapping[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, path: str) -> str:
         """The Chinese label of a field path, for messages."""
@@ -158,6 +163,8 @@ class CaseFacts:
             return "是" if value else "否"
         if spec and spec.choices and isinstance(value, str):
             return spec.choices.get(value, value)
+        if spec and spec.type == "party" and isinstance(value, str) and value in self.names:
+            return f"{self.names[value]}（{value}）"
         if isinstance(value, datetime) and value.tzinfo is not None:
             local = value.astimezone(SHANGHAI)
             if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):

@@ -15,6 +15,7 @@ from .abc import Calendar, Clock
 from .effects import Ledger
 from .facts import CaseFacts, Deferred, PartyFacts, RecordFacts, RoundFacts, matches
 from .kinds import ObjectionStatus
+from .registers.office import party_names
 from .specs.catalog import Catalog
 from .specs.fields import to_python
 from .specs.model import ProcessSpec
@@ -49,6 +50,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
                        "closed": c.closed, "state": c.state, "state_label": _label(catalog, c)}
 
     form = to_python(spec.fields, {**(row.data if data is None else data)})
+    codes = {str(form[k]) for k, fs in spec.fields.items() if fs.type == "party" and form.get(k)}
     open_objections = 0
     if row.id is not None:
         open_objections = len(s.exec(select(ObjectionRow.id).where(
@@ -68,6 +70,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
         count_cases=_counter(s, round_row.id, row.id), open_objections=open_objections,
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
         before=to_python(spec.fields, dict(row.data)),
+        names=party_names(s, codes),
     )
 
 

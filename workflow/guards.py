@@ -361,7 +361,11 @@ def max_per(facts: CaseFacts, p: MaxPer) -> tuple[bool, str]:
     label = facts.label(p.field)
     if value in (None, ""):
         return True, f"未填写“{label}”，不受此限"
-    taken = facts.count_cases(states=p.states, where={p.field: value})
+    same: Any = value
+    spec = facts.spec.fields.get(p.field)
+    if spec is not None and spec.type == "party" and value in facts.names:
+        same = [value, facts.names[value]]  # a case from before the register held its registered name as text
+    taken = facts.count_cases(states=p.states, where={p.field: same})
     if taken + 1 > p.max:
         return False, f"“{label}”为“{facts.display(p.field, value)}”的案件本轮已有{taken}个，每轮不超过{p.max}个"
     return True, f"“{facts.display(p.field, value)}”本轮已有{taken}个，未超过{p.max}个"
@@ -548,7 +552,10 @@ def same_as(facts: CaseFacts, p: SameAs) -> tuple[bool, str]:
 
 
 class NoLiveCase(Params):
+    """`other_rounds`: count only cases of other rounds (this round's own duplicate is another rule's)."""
+
     procedures: list[str] | None = None
+    other_rounds: bool = False
 
 
 @GUARDS.register("no_live_case", NoLiveCase)
@@ -558,7 +565,10 @@ def no_live_case(facts: CaseFacts, p: NoLiveCase) -> tuple[bool, str]:
     for other in facts.party.other_cases:
         if other.get("closed") or other["procedure"] not in procedures:
             continue
-        return False, f"该主体已有尚未办结的案件 {other['ref']}（{other['state_label']}），不得重复申报"
+        if p.other_rounds and other["round"] == facts.round.id:
+            continue
+        where = f"（{other['round']}）" if p.other_rounds else ""
+        return False, f"该主体已有尚未办结的案件 {other['ref']}{where}（{other['state_label']}），不得重复申报"
     return True, "无尚未办结的同类案件"
 
 

@@ -6,10 +6,14 @@ Each step re-reads the case with `award show CASE --json`.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import AwardRunner
-from tests.helpers import sets, uscc
+from tests.helpers import resident_id, sets, uscc
 
 CODES = {n: uscc(f"91340200{n:02d}MA2N0P1") for n in range(1, 10)}
 
@@ -58,10 +62,25 @@ def show(award: AwardRunner, ref: str) -> dict[str, Any]:
     return r.json
 
 
+def recommender_code(name: str) -> str:
+    """A recommending body's credit code (51…: a social organisation), stable for its name."""
+    return uscc(f"51340200MJ{int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10**7:07d}")
+
+
+def add_recommender(award: AwardRunner, name: str) -> str:
+    """Register a recommending body (WHI-3.2) in the party register, once; returns its code."""
+    code = recommender_code(name)
+    if award("party", "show", code, "--json").code == 4:
+        r = award("party", "add", "--kind", "organization", "--name", name, "--code", code)
+        assert r.code == 0, r
+    return code
+
+
 def open_case(award: AwardRunner, n: int, recommender: str, *, round_id: str = "whi-2025",
               now: str = "2025-03-10 09:00", extra: list[str] | None = None) -> str:
+    code = add_recommender(award, recommender)
     r = award("case", "new", "--party", CODES[n], "--round", round_id, "--track", "pool",
-              "--set", f"recommender={recommender}", *sets(extra or []), "--json", now=now)
+              "--set", f"recommender={code}", *sets(extra or []), "--json", now=now)
     assert r.code == 0, r
     return r.json["ref"]
 
@@ -241,7 +260,7 @@ def test_third_organisation_from_one_recommender_is_refused(award: AwardRunner) 
     assert r.code == 3, r
     assert "WHI-3.2" in r.err
     assert "每个推荐单位每个孵化周期内推荐不超过2个组织" in r.err
-    assert "“推荐单位”为“芜湖市家电行业协会”的案件本轮已有2个" in r.err
+    assert f"“推荐单位”为“芜湖市家电行业协会（{recommender_code('芜湖市家电行业协会')}）”的案件本轮已有2个" in r.err
     # Another recommender may recommend it in the same cycle.
     ref3 = open_case(award, 3, "鸠江区质量发展委员会", now="2025-05-08 09:00")
     assert show(award, ref3)["state"] == "draft"
@@ -398,6 +417,7 @@ def test_one_application_per_organisation_per_cycle(award: AwardRunner) -> None:
     setup_cycle(award)
     add_org(award, 1)
     open_case(award, 1, "芜湖市质量协会")
+    add_recommender(award, "鸠江区质量发展委员会")
     r = award("case", "new", "--party", CODES[1], "--round", "whi-2025", "--track", "pool",
               "--set", "recommender=鸠江区质量发展委员会", now="2025-03-11 09:00")
     assert r.code == 3 and "同一组织每个孵化周期只能申请一次" in r.err
@@ -429,3 +449,66 @@ def test_removal_after_a_major_accident(award: AwardRunner) -> None:
     r = award("case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool",
               "--set", "recommender=芜湖市家电行业协会", now="2026-01-21 09:00")
     assert r.code == 3 and "WHI-3.2" in r.err
+
+
+# ------------------------------------------------------------------ issue 14, point 16
+
+
+def test_no_new_cycle_while_still_incubating_in_the_previous_one(award: AwardRunner) -> None:
+    """WHI-4.4: an organisation applies for another cycle only once its cycle has ended."""
+    setup_cycle(award)
+    add_org(award, 1)
+    ref = admit(award, 1, "芜湖市家电行业协会", "B")
+    # A second, overlapping cycle is opened a year later: the organisation is still in the pool.
+    assert award("round", "open", "whi", "2026", "--date", "cycle_start=2026-03-01", now="2026-03-01 09:00").code == 0
+    code = add_recommender(award, "鸠江区质量发展委员会")
+    r = award("case", "new", "--party", CODES[1], "--round", "whi-2026", "--track", "pool",
+              "--set", f"recommender={code}", now="2026-03-02 09:00")
+    assert r.code == 3, r
+    assert "[WHI-4.4] 一个孵化周期结束后方可重新申请参加新的孵化周期" in r.err
+    assert f"已有尚未办结的案件 {ref}（whi-2025）（在创奖孵化池中（本孵化周期））" in r.err
+    assert award("cases", "--round", "whi-2026", "--json").json == []
+    # Once its cycle has ended (the timer, 2027-03-01), it may apply anew.
+    assert award("tick", now="2027-03-01 00:10").code == 0
+    assert show(award, ref)["state"] == "cycle_ended"
+    r = award("case", "new", "--party", CODES[1], "--round", "whi-2026", "--track", "pool",
+              "--set", f"recommender={code}", "--json", now="2027-03-02 09:00")
+    assert r.code == 0, r
+
+
+def test_recommenders_are_registered_parties_matched_by_code(award: AwardRunner, tmp_path: Path) -> None:
+    """WHI-3.2: the cap counts recommendations by the recommender's registered identity, not its spelling."""
+    setup_cycle(award)
+    for n in (1, 2, 3):
+        add_org(award, n)
+    # A recommender not in the register is bad input: exit 2, nothing opened.
+    r = award("case", "new", "--party", CODES[1], "--round", "whi-2025", "--track", "pool",
+              "--set", "recommender=芜湖市家电协会", now="2025-03-10 09:00")
+    assert r.code == 2 and "须为已登记的单位：芜湖市家电协会 未登记" in r.err and "award party add" in r.err, r
+    assert award("cases", "--round", "whi-2025", "--json").json == []
+    # A person is not a recommending body.
+    person = resident_id("34020219800101123")
+    assert award("party", "add", "--kind", "person", "--name", "张三", "--code", person).code == 0
+    r = award("case", "new", "--party", CODES[1], "--round", "whi-2025", "--track", "pool",
+              "--set", f"recommender={person}", now="2025-03-10 09:00")
+    assert r.code == 2 and "须为组织，张三 是个人" in r.err and person not in r.err, r
+    # Registered once, it is named by its code (or its registered name): both are the same recommender.
+    code = add_recommender(award, "芜湖市家电行业协会")
+    ref1 = open_case(award, 1, "芜湖市家电行业协会")
+    assert show(award, ref1)["data"]["recommender"] == code
+    form = {row[0]: row[2] for row in show(award, ref1)["form"]}
+    assert form["recommender"] == f"芜湖市家电行业协会（{code}）"
+    r = award("case", "new", "--party", CODES[2], "--round", "whi-2025", "--track", "pool",
+              "--set", "recommender=芜湖市家电行业协会", "--json", now="2025-03-10 09:10")
+    assert r.code == 0 and show(award, r.json["ref"])["data"]["recommender"] == code
+    out = tmp_path / "案件.csv"
+    assert award("cases", "--round", "whi-2025", "--output", "csv", "-o", str(out)).code == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    column = rows[0].index("推荐单位")
+    assert {row[column] for row in rows[1:]} == {f"芜湖市家电行业协会（{code}）"}
+    # Renaming the body changes nothing about whom it recommended: the third is over the cap.
+    assert award("party", "set", code, "--name", "芜湖市家用电器行业协会").code == 0
+    r = award("case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool",
+              "--set", f"recommender={code}", now="2025-03-11 09:00")
+    assert r.code == 3 and "[WHI-3.2]" in r.err, r
+    assert f"“推荐单位”为“芜湖市家用电器行业协会（{code}）”的案件本轮已有2个" in r.err

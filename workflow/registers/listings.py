@@ -19,6 +19,7 @@ from ..store import CaseRow, Database, ObjectionRow, PartyRecordRow, PartyRow, R
 from ..timing.clock import local_date
 from ..views import NoticeList
 from .identity import mask_resident_id
+from .office import party_names
 
 __all__ = ["NoticeList", "notice_list", "objections", "winners"]
 
@@ -81,6 +82,8 @@ def notice_list(db: Database, catalog: Catalog, round_id: str, state: str | None
         firsts: list[date] = []
         lasts: list[date] = []
         provisional = False
+        names = party_names(s, (str(case.data[f]) for case, _p in rows for f in spec.listed
+                                if spec.fields[f].type == "party" and case.data.get(f)))
         for case, party in rows:
             timer = s.exec(select(TimerRow).where(TimerRow.case_id == case.id, TimerRow.state == state,
                                                   TimerRow.kind == "transition")
@@ -92,7 +95,7 @@ def notice_list(db: Database, catalog: Catalog, round_id: str, state: str | None
             entries.append({"ref": case.ref, "party_id": party.id, "party": party.name, "code": _code(party),
                             "district": party.district or "", "track": case.track,
                             "track_label": spec.tracks[case.track].label,
-                            "listed": {spec.fields[f].label: display(spec.fields[f], case.data.get(f))
+                            "listed": {spec.fields[f].label: display(spec.fields[f], case.data.get(f), names)
                                        if case.data.get(f) is not None else "" for f in spec.listed}})
         timer_spec = next((t for t in st.timers if t.trigger), None)
         return NoticeList(

@@ -7,14 +7,14 @@ import is all or nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError
@@ -30,7 +30,7 @@ from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from .staff import ADMIN, Roster, authorize, authorize_any
 
-__all__ = ["PARTY_KINDS", "Office"]
+__all__ = ["PARTY_KINDS", "Office", "party_names"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -314,3 +314,12 @@ def _bar(revoked_on: date | None, years: int | None) -> date | None:
     if revoked_on is None or not years:
         return None
     return add_years(revoked_on, years)
+
+
+def party_names(s: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Registered parties' names by code (what a `party` field, such as a recommender, stores), in one query."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {code: name for code, name in s.exec(select(PartyRow.code, PartyRow.name)
+                                                .where(col(PartyRow.code).in_(wanted))).all()}

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import InvalidInput
-from ..inputs import free_text
+from ..inputs import free_text, single_line
 from ..timing.clock import check_day, cn_date
 from .model import FieldSpec
 
@@ -112,6 +112,8 @@ def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
         if not _EMAIL.match(raw):
             raise InvalidInput(f"{label}不是有效的电子邮件地址：{raw!r}")
         return raw
+    if spec.type == "party":  # a registered party: the engine resolves the code (or name) against the register
+        return single_line(raw, label, max_chars=100).strip()
     if spec.type == "phone":
         if not _PHONE.match(raw):
             raise InvalidInput(f"{label}不是有效的电话号码：{raw!r}")
@@ -135,8 +137,8 @@ def to_python(fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[
     return out
 
 
-def display(spec: FieldSpec | None, value: Any) -> str:
-    """A stored value as people read it."""
+def display(spec: FieldSpec | None, value: Any, names: Mapping[str, str] | None = None) -> str:
+    """A stored value as people read it; `names` gives registered parties' names by code (`party` fields)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -147,4 +149,6 @@ def display(spec: FieldSpec | None, value: Any) -> str:
         return spec.choices.get(value, str(value))
     if spec is not None and spec.type == "date" and isinstance(value, str):
         return cn_date(date.fromisoformat(value))
+    if spec is not None and spec.type == "party" and names and str(value) in names:
+        return f"{names[str(value)]}（{value}）"
     return str(value)

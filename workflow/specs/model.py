@@ -34,7 +34,7 @@ __all__ = [
     "TransitionSpec",
 ]
 
-FieldType = Literal["text", "int", "bool", "date", "choice", "multichoice", "email", "phone", "decimal"]
+FieldType = Literal["text", "int", "bool", "date", "choice", "multichoice", "email", "phone", "decimal", "party"]
 Scalar = str | int | bool | float | date
 Condition = dict[str, Scalar | list[Scalar]]
 
@@ -54,6 +54,8 @@ class FieldSpec(_Frozen):
         min, max: bounds for numbers.
         editable_in: states in which `--set` may change it ("*" = any state).
         required_for: triggers that need it filled.
+        party_kind: for a `party` field (a registered party, stored by its code: a recommender), the
+            kind it must be (`organization` or `person`; any when not given).
     """
 
     label: str
@@ -65,6 +67,7 @@ class FieldSpec(_Frozen):
     editable_in: list[str] = Field(default_factory=list)
     required_for: list[str] = Field(default_factory=list)
     help: str | None = None
+    party_kind: Literal["organization", "person"] | None = None
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> FieldSpec:
@@ -72,6 +75,8 @@ class FieldSpec(_Frozen):
             raise ValueError("choice 类型的字段必须给出 choices")
         if self.type not in ("choice", "multichoice") and self.choices:
             raise ValueError(f"{self.type} 类型的字段不能有 choices")
+        if self.party_kind is not None and self.type != "party":
+            raise ValueError("party_kind 只用于 party 类型（已登记的申报主体）的字段")
         return self
 
 
