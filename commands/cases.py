@@ -31,10 +31,11 @@ def case() -> None:
 @click.option("--start", help="开始方式，如 apply（自行申报）、recommend（推荐）；默认第一种。")
 @click.option("--set", "sets", multiple=True, help="填写申报表字段：字段=值（可重复）。")
 @click.option("--comment", help="说明。")
+@click.option("--override", metavar="理由", help="对“原则上”的规定破例准许（如 WHI-3.2 每个推荐单位不超过2个），理由记入历史。")
 @json_option
 @pass_settings
 def case_new(settings: Settings, party_ref: str, round_id: str, track: str, start: str | None,
-             sets: tuple[str, ...], comment: str | None, as_json: bool) -> None:
+             sets: tuple[str, ...], comment: str | None, override: str | None, as_json: bool) -> None:
     """为申报主体在某一轮次开启案件。
 
     \b
@@ -43,7 +44,7 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
     """
     engine = settings.engine()
     view = engine.case_new(party=party_ref, round_id=round_id, track=track, start=start, sets=sets,
-                           actor=settings.actor(), comment=comment)
+                           actor=settings.actor(), comment=comment, override=override)
     render.emit(view, as_json=as_json, text=lambda: f"已开启案件 {view.ref}：{view.party.name} · {view.track_label} · {view.state_label}")
 
 
@@ -57,6 +58,7 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 @yes_option
 @click.option("--backdate", is_flag=True, help="补记：业务时间（--now）早于本案最后一条记录时须加此项，并用 --reason 写明理由。")
 @click.option("--reason", help="补记（--backdate）的理由。")
+@click.option("--override", metavar="理由", help="对“原则上”的规定破例准许（如 WHI-3.2），理由记入历史；只用于一件案件。")
 @click.option("--from", "from_file", type=click.Path(path_type=Path, dir_okay=False),
               help="从文件（.xlsx、.csv、.yaml、.json）填写申报表：字段（编号或名称）与值。")
 @click.option("--encoding", help="与 --from 同用：自动识别有误时写明 CSV 的编码。")
@@ -66,7 +68,8 @@ def case_new(settings: Settings, party_ref: str, round_id: str, track: str, star
 @pass_settings
 def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], comment: str | None,
             round_id: str | None, state: str | None, dry_run: bool, yes: bool, backdate: bool, reason: str | None,
-            from_file: Path | None, encoding: str | None, files: tuple[Path, ...], as_json: bool) -> None:
+            override: str | None, from_file: Path | None, encoding: str | None, files: tuple[Path, ...],
+            as_json: bool) -> None:
     """办理一步：`advance 案件 操作`，或 `advance --round 轮次 --state 状态 操作` 批量办理。
 
     操作可写编号或中文名称。会办结案件或撤销奖励的操作先询问确认（--yes 跳过）；
@@ -93,8 +96,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     if round_id or state:
         if not (round_id and state) or len(args) != 1:
             raise click.UsageError("批量推进需要 --round 轮次 --state 状态 操作")
-        if files or from_file:
-            raise click.UsageError("--file 和 --from 只用于推进一件案件")
+        if files or from_file or override is not None:
+            raise click.UsageError("--file、--from 和 --override 只用于推进一件案件")
         procedure, state_id, trigger = round_state_trigger(engine, round_id, state, args[0])
         if not dry_run:
             confirm(consequences(engine, "", trigger, state=state_id, procedure=procedure),
@@ -119,7 +122,8 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
         sets = tuple(merged.values())  # a --set on the command line wins over the file
     if dry_run:
         with dry(engine) as preview:
-            result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+            result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back,
+                                    override=override)
 
         def preview_lines() -> None:
             click.echo(f"{result.case_ref}：可以办理“{result.trigger_label}”　{result.source_label} → {result.dest_label}")
@@ -130,14 +134,17 @@ def advance(settings: Settings, args: tuple[str, ...], sets: tuple[str, ...], co
     reasons = [] if yes else consequences(engine, args[0], trigger)
     if reasons:  # ask only about a step that would succeed: a refusal is reported as such, asked or not
         with dry(engine):
-            would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+            would = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back,
+                                   override=override)
         confirm(reasons, f"{would.case_ref}“{would.trigger_label}”", yes)
     if files:
         from award.workflow.attachments import advance_with_files
 
-        result = advance_with_files(engine, args[0], trigger, files, actor=actor, sets=sets, comment=comment)
+        result = advance_with_files(engine, args[0], trigger, files, actor=actor, sets=sets, comment=comment,
+                                    override=override)
     else:
-        result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back)
+        result = engine.advance(args[0], trigger, actor=actor, sets=sets, comment=comment, backdate=back,
+                                override=override)
     render.emit(result, as_json=as_json, show=lambda: _print_step(engine, result))
 
 
@@ -329,7 +336,7 @@ _DETAIL_LABELS = {
     "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
     "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
-    "files": "文件", "before": "原值", "outbox": "通知",
+    "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许",
 }
 
 
@@ -375,6 +382,8 @@ def _detail_value(key: str, value: Any) -> str:
         return "、".join(f"第{v}条" if key == "undone" else f"#{v}" for v in value)
     if key == "sha256" and isinstance(value, str):
         return value[:12]
+    if key == "override" and isinstance(value, dict):  # an "in principle" rule excused, with the reason
+        return f"{value.get('reason', '')}（{'、'.join(str(r) for r in value.get('rules', []))}）"
     if key in ("evidence", "files") and isinstance(value, list):
         return "、".join(str(item.get("file", item)) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):

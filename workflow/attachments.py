@@ -152,12 +152,12 @@ def attach(engine: Engine, ref: str, paths: Sequence[Path], *, actor: Actor, com
 
 
 def advance_with_files(engine: Engine, ref: str, trigger: str, paths: Sequence[Path], *, actor: Actor,
-                       sets: Sequence[str] = (), comment: str | None = None) -> Any:
+                       sets: Sequence[str] = (), comment: str | None = None, override: str | None = None) -> Any:
     """Fire a trigger and keep the files given with it (a survey report, an approval), in ONE transaction:
     the step's history event carries their hashes, or nothing is recorded at all."""
     files = store_all(engine, paths)
     with engine.transaction(ref) as s:
-        result = engine.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment,
+        result = engine.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment, override=override,
                                    extra={"files": [f.as_json() for f in files]})
         record(s, engine.case_row(s, ref), files, purpose="attachment", seq=result.seq, actor=actor,
                now=engine.clock())

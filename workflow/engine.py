@@ -55,7 +55,7 @@ from .registers.office import Office, party_names
 from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
-from .specs.model import ProcessSpec, TransitionSpec
+from .specs.model import GuardCall, ProcessSpec, TransitionSpec
 from .store import (
     PAYLOAD_VERSION,
     CaseRow,
@@ -233,8 +233,12 @@ class Engine:
     # --------------------------------------------------------------- open case
 
     def case_new(self, *, party: str, round_id: str, track: str, start: str | None, sets: Sequence[str],
-                 actor: Actor, comment: str | None = None) -> CaseView:
-        """Open a case for a party in a round on a track; the intake guards decide."""
+                 actor: Actor, comment: str | None = None, override: str | None = None) -> CaseView:
+        """Open a case for a party in a round on a track; the intake guards decide.
+
+        `override` is the office's reason for excusing an intake rule that holds "in principle"
+        (`override:` on the guard); it is recorded in the case's first event.
+        """
         with self.transaction(f"{round_id}/{party}") as s:
             round_row = self.office.round_row(s, round_id)
             spec = self.catalog.get(round_row.procedure)
@@ -270,10 +274,12 @@ class Engine:
                 created_at=now, updated_at=now,
             )
             facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
+            facts, excusable = self._excuse(spec, actor, spec.intake, override, facts, f"以“{start_spec.label}”开启案件")
             verdicts = [v for v in _evaluate(spec.intake, facts)]
             failures = [v for v in verdicts if not v.passed]
             if failures:
                 raise Refused(f"不能为 {party_row.name} 开启{tspec.label}案件", failures)
+            excused = _excused(verdicts, excusable, override)
             s.add(row)
             try:
                 s.flush()
@@ -283,7 +289,7 @@ class Engine:
                                  dest=start_spec.state, actor=actor, role=_role(spec, actor, None),
                                  now=now, wall=wall, comment=comment,
                                  data={"v": PAYLOAD_VERSION, "changes": changes, "track": track,
-                                       "verdicts": [_verdict_json(v) for v in verdicts]})
+                                       "verdicts": [_verdict_json(v) for v in verdicts], **excused})
             facts = self._facts(s, spec, row, party=party_row, round_row=round_row)
             self._run_hooks(s, row, event, spec, facts, None)
             ref = row.ref
@@ -293,11 +299,12 @@ class Engine:
 
     def advance(self, ref: str, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
                 comment: str | None = None, expect_version: int | None = None,
-                backdate: str | None = None) -> StepResult:
+                backdate: str | None = None, override: str | None = None) -> StepResult:
         """Fire one trigger on one case, in one transaction.
 
         Args:
             backdate: the reason, when the step is dated before the case's last event (else refused).
+            override: the office's reason for excusing a guard that holds "in principle" (recorded).
 
         Raises:
             Refused: the trigger is not available, the role is wrong, a guard failed, or the step
@@ -306,12 +313,12 @@ class Engine:
         """
         with self.transaction(ref) as s:
             return self.advance_in(s, ref, trigger, actor=actor, sets=sets, comment=comment,
-                                   expect_version=expect_version, backdate=backdate)
+                                   expect_version=expect_version, backdate=backdate, override=override)
 
     def advance_in(self, s: Session, ref: str | int, trigger: str, *, actor: Actor, sets: Sequence[str] = (),
                    comment: str | None = None, expect_version: int | None = None,
                    extra: Mapping[str, Any] | None = None, at: datetime | None = None,
-                   backdate: str | None = None) -> StepResult:
+                   backdate: str | None = None, override: str | None = None) -> StepResult:
         """One step inside the caller's transaction (a timer firing, an upheld objection).
 
         `at` sets the business time (a timer's due time); `extra` is added to the event's payload.
@@ -336,11 +343,13 @@ class Engine:
             problems.append(Verdict(passed=False, guard="comment", rule=transition.rule or "",
                                     reason=f"“{transition.label}”须用 --comment 写明理由"))
         facts = self._facts(s, spec, row, data, at=at)
+        facts, excusable = self._excuse(spec, actor, transition.guards, override, facts, f"“{transition.label}”")
         outcome = self.machines.get(spec).fire(facts, trigger)
         failures = [*problems, *outcome.failures]
         if failures or not outcome.moved:
             raise Refused(f"{row.ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(row.state)}）",
                           failures)
+        extra = {**(extra or {}), **_excused(outcome.verdicts, excusable, override)}
         now, wall = at or self.clock(), self.wall_clock()
         if at is None and row.id is not None:  # a timer's step is dated at its due time, never backwards
             extra = {**(extra or {}), **check_forward(s, row.id, row.ref, now, backdate)}
@@ -413,6 +422,30 @@ class Engine:
             return
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
             s.exec(select(RoundRow).where(RoundRow.id == row.round_id).with_for_update()).first()
+
+    def _excuse(self, spec: ProcessSpec, actor: Actor, calls: Sequence[GuardCall], override: str | None,
+                facts: CaseFacts, what: str) -> tuple[CaseFacts, list[str]]:
+        """`--override "理由"`: excuse, for this case, the guards of this step that hold "in principle".
+
+        Only a holder of a role the guard's `override:` names may excuse it; the rules excused are
+        returned, and the step's event records them with the reason (who: the event's actor).
+        """
+        if override is None:
+            return facts, []
+        from .inputs import free_text
+
+        reason = free_text(override, "破例理由（--override）").strip()
+        if not reason:
+            raise InvalidInput("--override 须写明破例准许的理由，例如 --override \"经市创奖办研究同意\"")
+        excusable = [c for c in calls if c.override]
+        if not excusable:
+            raise InvalidInput(f"{what}没有“原则上”可以破例的条件，--override 不适用；请去掉后重试")
+        self.require_role(spec, actor, sorted({r for c in excusable for r in c.override or []}),
+                          f"对{what}破例准许", excusable[0].rule)
+        held = set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None))
+        rules = list(dict.fromkeys(c.rule for c in excusable if held & set(c.override or [])))
+        text = f"{actor.name}破例准许：{reason}"
+        return dataclasses.replace(facts, overrides={**facts.overrides, **{r: text for r in rules}}), rules
 
     def require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
                      rule: str | None = None) -> None:
@@ -714,8 +747,19 @@ def _role(spec: ProcessSpec, actor: Actor, roles: Sequence[str] | None) -> str |
     return None
 
 
+def _excused(verdicts: Iterable[Verdict], rules: Sequence[str], override: str | None) -> dict[str, Any]:
+    """The event payload of an `--override`: the rules it excused now, and why (exit 2 if it excused none)."""
+    if override is None:
+        return {}
+    used = list(dict.fromkeys(v.rule for v in verdicts if v.overridden and v.rule in rules))
+    if not used:
+        raise InvalidInput("本次办理没有被拒绝的“原则上”条件，无需破例：请去掉 --override 后重试")
+    return {"override": {"rules": used, "reason": override.strip()}}
+
+
 def _verdict_json(v: Verdict) -> dict[str, Any]:
-    return {"passed": v.passed, "guard": v.guard, "rule": v.rule, "reason": v.reason}
+    out = {"passed": v.passed, "guard": v.guard, "rule": v.rule, "reason": v.reason}
+    return {**out, "overridden": True} if v.overridden else out
 
 
 def _timer_view(t: TimerRow) -> TimerView:

@@ -19,8 +19,8 @@ from .registers.office import party_names
 from .specs.catalog import Catalog
 from .specs.fields import to_python
 from .specs.model import ProcessSpec
-from .store import CaseRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
-from .timing.clock import local_date
+from .store import CaseRow, EventRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
+from .timing.clock import cn_date, local_date
 
 __all__ = ["SessionLedger", "gather_facts"]
 
@@ -71,7 +71,20 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
         before=to_python(spec.fields, dict(row.data)),
         names=party_names(s, codes),
+        overrides=_overrides(s, row.id) if row.id is not None and spec.overridable else {},
     )
+
+
+def _overrides(s: Session, case_id: int) -> dict[str, str]:
+    """The rules the office excused for this case (`--override`), from its history: rule -> who, when, why."""
+    out: dict[str, str] = {}
+    for actor, at, data in s.exec(select(EventRow.actor, EventRow.business_time, EventRow.data)
+                                  .where(EventRow.case_id == case_id).order_by(col(EventRow.seq))).all():
+        excused = data.get("override") if isinstance(data, dict) else None
+        if isinstance(excused, dict):
+            for rule in excused.get("rules", []):
+                out[str(rule)] = f"已由{actor}于{cn_date(local_date(utc(at)))}破例准许：{excused.get('reason', '')}"
+    return out
 
 
 def _label(catalog: Catalog, row: CaseRow) -> str:

@@ -18,12 +18,15 @@ class Verdict:
         guard: the registered guard's name (`years_since`).
         rule: the rule id it enforces (`SHA-16`).
         reason: why, in the office's language; for a pass, what was checked.
+        overridden: the guard refused, but the office excused it for this case with a recorded
+            reason (a rule that holds "in principle", `override:` in the definition).
     """
 
     passed: bool
     guard: str
     rule: str
     reason: str
+    overridden: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -512,3 +512,55 @@ def test_recommenders_are_registered_parties_matched_by_code(award: AwardRunner,
               "--set", f"recommender={code}", now="2025-03-11 09:00")
     assert r.code == 3 and "[WHI-3.2]" in r.err, r
     assert f"“推荐单位”为“芜湖市家用电器行业协会（{code}）”的案件本轮已有2个" in r.err
+
+
+def test_the_cap_of_two_holds_in_principle_and_the_office_may_override_it_with_a_reason(award: AwardRunner) -> None:
+    """WHI-3.2 原则上: refused by default (exit 3, citing the rule and how to override); the 市创奖办 may
+    excuse it for one case with `--override "理由"`, recorded with who and why, and later steps honour it."""
+    setup_cycle(award)
+    for n in (1, 2, 3):
+        add_org(award, n)
+    code = add_recommender(award, "芜湖市家电行业协会")
+    admit(award, 1, "芜湖市家电行业协会", "A")
+    admit(award, 2, "芜湖市家电行业协会", "B")
+    new = ["case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool", "--set", f"recommender={code}"]
+    r = award(*new, now="2025-05-08 09:00")
+    assert r.code == 3, r
+    assert "[WHI-3.2] 原则上每个推荐单位每个孵化周期内推荐不超过2个组织" in r.err
+    assert "市创奖办确需破例的，可加 --override \"理由\" 准许" in r.err
+    # Only the 市创奖办 may excuse it: the station may not, and an empty reason is no reason.
+    r = award(*new, "--override", "行业龙头", now="2025-05-08 09:00", who="sun")
+    assert r.code == 3 and "WHI-3.2" in r.err and "市创奖办" in r.err, r
+    r = award(*new, "--override", "  ", now="2025-05-08 09:00")
+    assert r.code == 2 and "须写明破例准许的理由" in r.err, r
+    assert award("cases", "--round", "whi-2025", "--json").json.__len__() == 2
+    # An override where nothing is refused is refused as bad input (nothing to excuse).
+    r = award("case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool",
+              "--set", f"recommender={add_recommender(award, '鸠江区质量发展委员会')}", "--override", "无需",
+              now="2025-05-08 09:00")
+    assert r.code == 2 and "无需破例" in r.err, r
+    # The office excuses it, with a reason: recorded in the first event with who and why.
+    r = award(*new, "--override", "经市创奖办2025年第3次主任会议研究同意（该行业为先导产业）", "--json", now="2025-05-08 09:00")
+    assert r.code == 0, r
+    ref = r.json["ref"]
+    events = award("history", ref, "--json").json["events"]
+    first = events[0]
+    assert first["actor"] == "wang"
+    assert first["detail"]["override"] == {"rules": ["WHI-3.2"],
+                                           "reason": "经市创奖办2025年第3次主任会议研究同意（该行业为先导产业）"}
+    cap = next(v for v in first["detail"]["verdicts"] if v["guard"] == "max_per")
+    assert cap["passed"] and cap["overridden"] and "wang破例准许" in cap["reason"]
+    text = award("history", ref).out  # the table wraps long cells: the label and the start of the reason
+    assert "破例准许：经市创奖办" in text
+    # Later steps that count the same cap honour the recorded decision: no second override is needed.
+    r = award("advance", ref, "submit", *sets(CONDITIONS), now="2025-05-09 10:00")
+    assert r.code == 0, r
+    r = award("advance", ref, "complete_survey", *sets([*SURVEY, "survey_class=B"]), now="2025-05-20 15:00", who="sun")
+    assert r.code == 0, r
+    r = award("advance", ref, "approve_survey", "--set", "survey_approval=同意", now="2025-05-22 09:00", who="qian")
+    assert r.code == 0, r
+    r = award("advance", ref, "classify", "--set", "class=B", "--json", now="2025-05-26 09:00")
+    assert r.code == 0, r
+    cap = next(v for v in r.json["verdicts"] if v["guard"] == "max_per")
+    assert cap["passed"] and "已由wang于2025年5月8日破例准许" in cap["reason"]
+    assert show(award, ref)["state"] == "incubating"

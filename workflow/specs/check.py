@@ -89,6 +89,9 @@ def _guards_ok(c: _Check, calls: Iterable[tuple[int, GuardCall]], *where: str | 
         for key in (call.when or {}):
             _field_ok(c, key, *here, "when")
         _guard_params_ok(c, call, here)
+        for role in call.override or []:
+            if role not in c.spec.roles:
+                c.add(f"override 的角色 {role!r} 未在 roles 中定义", *here, "override")
         if call.check == "any_of":
             _guards_ok(c, _nested(c, call, here), *here, "any")
 

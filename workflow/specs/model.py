@@ -164,6 +164,8 @@ class GuardCall(_Frozen):
         rule: the rule id, a key in definitions/rules.yaml.
         when: the guard applies only to cases whose fields match (value or list of values).
         reason: overrides the guard's own refusal text (Chinese).
+        override: roles that may excuse this guard's refusal for one case, with a reason recorded in
+            its history (`--override "理由"`): for a rule the document states "in principle" (原则上).
         params: the guard's own parameters (everything else in the YAML mapping).
     """
 
@@ -173,6 +175,7 @@ class GuardCall(_Frozen):
     rule: str
     when: Condition | None = None
     reason: str | None = None
+    override: list[str] | None = None
 
     @property
     def params(self) -> dict[str, Any]:
@@ -369,6 +372,11 @@ class ProcessSpec(_Frozen):
 
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
+
+    @property
+    def overridable(self) -> bool:
+        """Whether any guard of this definition may be excused by the office (`override:`)."""
+        return any(g.override for g in [*self.intake, *(g for t in self.transitions for g in t.guards)])
 
     _hash: str | None = PrivateAttr(default=None)
     _states: dict[str, StateSpec] | None = PrivateAttr(default=None)
