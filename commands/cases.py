@@ -258,6 +258,10 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
                    [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
                     for o in view.objections])
+        if view.entries:
+            from .entries import entry_rows
+
+            render.table("记录事项", ["#", "事项", "日期", "内容", "登记人", "答复"], entry_rows(view.entries))
 
     render.emit(view, as_json=as_json, show=people)
 
@@ -322,7 +326,8 @@ _EVENT_LABELS = {
     "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
     "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
-    "file_attached": "附加文件", "contact_corrected": "更正联系方式",
+    "file_attached": "附加文件", "contact_corrected": "更正联系方式", "entry_recorded": "登记事项",
+    "entry_answered": "答复事项",
 }
 
 _DETAIL_LABELS = {
@@ -336,7 +341,8 @@ _DETAIL_LABELS = {
     "undone": "撤销其后果的记录", "cancelled_timers": "取消的定时", "notifications_withdrawn": "撤回的通知",
     "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
-    "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许",
+    "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许", "entry": "事项", "on": "日期",
+    "answers": "答复第几条记录",
 }
 
 

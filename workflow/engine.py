@@ -620,6 +620,15 @@ class Engine:
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
+            entries: list[dict[str, Any]] = []
+            if spec.entries:  # self-evaluations, help requests and their answers, derived from the history
+                from .entries import entries_of
+                from .kinds import EventKind
+
+                entries = entries_of(spec, s.exec(select(EventRow).where(
+                    EventRow.case_id == row.id, col(EventRow.kind).in_([EventKind.ENTRY_RECORDED,
+                                                                        EventKind.ENTRY_ANSWERED]))
+                    .order_by(col(EventRow.seq))).all())
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
             form = tuple((name, fs.label, display(fs, row.data.get(name), facts.names))
                          for name, fs in spec.fields.items() if row.data.get(name) is not None)
@@ -633,6 +642,7 @@ class Engine:
                 timers=tuple(_timer_view(t) for t in timers),
                 objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                                   "state": o.state, "resolution": o.resolution} for o in objections),
+                entries=tuple(entries),
             )
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:

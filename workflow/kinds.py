@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     EXPERTS_JOINED = "experts_joined"
     TIMER_HELD = "timer_held"
     DELIVERY_FAILED = "delivery_failed"
+    ENTRY_RECORDED = "entry_recorded"
+    ENTRY_ANSWERED = "entry_answered"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))

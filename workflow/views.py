@@ -181,6 +181,7 @@ class CaseView:
     triggers: tuple[TriggerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
+    entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

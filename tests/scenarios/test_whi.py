@@ -564,3 +564,61 @@ def test_the_cap_of_two_holds_in_principle_and_the_office_may_override_it_with_a
     cap = next(v for v in r.json["verdicts"] if v["guard"] == "max_per")
     assert cap["passed"] and "已由wang于2025年5月8日破例准许" in cap["reason"]
     assert show(award, ref)["state"] == "incubating"
+
+
+# ------------------------------------------------------------------ issue 14, point 26 (Wuhu)
+
+
+def test_self_evaluations_and_help_requests_during_the_cycle_are_recorded(award: AwardRunner) -> None:
+    """WHI-4.4: during incubation the organisation's self-evaluations and its requests for help to the local
+    one-stop service station are recorded with date and content; the station answers a request."""
+    setup_cycle(award)
+    add_org(award, 1)
+    ref = to_classification(award, 1, "芜湖市家电行业协会")
+    # Not yet in the pool: nothing of the cycle's own to record.
+    r = award("entry", "add", ref, "self_evaluation", "--text", "自评", now="2025-05-05 09:00")
+    assert r.code == 3 and "[WHI-4.4]" in r.err and "只在在创奖孵化池中（本孵化周期）期间登记" in r.err, r
+    assert award("advance", ref, "classify", "--set", "class=B", now="2025-05-06 09:00").code == 0
+
+    r = award("entry", "add", ref, "self_evaluation", "--on", "2025-12-15",
+              "--text", "对照GB/T 19580开展自我评价：420分，过程管理为弱项", "--json", now="2025-12-16 09:00", who="sun")
+    assert r.code == 0, r
+    evaluation = r.json["number"]
+    r = award("entry", "add", ref, "个性化需求求助（向属地“一站式”服务站）",
+              "--text", "希望协助开展自评师培训", "--on", "2026-01-05", "--json", now="2026-01-05 10:00")
+    assert r.code == 0, r
+    request = r.json["number"]
+    # Who answers is the station (the seed: 向属地“一站式”服务站点寻求帮扶), not the 市创奖办.
+    r = award("entry", "answer", ref, str(request), "--text", "已安排", now="2026-01-08 09:00")
+    assert r.code == 3 and "WHI-4.4" in r.err and "一站式" in r.err, r
+    # Bad input changes nothing: an unknown entry, an empty text, a date in the future, a number that is no entry.
+    r = award("entry", "add", ref, "visit", "--text", "x", now="2026-01-08 09:00")
+    assert r.code == 2 and "self_evaluation（组织自我评价（对照GB/T 19580））" in r.err, r
+    assert award("entry", "add", ref, "help_request", "--text", " ", now="2026-01-08 09:00").code == 2
+    r = award("entry", "add", ref, "help_request", "--text", "x", "--on", "2026-02-01", now="2026-01-08 09:00")
+    assert r.code == 2 and "晚于今天" in r.err, r
+    assert award("entry", "answer", ref, "1", "--text", "x", now="2026-01-08 09:00", who="sun").code == 4
+    assert award("entry", "answer", ref, str(evaluation), "--text", "x", now="2026-01-08 09:00",
+                 who="sun").code == 2  # a self-evaluation is not answered
+    r = award("entry", "answer", ref, str(request), "--on", "2026-01-08", "--text", "已安排自评师培训两期",
+              now="2026-01-08 09:00", who="sun")
+    assert r.code == 0 and "服务站帮扶答复" in r.out, r
+    r = award("entry", "answer", ref, str(request), "--text", "再答一次", now="2026-01-09 09:00", who="sun")
+    assert r.code == 2 and "已答复" in r.err, r
+    # A stranger (no roster entry) records nothing.
+    assert award("entry", "add", ref, "help_request", "--text", "x", now="2026-01-08 09:00", who="mallory").code == 3
+
+    entries = show(award, ref)["entries"]
+    assert [(e["entry"], e["on"], e["by"]) for e in entries] == [
+        ("self_evaluation", "2025-12-15", "sun"), ("help_request", "2026-01-05", "wang")]
+    assert entries[0]["answer"] is None and entries[0]["rule"] == "WHI-4.4"
+    assert entries[1]["answer"]["text"] == "已安排自评师培训两期" and entries[1]["answer"]["by"] == "sun"
+    assert award("entry", "list", ref, "--json").json == entries
+    people = award("show", ref).out
+    assert "记录事项" in people and "2025年12月15日" in people
+    kinds = [e["kind"] for e in award("history", ref, "--json").json["events"]]
+    assert kinds[-3:] == ["entry_recorded", "entry_recorded", "entry_answered"]
+    assert award("verify", ref).code == 0
+    # After the cycle, nothing more is recorded on it.
+    assert award("tick", now="2027-03-01 00:10").code == 0
+    assert award("entry", "add", ref, "self_evaluation", "--text", "x", now="2027-03-02 09:00").code == 3

@@ -279,6 +279,20 @@ def _round_dates(c: _Check) -> None:
                   "round_dates", name, "years_after", "date")
 
 
+def _entries(c: _Check) -> None:
+    for name, entry in c.spec.entries.items():
+        where = ("entries", name)
+        _rule_ok(c, entry.rule, *where, "rule")
+        for st in entry.states:
+            if st not in c.states:
+                c.add(f"记录事项 {name} 的状态 {st!r} 未定义", *where, "states")
+        for role in [*entry.roles, *(entry.answer.roles if entry.answer else [])]:
+            if role not in c.spec.roles:
+                c.add(f"记录事项 {name} 的角色 {role!r} 未在 roles 中定义", *where)
+        if not entry.roles:
+            c.add(f"记录事项 {name} 没有可登记的角色（roles）", *where, "roles")
+
+
 def _intake_and_quotas(c: _Check) -> None:
     spec = c.spec
     _empty_list(c, spec, "intake", "流程")
@@ -335,7 +349,7 @@ def _review(c: _Check) -> None:
 
 
 _PARTS = (_states, _tracks_and_starts, _permissions, _fields, _transitions, _transition_pairs, _timers, _round_dates,
-          _intake_and_quotas, _recipients, _notifications, _reachability, _review)
+          _intake_and_quotas, _entries, _recipients, _notifications, _reachability, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
@@ -354,6 +368,7 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {t.rule for t in spec.transitions if t.rule}
     ids |= {tm.rule for s in spec.states for tm in s.timers}
     ids |= {g.rule for g in spec.intake}
+    ids |= {e.rule for e in spec.entries.values()}
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
     if spec.review is not None:

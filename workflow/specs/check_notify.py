@@ -23,6 +23,8 @@ EVENT_KINDS: dict[str, str] = {
     "marked": "期限标记到期",
     "timer_held": "期满触发因条件不满足而暂缓",
     "delivery_failed": "通知最终未能送达",
+    "entry_recorded": "登记了记录事项（如求助）",
+    "entry_answered": "记录事项已答复",
     "timer_recomputed": "按新的节假日安排重算定时",
     "timer_rearmed": "补充节假日安排后定时重新排队",
     "review_assigned": "分配评审专家",

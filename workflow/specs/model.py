@@ -18,6 +18,8 @@ from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
 __all__ = [
+    "AnswerSpec",
+    "EntrySpec",
     "FieldSpec",
     "GuardCall",
     "IssuerSpec",
@@ -182,6 +184,32 @@ class GuardCall(_Frozen):
         return dict(self.model_extra or {})
 
 
+class AnswerSpec(_Frozen):
+    """Who answers an entry (a help request: the station's response), and what the answer is called."""
+
+    label: str
+    roles: list[str]
+
+
+class EntrySpec(_Frozen):
+    """Something recorded on a case while it is in `states`, with its date and content (a self-evaluation,
+    a request for help); each is a history event, answered (when `answer` is given) by another event.
+
+    Attributes:
+        label: what it is called (Chinese).
+        states: the states in which it may be recorded.
+        roles: who records it.
+        rule: the rule that asks for it.
+        answer: who answers it, if it is answered.
+    """
+
+    label: str
+    states: list[str]
+    roles: list[str]
+    rule: str
+    answer: AnswerSpec | None = None
+
+
 class TimerSpec(_Frozen):
     """A timer declared on a state: fires `trigger` (or a reminder) when due.
 
@@ -315,6 +343,8 @@ class ProcessSpec(_Frozen):
         recipients: notification roles resolved from the case (role -> field of the case or party).
         listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
         correction_roles: staff roles that may correct a mistaken step (`award case correct`).
+        entries: what is recorded on a case during a state, by a command (`award entry add`), each
+            with its date and content: a self-evaluation, a request for help and its answer.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -341,6 +371,7 @@ class ProcessSpec(_Frozen):
     review: ReviewSpec | None = None
     listed: list[str] = Field(default_factory=list)
     correction_roles: list[str] = Field(default_factory=lambda: ["office"])
+    entries: dict[str, EntrySpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _listed_are_fields(self) -> ProcessSpec:
@@ -386,7 +417,8 @@ class ProcessSpec(_Frozen):
         """A hash of the parsed content: two files that mean the same hash the same (computed once)."""
         if self._hash is None:
             # A definition without a review hashes as it did before the key existed (stored cases stay valid).
-            dumped = self.model_dump(mode="json", exclude={"review"} if self.review is None else None)
+            unset = {k for k, empty in (("review", self.review is None), ("entries", not self.entries)) if empty}
+            dumped = self.model_dump(mode="json", exclude=unset or None)
             payload = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
             self._hash = hashlib.sha256(payload.encode()).hexdigest()
         return self._hash
