@@ -78,12 +78,19 @@ def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
             for s in spec.states])
     rows = []
     for t in spec.transitions:
-        guards = "\n".join(f"[{g.rule}] {g.check}" + (f" 当 {g.when}" if g.when else "") for g in t.guards)
+        guards = "\n".join(f"[{g.rule}] {g.check}" + (f" 当 {g.when}" if g.when else "")
+                           + ("（原则上：可 --override 破例）" if g.override else "") for g in t.guards)
         rows.append([t.trigger, t.label, ",".join(t.source), t.dest, ",".join(spec.roles.get(r, r) for r in t.roles),
                      guards])
     render.table("触发", ["触发", "名称", "来源", "目标", "角色", "守卫条件（规则）"], rows)
     if spec.quotas:
         render.table("名额", ["名额", "上限", "规则"], [[q.label, q.max, q.rule] for q in spec.quotas.limits])
+    if spec.entries:  # `award entry add CASE ID`
+        render.table("记录事项", ["ID", "名称", "状态", "登记", "答复", "规则"],
+                     [[k, e.label, "、".join(spec.label_of(st) for st in e.states),
+                       "、".join(spec.roles.get(r, r) for r in e.roles),
+                       f"{e.answer.label}（{'、'.join(spec.roles.get(r, r) for r in e.answer.roles)}）" if e.answer else "",
+                       e.rule] for k, e in spec.entries.items()])
     from award.workflow.specs.check import spec_rules
 
     render.table("引用的规则", ["规则", "条款", "内容"],
