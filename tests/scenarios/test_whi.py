@@ -622,3 +622,23 @@ def test_self_evaluations_and_help_requests_during_the_cycle_are_recorded(award:
     # After the cycle, nothing more is recorded on it.
     assert award("tick", now="2027-03-01 00:10").code == 0
     assert award("entry", "add", ref, "self_evaluation", "--text", "x", now="2027-03-02 09:00").code == 3
+
+
+def test_a_recommendation_recorded_as_text_before_the_register_still_counts(award: AwardRunner, db_file: str) -> None:
+    """Migration: a case opened before recommenders were registered keeps its text; when the text is the
+    recommender's registered name, it counts towards that recommender's cap of two."""
+    import json
+    import sqlite3
+
+    setup_cycle(award)
+    for n in (1, 2, 3):
+        add_org(award, n)
+    ref1 = open_case(award, 1, "芜湖市质量协会")
+    with sqlite3.connect(db_file) as con:  # what release 0.1.0 stored: the name as typed
+        (data,) = con.execute("SELECT data FROM cases WHERE ref = ?", (ref1,)).fetchone()
+        con.execute("UPDATE cases SET data = ? WHERE ref = ?",
+                    (json.dumps({**json.loads(data), "recommender": "芜湖市质量协会"}, ensure_ascii=False), ref1))
+    open_case(award, 2, "芜湖市质量协会", now="2025-03-10 09:10")
+    r = award("case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool",
+              "--set", f"recommender={recommender_code('芜湖市质量协会')}", now="2025-03-10 09:20")
+    assert r.code == 3 and "[WHI-3.2]" in r.err and "本轮已有2个" in r.err, r
