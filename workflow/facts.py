@@ -16,7 +16,7 @@ from .abc import Calendar
 from .specs.model import ProcessSpec
 from .timing.clock import SHANGHAI, cn_date, cn_datetime
 
-__all__ = ["CaseFacts", "Deferred", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
+__all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
 
 _MISSING = object()
 _T = TypeVar("_T")
@@ -102,6 +102,18 @@ class RoundFacts:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoteFacts:
+    """One history event of the case that moved no state (a consultation, a checklist finding, ...)."""
+
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+    comment: str | None = None
+
+
 CountCases = Callable[..., int]
 
 
@@ -114,6 +126,7 @@ class CaseFacts:
         count_cases: `count_cases(states=..., where=..., same=...)` counts other cases of the round.
         entered_at: when the case entered its current state (None for a case being opened).
         before: the form as stored before this step (`before.x` in a guard reads it: the current class, not the new one).
+        notes: the case's recorded events that moved no state, oldest first (read when a guard needs them).
     """
 
     spec: ProcessSpec
@@ -131,6 +144,7 @@ class CaseFacts:
     open_objections: int = 0
     entered_at: datetime | None = None
     before: Mapping[str, Any] = field(default_factory=dict)
+    notes: Sequence[NoteFacts] = ()
 
     def label(self, path: str) -> str:
         """The Chinese label of a field path, for messages."""

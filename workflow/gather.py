@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
 from .effects import Ledger
-from .facts import CaseFacts, Deferred, PartyFacts, RecordFacts, RoundFacts, matches
-from .kinds import ObjectionStatus
+from .facts import CaseFacts, Deferred, NoteFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .kinds import EventKind, ObjectionStatus
 from .specs.catalog import Catalog
 from .specs.fields import to_python
 from .specs.model import ProcessSpec
-from .store import CaseRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
+from .store import CaseRow, EventRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
 from .timing.clock import local_date
 
 __all__ = ["SessionLedger", "gather_facts"]
@@ -48,6 +48,15 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
                 yield {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure,
                        "closed": c.closed, "state": c.state, "state_label": _label(catalog, c)}
 
+    def notes() -> Iterator[NoteFacts]:
+        if case_id is None:
+            return
+        moved = (EventKind.CREATED, EventKind.TRANSITION)
+        for e in s.exec(select(EventRow).where(EventRow.case_id == case_id, col(EventRow.kind).not_in(moved))
+                        .order_by(col(EventRow.seq))).all():
+            yield NoteFacts(seq=e.seq, kind=e.kind, actor=e.actor, at=utc(e.business_time), data=dict(e.data),
+                            comment=e.comment)
+
     form = to_python(spec.fields, {**(row.data if data is None else data)})
     open_objections = 0
     if row.id is not None:
@@ -68,6 +77,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
         count_cases=_counter(s, round_row.id, row.id), open_objections=open_objections,
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
         before=to_python(spec.fields, dict(row.data)),
+        notes=Deferred(notes),
     )
 
 

@@ -181,6 +181,8 @@ class CaseView:
     triggers: tuple[TriggerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
+    consultations: tuple[dict[str, Any], ...] = ()
+    checklist: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
