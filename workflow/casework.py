@@ -105,10 +105,11 @@ def findings(spec: ProcessSpec, checklist: str, data: Mapping[str, Any], notes: 
             latest[str(n.data.get("item"))] = n
     out = []
     for name, item in applicable_items(spec, checklist, data):
-        n = latest.get(name)
+        found = latest.get(name)
         out.append(Finding(checklist=checklist, item=name, label=item.label, rule=item.rule,
-                           finding=str(n.data.get("finding")) if n else None, note=n.comment if n else None,
-                           by=n.actor if n else None, at=n.at.isoformat() if n else None))
+                           finding=str(found.data.get("finding")) if found else None,
+                           note=found.comment if found else None, by=found.actor if found else None,
+                           at=found.at.isoformat() if found else None))
     return out
 
 

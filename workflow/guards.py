@@ -602,5 +602,5 @@ def filled_if_prior_case(facts: CaseFacts, p: FilledIfPriorCase) -> tuple[bool, 
     return True, f"该主体此前已有案件 {refs}，已提供" + "、".join(f"“{facts.label(f)}”" for f in p.fields)
 
 
+from . import casework as _casework  # noqa: F401  (registers no_open_consultation, checklist_complete, recheck)
 from . import notice_guards as _notice_guards  # noqa: F401  (registers period_elapsed)
-from . import casework as _casework  # noqa: F401, E402  (registers no_open_consultation, checklist_complete, recheck)
