@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 from award.commands import calendar as _calendar
 from award.commands import cases as _cases
+from award.commands import casework as _casework
 from award.commands import completion as _completion
 from award.commands import corrections as _corrections
 from award.commands import data as _data
@@ -152,7 +153,8 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff, _entries):
+                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff, _entries,
+                _casework):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -114,6 +114,12 @@ def run_demo(folder: Path, main: Callable[..., None]) -> None:
         award("advance", ref, "submit", *[a for s in sets for a in ("--set", s)], now="2026-03-10 09:30")
 
     print("\n== 资格审查与公示（SHA-22）、资料评审（SHA-23）、现场评审（SHA-24）、综合评价（SHA-25） ==")
+    award("consult", "ask", "SHA-2026-001", "--to", "市生态环境局", "--date", "2026-03-12",
+          "--note", "近5年有无环境违法记录", now="2026-03-12 10:00")
+    award("consult", "answer", "SHA-2026-001", "1", "--date", "2026-03-18", "--opinion", "近5年无环境违法记录",
+          now="2026-03-18 10:00")
+    for ref in ("SHA-2026-001", "SHA-2026-002", "SHA-2026-003", "SHA-2026-004"):
+        award("checklist", "record", ref, "--all", "--finding", "符合", now="2026-03-19 10:00", who="li")
     award("advance", "--round", "sha-2026", "--state", "qualification_review", "pass_qualification",
           now="2026-03-20 10:00", who="li")
     award("tick", now="2026-03-28 00:30", who=None)

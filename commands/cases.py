@@ -254,6 +254,12 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
                    [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
                      timer_status(t.status), t.rule] for t in view.timers])
+        from .casework import checklist_table, consultation_table
+
+        if view.checklist:
+            checklist_table("核查表（评审人员的核查意见）", list(view.checklist)).print()
+        if view.consultations:
+            consultation_table(view.ref, list(view.consultations)).print()
         if view.objections:
             render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
                    [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
@@ -343,6 +349,8 @@ _DETAIL_LABELS = {
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
     "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许", "entry": "事项", "on": "日期",
     "answers": "答复第几条记录",
+    "consultation": "征求意见编号", "to": "部门", "sent_on": "发函日期", "answered_on": "复函日期",
+    "checklist": "核查表", "item": "项目", "finding": "核查意见",
 }
 
 
@@ -382,6 +390,12 @@ def _detail_value(key: str, value: Any) -> str:
         from datetime import datetime
 
         return render.shanghai(datetime.fromisoformat(value))
+    if key == "finding" and isinstance(value, str):
+        from award.workflow.specs.casework import FINDINGS
+
+        return FINDINGS.get(value, value)
+    if key == "consultation":
+        return f"第{value}件"
     if key == "restart":
         return "是" if value else "否"
     if key in ("undone", "cancelled_timers", "notifications_withdrawn", "already_sent") and isinstance(value, list):

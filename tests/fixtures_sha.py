@@ -133,7 +133,14 @@ class Office:
         report = self.tick(ready - timedelta(days=2))
         assert [r for _, r, _, _ in report.fired] == [ref], report
         self.advance(ref, "submit", at=ready - timedelta(days=1), sets=ORG_DECLARATIONS)
+        self.checklist_met(ref)
         return ref
+
+    def checklist_met(self, ref: str, who: str = "li") -> None:
+        """The reviewer finds every qualification checklist item 符合 (SHA-16/17; the set-up of most tests)."""
+        from award.workflow.casework_record import record_findings
+
+        record_findings(self.engine, ref, [], finding="符合", note="", actor=self.actor(who), every=True)
 
     def in_notice(self, passed_at: str | datetime, *, year: int | None = None) -> str:
         """A case whose qualification notice was published at `passed_at`."""

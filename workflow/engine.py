@@ -632,6 +632,9 @@ class Engine:
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
             form = tuple((name, fs.label, display(fs, row.data.get(name), facts.names))
                          for name, fs in spec.fields.items() if row.data.get(name) is not None)
+            from .casework import case_records
+
+            consulted, checklist = case_records(spec, facts.data, facts.notes)
             assert row.id is not None
             return CaseView(
                 id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
@@ -643,6 +646,7 @@ class Engine:
                 objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                                   "state": o.state, "resolution": o.resolution} for o in objections),
                 entries=tuple(entries),
+                consultations=consulted, checklist=checklist,
             )
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:

@@ -16,7 +16,7 @@ from .abc import Calendar
 from .specs.model import ProcessSpec
 from .timing.clock import SHANGHAI, cn_date, cn_datetime
 
-__all__ = ["CaseFacts", "Deferred", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
+__all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
 
 _MISSING = object()
 _T = TypeVar("_T")
@@ -102,6 +102,18 @@ class RoundFacts:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoteFacts:
+    """One history event of the case that moved no state (a consultation, a checklist finding, ...)."""
+
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+    comment: str | None = None
+
+
 CountCases = Callable[..., int]
 
 
@@ -117,6 +129,7 @@ class CaseFacts:
         names: registered parties named by the form's `party` fields (a recommender): code -> name.
         overrides: rules whose overridable guards the office has excused for this case -> who and why
             (`--override`, recorded in history: WHI-3.2's "in principle").
+        notes: the case's recorded events that moved no state, oldest first (read when a guard needs them).
     """
 
     spec: ProcessSpec
@@ -136,6 +149,7 @@ class CaseFacts:
     before: Mapping[str, Any] = field(default_factory=dict)
     names: Mapping[str, str] = field(default_factory=dict)
     overrides: Mapping[str, str] = field(default_factory=dict)
+    notes: Sequence[NoteFacts] = ()
 
     def label(self, path: str) -> str:
         """The Chinese label of a field path, for messages."""

@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
 from .effects import Ledger
-from .facts import CaseFacts, Deferred, PartyFacts, RecordFacts, RoundFacts, matches
-from .kinds import ObjectionStatus
+from .facts import CaseFacts, Deferred, NoteFacts, PartyFacts, RecordFacts, RoundFacts, matches
+from .kinds import EventKind, ObjectionStatus
 from .registers.office import party_names
 from .specs.catalog import Catalog
 from .specs.fields import to_python
@@ -49,6 +49,15 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
                 yield {"ref": c.ref, "round": c.round_id, "year": r.year, "procedure": c.procedure,
                        "closed": c.closed, "state": c.state, "state_label": _label(catalog, c)}
 
+    def notes() -> Iterator[NoteFacts]:
+        if case_id is None:
+            return
+        moved = (EventKind.CREATED, EventKind.TRANSITION)
+        for e in s.exec(select(EventRow).where(EventRow.case_id == case_id, col(EventRow.kind).not_in(moved))
+                        .order_by(col(EventRow.seq))).all():
+            yield NoteFacts(seq=e.seq, kind=e.kind, actor=e.actor, at=utc(e.business_time), data=dict(e.data),
+                            comment=e.comment)
+
     form = to_python(spec.fields, {**(row.data if data is None else data)})
     codes = {str(form[k]) for k, fs in spec.fields.items() if fs.type == "party" and form.get(k)}
     open_objections = 0
@@ -72,6 +81,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
         before=to_python(spec.fields, dict(row.data)),
         names=party_names(s, codes),
         overrides=_overrides(s, row.id) if row.id is not None and spec.overridable else {},
+        notes=Deferred(notes),
     )
 
 

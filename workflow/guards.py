@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .facts import CaseFacts, matches, resolve
 from .specs.messages import reason_of
@@ -473,16 +473,26 @@ def within_years(facts: CaseFacts, p: WithinYears) -> tuple[bool, str]:
 
 
 class WithinPeriod(Params):
-    after: str
+    """`after`: the period the definition fixes; or `field`: a `period` field the step entering the state
+    filled (a time limit the office sets per request: `10个工作日`, or a deadline `2024-09-30`)."""
+
+    after: str | None = None
+    field: str | None = None
 
     @field_validator("after")
     @classmethod
-    def _period(cls, text: str) -> str:
+    def _period(cls, text: str | None) -> str | None:
         from .timing.periods import parse_period
 
-        if parse_period(text).kind not in ("working_days", "natural_days"):
+        if text is not None and parse_period(text).kind not in ("working_days", "natural_days"):
             raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
         return text
+
+    @model_validator(mode="after")
+    def _one(self) -> WithinPeriod:
+        if (self.after is None) == (self.field is None):
+            raise ValueError("within_period 须且只能给出 after（固定期限）或 field（本次要求时填写的期限字段）之一")
+        return self
 
 
 @GUARDS.register("within_period", WithinPeriod)
@@ -492,7 +502,13 @@ def within_period(facts: CaseFacts, p: WithinPeriod) -> tuple[bool, str]:
 
     if facts.entered_at is None:
         return True, "案件尚未进入任何状态，不受此期限限制"
-    period = parse_period(p.after)
+    text = p.after
+    if p.field is not None:
+        text = resolve(facts, f"before.{p.field}")  # the limit as set when the state was entered
+        if not isinstance(text, str) or not text.strip():
+            return False, f"“{facts.label(p.field)}”未填写，无法判断是否在期限内"
+    assert text is not None
+    period = parse_period(text)
     if period.kind == "working_days" and facts.calendar is None:
         return False, "未配置工作日日历，无法计算期限"
     d = due(period, facts.entered_at, facts.calendar, start_day_counts=facts.spec.start_day_counts)  # type: ignore[arg-type]
@@ -602,4 +618,5 @@ def filled_if_prior_case(facts: CaseFacts, p: FilledIfPriorCase) -> tuple[bool, 
     return True, f"该主体此前已有案件 {refs}，已提供" + "、".join(f"“{facts.label(f)}”" for f in p.fields)
 
 
+from . import casework as _casework  # noqa: F401  (registers no_open_consultation, checklist_complete, recheck)
 from . import notice_guards as _notice_guards  # noqa: F401  (registers period_elapsed)

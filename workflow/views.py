@@ -182,6 +182,8 @@ class CaseView:
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
     entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
+    consultations: tuple[dict[str, Any], ...] = ()
+    checklist: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -22,6 +22,7 @@ def test_preliminary_ranking_yields_the_panel_review_list(sqi: AwardRunner) -> N
     refs = [open_case(sqi), open_case(sqi, party=STATE, direct=False)]
     for ref in refs:
         assert sqi("advance", ref, "submit", *sets(ORG_CONDITIONS), now="2024-08-20 10:00").code == 0
+        assert sqi("checklist", "record", ref, "--all", "--finding", "符合", now=NOW).code == 0
         assert sqi("advance", ref, "pass_conditions", "--set", "condition_opinion=符合", now=NOW).code == 0
     for i, name in enumerate(["周一", "周二", "周三"]):
         assert sqi("staff", "add", f"zhou{i}", "--login", f"zhou{i}", "--role", "reviewer@saq", who="admin").code == 0
@@ -55,6 +56,7 @@ def test_preliminary_ranking_yields_the_panel_review_list(sqi: AwardRunner) -> N
 def test_an_expert_of_an_individual_applicants_employer_is_recused(sqi: AwardRunner) -> None:  # noqa: F811
     ref = open_case(sqi, party=PERSON, track="experience")
     assert sqi("advance", ref, "submit", *sets(PERSON_CONDITIONS), now="2024-08-20 10:00").code == 0
+    assert sqi("checklist", "record", ref, "--all", "--finding", "符合", now=NOW).code == 0
     assert sqi("advance", ref, "pass_conditions", "--set", "condition_opinion=符合", now=NOW).code == 0
     for name, org in (("吴一", "上海某某精密制造有限公司"), ("吴二", "某大学")):
         assert sqi("expert", "add", name, "--pool", "saq", "--org-name", org, now=NOW).code == 0

@@ -63,6 +63,7 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
     step("start_internal_notice", "2026-03-02 11:00")
     ok("tick", now="2026-03-10 00:05", who=None)
     step("submit", "2026-03-10 09:30", *ORG_DECLARATIONS)
+    ok("checklist", "record", ref, "--all", "--finding", "符合", now="2026-03-19 10:00", who="li")
     step("pass_qualification", "2026-03-20 10:00", "qualification_opinion=符合申报条件", who="li")
     ok("tick", now="2026-04-01 00:05", who=None)
     step("select_for_site_review", "2026-04-02 10:00", "material_review_report=资料评审报告：建议加强数字化质量管理。")

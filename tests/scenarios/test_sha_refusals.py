@@ -97,6 +97,7 @@ def person_fill(since: str, **values: str) -> list[str]:
 
 
 LATER = [  # (trigger, now, who, fill) from qualification review to the award
+    ("checklist", "2026-03-19 10:00", "li", []),
     ("pass_qualification", "2026-03-20 10:00", "li", []),
     ("tick", "2026-03-28 00:05", None, []),
     ("select_for_site_review", "2026-05-15 10:00", "wang", ["material_review_report=报告"]),
@@ -115,6 +116,8 @@ def walk(award, ref: str, until: str) -> None:
     for trigger, now, who, fill in LATER:
         if trigger == "tick":
             ok(award("tick", now=now, who=None))
+        elif trigger == "checklist":
+            ok(award("checklist", "record", ref, "--all", "--finding", "符合", now=now, who=who))
         else:
             ok(award("advance", ref, trigger, "--yes", *sets(fill), now=now, who=who))
         if trigger == until:
@@ -313,9 +316,13 @@ def test_mayor_quota_models_and_achievements_together(office, tmp_path: Path) ->
     for n, track in enumerate(tracks, start=1):
         fill = ORG_DECLARATIONS if track == "mayor_model" else person_fill("2009-07-01")
         ok(submit(office, f"SHA-2026-{n:03d}", fill))
-    for trigger, now, who, fill in LATER[:6]:
+    for trigger, now, who, fill in LATER[:7]:
         if trigger == "tick":
             ok(office("tick", now=now, who=None))
+            continue
+        if trigger == "checklist":
+            for n in range(1, len(tracks) + 1):
+                ok(office("checklist", "record", f"SHA-2026-{n:03d}", "--all", "--finding", "符合", now=now, who=who))
             continue
         source = {"pass_qualification": "qualification_review", "select_for_site_review": "material_review",
                   "complete_site_review": "site_review", "complete_evaluation": "evaluation",

@@ -131,6 +131,8 @@ def to_material_review(walk: Walk, track: str) -> None:
     walk.do("start_internal_notice", "2026-03-02 11:00", expect="internal_notice")
     walk.notice("internal_notice_elapsed", "2026-03-02 11:00", expect="ready")
     walk.do("submit", "2026-03-10 09:30", fill=declarations(track), expect="qualification_review")
+    r = walk.award("checklist", "record", walk.ref, "--all", "--finding", "符合", now="2026-03-19 10:00", who="li")
+    assert r.code == 0, r
     walk.do("pass_qualification", "2026-03-20 10:00", who="li", fill=["qualification_opinion=符合申报条件"],
             expect="qualification_notice")
     walk.notice("qualification_notice_elapsed", "2026-03-20 10:00", expect="material_review")

@@ -24,7 +24,7 @@ OPEN = "2024-06-27 10:00"
 BEFORE_DEADLINE = "2024-08-20 10:00"
 
 ORG_CONDITIONS = [
-    "registered_in_shanghai=是", "compliant=是", "leading=是", "improvement_activity_on=2023-11-15",
+    "registered_in_shanghai=是", "compliant=是", "improvement_activity_on=2023-11-15",
     "csr_report=是", "materials_received=是", "contact_email=quality@example.com",
     "title=以顾客为中心的卓越质量管理模式", "overview=公司简介。", "content=成果内容。", "results=管理成效。",
 ]
@@ -78,7 +78,14 @@ def submitted(award: AwardRunner, **kw: object) -> str:
     res = award("advance", ref, "submit", *sets(ORG_CONDITIONS), now=BEFORE_DEADLINE)
     assert res.code == 0, res
     assert state(award, ref)["state"] == "condition_review"
+    checklist_met(award, ref)
     return ref
+
+
+def checklist_met(award: AwardRunner, ref: str, now: str = BEFORE_DEADLINE) -> None:
+    """The secretariat finds every condition-review checklist item 符合 (SQI-5/6)."""
+    res = award("checklist", "record", ref, "--all", "--finding", "符合", now=now)
+    assert res.code == 0, res
 
 
 def to_approval(award: AwardRunner, ref: str, now: str = "2024-09-20 10:00") -> None:
@@ -275,7 +282,7 @@ def test_a_supplement_that_comes_a_day_late_is_refused_by_itself(sqi: AwardRunne
     # Thursday 12 September 2024: 5 working days, the request day not counted: 13 (Fri), 14 (Saturday, a
     # make-up working day), 18, 19, 20 September (15-17 are the Mid-Autumn holiday).
     res = sqi("advance", ref, "request_supplement", "--set", "supplement_items=请补充近三年质量提升活动证明材料",
-              now="2024-09-12 10:00")
+              "--set", "supplement_deadline=5个工作日", now="2024-09-12 10:00")
     assert res.code == 0, res
     view = state(sqi, ref)
     assert view["state"] == "supplement_requested"
@@ -315,7 +322,7 @@ def test_a_supplement_in_time_returns_to_condition_review(sqi: AwardRunner) -> N
     assert res.code == 3, res
     assert "[SQI-9] 尚未填写：“需补充的材料或说明”（supplement_items）" in res.err
     assert sqi("advance", ref, "request_supplement", "--set", "supplement_items=请说明ESG披露情况",
-               now="2024-09-12 10:00").code == 0
+               "--set", "supplement_deadline=5 working days", now="2024-09-12 10:00").code == 0
     res = sqi("advance", ref, "supply", "--set", "results=补充的管理成效说明。", now="2024-09-20 23:00")
     assert res.code == 0, res
     view = state(sqi, ref)

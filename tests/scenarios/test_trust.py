@@ -208,6 +208,7 @@ def test_an_objection_is_resolved_by_the_body_the_seed_names(office, tmp_path: P
     ok(office("advance", ref, "start_internal_notice", now=NOTICE_AT))
     ok(office("tick", now="2026-03-10 00:00", who=None))
     ok(office("advance", ref, "submit", *sets(ORG_DECLARATIONS), now="2026-03-10 09:30"))
+    ok(office("checklist", "record", ref, "--all", "--finding", "符合", now="2026-03-11 09:00", who="li"))
     ok(office("advance", ref, "pass_qualification", "--set", "qualification_opinion=符合", now="2026-03-11 09:00",
               who="li"))
     proof = tmp_path / "proof.pdf"

@@ -18,6 +18,8 @@ def in_qualification_review(award) -> str:
     assert award("tick", now="2025-06-10 00:00", who=None).code == 0
     r = award("advance", ref, "submit", *sets(ORG_DECLARATIONS), now="2025-06-10 09:00")
     assert r.code == 0, r
+    r = award("checklist", "record", ref, "--all", "--finding", "符合", now="2025-06-10 09:30", who="li")
+    assert r.code == 0, r
     return ref
 
 

@@ -254,6 +254,9 @@ def _timers(c: _Check) -> None:
                     c.add(f"定时触发 {timer.trigger!r} 不能从状态 {s.name!r} 出发", *at, "trigger")
                 elif SYSTEM_ROLE not in fired.roles:
                     c.add(f"定时触发 {timer.trigger!r} 的 roles 须包含 system", *at, "trigger")
+            if timer.after_field is not None and (timer.after_field not in spec.fields
+                                                   or spec.fields[timer.after_field].type != "period"):
+                c.add(f"定时的 after_field {timer.after_field!r} 须为本流程 type: period 的字段", *at, "after_field")
             if timer.at is not None and timer.at not in spec.round_dates:
                 c.add(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *at, "at")
             for text in (timer.after, timer.every, *timer.remind):
@@ -342,6 +345,34 @@ def _reachability(c: _Check) -> None:
             c.add(f"状态 {s.name!r} 不是终止状态，却没有任何触发可以离开", "states", i, "name")
 
 
+def _casework(c: _Check) -> None:
+    """Consultations and checklists: known states, roles, rules and item conditions (SHA-22, SHA-16/17)."""
+    spec = c.spec
+    parts: list[tuple[tuple[str, ...], Any]] = []
+    if spec.consultation is not None:
+        parts.append((("consultation",), spec.consultation))
+    parts += [(("checklists", name), cl) for name, cl in spec.checklists.items()]
+    for where, part in parts:
+        _rule_ok(c, part.rule, *where, "rule")
+        for st in part.states:
+            if st not in c.states:
+                c.add(f"未知的状态 {st!r}", *where, "states")
+        for role in part.roles:
+            if role not in spec.roles:
+                c.add(f"角色 {role!r} 未在 roles 中定义", *where, "roles")
+        for item_id, item in getattr(part, "items", {}).items():
+            _rule_ok(c, item.rule, *where, "items", item_id, "rule")
+            for key in item.when or {}:
+                _field_ok(c, key, *where, "items", item_id, "when")
+    for i, t in enumerate(spec.transitions):
+        for j, g in enumerate(t.guards):
+            if g.check == "checklist_complete" and g.params.get("checklist") not in spec.checklists:
+                c.add(f"核查表 {g.params.get('checklist')!r} 未在 checklists 中定义", "transitions", i, "guards", j,
+                      "checklist")
+            if g.check == "recheck" and g.params.get("trigger") not in spec.triggers():
+                c.add(f"重新核查的触发 {g.params.get('trigger')!r} 未定义", "transitions", i, "guards", j, "trigger")
+
+
 def _review(c: _Check) -> None:
     from .review_check import check_review
 
@@ -349,7 +380,7 @@ def _review(c: _Check) -> None:
 
 
 _PARTS = (_states, _tracks_and_starts, _permissions, _fields, _transitions, _transition_pairs, _timers, _round_dates,
-          _intake_and_quotas, _entries, _recipients, _notifications, _reachability, _review)
+          _intake_and_quotas, _entries, _recipients, _notifications, _reachability, _casework, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
@@ -369,6 +400,10 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {tm.rule for s in spec.states for tm in s.timers}
     ids |= {g.rule for g in spec.intake}
     ids |= {e.rule for e in spec.entries.values()}
+    ids |= {cl.rule for cl in spec.checklists.values()} | {i.rule for cl in spec.checklists.values()
+                                                            for i in cl.items.values()}
+    if spec.consultation is not None:
+        ids.add(spec.consultation.rule)
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
     if spec.review is not None:

@@ -37,6 +37,9 @@ EVENT_KINDS: dict[str, str] = {
     "experts_joined": "列入评审专家库",
     "access_refused": "拒绝查看（回避或未分配）",
     "score_refused": "拒绝评分（回避或未分配）",
+    "consultation_sent": "书面征求相关部门意见",
+    "consultation_answered": "收到相关部门复函",
+    "checklist_finding": "记录核查意见",
 }
 """The non-transition history events `on_events` may send on, with what each means."""
 

@@ -118,7 +118,24 @@ def parse_value(name: str, spec: FieldSpec, raw: str) -> Any:
         if not _PHONE.match(raw):
             raise InvalidInput(f"{label}不是有效的电话号码：{raw!r}")
         return raw
+    if spec.type == "period":
+        return _period(label, raw)
     raise InvalidInput(f"{label}的类型 {spec.type} 未知")  # pragma: no cover - spec validation forbids it
+
+
+def _period(label: str, raw: str) -> str:
+    """A time limit the office sets per request: a period (`10 working days`, `10个工作日`, `15天`) or a
+    deadline (`2024-09-30`, `2024-09-30 17:00`); stored as typed, counted when the timer is planned."""
+    from ..timing.periods import parse_period
+
+    free_text(raw, label)
+    try:
+        period = parse_period(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{label}：{exc}") from None
+    if period.kind == "yearly":
+        raise InvalidInput(f"{label}须为工作日、自然日或截止日期（如 10个工作日、2024-09-30），收到 {raw[:40]!r}")
+    return raw.strip()
 
 
 def _bounds(label: str, spec: FieldSpec, value: float) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from .casework import ChecklistSpec, ConsultationSpec
 from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
@@ -36,7 +37,8 @@ __all__ = [
     "TransitionSpec",
 ]
 
-FieldType = Literal["text", "int", "bool", "date", "choice", "multichoice", "email", "phone", "decimal", "party"]
+FieldType = Literal["text", "int", "bool", "date", "choice", "multichoice", "email", "phone", "decimal", "party",
+                    "period"]
 Scalar = str | int | bool | float | date
 Condition = dict[str, Scalar | list[Scalar]]
 
@@ -214,11 +216,14 @@ class TimerSpec(_Frozen):
     """A timer declared on a state: fires `trigger` (or a reminder) when due.
 
     Exactly one of `after` (a period from entering the state, e.g. "5 working days"),
+    `after_field` (a `period` field of the case, set by the step that enters the state: a period
+    such as "10 working days" or a deadline date, when the office sets the time per request),
     `at` (a round date name, e.g. "submission_deadline") or `every` (a duty: "yearly for 3 years").
     """
 
     trigger: str | None = None
     after: str | None = None
+    after_field: str | None = None
     at: str | None = None
     every: str | None = None
     rule: str
@@ -230,9 +235,9 @@ class TimerSpec(_Frozen):
 
     @model_validator(mode="after")
     def _one_when(self) -> TimerSpec:
-        given = [k for k in ("after", "at", "every") if getattr(self, k) is not None]
+        given = [k for k in ("after", "after_field", "at", "every") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("timer 必须且只能给出 after、at、every 之一")
+            raise ValueError("timer 必须且只能给出 after、after_field、at、every 之一")
         if self.every is None and (self.trigger is None) == (self.mark is None):
             raise ValueError("after/at 类型的 timer 必须给出 trigger（触发）或 mark（标记）之一")
         if self.every is not None and self.duty is None:
@@ -345,6 +350,8 @@ class ProcessSpec(_Frozen):
         correction_roles: staff roles that may correct a mistaken step (`award case correct`).
         entries: what is recorded on a case during a state, by a command (`award entry add`), each
             with its date and content: a self-evaluation, a request for help and its answer.
+        consultation: who may consult other departments in writing, and when (`award consult`).
+        checklists: the review checklists whose items need the reviewer's finding (`award checklist`).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -372,6 +379,8 @@ class ProcessSpec(_Frozen):
     listed: list[str] = Field(default_factory=list)
     correction_roles: list[str] = Field(default_factory=lambda: ["office"])
     entries: dict[str, EntrySpec] = Field(default_factory=dict)
+    consultation: ConsultationSpec | None = None
+    checklists: dict[str, ChecklistSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _listed_are_fields(self) -> ProcessSpec:
@@ -417,8 +426,8 @@ class ProcessSpec(_Frozen):
         """A hash of the parsed content: two files that mean the same hash the same (computed once)."""
         if self._hash is None:
             # A definition without a review hashes as it did before the key existed (stored cases stay valid).
-            unset = {k for k, empty in (("review", self.review is None), ("entries", not self.entries)) if empty}
-            dumped = self.model_dump(mode="json", exclude=unset or None)
+            dumped = self.model_dump(mode="json", exclude={"review"} if self.review is None else None)
+            _drop_later_defaults(dumped)
             payload = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
             self._hash = hashlib.sha256(payload.encode()).hexdigest()
         return self._hash
@@ -426,3 +435,15 @@ class ProcessSpec(_Frozen):
     def label_of(self, state: str) -> str:
         spec = self.state_map.get(state)
         return spec.label if spec else state
+
+
+def _drop_later_defaults(dumped: dict[str, Any]) -> None:
+    """Keys added after a definition's cases were opened hash as if absent while unused, so that a
+    definition that does not use them keeps its content hash (and its cases keep running)."""
+    for key in ("consultation", "checklists", "entries"):
+        if not dumped.get(key):
+            dumped.pop(key, None)
+    for state in dumped.get("states", []):
+        for timer in state.get("timers", []):
+            if timer.get("after_field") is None:
+                timer.pop("after_field", None)

@@ -147,9 +147,10 @@ def _count_again(engine: Engine, s: Session, spec: ProcessSpec, timer: TimerRow
             target = utc(timer.target_at)
         when = before(target, parse_offset(timer.period), engine.calendar)
         return when, timer.last_day, None, timer.provisional, target
-    if timer_spec.after is None:
+    if timer_spec.after is None and timer_spec.after_field is None:
         return None  # yearly anniversaries and round dates never consult the calendar
-    d = due(parse_period(timer_spec.after), entered, engine.calendar, start_day_counts=spec.start_day_counts)
+    text = timer_spec.after if timer_spec.after is not None else timer.period  # the period the step set
+    d = due(parse_period(text), entered, engine.calendar, start_day_counts=spec.start_day_counts)
     return d.at, d.last_day, d.basis, d.provisional, None
 
 

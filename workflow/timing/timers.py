@@ -117,9 +117,10 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
                                basis=d.basis, due_at=d.at, last_day=d.last_day, provisional=d.provisional))
                 _reminders(s, engine, base, timer, d.at, duty_index=k)
             continue
-        if timer.after is not None:
-            d = due(parse_period(timer.after), entered, engine.calendar, start_day_counts=spec.start_day_counts)
-            at, last_day, basis, provisional, period = d.at, d.last_day, d.basis, d.provisional, timer.after
+        if timer.after is not None or timer.after_field is not None:
+            text = timer.after if timer.after is not None else _field_period(row, spec, timer)
+            d = due(parse_period(text), entered, engine.calendar, start_day_counts=spec.start_day_counts)
+            at, last_day, basis, provisional, period = d.at, d.last_day, d.basis, d.provisional, text
         else:
             assert timer.at is not None
             if timer.at not in facts.round.dates:
@@ -134,6 +135,21 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
         s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
                        due_at=at, last_day=last_day, provisional=provisional))
         _reminders(s, engine, base, timer, at, duty_index=None)
+
+
+def _field_period(row: CaseRow, spec: ProcessSpec, timer: TimerSpec) -> str:
+    """The period (or deadline) a step set in the case's form for an `after_field` timer.
+
+    Raises:
+        Refused: the field is empty (the step entering the state must fill it: `required_for`).
+    """
+    assert timer.after_field is not None
+    value = row.data.get(timer.after_field)
+    if not isinstance(value, str) or not value.strip():
+        label = spec.fields[timer.after_field].label if timer.after_field in spec.fields else timer.after_field
+        raise Refused(f"{row.ref}：未填写“{label}”（{timer.after_field}），无法设定定时；"
+                      f"请用 --set {timer.after_field}=期限 填写（如 10个工作日 或 2024-09-30）")
+    return value
 
 
 def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,

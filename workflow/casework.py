@@ -1,0 +1,200 @@
+"""What the review's own records mean: written consultations (SHA-22) and checklist findings (SHA-16/17,
+SQI-5/6), and the guards that read them.
+
+The records are history events of the case (`consultation_sent`, `consultation_answered`,
+`checklist_finding`, written by `casework_record.py`); every view here is derived from them, so
+the hash chain holds them and nothing is kept twice. Pure functions of `CaseFacts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from .facts import CaseFacts, NoteFacts, matches
+from .guards import GUARDS, Params, evaluate_all
+from .kinds import EventKind
+from .specs.casework import FINDINGS
+from .specs.model import ProcessSpec
+from .timing.clock import cn_date
+
+__all__ = ["Consultation", "Finding", "applicable_items", "checklist_for", "consultations", "findings"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Consultation:
+    """One written consultation: who was asked, when, and the answer (None while none came)."""
+
+    number: int
+    to: str
+    sent_on: str
+    sent_by: str
+    note: str | None
+    files: tuple[str, ...]
+    answered_on: str | None = None
+    opinion: str | None = None
+    answered_by: str | None = None
+    answer_files: tuple[str, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.answered_on is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"number": self.number, "to": self.to, "sent_on": self.sent_on, "sent_by": self.sent_by,
+                "note": self.note, "files": list(self.files), "answered_on": self.answered_on,
+                "opinion": self.opinion, "answered_by": self.answered_by, "answer_files": list(self.answer_files),
+                "open": self.open}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """One checklist item as it applies to the case, with the latest finding recorded (None: not yet)."""
+
+    checklist: str
+    item: str
+    label: str
+    rule: str
+    finding: str | None = None
+    note: str | None = None
+    by: str | None = None
+    at: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"checklist": self.checklist, "item": self.item, "label": self.label, "rule": self.rule,
+                "finding": self.finding, "finding_label": FINDINGS.get(self.finding or "", "未核查"),
+                "note": self.note, "by": self.by, "at": self.at}
+
+
+def _files(data: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(f.get("file", "")) if isinstance(f, dict) else str(f) for f in data.get("files", []))
+
+
+def consultations(notes: Iterable[NoteFacts]) -> list[Consultation]:
+    """Every consultation of the case, numbered in the order sent, with its answer if one was recorded."""
+    out: dict[int, Consultation] = {}
+    for n in notes:
+        number = n.data.get("consultation")
+        if not isinstance(number, int):
+            continue
+        if n.kind == EventKind.CONSULTATION_SENT:
+            out[number] = Consultation(number=number, to=str(n.data.get("to", "")), sent_on=str(n.data.get("sent_on")),
+                                       sent_by=n.actor, note=n.comment, files=_files(n.data))
+        elif n.kind == EventKind.CONSULTATION_ANSWERED and number in out:
+            sent = out[number]
+            out[number] = Consultation(number=number, to=sent.to, sent_on=sent.sent_on, sent_by=sent.sent_by,
+                                       note=sent.note, files=sent.files, answered_on=str(n.data.get("answered_on")),
+                                       opinion=n.comment, answered_by=n.actor, answer_files=_files(n.data))
+    return [out[k] for k in sorted(out)]
+
+
+def applicable_items(spec: ProcessSpec, checklist: str, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The items of a checklist that apply to a case with this form (its track's fields), in order."""
+    cl = spec.checklists[checklist]
+    return [(name, item) for name, item in cl.items.items() if matches(data, item.when)]
+
+
+def findings(spec: ProcessSpec, checklist: str, data: Mapping[str, Any], notes: Iterable[NoteFacts]) -> list[Finding]:
+    """Each applicable item with the latest finding recorded for it (a later finding replaces an earlier one)."""
+    latest: dict[str, NoteFacts] = {}
+    for n in notes:
+        if n.kind == EventKind.CHECKLIST_FINDING and n.data.get("checklist") == checklist:
+            latest[str(n.data.get("item"))] = n
+    out = []
+    for name, item in applicable_items(spec, checklist, data):
+        found = latest.get(name)
+        out.append(Finding(checklist=checklist, item=name, label=item.label, rule=item.rule,
+                           finding=str(found.data.get("finding")) if found else None,
+                           note=found.comment if found else None, by=found.actor if found else None,
+                           at=found.at.isoformat() if found else None))
+    return out
+
+
+def checklist_for(spec: ProcessSpec, state: str) -> str | None:
+    """The checklist recorded in `state` (the first that names it), if any."""
+    return next((name for name, cl in spec.checklists.items() if state in cl.states), None)
+
+
+# ------------------------------------------------------------------------------------------ guards
+
+
+class NoOpenConsultation(Params):
+    """No parameters: every written consultation of the case has its answer recorded."""
+
+
+@GUARDS.register("no_open_consultation", NoOpenConsultation)
+def no_open_consultation(facts: CaseFacts, p: NoOpenConsultation) -> tuple[bool, str]:
+    """Every department consulted in writing has answered (the review decides with their opinions)."""
+    asked = consultations(facts.notes)
+    waiting = [c for c in asked if c.open]
+    if not waiting:
+        return True, f"书面征求意见{len(asked)}件，均已复函" if asked else "未书面征求相关部门意见"
+    listed = "；".join(f"第{c.number}件（致{c.to}，{_day(c.sent_on)}发出）" for c in waiting)
+    return False, (f"尚有{len(waiting)}件书面征求意见未收到复函：{listed}；收到复函后用 "
+                   f"award consult answer {facts.ref} 编号 --date 复函日期 --opinion 意见 记录")
+
+
+class ChecklistComplete(Params):
+    """`checklist`: the name of a checklist of the definition (`checklists:`)."""
+
+    checklist: str
+
+
+@GUARDS.register("checklist_complete", ChecklistComplete)
+def checklist_complete(facts: CaseFacts, p: ChecklistComplete) -> tuple[bool, str, str | None]:
+    """Every applicable checklist item has the reviewer's finding, and each is 符合."""
+    cl = facts.spec.checklists.get(p.checklist)
+    if cl is None:
+        return False, f"流程未定义核查表 {p.checklist!r}", None
+    rows = findings(facts.spec, p.checklist, facts.data, facts.notes)
+    groups = [("不符合", [r for r in rows if r.finding == "unmet"]),
+              ("待补充", [r for r in rows if r.finding == "pending"]),
+              ("尚未核查", [r for r in rows if r.finding is None])]
+    bad = [(word, items) for word, items in groups if items]
+    if not bad:
+        return True, f"“{cl.label}”{len(rows)}项均已核查，均为符合", None
+    parts = [f"{word}：" + "；".join(f"“{r.label}”（{r.item}，{r.rule}）" for r in items) for word, items in bad]
+    first = bad[0][1][0]
+    return False, (f"“{cl.label}”" + "。".join(parts) + f"。核查意见用 award checklist record {facts.ref} 项目 "
+                   "--finding 符合|不符合|待补充 记录"), first.rule
+
+
+class Recheck(Params):
+    """`trigger`: another transition whose guards citing `rules` are evaluated again now."""
+
+    trigger: str
+    rules: list[str] = Field(min_length=1)
+
+
+@GUARDS.register("recheck", Recheck)
+def recheck(facts: CaseFacts, p: Recheck) -> tuple[bool, str, str | None]:
+    """The conditions another step checked (e.g. at submission) still hold now (after a supplement)."""
+    calls = [g for t in facts.spec.transitions if t.trigger == p.trigger for g in t.guards
+             if g.rule in p.rules and g.check != "recheck"]
+    failed = [v for v in evaluate_all(calls, facts) if not v.passed]
+    label = next((t.label for t in facts.spec.transitions if t.trigger == p.trigger), p.trigger)
+    rules = "、".join(p.rules)
+    if not failed:
+        return True, f"重新核查“{label}”时的{rules}条件：均符合", None
+    return False, (f"重新核查“{label}”时的{rules}条件，以下不符合：" + "；".join(f"[{v.rule}] {v.reason}" for v in failed)),\
+        failed[0].rule
+
+
+def _day(iso: str) -> str:
+    from datetime import date
+
+    try:
+        return cn_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+def case_records(spec: ProcessSpec, data: Mapping[str, Any], notes: Sequence[NoteFacts]
+                 ) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+    """(consultations, checklist findings) of a case as JSON-ready dicts, for `award show`."""
+    asked = tuple(c.as_json() for c in consultations(notes)) if spec.consultation is not None else ()
+    items = tuple(f.as_json() for name in spec.checklists for f in findings(spec, name, data, notes))
+    return asked, items
