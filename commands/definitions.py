@@ -74,7 +74,8 @@ def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
            [[k, t.label, "组织" if t.party == "organization" else "个人"] for k, t in spec.tracks.items()])
     render.table("状态", ["ID", "名称", "类型", "定时"],
            [[s.name, s.label, "终止" if s.final else ("公示" if s.notice else ""),
-             "；".join(f"{t.after or t.at or t.every} → {t.trigger or t.duty or t.mark} [{t.rule}]" for t in s.timers)]
+             "；".join(f"{t.after or _field_label(spec, t.after_field) or t.at or t.every} → "
+                      f"{t.trigger or t.duty or t.mark} [{t.rule}]" for t in s.timers)]
             for s in spec.states])
     rows = []
     for t in spec.transitions:
@@ -129,3 +130,10 @@ def _print_problems(problems: Sequence[Problem], summary: str) -> None:
 
 
 COMMANDS: list[click.Command] = [definitions]
+
+
+def _field_label(spec: ProcessSpec, name: str | None) -> str | None:
+    """A timer due from a case field (`after_field`) is shown by the field's label: the office sets it per request."""
+    if name is None:
+        return None
+    return f"“{spec.fields[name].label}”（每次要求时设定）" if name in spec.fields else name

@@ -61,6 +61,8 @@ def _timer_lines(spec: ProcessSpec, name: str) -> list[str]:
     for t in spec.state(name).timers:
         when = period(t.after) if t.after else (period(t.every) if t.every else
                                                  (spec.round_dates[t.at].label if t.at in spec.round_dates else t.at or ""))
+        if t.after_field is not None:  # a time limit the step entering the state sets (SQI-9)
+            when = spec.fields[t.after_field].label if t.after_field in spec.fields else t.after_field
         what = t.label or next((x.label for x in spec.transitions if x.trigger == t.trigger), t.duty or t.mark or "")
         lines.append(_clean(f"{TIMER} {when}：{what} [{t.rule}]"))
     return lines

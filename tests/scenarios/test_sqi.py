@@ -89,6 +89,7 @@ def checklist_met(award: AwardRunner, ref: str, now: str = BEFORE_DEADLINE) -> N
 
 
 def to_approval(award: AwardRunner, ref: str, now: str = "2024-09-20 10:00") -> None:
+    checklist_met(award, ref, now)
     assert award("advance", ref, "pass_conditions", "--set", "condition_opinion=符合条件", now=now).code == 0
     assert award("advance", ref, "shortlist", "--set", "preliminary_opinion=进入专家会审", now=now, who="li").code == 0
     assert award("advance", ref, "recommend", "--set", "panel_opinion=推荐", now=now, who="li").code == 0
