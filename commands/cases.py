@@ -12,6 +12,7 @@ import click
 from . import export, render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
+from .params import page_note, page_options
 from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
@@ -257,19 +258,25 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
 
 @click.command()
 @click.argument("case_ref")
+@page_options(1000, "条")
 @json_option
 @output_options
 @pass_settings
-def history(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """查看案件的全部办理历史（每条记录的业务时间和实际记录时间）。
+def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json: bool) -> None:
+    """查看案件的办理历史（每条记录的业务时间和实际记录时间），一次一页。
 
     \b
     示例：
       award history SHA-2026-001
+      award history SHA-2026-001 --offset 1000
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
+    from award.workflow.reads import case_history
+
     _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
-    view, events = settings.engine().history(case_ref)
+    view, events = case_history(settings.engine(), case_ref, limit=limit, offset=offset)
+    page_note(offset, limit, view.events > offset + limit, "条")
+
     def people() -> None:
         from award.workflow.labels import event_kind
         from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
@@ -295,7 +302,7 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
                          + _provenance(e.detail.get("actor")),
                          "\n".join(details), render.shanghai(e.wall_time)])
         with render.paged():
-            render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+            render.table(f"{view.ref} {view.party_name} · {view.track_label} 的办理历史",
                          ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
     render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
@@ -395,10 +402,7 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--entered-before", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期早于此日。")
 @click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
 @click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
-              help="最多列出的件数（一页）。")
-@click.option("--offset", type=click.IntRange(0, 10**9), default=0, show_default=True,
-              help="先跳过的件数（下一页：--offset 100）。")
+@page_options(100, "件")
 @json_option
 @output_options
 @pass_settings
@@ -435,8 +439,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     def people() -> None:
         from datetime import datetime
 
-        if more:
-            click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
+        page_note(offset, limit, more, "件")
 
         columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
         with render.paged():
