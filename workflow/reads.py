@@ -8,7 +8,7 @@ its cost does not grow with the office's data (tests/workflow/test_query_plans.p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import col, select
 
@@ -18,7 +18,15 @@ from .views import CaseHeader, EventView
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["case_history"]
+__all__ = ["case_history", "page"]
+
+Q = TypeVar("Q", bound=Any)
+
+
+def page(query: Q, limit: int | None, offset: int = 0) -> Q:
+    """One page of an ordered SELECT (`limit` None: to the end); the one place lists are cut into pages."""
+    query = query.offset(offset) if offset else query
+    return query if limit is None else query.limit(limit)  # type: ignore[no-any-return]
 
 
 def case_history(engine: Engine, ref: str | int, *, limit: int | None = None,
@@ -33,8 +41,8 @@ def case_history(engine: Engine, ref: str | int, *, limit: int | None = None,
         row = engine.case_row(s, ref)
         spec = engine.spec_of(row)
         party = s.get(PartyRow, row.party_id)
-        q = select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.seq)).offset(offset)
-        events = s.exec(q if limit is None else q.limit(limit)).all()
+        events = s.exec(page(select(EventRow).where(EventRow.case_id == row.id).order_by(col(EventRow.seq)),
+                             limit, offset)).all()
         views = [engine.event_view(row, e) for e in events]
         assert row.id is not None and party is not None
         return CaseHeader(id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError
 from ..inputs import row_id, single_line
+from ..reads import page
 from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
@@ -171,11 +172,13 @@ class Office:
         with self.db.session() as s:
             return self._party_view(s, self._party_row(s, ref), history=True)
 
-    def party_list(self, kind: str | None = None) -> list[PartyView]:
+    def party_list(self, kind: str | None = None, *, limit: int | None = None, offset: int = 0) -> list[PartyView]:
+        """Parties by id (`limit`/`offset`: one page)."""
         with self.db.session() as s:
-            q = select(PartyRow).order_by(PartyRow.id)  # type: ignore[arg-type]
+            q = select(PartyRow)
             if kind:
                 q = q.where(PartyRow.kind == kind)
+            q = page(q.order_by(PartyRow.id), limit, offset)  # type: ignore[arg-type]
             return [self._party_view(s, r, history=False) for r in s.exec(q).all()]
 
     def _party_view(self, s: Session, row: PartyRow, *, history: bool) -> PartyView:

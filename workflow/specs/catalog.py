@@ -161,8 +161,9 @@ def _from_disk(disk_key: str) -> Catalog | None:
         return None
     try:
         with path.open("rb") as f:
-            found = pickle.load(f)  # noqa: S301 - the user's own cache, written by `_to_disk`
-    except Exception:  # a missing, truncated or stale file only costs a fresh load
+            found = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+        # a missing, truncated or stale file (models changed since) only costs a fresh load
         return None
     return found if isinstance(found, Catalog) else None
 
