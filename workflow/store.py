@@ -22,9 +22,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
+from .readviews import PAYLOAD_VERSION  # re-exported: defined where the readers that need no ORM see it
 from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
 
 __all__ = [
+    "PAYLOAD_VERSION",
     "AuditRow",
     "CaseRow",
     "Database",
@@ -50,7 +52,6 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
-PAYLOAD_VERSION = 1
 
 
 def _ts() -> Any:

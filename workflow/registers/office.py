@@ -19,7 +19,9 @@ from sqlmodel import Session, select
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError
 from ..inputs import row_id, single_line
+from ..labels import PARTY_KINDS
 from ..reads import page
+from ..readviews import party_view
 from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
@@ -35,7 +37,6 @@ __all__ = ["PARTY_KINDS", "Office"]
 
 _LOGGER = logging.getLogger(__name__)
 
-PARTY_KINDS = {"organization": "组织", "person": "个人"}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -199,10 +200,7 @@ class Office:
             cases = tuple({"ref": c.ref, "round": c.round_id, "track": c.track, "state": c.state,
                            "state_label": self._state_label(c.procedure, c.definition_version, c.state)}
                           for c in case_rows)
-        code = row.code if row.kind == "organization" else mask_resident_id(row.code)
-        return PartyView(id=row.id, kind=row.kind, kind_label=PARTY_KINDS[row.kind], name=row.name, code=code,
-                         registered_on=row.registered_on, email=row.email, phone=row.phone,
-                         district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
+        return party_view(row, records=records, cases=cases)
 
     def _state_label(self, procedure: str, version: str, state: str) -> str:
         try:
