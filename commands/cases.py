@@ -218,14 +218,24 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
         spec, current, steps = case_path(settings, case_ref)
         emit(spec, svg=svg, current=current, path=steps)
         return
-    engine = settings.engine()
-    actor = settings.member("查看案件")
-    _review_access(engine, case_ref, actor, "查看")
-    view = engine.show(case_ref, actor=actor)
+    plain = settings.plain_reader()  # a closed case on a SQLite file: no ORM to import (workflow/plainread.py)
+    actor = plain.actor(settings.login_source()) if plain is not None else None
+    view = plain.show(case_ref) if plain is not None and actor is not None else None
+    if plain is not None:
+        plain.close()
+    if view is not None and plain is not None:
+        catalog = plain.catalog
+    else:
+        engine = settings.engine()
+        actor = settings.member("查看案件")
+        _review_access(engine, case_ref, actor, "查看")
+        view = engine.show(case_ref, actor=actor)
+        catalog = engine.catalog
+
     def people() -> None:
         from award.workflow.labels import objection_status, roles, timer_label, timer_status
 
-        spec = engine.catalog.get(view.procedure, view.definition_version)
+        spec = catalog.get(view.procedure, view.definition_version)
         con = render.console()
         safe = render.safe
         con.print(f"[bold]{safe(view.ref)}[/bold]  {safe(view.procedure_title)}（{safe(view.definition_version)}）"
@@ -271,17 +281,27 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
       award history SHA-2026-001 --offset 1000
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
-    from award.workflow.reads import case_history
+    plain = settings.plain_reader()  # a SQLite file: no ORM to import (workflow/plainread.py)
+    actor = plain.actor(settings.login_source()) if plain is not None else None
+    found = plain.history(case_ref, limit=limit, offset=offset) if plain is not None and actor is not None else None
+    if plain is not None:
+        plain.close()
+    if found is not None and plain is not None:
+        catalog = plain.catalog
+    else:
+        from award.workflow.reads import case_history
 
-    _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
-    view, events = case_history(settings.engine(), case_ref, limit=limit, offset=offset)
+        _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
+        found = case_history(settings.engine(), case_ref, limit=limit, offset=offset)
+        catalog = settings.engine().catalog
+    view, events = found
     page_note(offset, limit, view.events > offset + limit, "条")
 
     def people() -> None:
         from award.workflow.labels import event_kind
         from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
 
-        hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
+        hspec = catalog.get(view.procedure, view.definition_version)
         role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
         rows = []
         for e in events:

@@ -36,7 +36,7 @@ from sqlmodel import Session, col, func, select
 
 from .errors import DataError, TamperedHistory
 from .history import ChainBreak
-from .sealmac import mac, read_key, roster_member, roster_payload
+from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
 from .store import CaseRow, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ __all__ = ["KEY_NAME", "Sealer", "create_key", "install", "seal_roster"]
 
 _LOGGER = logging.getLogger(__name__)
 
-KEY_NAME = "history.key"
 _LOADED = "award_case_loaded"
 
 

@@ -14,7 +14,10 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["mac", "read_key", "roster_member", "roster_payload"]
+__all__ = ["KEY_NAME", "mac", "read_key", "roster_member", "roster_payload"]
+
+KEY_NAME = "history.key"
+"""The key's file name in the office data folder's `secrets/`."""
 
 
 def mac(key: bytes, subject: str, payload: Any) -> str:
