@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,7 +17,11 @@ from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
+    from award.workflow.plainread import PlainReader
+    from award.workflow.specs.catalog import Catalog
     from award.workflow.views import Actor
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -218,13 +222,9 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
         spec, current, steps = case_path(settings, case_ref)
         emit(spec, svg=svg, current=current, path=steps)
         return
-    plain = settings.plain_reader()  # a closed case on a SQLite file: no ORM to import (workflow/plainread.py)
-    actor = plain.actor(settings.login_source()) if plain is not None else None
-    view = plain.show(case_ref) if plain is not None and actor is not None else None
-    if plain is not None:
-        plain.close()
-    if view is not None and plain is not None:
-        catalog = plain.catalog
+    answered = _plain(settings, lambda plain: plain.show(case_ref))  # a closed case: nothing to evaluate
+    if answered is not None:
+        view, catalog = answered
     else:
         engine = settings.engine()
         actor = settings.member("查看案件")
@@ -281,13 +281,9 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
       award history SHA-2026-001 --offset 1000
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
-    plain = settings.plain_reader()  # a SQLite file: no ORM to import (workflow/plainread.py)
-    actor = plain.actor(settings.login_source()) if plain is not None else None
-    found = plain.history(case_ref, limit=limit, offset=offset) if plain is not None and actor is not None else None
-    if plain is not None:
-        plain.close()
-    if found is not None and plain is not None:
-        catalog = plain.catalog
+    answered = _plain(settings, lambda plain: plain.history(case_ref, limit=limit, offset=offset))
+    if answered is not None:
+        found, catalog = answered
     else:
         from award.workflow.reads import case_history
 
@@ -326,6 +322,19 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
                          ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
     render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
+
+
+def _plain(settings: Settings, read: Callable[[PlainReader], T | None]) -> tuple[T, Catalog] | None:
+    """The plain read path's answer with its catalogue (workflow/plainread.py: a SQLite file, no ORM imported),
+    or None: then the engine's path answers, with every check and message of its own."""
+    plain = settings.plain_reader()
+    if plain is None:
+        return None
+    try:
+        found = read(plain) if plain.actor(settings.login_source()) is not None else None
+    finally:
+        plain.close()
+    return None if found is None else (found, plain.catalog)
 
 
 def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
