@@ -6,6 +6,9 @@ with the engine's own `event_hash`, so `award verify` passes on it; a case whose
 it pending in the future (so an idle tick finds nothing due). Rows go in with bulk INSERTs in batches,
 which is what makes 1,000,000 cases take minutes rather than hours.
 
+The clerk `wang` is bound to the OS login that runs the generator (as `award staff add --login`
+would), so `award show` and `award history` on the database read as a roster member.
+
 Usage: python benchmarks/generate.py DB CASES [--seed N]
   DB is a SQLite path or a PostgreSQL URL; an existing database of that name is emptied first.
 """
@@ -37,6 +40,7 @@ from award.workflow.store import (
     EventRow,
     PartyRow,
     RoundRow,
+    StaffAccountRow,
     StaffRow,
     TimerRow,
     database_url,
@@ -48,6 +52,12 @@ YEARS = range(2016, 2027)
 BATCH = 5_000
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 STAFF = ("wang", "li", "zhao")
+
+
+def _os_login() -> str | None:
+    from award.commands.context import os_login
+
+    return os_login()
 
 
 def _party(i: int, kind: str) -> dict[str, Any]:
@@ -137,6 +147,8 @@ def generate(url: str, cases: int, seed: int = 1) -> dict[str, int]:
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
         conn.execute(insert(StaffRow), [{"name": n, "roles": ["office"], "email": None, "created_at": NOW}
                                         for n in STAFF])
+        conn.execute(insert(StaffAccountRow), [{"name": STAFF[0], "login": _os_login(), "phone": None,
+                                               "disabled": False, "disabled_reason": None, "updated_at": NOW}])
         conn.execute(insert(RoundRow), [
             {"id": f"{s.id}-{y}", "procedure": s.id, "year": y, "title": f"{y}年{s.title}",
              "opened_on": date(y, 3, 1), "dates": {}, "properties": {}, "created_at": NOW}

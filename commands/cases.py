@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import export, render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
+from .params import page_note, page_options
 from .preview import confirm, dry_run_option, show_preview, yes_option
 
 if TYPE_CHECKING:
     from award.workflow.engine import Engine
+    from award.workflow.plainread import PlainReader
+    from award.workflow.specs.catalog import Catalog
     from award.workflow.views import Actor
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -224,14 +229,20 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
         spec, current, steps = case_path(settings, case_ref)
         emit(spec, svg=svg, current=current, path=steps)
         return
-    engine = settings.engine()
-    actor = settings.member("查看案件")
-    _review_access(engine, case_ref, actor, "查看")
-    view = engine.show(case_ref, actor=actor)
+    answered = _plain(settings, lambda plain: plain.show(case_ref))  # a closed case: nothing to evaluate
+    if answered is not None:
+        view, catalog = answered
+    else:
+        engine = settings.engine()
+        actor = settings.member("查看案件")
+        _review_access(engine, case_ref, actor, "查看")
+        view = engine.show(case_ref, actor=actor)
+        catalog = engine.catalog
+
     def people() -> None:
         from award.workflow.labels import objection_status, roles, timer_label, timer_status
 
-        spec = engine.catalog.get(view.procedure, view.definition_version)
+        spec = catalog.get(view.procedure, view.definition_version)
         con = render.console()
         safe = render.safe
         con.print(f"[bold]{safe(view.ref)}[/bold]  {safe(view.procedure_title)}（{safe(view.definition_version)}）"
@@ -274,24 +285,36 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
 
 @click.command()
 @click.argument("case_ref")
+@page_options(1000, "条")
 @json_option
 @output_options
 @pass_settings
-def history(settings: Settings, case_ref: str, as_json: bool) -> None:
-    """查看案件的全部办理历史（每条记录的业务时间和实际记录时间）。
+def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json: bool) -> None:
+    """查看案件的办理历史（每条记录的业务时间和实际记录时间），一次一页。
 
     \b
     示例：
       award history SHA-2026-001
+      award history SHA-2026-001 --offset 1000
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
-    _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
-    view, events = settings.engine().history(case_ref)
+    answered = _plain(settings, lambda plain: plain.history(case_ref, limit=limit, offset=offset))
+    if answered is not None:
+        found, catalog = answered
+    else:
+        from award.workflow.reads import case_history
+
+        _review_access(settings.engine(), case_ref, settings.member("查看案件历史"), "查看办理历史")
+        found = case_history(settings.engine(), case_ref, limit=limit, offset=offset)
+        catalog = settings.engine().catalog
+    view, events = found
+    page_note(offset, limit, view.events > offset + limit, "条")
+
     def people() -> None:
         from award.workflow.labels import event_kind
         from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
 
-        hspec = settings.engine().catalog.get(view.procedure, view.definition_version)
+        hspec = catalog.get(view.procedure, view.definition_version)
         role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
         rows = []
         for e in events:
@@ -312,10 +335,23 @@ def history(settings: Settings, case_ref: str, as_json: bool) -> None:
                          + _provenance(e.detail.get("actor")),
                          "\n".join(details), render.shanghai(e.wall_time)])
         with render.paged():
-            render.table(f"{view.ref} {view.party.name} · {view.track_label} 的办理历史",
+            render.table(f"{view.ref} {view.party_name} · {view.track_label} 的办理历史",
                          ["#", "业务时间", "事项", "状态", "操作人", "内容", "实际记录时间"], rows)
 
     render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
+
+
+def _plain(settings: Settings, read: Callable[[PlainReader], T | None]) -> tuple[T, Catalog] | None:
+    """The plain read path's answer with its catalogue (workflow/plainread.py: a SQLite file, no ORM imported),
+    or None: then the engine's path answers, with every check and message of its own."""
+    plain = settings.plain_reader()
+    if plain is None:
+        return None
+    try:
+        found = read(plain) if plain.actor(settings.login_source()) is not None else None
+    finally:
+        plain.close()
+    return None if found is None else (found, plain.catalog)
 
 
 def _review_access(engine: Engine, ref: str, actor: Actor, what: str) -> None:
@@ -424,10 +460,7 @@ def _detail_value(key: str, value: Any) -> str:
 @click.option("--entered-before", type=click.DateTime(["%Y-%m-%d"]), help="进入当前状态的日期早于此日。")
 @click.option("--due-within", type=click.IntRange(min=0), help="有期限在此后若干个工作日内届满。")
 @click.option("--open", "open_only", is_flag=True, help="只列出未办结的案件。")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
-              help="最多列出的件数（一页）。")
-@click.option("--offset", type=click.IntRange(0, 10**9), default=0, show_default=True,
-              help="先跳过的件数（下一页：--offset 100）。")
+@page_options(100, "件")
 @json_option
 @output_options
 @pass_settings
@@ -464,8 +497,7 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     def people() -> None:
         from datetime import datetime
 
-        if more:
-            click.echo(f"只显示第 {offset + 1}–{offset + limit} 件；下一页：--offset {offset + limit}", err=True)
+        page_note(offset, limit, more, "件")
 
         columns = ["案件", "轮次", "申报主体", "赛道", "状态"] + (["最近期限"] if due_within is not None else [])
         with render.paged():

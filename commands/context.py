@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
     from award.workflow.notify.outbox import Outbox
+    from award.workflow.plainread import PlainReader
     from award.workflow.registers.staff import Roster
     from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
@@ -119,6 +120,29 @@ class Settings:
         require_member(actor, what)
         return actor
 
+    def plain_reader(self) -> PlainReader | None:
+        """The reader of `show`/`history` that needs no ORM (workflow/plainread.py), where it can serve.
+
+        Only for a SQLite file named by a path, the bound identity (no `--as`, not a shared PC), no
+        `--now`, and definitions without problems; otherwise None and the command uses the engine.
+        """
+        if self.engine_factory is not None or self._engine is not None or self.now or self.as_name:
+            return None
+        from award.workflow.dbfile import plain_sqlite_path
+
+        path = plain_sqlite_path(self.database())
+        if path is None or not path.is_file() or self.identity_mode() != "bound":
+            return None
+        from award.workflow.plainread import PlainReader
+        from award.workflow.sealmac import KEY_NAME
+        from award.workflow.specs.catalog import load_catalog
+
+        catalog = load_catalog(self.definitions_root())
+        if catalog.problems:
+            return None
+        return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
+                           busy_timeout=_busy_timeout(self))
+
     def definitions_root(self) -> Path:
         from award.workflow.specs.loader import bundled_definitions
         from award.workflow.userfiles import check_path
@@ -174,8 +198,8 @@ def office_calendar(settings: Settings) -> OfficialCalendar:
 
 def _busy_timeout(settings: Settings) -> float:
     """`busy_timeout` from award.toml (seconds), else the store's default."""
+    from award.workflow.dbfile import BUSY_TIMEOUT_SECONDS
     from award.workflow.errors import ConfigError
-    from award.workflow.store import BUSY_TIMEOUT_SECONDS
 
     raw = settings.home().get("busy_timeout")
     if raw is None:

@@ -9,6 +9,7 @@ import click
 from . import render
 from .context import Settings, json_option, pass_settings
 from .export import output_options, unmasked_codes
+from .params import page_note, page_options
 
 
 @click.group("notice")
@@ -109,10 +110,12 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
 @click.option("--round", "round_id", help="只列出此轮次的异议，如 sha-2026。")
 @click.option("--status", type=click.Choice(["open", "dismissed", "upheld"]),
               help="只列出此状态：open（待处理）、dismissed（不成立）、upheld（成立）。")
+@page_options(1000, "条")
 @json_option
 @output_options
 @pass_settings
-def objection_list(settings: Settings, round_id: str | None, status: str | None, as_json: bool) -> None:
+def objection_list(settings: Settings, round_id: str | None, status: str | None, limit: int, offset: int,
+                   as_json: bool) -> None:
     """列出异议（提出人、针对的案件、理由、处理结果）。
 
     \b
@@ -123,7 +126,9 @@ def objection_list(settings: Settings, round_id: str | None, status: str | None,
     from award.workflow.registers.listings import objections
 
     engine = settings.engine()
-    rows = objections(engine.db, engine.catalog, round_id=round_id, status=status)
+    rows = objections(engine.db, engine.catalog, round_id=round_id, status=status, limit=limit + 1, offset=offset)
+    more, rows = len(rows) > limit, rows[:limit]
+    page_note(offset, limit, more, "条")
     render.emit(rows, as_json=as_json, table=lambda: render.Table("异议", ["#", "案件", "申报主体", "公示", "提出人", "联系方式", "理由", "证明材料", "状态", "处理意见",
                         "提出时间", "处理时间"],
                  [[r["id"], r["ref"], r["party"], r["state_label"], r["filed_by"], r["contact"], r["reason"],

@@ -10,7 +10,7 @@ import click
 from . import render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
-from .params import RECORD_ID
+from .params import RECORD_ID, page_note, page_options
 
 if TYPE_CHECKING:
     from award.workflow.notify.delivery import DeliveryReport
@@ -33,17 +33,21 @@ def _when(value: str | datetime | None) -> str:
 @click.option("--status", type=click.Choice(["pending", "sending", "sent", "spooled", "printed", "uncertain",
                                              "failed", "skipped"]), help="只列出此状态的通知。")
 @click.option("--case", "case_ref", help="只列出此案件的通知。")
+@page_options(1000, "条")
 @json_option
 @output_options
 @pass_settings
-def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: str | None, as_json: bool) -> None:
+def outbox_list(settings: Settings, failed: bool, status: str | None, case_ref: str | None, limit: int, offset: int,
+                as_json: bool) -> None:
     """列出通知：状态、尝试次数、下次尝试时间、最近一次错误；正在发送的显示其占用期限。
 
     \b
     示例：award outbox list --failed
     """
     settings.member("查看通知")
-    rows = settings.outbox().list(failed=failed, case=case_ref, status=status)
+    rows = settings.outbox().list(failed=failed, case=case_ref, status=status, limit=limit + 1, offset=offset)
+    more, rows = len(rows) > limit, rows[:limit]
+    page_note(offset, limit, more, "条")
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
         "通知", ["#", "案件", "模板", "收件人", "主题", "状态", "次数", "下次尝试", "错误"],
         [[r["id"], r["case"], r["template"], r["recipient"], r["subject"], r["status_label"], r["attempts"],

@@ -5,12 +5,15 @@ Usage errors here exit 2 with click's usual "Invalid value for ..." line followe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DAY", "INTERVAL", "RECORD_ID", "REPORT_YEAR", "ROUND_YEAR", "Day", "RecordId"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["DAY", "INTERVAL", "RECORD_ID", "REPORT_YEAR", "ROUND_YEAR", "Day", "RecordId", "page_note", "page_options"]
 
 
 class RecordId(click.ParamType[int]):
@@ -69,3 +72,23 @@ REPORT_YEAR = click.IntRange(min=1, max=100)
 
 INTERVAL = click.IntRange(min=1, max=24 * 3600)
 """Seconds between scheduler wake-ups: at least 1 (0 would spin), at most a day."""
+
+
+def page_options(default: int, unit: str) -> Callable[[F], F]:
+    """`--limit` and `--offset` for a list command: one page of `default` rows unless asked otherwise.
+
+    A list's cost then follows the page, not the office's data (issue 11); `page_note` says on stderr
+    how to ask for the next page.
+    """
+    def decorate(f: F) -> F:
+        f = click.option("--offset", type=click.IntRange(0, 10**9), default=0, show_default=True,
+                         help=f"先跳过的{unit}数（下一页：--offset {default}）。")(f)
+        return click.option("--limit", type=click.IntRange(1, 100_000), default=default, show_default=True,
+                            help=f"最多列出的{unit}数（一页）。")(f)
+    return decorate
+
+
+def page_note(offset: int, limit: int, more: bool, unit: str) -> None:
+    """On stderr, when the page is not the last: which rows are shown and how to see the next page."""
+    if more:
+        click.echo(f"只显示第 {offset + 1}–{offset + limit} {unit}；下一页：--offset {offset + limit}", err=True)

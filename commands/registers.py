@@ -9,7 +9,7 @@ import click
 from . import render
 from .context import Settings, json_option, pairs, pass_settings
 from .export import output_options, unmasked_codes
-from .params import DAY, ROUND_YEAR
+from .params import DAY, ROUND_YEAR, page_note, page_options
 
 
 @click.group()
@@ -111,10 +111,11 @@ def _print_party(v: Any) -> None:
 
 @party.command("list")
 @click.option("--kind", type=click.Choice(["organization", "person"]), help="只列出此类型：organization（组织）或 person（个人）。")
+@page_options(1000, "个")
 @json_option
 @output_options
 @pass_settings
-def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
+def party_list(settings: Settings, kind: str | None, limit: int, offset: int, as_json: bool) -> None:
     """List parties (resident ID numbers masked; `--output xlsx -o FILE --unmask` writes them in full, recorded).
 
     \b
@@ -123,7 +124,9 @@ def party_list(settings: Settings, kind: str | None, as_json: bool) -> None:
       award party list --output xlsx -o 申报主体.xlsx
     """
     settings.member("查看申报主体名单")
-    views = settings.engine().office.party_list(kind)
+    views = settings.engine().office.party_list(kind, limit=limit + 1, offset=offset)
+    more, views = len(views) > limit, views[:limit]
+    page_note(offset, limit, more, "个")
     codes = unmasked_codes(settings, [v.id for v in views], "party list")
     render.emit(views, as_json=as_json, table=lambda: render.Table(
         "申报主体", ["#", "类型", "名称", "代码", "登记注册日期", "所在区", "电子邮箱", "电话"],

@@ -10,7 +10,7 @@ import click
 from . import render
 from .context import Settings, json_option, pass_settings
 from .export import output_options
-from .params import DAY, INTERVAL, RECORD_ID
+from .params import DAY, INTERVAL, RECORD_ID, page_note, page_options
 
 if TYPE_CHECKING:
     from award.workflow.timing.periods import Period
@@ -103,11 +103,12 @@ def timers() -> None:
                    "fired（已触发）、cancelled（已取消）、overdue（已逾期）。")
 @click.option("--provisional", is_flag=True,
               help="只列出仍待日历数据的定时：到期时间暂定的，以及因年份日历未知而受阻的。")
+@page_options(1000, "条")
 @json_option
 @output_options
 @pass_settings
 def timers_list(settings: Settings, case_ref: str | None, status: str | None, provisional: bool,
-                as_json: bool) -> None:
+                limit: int, offset: int, as_json: bool) -> None:
     """列出定时（先到期的在前）。
 
     \b
@@ -119,7 +120,9 @@ def timers_list(settings: Settings, case_ref: str | None, status: str | None, pr
 
     settings.member("查看定时")
     engine = settings.engine()
-    rows = list_timers(engine, case=case_ref, status=status, provisional=provisional)
+    rows = list_timers(engine, case=case_ref, status=status, provisional=provisional, limit=limit + 1, offset=offset)
+    more, rows = len(rows) > limit, rows[:limit]
+    page_note(offset, limit, more, "条")
 
     def spec_of(r: Any) -> Any:
         try:

@@ -11,7 +11,18 @@ from pathlib import Path
 
 from .errors import DataError
 
-__all__ = ["require_existing_file", "sqlite_file"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "plain_sqlite_path", "require_existing_file", "sqlite_file"]
+
+BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a writer waits for another's write lock before giving up with exit 5 (`busy_timeout` in award.toml)."""
+
+
+def plain_sqlite_path(value: str | None) -> Path | None:
+    """The SQLite file a `--db` value names when it is a path, not a URL (default `award.db`), made absolute."""
+    value = value or "award.db"
+    if "://" in value:
+        return None
+    return Path(value).expanduser().resolve()
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -38,7 +38,6 @@ from .errors import (
     CaseLookupError,
     ConflictError,
     DatabaseBusy,
-    DataError,
     DefinitionChanged,
     InvalidInput,
     Refused,
@@ -50,6 +49,8 @@ from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerStatus
 from .machine import MachineCache
+from .readviews import case_view, timer_view
+from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
 from .seal import Sealer
@@ -68,7 +69,7 @@ from .store import (
     utc,
 )
 from .values import Verdict
-from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
+from .views import Actor, CaseView, EventView, StepResult, TriggerView
 
 if TYPE_CHECKING:
     from .notify.outbox import Outbox
@@ -386,7 +387,7 @@ class Engine:
         return StepResult(
             case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
-            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_timer_view(t) for t in timers),
+            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(timer_view(t) for t in timers),
         )
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
@@ -630,24 +631,11 @@ class Engine:
                                                                         EventKind.ENTRY_ANSWERED]))
                     .order_by(col(EventRow.seq))).all())
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
-            form = tuple((name, fs.label, display(fs, row.data.get(name), facts.names))
-                         for name, fs in spec.fields.items() if row.data.get(name) is not None)
             from .casework import case_records
 
             consulted, checklist = case_records(spec, facts.data, facts.notes)
-            assert row.id is not None
-            return CaseView(
-                id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
-                definition_version=spec.version, round_id=row.round_id, party=party, track=row.track,
-                track_label=spec.tracks[row.track].label, state=row.state, state_label=spec.label_of(row.state),
-                version=row.version, closed=row.closed, held=row.held, form=form, data=dict(row.data),
-                entered_at=utc(row.entered_at), triggers=tuple(triggers),
-                timers=tuple(_timer_view(t) for t in timers),
-                objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
-                                  "state": o.state, "resolution": o.resolution} for o in objections),
-                entries=tuple(entries),
-                consultations=consulted, checklist=checklist,
-            )
+            return case_view(spec, row, party=party, triggers=triggers, timers=timers, objections=objections,
+                             names=facts.names, entries=entries, consultations=consulted, checklist=checklist)
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
         with self.db.session() as s:
@@ -774,44 +762,3 @@ def _excused(verdicts: Iterable[Verdict], rules: Sequence[str], override: str | 
 def _verdict_json(v: Verdict) -> dict[str, Any]:
     out = {"passed": v.passed, "guard": v.guard, "rule": v.rule, "reason": v.reason}
     return {**out, "overridden": True} if v.overridden else out
-
-
-def _timer_view(t: TimerRow) -> TimerView:
-    assert t.id is not None
-    return TimerView(id=t.id, kind=t.kind, state=t.state, trigger=t.trigger, duty=t.duty, rule=t.rule,
-                     period=t.period, due_at=utc(t.due_at), last_day=t.last_day, status=t.status,
-                     provisional=t.provisional, note=t.note)
-
-
-def _payload(e: EventRow) -> dict[str, Any]:
-    """A history event's payload; one written by a newer award (a higher "v") is refused, not guessed at."""
-    version = e.data.get("v", PAYLOAD_VERSION)
-    if not isinstance(version, int) or version > PAYLOAD_VERSION:
-        raise DataError(f"案件历史第{e.seq}条记录的格式版本为 {version!r}，本程序只能读取版本 {PAYLOAD_VERSION} "
-                        "及以前的记录：请升级 award 后再查看")
-    return e.data
-
-
-def _moment(value: Any) -> Any:
-    """A moment the history payload keeps as ISO text (`due_at`, `old_due_at`), read back as an aware
-    datetime for views (so that --json shows it in +08:00 like every other time); anything else as is."""
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return value
-    return moment if moment is not None and moment.tzinfo is not None else value
-
-
-def _event_view(spec: ProcessSpec, e: EventRow) -> EventView:
-    labels = {t.trigger: t.label for t in spec.transitions}
-    labels.update({k: v.label for k, v in spec.starts.items()})
-    data = _payload(e)
-    detail = {k: _moment(v) if k.endswith("_at") else v for k, v in data.items() if k not in ("v", "changes")}
-    return EventView(
-        seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
-        source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
-        dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
-        business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
-        changes={(spec.fields[k].label if k in spec.fields else k): display(spec.fields.get(k), v)
-                 for k, v in data.get("changes", {}).items()},
-        detail=detail, hash=e.hash)

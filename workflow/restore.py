@@ -85,7 +85,8 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
         NameLookupError: no such state (exit 4).
         Refused: the actor may not correct, or the case was never in that state (exit 3).
     """
-    from .engine import _event_view, _role
+    from .engine import _role
+    from .readviews import event_view as _event_view
     from .timing.timers import plan
 
     if not reason.strip():

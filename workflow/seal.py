@@ -21,9 +21,7 @@ The HMAC comes from the standard library (`hmac`, `hashlib`); no package does th
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -38,6 +36,7 @@ from sqlmodel import Session, col, func, select
 
 from .errors import DataError, TamperedHistory
 from .history import ChainBreak
+from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
 from .store import CaseRow, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
 
 if TYPE_CHECKING:
@@ -48,7 +47,6 @@ __all__ = ["KEY_NAME", "Sealer", "create_key", "install", "seal_roster"]
 
 _LOGGER = logging.getLogger(__name__)
 
-KEY_NAME = "history.key"
 _LOADED = "award_case_loaded"
 
 
@@ -112,13 +110,7 @@ class Sealer:
             else:
                 raise DataError(f"历史封印密钥 {self.key_path} 不存在：请从办公室的安全备份恢复该文件"
                                 "（多台电脑共用一个数据库时，每台都须有同一把密钥）")
-        try:
-            text = self.key_path.read_text(encoding="ascii").strip()
-            self._key = bytes.fromhex(text)
-        except (OSError, ValueError):
-            raise DataError(f"历史封印密钥 {self.key_path} 无法读取或已损坏：请从安全备份恢复") from None
-        if len(self._key) < 16:
-            raise DataError(f"历史封印密钥 {self.key_path} 太短：请从安全备份恢复")
+        self._key = read_key(self.key_path)
         return self._key
 
     def on_step(self, step: Step) -> None:
@@ -126,9 +118,7 @@ class Sealer:
         self.seal_case(step.session, step.case, step.event.wall_time)
 
     def mac(self, s: Session | None, subject: str, payload: Any) -> str:
-        raw = json.dumps({"subject": subject, "payload": payload}, sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"), default=str)
-        return hmac.new(self.key(s), raw.encode(), hashlib.sha256).hexdigest()
+        return mac(self.key(s), subject, payload)
 
     def _put(self, s: Session, subject: str, payload: Any, now: datetime) -> None:
         value = self.mac(s, subject, payload)
@@ -201,11 +191,11 @@ class Sealer:
         accounts = {a.name: a for a in s.exec(select(StaffAccountRow)).all()}
         for r in s.exec(select(StaffRow).order_by(col(StaffRow.name))).all():
             account = accounts.get(r.name)
-            members.append({"name": r.name, "roles": list(r.roles), "email": r.email,
-                            "login": account.login if account else None,
-                            "phone": account.phone if account else None,
-                            "disabled": bool(account and account.disabled)})
-        return {"head": last.hash if last else None, "seq": last.seq if last else 0, "members": members}
+            members.append(roster_member(name=r.name, roles=r.roles, email=r.email,
+                                         login=account.login if account else None,
+                                         phone=account.phone if account else None,
+                                         disabled=bool(account and account.disabled)))
+        return roster_payload(last.hash if last else None, last.seq if last else 0, members)
 
     def seal_all(self, s: Session, now: datetime) -> int:
         """Seal every unsealed case and the roster (an upgrade from a database made before seals)."""

@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, text
@@ -21,10 +20,13 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
+from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path
 from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
+from .readviews import PAYLOAD_VERSION  # re-exported: defined where the readers that need no ORM see it
 from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
 
 __all__ = [
+    "PAYLOAD_VERSION",
     "AuditRow",
     "CaseRow",
     "Database",
@@ -50,7 +52,6 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
-PAYLOAD_VERSION = 1
 
 
 def _ts() -> Any:
@@ -267,19 +268,15 @@ class OutboxRow(SQLModel, table=True):
 
 def database_url(value: str | None) -> str:
     """`--db`/`AWARD_DB`: a SQLAlchemy URL, or a path to a SQLite file (default `award.db`)."""
-    if not value:
-        value = "award.db"
-    if "://" in value:
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value[len("postgresql://"):]
-        if value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value[len("postgres://"):]
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
-
-
-BUSY_TIMEOUT_SECONDS = 5.0
-"""How long a writer waits for another's write lock before giving up with exit 5 (`busy_timeout` in award.toml)."""
+    path = plain_sqlite_path(value)
+    if path is not None:
+        return f"sqlite:///{path}"
+    assert value is not None
+    if value.startswith("postgresql://"):
+        return "postgresql+psycopg://" + value[len("postgresql://"):]
+    if value.startswith("postgres://"):
+        return "postgresql+psycopg://" + value[len("postgres://"):]
+    return value
 
 
 def _sqlite_pragmas(busy_ms: int) -> Any:

@@ -11,6 +11,7 @@ from .values import Verdict
 
 __all__ = [
     "Actor",
+    "CaseHeader",
     "CaseView",
     "EventView",
     "NoticeList",
@@ -184,6 +185,28 @@ class CaseView:
     entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
     consultations: tuple[dict[str, Any], ...] = ()
     checklist: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseHeader:
+    """What a page of a case's history is headed with: which case, whose, on which track and where it is.
+
+    Attributes:
+        events: how many events the case's history holds in all (a page may show fewer).
+    """
+
+    id: int
+    ref: str
+    procedure: str
+    procedure_title: str
+    definition_version: str
+    round_id: str
+    party_name: str
+    track: str
+    track_label: str
+    state: str
+    state_label: str
+    events: int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from ..abc import Notifier, Step
 from ..errors import ConfigError, InvalidInput, RecordLookupError
+from ..reads import page
 from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
 from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, TimerRow, utc
 from .attachments import OutboxAttachmentRow
@@ -136,8 +137,10 @@ class Outbox:
 
     # ------------------------------------------------------------------ read
 
-    def list(self, *, failed: bool = False, case: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """Rows with their status, attempts, next attempt and error; `sending` rows say until when."""
+    def list(self, *, failed: bool = False, case: str | None = None, status: str | None = None,
+             limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Rows with their status, attempts, next attempt and error; `sending` rows say until when.
+        `limit`/`offset`: one page."""
         now = self.engine.wall_clock()
         with self.engine.db.session() as s:
             q = select(OutboxRow, CaseRow).join(CaseRow, col(OutboxRow.case_id) == col(CaseRow.id))
@@ -148,7 +151,7 @@ class Outbox:
             if case:
                 q = q.where(CaseRow.ref == case.upper())
             out = []
-            for o, c in s.exec(q.order_by(col(OutboxRow.id))).all():
+            for o, c in s.exec(page(q.order_by(col(OutboxRow.id)), limit, offset)).all():
                 waiting = o.status in ("pending", "sending")
                 stale = o.status == "sending" and utc(o.next_attempt_at) <= now
                 out.append({"id": o.id, "case": c.ref, "template": o.template, "channel": o.channel, "role": o.role,

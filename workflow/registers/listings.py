@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..errors import InvalidInput
+from ..reads import page
 from ..specs.catalog import Catalog
 from ..specs.fields import display
 from ..store import CaseRow, Database, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
@@ -110,8 +111,8 @@ _OBJECTION_STATUS = {"open": "待处理", "dismissed": "不成立", "upheld": "�
 
 
 def objections(db: Database, catalog: Catalog, *, round_id: str | None = None,
-               status: str | None = None) -> list[dict[str, Any]]:
-    """Objections, oldest first, with their case and party."""
+               status: str | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Objections, oldest first, with their case and party (`limit`/`offset`: one page)."""
     with db.session() as s:
         q = (select(ObjectionRow, CaseRow, PartyRow).join(CaseRow, col(ObjectionRow.case_id) == col(CaseRow.id))
              .join(PartyRow, col(CaseRow.party_id) == col(PartyRow.id)))
@@ -120,7 +121,7 @@ def objections(db: Database, catalog: Catalog, *, round_id: str | None = None,
         if status:
             q = q.where(ObjectionRow.status == status)
         out = []
-        for o, case, party in s.exec(q.order_by(col(ObjectionRow.id))).all():
+        for o, case, party in s.exec(page(q.order_by(col(ObjectionRow.id)), limit, offset)).all():
             spec = catalog.get(case.procedure, case.definition_version)
             out.append({"id": o.id, "ref": case.ref, "party": party.name, "state": o.state,
                         "state_label": spec.label_of(o.state), "filed_by": o.filed_by, "contact": o.contact,

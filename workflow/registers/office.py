@@ -19,6 +19,9 @@ from sqlmodel import Session, col, select
 from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, RoundLookupError
 from ..inputs import row_id, single_line
+from ..labels import PARTY_KINDS
+from ..reads import page
+from ..readviews import party_view
 from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
@@ -34,7 +37,6 @@ __all__ = ["PARTY_KINDS", "Office", "party_names"]
 
 _LOGGER = logging.getLogger(__name__)
 
-PARTY_KINDS = {"organization": "组织", "person": "个人"}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -171,11 +173,13 @@ class Office:
         with self.db.session() as s:
             return self._party_view(s, self._party_row(s, ref), history=True)
 
-    def party_list(self, kind: str | None = None) -> list[PartyView]:
+    def party_list(self, kind: str | None = None, *, limit: int | None = None, offset: int = 0) -> list[PartyView]:
+        """Parties by id (`limit`/`offset`: one page)."""
         with self.db.session() as s:
-            q = select(PartyRow).order_by(PartyRow.id)  # type: ignore[arg-type]
+            q = select(PartyRow)
             if kind:
                 q = q.where(PartyRow.kind == kind)
+            q = page(q.order_by(PartyRow.id), limit, offset)  # type: ignore[arg-type]
             return [self._party_view(s, r, history=False) for r in s.exec(q).all()]
 
     def _party_view(self, s: Session, row: PartyRow, *, history: bool) -> PartyView:
@@ -196,10 +200,7 @@ class Office:
             cases = tuple({"ref": c.ref, "round": c.round_id, "track": c.track, "state": c.state,
                            "state_label": self._state_label(c.procedure, c.definition_version, c.state)}
                           for c in case_rows)
-        code = row.code if row.kind == "organization" else mask_resident_id(row.code)
-        return PartyView(id=row.id, kind=row.kind, kind_label=PARTY_KINDS[row.kind], name=row.name, code=code,
-                         registered_on=row.registered_on, email=row.email, phone=row.phone,
-                         district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
+        return party_view(row, records=records, cases=cases)
 
     def _state_label(self, procedure: str, version: str, state: str) -> str:
         try:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DefinitionLookupError, DefinitionsInvalid, Problem
-from .check import check_file
-from .loader import LoadedFile, Rule, iter_definition_files, load_rules, parse_file
-from .model import ProcessSpec
+
+if TYPE_CHECKING:
+    from .loader import LoadedFile, Rule
+    from .model import ProcessSpec
 
 __all__ = ["Catalog", "load_catalog"]
 
@@ -93,7 +97,11 @@ def load_catalog(root: Path) -> Catalog:
     """Parse and check every definition under `root`; problems are collected, not raised.
 
     The result is kept in memory by the files' content (the scheduler and in-process callers
-    load it once); a changed file is read afresh.
+    load it once); a changed file is read afresh. It is also kept on disk, in the definitions
+    cache folder (`AWARD_CACHE_DIR`, else `~/.cache/award`), keyed by the same content plus the
+    templates and the code that parses and checks it: a later process loads the checked catalogue
+    from there without parsing or validating again (and without importing the checker, ruamel or
+    Jinja2). A changed definition, template or `award` release misses the cache and is checked afresh.
     """
     folder = root.parent if root.is_file() else root
     files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
@@ -101,8 +109,78 @@ def load_catalog(root: Path) -> Catalog:
     key = (str(root.resolve()), *((f.name, _fingerprint(f)) for f in files if f.is_file()))
     cached = _LOADED.get(key)
     if cached is None:
-        cached = _LOADED[key] = _load_catalog(root)
+        disk = _disk_key(key, folder)
+        cached = _from_disk(disk)
+        if cached is None:
+            cached = _load_catalog(root)
+            _to_disk(disk, cached)
+        _LOADED[key] = cached
     return cached
+
+
+_DISK_FORMAT = b"award-catalog-cache-1"
+_CODE = Path(__file__).resolve().parent.parent  # the `workflow` package: its parser, models and checks
+
+
+def _tree_stamp(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every file under `folder` with one of `suffixes`: a change to any is seen."""
+    out = []
+    for dirpath, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            if name.endswith(suffixes):
+                info = os.stat(os.path.join(dirpath, name))
+                out.append((os.path.join(dirpath, name), info.st_size, info.st_mtime_ns))
+    return out
+
+
+def _disk_key(key: tuple[object, ...], folder: Path) -> str:
+    """The cache file's name: the definitions' content, their templates, and the code that checks them."""
+    digest = hashlib.sha256(_DISK_FORMAT)
+    digest.update(repr(key).encode())
+    digest.update(repr(_tree_stamp(folder / "templates", ("",))).encode())
+    digest.update(repr(_tree_stamp(_CODE, (".py",))).encode())
+    return digest.hexdigest()
+
+
+def _cache_file(disk_key: str) -> Path | None:
+    from .loader import cache_dir
+
+    folder = cache_dir()
+    return None if folder is None else folder / f"catalog-{disk_key}.pickle"
+
+
+def _from_disk(disk_key: str) -> Catalog | None:
+    """The checked catalogue a previous process stored under this key, or None.
+
+    The file is the user's own (made 0600 in their cache folder, by this code, from their definitions);
+    one that cannot be read or is not a catalogue is ignored and replaced.
+    """
+    path = _cache_file(disk_key)
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as f:
+            found = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+        # a missing, truncated or stale file (models changed since) only costs a fresh load
+        return None
+    return found if isinstance(found, Catalog) else None
+
+
+def _to_disk(disk_key: str, catalog: Catalog) -> None:
+    path = _cache_file(disk_key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(catalog, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):  # a read-only home only costs time
+        _LOGGER.debug("cannot write the catalogue cache %s", path)
 
 
 def _fingerprint(file: Path) -> object:
@@ -116,6 +194,9 @@ def _fingerprint(file: Path) -> object:
 
 
 def _load_catalog(root: Path) -> Catalog:
+    from .check import check_file
+    from .loader import iter_definition_files, load_rules, parse_file
+
     if root.is_file():
         rules_path = root.parent / "rules.yaml"
     else:

@@ -157,7 +157,9 @@ _MEMO: dict[str, tuple[Any, dict[Path_, int]]] = {}
 _CACHE_FORMAT = b"award-yaml-cache-1"
 
 
-def _cache_dir() -> Path | None:
+def cache_dir() -> Path | None:
+    """The folder of the content-keyed caches (parsed YAML, checked catalogues): `AWARD_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/award`, else `~/.cache/award`."""
     root = os.environ.get("AWARD_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "award")
     return Path(root)
@@ -190,7 +192,7 @@ def _decode(value: Any) -> Any:
 def _cached(key: str) -> tuple[Any, dict[Path_, int]] | None:
     if key in _MEMO:
         return _MEMO[key]
-    folder = _cache_dir()
+    folder = cache_dir()
     if folder is None:
         return None
     try:
@@ -204,7 +206,7 @@ def _cached(key: str) -> tuple[Any, dict[Path_, int]] | None:
 
 def _store(key: str, data: Any, lines: dict[Path_, int]) -> None:
     _MEMO[key] = (data, lines)
-    folder = _cache_dir()
+    folder = cache_dir()
     if folder is None:
         return
     try:

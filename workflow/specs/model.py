@@ -44,7 +44,7 @@ Condition = dict[str, Scalar | list[Scalar]]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class FieldSpec(_Frozen):
@@ -173,7 +173,7 @@ class GuardCall(_Frozen):
         params: the guard's own parameters (everything else in the YAML mapping).
     """
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
     check: str
     rule: str

@@ -16,7 +16,7 @@ __all__ = ["PoolJoinSpec", "ReviewRules", "ReviewSpec", "ReviewStageSpec", "Shor
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ShortlistSpec(_Frozen):

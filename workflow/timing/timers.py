@@ -26,6 +26,7 @@ from ..errors import (
     Refused,
 )
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
+from ..reads import page
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
@@ -163,11 +164,11 @@ def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpe
 
 
 def list_timers(engine: Engine, *, case: str | None = None, status: str | None = None,
-                provisional: bool = False) -> list[dict[str, Any]]:
+                provisional: bool = False, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     """Timers for people: due time, state, what fires, status and why (a held or failed timer's note).
 
     `provisional`: only what still waits for calendar data: live timers whose due time rests on
-    provisional days, and timers blocked for an unknown year.
+    provisional days, and timers blocked for an unknown year. `limit`/`offset`: one page.
     """
     with engine.db.session() as s:
         q = select(TimerRow, CaseRow).join(CaseRow, col(TimerRow.case_id) == col(CaseRow.id))
@@ -182,7 +183,7 @@ def list_timers(engine: Engine, *, case: str | None = None, status: str | None =
                  "index": t.duty_index, "rule": t.rule, "period": t.period, "due_at": utc(t.due_at),
                  "last_day": t.last_day.isoformat() if t.last_day else None, "status": t.status, "note": t.note,
                  "provisional": t.provisional}
-                for t, c in s.exec(q.order_by(col(TimerRow.due_at), col(TimerRow.id))).all()]
+                for t, c in s.exec(page(q.order_by(col(TimerRow.due_at), col(TimerRow.id)), limit, offset)).all()]
 
 
 def retry_timer(engine: Engine, timer_id: int, *, actor: Actor | None = None) -> str:

@@ -1,0 +1,251 @@
+"""`show` and `history` on a SQLite file without the ORM: what lets a clerk's read start fast.
+
+Importing SQLAlchemy, SQLModel and the engine costs a read command most of its time while the
+SELECTs it needs are a handful of indexed lookups. So the read path runs those SELECTs through the
+standard library's `sqlite3`: their text is compiled once by SQLAlchemy from the table definitions
+(`plainsql.py`) and kept in the cache folder (`AWARD_CACHE_DIR`, else `~/.cache/award`), keyed by the
+code that defines the tables. Values come back as the ORM gives them (times, dates, JSON, booleans by
+the columns' types), and the views are built by the same functions the engine uses (`readviews.py`),
+so the output is the same byte for byte.
+
+The plain path answers only the common case and says `None` for everything else, so the caller
+takes the engine's path, which gives the full behaviour and every error message:
+- who is acting is a roster member bound to this OS login (not `--as`, not a shared PC, not a
+  stranger, not disabled) and the roster's seal holds;
+- the acting member is no expert (an expert's access to a case is the review's decision);
+- the database is at this program's schema version, and the case's definition is unchanged;
+- for `show`: the case's state has no transition to evaluate (guards need the case's facts, which
+  the engine gathers).
+Any `sqlite3` error (a locked, damaged or missing file) also means `None`: the engine reports it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from .errors import CaseLookupError
+from .inputs import row_id
+from .readviews import case_view, event_view, party_view
+from .sealmac import mac, read_key, roster_member, roster_payload
+from .views import Actor, CaseHeader, CaseView, EventView
+
+if TYPE_CHECKING:
+    from .specs.catalog import Catalog
+    from .specs.model import ProcessSpec
+
+__all__ = ["PlainReader", "compiled_statements"]
+
+_FORMAT = "award-plainsql-1"
+_HERE = Path(__file__).resolve().parent
+_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py")
+
+
+def _cache_key() -> str:
+    import hashlib
+
+    digest = hashlib.sha256(_FORMAT.encode())
+    for path in _TABLE_CODE:
+        info = path.stat()
+        digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return digest.hexdigest()[:32]
+
+
+def compiled_statements() -> dict[str, Any]:
+    """The compiled statements: from the cache, else compiled now (this once importing SQLAlchemy) and cached."""
+    from .specs.loader import cache_dir
+
+    folder = cache_dir()
+    path = None if folder is None else folder / f"plainsql-{_cache_key()}.json"
+    if path is not None:
+        try:
+            found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return found
+        except (OSError, ValueError):
+            pass
+    from .plainsql import compile_statements
+
+    compiled = compile_statements()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(compiled, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:  # a read-only home only costs the compile next time
+            pass
+    return compiled
+
+
+def _decode(kind: str, value: Any) -> Any:
+    if value is None or kind == "raw":
+        return value
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "json":
+        return json.loads(value)
+    return bool(value)
+
+
+class _Fallback(Exception):
+    """The plain path does not answer this one: the engine's path does."""
+
+
+@dataclass(kw_only=True)
+class PlainReader:
+    """Reads of one SQLite file through `sqlite3`, read-only; every method returns None to mean "ask the engine".
+
+    Attributes:
+        path: the SQLite file (it must exist: only `award init` creates one).
+        catalog: the checked definitions (from their cache).
+        key_path: the seal key (`secrets/history.key` of the office data folder).
+        busy_timeout: seconds to wait for a writer's lock, as the engine would.
+    """
+
+    path: Path
+    catalog: Catalog
+    key_path: Path
+    busy_timeout: float
+    _con: sqlite3.Connection | None = field(default=None, repr=False)
+    _sql: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ plumbing
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._con is None:
+            compiled = compiled_statements()
+            self._sql = compiled["statements"]
+            uri = "file:" + _quote(str(self.path.resolve())) + "?mode=ro"
+            self._con = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)
+            version = self._rows("schema_version")
+            if not version or str(version[0].value) != str(compiled["schema_version"]):
+                raise _Fallback  # not initialised, or older or newer: the engine says what to do
+        return self._con
+
+    def _rows(self, statement: str, /, **params: Any) -> list[Any]:
+        assert self._con is not None
+        stmt = self._sql[statement]
+        cur = self._con.execute(stmt["sql"], {**stmt["fixed"], **params})
+        kinds = stmt["columns"]
+        return [SimpleNamespace(**{c: _decode(k, v) for (c, k), v in zip(kinds, raw, strict=True)})
+                for raw in cur.fetchall()]
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def _answer(self, work: Any) -> Any:
+        try:
+            self._connect()
+            return work()
+        except (_Fallback, sqlite3.Error):
+            return None
+
+    # --------------------------------------------------------------- reads
+
+    def actor(self, login: str | None) -> Actor | None:
+        """The roster member bound to `login` (as `Roster.resolve` finds them), when the roster's seal holds."""
+        if login is None:
+            return None
+        result: Actor | None = self._answer(lambda: self._actor(login))
+        return result
+
+    def _actor(self, login: str) -> Actor:
+        self._check_roster()
+        accounts = self._rows("account_by_login", login=login)
+        if not accounts or accounts[0].disabled:
+            raise _Fallback  # a stranger or a disabled member: the engine refuses, naming the rule
+        staff = self._rows("staff_by_name", name=accounts[0].name)
+        if not staff:
+            raise _Fallback
+        if self._rows("expert_of_staff", name=staff[0].name):
+            raise _Fallback  # an expert reads only assigned cases: the review decides (review/access.py)
+        return Actor(name=staff[0].name, roles=tuple(g for g in staff[0].roles if "@" in g), on_roster=True,
+                     identity="bound", login=login)
+
+    def _check_roster(self) -> None:
+        """As `Sealer.check_roster`: any doubt, and the engine's path checks and reports it."""
+        seal = self._rows("roster_seal")
+        if not seal:
+            if self._rows("any_staff_change") and self.key_path.is_file():
+                raise _Fallback
+            return
+        if not self.key_path.is_file():
+            raise _Fallback
+        last = self._rows("last_staff_change")
+        accounts = {a.name: a for a in self._rows("accounts")}
+        members = []
+        for r in self._rows("staff"):
+            account = accounts.get(r.name)
+            members.append(roster_member(name=r.name, roles=r.roles, email=r.email,
+                                         login=account.login if account else None,
+                                         phone=account.phone if account else None,
+                                         disabled=bool(account and account.disabled)))
+        payload = roster_payload(last[0].hash if last else None, last[0].seq if last else 0, members)
+        if not hmac.compare_digest(seal[0].seal, mac(read_key(self.key_path), "roster", payload)):
+            raise _Fallback
+
+    def _case(self, ref: str) -> tuple[Any, ProcessSpec]:
+        text = str(ref).strip()
+        rows = []
+        if (number := row_id(text)) is not None:
+            rows = self._rows("case_by_id", id=number)
+        if not rows:
+            rows = self._rows("case_by_ref", ref=text.upper())
+        if not rows:
+            raise CaseLookupError(text)
+        row = rows[0]
+        try:
+            spec = self.catalog.get(row.procedure, row.definition_version)
+        except LookupError:
+            raise _Fallback from None
+        if spec.content_hash != row.definition_hash:
+            raise _Fallback  # the engine refuses it (DefinitionChanged)
+        return row, spec
+
+    def history(self, ref: str, *, limit: int | None, offset: int) -> tuple[CaseHeader, list[EventView]] | None:
+        """As `reads.case_history`."""
+        result: tuple[CaseHeader, list[EventView]] | None = self._answer(lambda: self._history(ref, limit, offset))
+        return result
+
+    def _history(self, ref: str, limit: int | None, offset: int) -> tuple[CaseHeader, list[EventView]]:
+        row, spec = self._case(ref)
+        party = self._rows("party", id=row.party_id)
+        events = self._rows("events", case_id=row.id, limit=-1 if limit is None else limit, offset=offset)
+        views = [event_view(spec, e) for e in events]
+        return CaseHeader(id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
+                          definition_version=spec.version, round_id=row.round_id, party_name=party[0].name,
+                          track=row.track, track_label=spec.tracks[row.track].label, state=row.state,
+                          state_label=spec.label_of(row.state), events=row.events), views
+
+    def show(self, ref: str) -> CaseView | None:
+        """As `Engine.show` for a case whose state offers no transition (nothing to evaluate)."""
+        result: CaseView | None = self._answer(lambda: self._show(ref))
+        return result
+
+    def _show(self, ref: str) -> CaseView:
+        row, spec = self._case(ref)
+        if spec.transitions_from(row.state):
+            raise _Fallback  # the triggers' guards read the case's facts: the engine gathers them
+        if spec.entries or spec.checklists or spec.consultation is not None or any(
+                fs.type == "party" for fs in spec.fields.values()):
+            raise _Fallback  # what the history records and registered names: the engine reads them
+        party = party_view(self._rows("party", id=row.party_id)[0])
+        return case_view(spec, row, party=party, triggers=(), timers=self._rows("timers", case_id=row.id),
+                         objections=self._rows("objections", case_id=row.id))
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")

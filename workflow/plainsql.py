@@ -1,0 +1,84 @@
+"""The statements of the plain read path (`plainread.py`), written once against the table definitions.
+
+SQLAlchemy compiles them for SQLite; `plainread` keeps the compiled text in its cache, keyed by the
+code of the tables, and later processes run it through the standard library's `sqlite3` without
+importing SQLAlchemy. The tables stay defined in one place (store.py, review/tables.py); nothing here
+spells a column name or a type that the tables do not give.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql import Select
+
+from .kinds import LIVE_TIMERS, TimerStatus
+from .review.tables import ExpertRow
+from .store import (
+    SCHEMA_VERSION,
+    CaseRow,
+    EventRow,
+    MetaRow,
+    ObjectionRow,
+    PartyRow,
+    SealRow,
+    StaffAccountRow,
+    StaffChangeRow,
+    StaffRow,
+    TimerRow,
+)
+
+__all__ = ["compile_statements", "statements"]
+
+
+def statements() -> dict[str, Select[Any]]:
+    """Every SELECT the plain read path runs, by name; `:name` parameters are bound by `plainread`."""
+    meta, case, event, party = (MetaRow.__table__, CaseRow.__table__,  # type: ignore[attr-defined]
+                                EventRow.__table__, PartyRow.__table__)  # type: ignore[attr-defined]
+    timer, objection, seal = TimerRow.__table__, ObjectionRow.__table__, SealRow.__table__  # type: ignore[attr-defined]
+    staff, account, change = (StaffRow.__table__, StaffAccountRow.__table__,  # type: ignore[attr-defined]
+                              StaffChangeRow.__table__)  # type: ignore[attr-defined]
+    expert = ExpertRow.__table__  # type: ignore[attr-defined]
+    return {
+        "schema_version": select(meta.c.value).where(meta.c.key == "schema_version"),
+        "case_by_id": select(case).where(case.c.id == bindparam("id")),
+        "case_by_ref": select(case).where(case.c.ref == bindparam("ref")),
+        "party": select(party).where(party.c.id == bindparam("id")),
+        "events": select(event).where(event.c.case_id == bindparam("case_id")).order_by(event.c.seq)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
+        "timers": select(timer).where(timer.c.case_id == bindparam("case_id"),  # as Engine.show lists them
+                                      timer.c.status.in_([bindparam(f"status_{i}", str(v)) for i, v in
+                                                          enumerate([*LIVE_TIMERS, TimerStatus.BLOCKED])]))
+        .order_by(timer.c.due_at),
+        "objections": select(objection).where(objection.c.case_id == bindparam("case_id")).order_by(objection.c.id),
+        "roster_seal": select(seal.c.seal).where(seal.c.subject == "roster"),
+        "any_staff_change": select(change.c.id).limit(1),
+        "last_staff_change": select(change.c.hash, change.c.seq).order_by(change.c.seq.desc()).limit(1),
+        "staff": select(staff).order_by(staff.c.name),
+        "accounts": select(account),
+        "account_by_login": select(account).where(account.c.login == bindparam("login")),
+        "staff_by_name": select(staff).where(staff.c.name == bindparam("name")),
+        "expert_of_staff": select(expert.c.id).where(expert.c.staff == bindparam("name")).limit(1),
+    }
+
+
+def _kind(type_: Any) -> str:
+    """How `plainread` turns a stored value back into what the ORM would give."""
+    for cls, kind in ((DateTime, "datetime"), (Date, "date"), (JSON, "json"), (Boolean, "bool")):
+        if isinstance(type_, cls):
+            return kind
+    return "raw"
+
+
+def compile_statements() -> dict[str, Any]:
+    """The statements as SQLite text, each with its fixed parameters and its columns' kinds."""
+    dialect = sqlite.dialect(paramstyle="named")
+    out: dict[str, Any] = {}
+    for name, stmt in statements().items():
+        compiled = stmt.compile(dialect=dialect)
+        fixed = {k: v for k, v in compiled.params.items() if v is not None}  # literals of the statement
+        out[name] = {"sql": str(compiled), "fixed": fixed,
+                     "columns": [[c.name, _kind(c.type)] for c in stmt.selected_columns]}
+    return {"schema_version": SCHEMA_VERSION, "statements": out}

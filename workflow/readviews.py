@@ -1,0 +1,131 @@
+"""Views built from rows by code that needs no database library: the ORM path and the plain read path
+(`plainread.py`) both build a history event's view here, so both print the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import DataError
+from .labels import PARTY_KINDS
+from .specs.fields import display
+from .timing.clock import utc
+from .views import CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
+
+if TYPE_CHECKING:
+    from .specs.model import ProcessSpec
+
+__all__ = ["PAYLOAD_VERSION", "EventLike", "case_view", "event_view", "party_view", "timer_view"]
+
+PAYLOAD_VERSION = 1
+"""The version of history payloads (`"v"`) this program writes and reads; a newer one is refused."""
+
+
+class EventLike(Protocol):
+    """A history row as the ORM (`EventRow`) or the plain read path gives it."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def trigger(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def dest(self) -> str | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def business_time(self) -> datetime: ...
+    @property
+    def wall_time(self) -> datetime: ...
+    @property
+    def comment(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def _payload(e: EventLike) -> dict[str, Any]:
+    """A history event's payload; one written by a newer award (a higher "v") is refused, not guessed at."""
+    version = e.data.get("v", PAYLOAD_VERSION)
+    if not isinstance(version, int) or version > PAYLOAD_VERSION:
+        raise DataError(f"案件历史第{e.seq}条记录的格式版本为 {version!r}，本程序只能读取版本 {PAYLOAD_VERSION} "
+                        "及以前的记录：请升级 award 后再查看")
+    return e.data
+
+
+def _moment(value: Any) -> Any:
+    """A moment the history payload keeps as ISO text (`due_at`, `old_due_at`), read back as an aware
+    datetime for views (so that --json shows it in +08:00 like every other time); anything else as is."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return value
+    return moment if moment is not None and moment.tzinfo is not None else value
+
+
+def event_view(spec: ProcessSpec, e: EventLike) -> EventView:
+    """One history event for people: labels from its definition, the payload's times as aware datetimes."""
+    labels = {t.trigger: t.label for t in spec.transitions}
+    labels.update({k: v.label for k, v in spec.starts.items()})
+    data = _payload(e)
+    detail = {k: _moment(v) if k.endswith("_at") else v for k, v in data.items() if k not in ("v", "changes")}
+    return EventView(
+        seq=e.seq, kind=e.kind, trigger=e.trigger, trigger_label=labels.get(e.trigger or "", e.trigger),
+        source=e.source, source_label=spec.label_of(e.source) if e.source else None, dest=e.dest,
+        dest_label=spec.label_of(e.dest) if e.dest else None, actor=e.actor, role=e.role,
+        business_time=utc(e.business_time), wall_time=utc(e.wall_time), comment=e.comment,
+        changes={(spec.fields[k].label if k in spec.fields else k): display(spec.fields.get(k), v)
+                 for k, v in data.get("changes", {}).items()},
+        detail=detail, hash=e.hash)
+
+
+def timer_view(t: Any) -> TimerView:
+    """A timer row (ORM or plain) for people."""
+    assert t.id is not None
+    return TimerView(id=t.id, kind=t.kind, state=t.state, trigger=t.trigger, duty=t.duty, rule=t.rule,
+                     period=t.period, due_at=utc(t.due_at), last_day=t.last_day, status=t.status,
+                     provisional=t.provisional, note=t.note)
+
+
+def party_view(row: Any, *, records: tuple[RecordView, ...] = (),
+               cases: tuple[dict[str, Any], ...] = ()) -> PartyView:
+    """A party row (ORM or plain) for people: a person's resident ID number is always masked."""
+    from .registers.identity import mask_resident_id
+
+    assert row.id is not None
+    code = row.code if row.kind == "organization" else mask_resident_id(row.code)
+    return PartyView(id=row.id, kind=row.kind, kind_label=PARTY_KINDS[row.kind], name=row.name, code=code,
+                     registered_on=row.registered_on, email=row.email, phone=row.phone,
+                     district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
+
+
+def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequence[TriggerView],
+              timers: Iterable[Any], objections: Iterable[Any], names: Mapping[str, str] | None = None,
+              entries: Sequence[dict[str, Any]] = (), consultations: Sequence[dict[str, Any]] = (),
+              checklist: Sequence[dict[str, Any]] = ()) -> CaseView:
+    """A case row (ORM or plain) with its party, the triggers evaluated for it, its live timers and
+    objections, and what its history records (entries, consultations, checklist findings).
+
+    names: registered parties named by the form's `party` fields (code -> name)."""
+    assert row.id is not None
+    form = tuple((name, fs.label, display(fs, row.data.get(name), names))
+                 for name, fs in spec.fields.items() if row.data.get(name) is not None)
+    return CaseView(
+        id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
+        definition_version=spec.version, round_id=row.round_id, party=party, track=row.track,
+        track_label=spec.tracks[row.track].label, state=row.state, state_label=spec.label_of(row.state),
+        version=row.version, closed=row.closed, held=row.held, form=form, data=dict(row.data),
+        entered_at=utc(row.entered_at), triggers=tuple(triggers),
+        timers=tuple(timer_view(t) for t in timers),
+        objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
+                          "state": o.state, "resolution": o.resolution} for o in objections),
+        entries=tuple(entries), consultations=tuple(consultations), checklist=tuple(checklist),
+    )
