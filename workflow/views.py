@@ -127,6 +127,7 @@ class RoundView:
     dates: dict[str, datetime]
     properties: dict[str, Any]
     cases_by_state: dict[str, int] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None  # the office's decision to open it off the rhythm or validity
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

