@@ -247,6 +247,15 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
                    [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
                      timer_status(t.status), t.rule] for t in view.timers])
+        keep = view.retention
+        if keep is not None:
+            from award.workflow.timing.clock import cn_date
+
+            if keep["until"] is None:
+                con.print(f"申报评审材料：办结后保存{keep['years']}年（{safe(keep['rule'])}）")
+            else:
+                origins = "、".join(f"“{safe(m['state_label'])}”起至{cn_date(m['until'])}" for m in keep["marks"])
+                con.print(f"申报评审材料保存至 {cn_date(keep['until'])}（{safe(keep['rule'])}；{origins}）")
         if view.objections:
             render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
                    [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]

@@ -48,7 +48,7 @@ from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
-from .kinds import LIVE_TIMERS, EventKind, TimerStatus
+from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
 from .registers.office import Office
@@ -558,7 +558,8 @@ class Engine:
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
             timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
-                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]))
+                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]),
+                                                   col(TimerRow.kind) != TimerKind.RETENTION)
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -575,6 +576,7 @@ class Engine:
                 timers=tuple(_timer_view(t) for t in timers),
                 objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                                   "state": o.state, "resolution": o.resolution} for o in objections),
+                retention=_retention(s, spec, row),
             )
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
@@ -676,6 +678,21 @@ def _role(spec: ProcessSpec, actor: Actor, roles: Sequence[str] | None) -> str |
         if r in roles:
             return r
     return None
+
+
+def _retention(s: Session, spec: ProcessSpec, row: CaseRow) -> dict[str, Any] | None:
+    """How long the case's material is kept (the definition's `retention`): every mark its outcomes set,
+    none cancelled by a later step, and the last day of the latest (None while no outcome is reached)."""
+    keep = spec.retention
+    if keep is None:
+        return None
+    marks = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.RETENTION,
+                                          TimerRow.status != TimerStatus.CANCELLED)
+                   .order_by(col(TimerRow.entry_seq))).all()
+    return {"years": keep.years, "rule": keep.rule, "label": keep.label,
+            "until": max((t.last_day for t in marks if t.last_day), default=None),
+            "marks": [{"timer": t.id, "state": t.state, "state_label": spec.label_of(t.state), "until": t.last_day,
+                       "status": t.status} for t in marks]}
 
 
 def _verdict_json(v: Verdict) -> dict[str, Any]:

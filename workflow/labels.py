@@ -20,7 +20,7 @@ EVENT_KINDS = {
 }
 TIMER_STATUS = {"pending": "等待到期", "held": "暂缓", "blocked": "缺日历数据", "failed": "失败", "fired": "已触发", "cancelled": "已取消",
                 "overdue": "已逾期"}
-TIMER_KINDS = {"transition": "到期办理", "reminder": "提醒", "duty": "义务", "mark": "标记"}
+TIMER_KINDS = {"transition": "到期办理", "reminder": "提醒", "duty": "义务", "mark": "标记", "retention": "材料保存期满"}
 OUTBOX_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                  "cancelled": "已撤回"}
 OBJECTION_STATUS = {"open": "待处理", "dismissed": "不成立", "upheld": "成立"}
@@ -81,6 +81,9 @@ def roles(labels: dict[str, str], ids: tuple[str, ...] | list[str]) -> str:
 
 def timer_label(spec: Any, state: str, kind: str, trigger: str | None, duty: str | None) -> str:
     """A timer as the definition names it (its `label`, else its trigger's label), never its id."""
+    if kind == "retention":  # the definition's retention (SHA-39), not a timer of the state
+        keep = getattr(spec, "retention", None)
+        return str(keep.label) if keep is not None else timer_kind(kind)
     st = spec.state_map.get(state)
     label = None
     if st is not None:

@@ -182,6 +182,7 @@ class CaseView:
     triggers: tuple[TriggerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
+    retention: dict[str, Any] | None = None  # how long the material is kept (SHA-39), see Engine.show
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

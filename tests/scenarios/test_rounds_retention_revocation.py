@@ -8,7 +8,16 @@ what the seed requires to be recorded and shown.
 from __future__ import annotations
 
 from tests.conftest import AwardRunner
-from tests.scenarios.test_sha_refusals import OPENED, refused
+from tests.scenarios.test_sha_refusals import (
+    OPENED,
+    PERSON,
+    add_person,
+    person_fill,
+    ready,
+    refused,
+    submit,
+    walk,
+)
 
 
 def ok(r):  # type: ignore[no-untyped-def]
@@ -81,3 +90,74 @@ def test_sqa_every_two_years_and_sqi_once_a_year(award: AwardRunner) -> None:
     ok(award("round", "open", "sqi", "2025", *sqi, now="2025-06-27 09:00"))
     r = award("round", "open", "sqi", "2025", "--id", "sqi-2025b", *sqi, now="2025-06-27 09:00")
     refused(r, 3, "SQI-2", "同一年已开启过轮次")
+
+
+# ------------------------------------------------------------ point 24: SHA-39
+
+
+def awarded_person(award: AwardRunner) -> str:
+    """A gold achievement case walked to `awarded` (commended 2026-10-20)."""
+    ok(award("round", "open", "sha", "2026", now=OPENED))
+    add_person(award)
+    ref = ready(award, PERSON, "gold_achievement")
+    ok(submit(award, ref, person_fill("2015-03-01")))
+    walk(award, ref, "commend")
+    return ref
+
+
+def test_every_outcome_is_kept_ten_years_and_shown(award: AwardRunner) -> None:
+    """A case rejected at qualification review is kept 10 years too (before: only awarded cases had a mark)."""
+    ok(award("round", "open", "sha", "2026", now=OPENED))
+    add_person(award)
+    ref = ready(award, PERSON, "gold_achievement")
+    before = ok(award("show", ref, "--json")).json["retention"]
+    assert (before["until"], before["marks"], before["rule"]) == (None, [], "SHA-39")
+    assert "申报评审材料：办结后保存10年（SHA-39）" in ok(award("show", ref)).out
+    ok(submit(award, ref, person_fill("2015-03-01")))
+    ok(award("advance", ref, "reject_qualification", "--yes", "--comment", "材料不完整",
+             "--set", "qualification_opinion=不符合条件", now="2026-03-20 10:00", who="li"))
+    case = ok(award("show", ref, "--json")).json
+    assert case["closed"] is True and case["timers"] == []  # the state's timers; the retention is the case's
+    assert case["retention"]["until"] == "2036-03-20"
+    assert [(m["state"], m["until"], m["status"]) for m in case["retention"]["marks"]] == [
+        ("rejected", "2036-03-20", "pending")]
+    assert "申报评审材料保存至 2036年3月20日（SHA-39；“资格审查未通过”起至2036年3月20日）" in ok(award("show", ref)).out
+    # nothing happens before the period has run; then the mark is set, and the history stays whole
+    fired = ok(award("tick", "--json", now="2036-03-20 23:00", who=None)).json["fired"]
+    assert fired == []
+    fired = ok(award("tick", "--json", now="2036-03-21 00:05", who=None)).json["fired"]
+    assert [(f[1], f[2], f[3]) for f in fired] == [(ref, "申报评审材料保存期满", "SHA-39")]
+    events = ok(award("history", ref, "--json")).json["events"]
+    assert events[0]["kind"] == "created" and events[-1]["kind"] == "marked"
+    assert ok(award("verify", who=None)).out
+
+
+def test_a_revocation_keeps_the_awards_retention_and_adds_its_own(award: AwardRunner) -> None:
+    """SHA-39: a revocation does not cancel the award's mark (before: leaving `awarded` cancelled it)."""
+    ref = awarded_person(award)
+    assert ok(award("show", ref, "--json")).json["retention"]["until"] == "2036-10-20"
+    ok(award("advance", ref, "revoke_accident", "--yes", "--comment", "获奖后发生重大质量事故",
+             now="2027-05-10 09:00"))
+    keep = ok(award("show", ref, "--json")).json["retention"]
+    assert [(m["state"], m["until"], m["status"]) for m in keep["marks"]] == [
+        ("awarded", "2036-10-20", "pending"), ("revoked", "2037-05-10", "pending")]
+    assert keep["until"] == "2037-05-10"
+    timers = ok(award("timers", "list", "--case", ref, "--json")).json
+    assert sorted(t["status"] for t in timers if t["kind"] == "retention") == ["pending", "pending"]
+
+
+def test_no_code_deletes_case_history_or_files() -> None:
+    """SHA-39: nothing in the engine or the commands deletes a case, its history, its timers or its files;
+    the one delete is an imported award record entered by mistake, kept in the party's history."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = {str(p.relative_to(root)) for folder in ("workflow", "commands") for p in (root / folder).rglob("*.py")
+             if "migrations" not in p.parts and re.search(r"\.delete\(|\bdelete\(|DELETE FROM|\.unlink\(",
+                                                          p.read_text(encoding="utf-8"))}
+    assert found == {"workflow/registers/parties.py", "workflow/attachments.py", "workflow/timing/calendar_years.py"}
+    # attachments.py removes only its own temporary file before the rename; calendar_years.py likewise
+    for name in ("workflow/attachments.py", "workflow/timing/calendar_years.py"):
+        lines = [line for line in (root / name).read_text(encoding="utf-8").splitlines() if "unlink(" in line]
+        assert all("tmp" in line or "temporary" in line for line in lines), lines
