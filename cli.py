@@ -31,6 +31,7 @@ from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
 from award.commands import review as _review
+from award.commands import revocations as _revocations
 from award.commands import staff as _staff
 from award.commands import timing as _timing
 from award.commands import today as _today
@@ -151,7 +152,8 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff):
+                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff,
+                _revocations):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

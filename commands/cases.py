@@ -247,6 +247,8 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
                    [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
                      timer_status(t.status), t.rule] for t in view.timers])
+        if view.recovery:
+            _print_recovery(view.recovery)
         keep = view.retention
         if keep is not None:
             from award.workflow.timing.clock import cn_date
@@ -262,6 +264,15 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
                     for o in view.objections])
 
     render.emit(view, as_json=as_json, show=people)
+
+
+def _print_recovery(items: Any) -> None:
+    """What a revocation set going (SHA-35/36): each item, done or still to do."""
+    from award.workflow.revocations import OUTCOMES
+
+    render.table("撤销后的事项", ["事项", "依据", "状态", "日期", "文号或编号", "说明"],
+                 [[i["label"], i["rule"], OUTCOMES.get(i["status"], "待办理"), i["on"] or "", i["reference"] or "",
+                   i["note"] or ""] for i in items])
 
 
 @click.command()

@@ -107,6 +107,12 @@ def _print_party(v: Any) -> None:
            [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
     render.table("案件", ["案件", "轮次", "赛道", "状态"], [[c["ref"], c["round"], c["track"], c["state_label"]] for c in v.cases])
+    for r in v.records:
+        if r.recovery:
+            pending = [i["label"] for i in r.recovery if i["status"] == "pending"]
+            con.print(f"获奖记录 #{r.id}（{safe(r.label)}）撤销后的事项："
+                      + ("尚待办理 " + "、".join(pending) if pending else "已全部登记")
+                      + f"（award revocation record {v.id} 事项 --record {r.id} ...）")
 
 
 @party.command("list")

@@ -52,6 +52,7 @@ from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
 from .registers.identity import mask_resident_id
 from .registers.office import Office
+from .revocations import case_checklist
 from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
@@ -577,6 +578,7 @@ class Engine:
                 objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                                   "state": o.state, "resolution": o.resolution} for o in objections),
                 retention=_retention(s, spec, row),
+                recovery=tuple(case_checklist(s, spec, row)),
             )
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:

@@ -96,6 +96,8 @@ class RecordView:
     source: str
     case_ref: str | None
     id: int | None = None
+    rule: str | None = None
+    recovery: tuple[dict[str, Any], ...] = ()  # an imported award's revocation: what it set going (SHA-35/36)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -183,6 +185,7 @@ class CaseView:
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
     retention: dict[str, Any] | None = None  # how long the material is kept (SHA-39), see Engine.show
+    recovery: tuple[dict[str, Any], ...] = ()  # what the revocation set going (SHA-35/36), see revocations.py
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -161,3 +161,116 @@ def test_no_code_deletes_case_history_or_files() -> None:
     for name in ("workflow/attachments.py", "workflow/timing/calendar_years.py"):
         lines = [line for line in (root / name).read_text(encoding="utf-8").splitlines() if "unlink(" in line]
         assert all("tmp" in line or "temporary" in line for line in lines), lines
+
+
+# ------------------------------------------------------------ point 22: SHA-35, SHA-36
+
+
+def items(case_or_record: dict) -> dict[str, str]:
+    return {i["item"]: i["status"] for i in case_or_record["recovery"]}
+
+
+def test_revocation_for_false_material_lists_and_records_what_it_sets_going(award: AwardRunner) -> None:
+    """SHA-35: plaque, certificate, bonus and the two platforms, each recorded with its date (and reference)."""
+    ref = awarded_person(award)
+    assert ok(award("show", ref, "--json")).json["recovery"] == []
+    r = award("revocation", "record", ref, "plaque", "--status", "done", now="2026-10-25 09:00")
+    refused(r, 3, "SHA-35", "奖励尚未撤销")
+    ok(award("advance", ref, "revoke_false_material", "--yes", "--comment", "经查实提供虚假材料",
+             now="2026-10-21 09:00"))
+    case = ok(award("show", ref, "--json")).json
+    assert items(case) == {"plaque": "pending", "certificate": "pending", "bonus": "pending",
+                           "credit_platform": "pending", "supervision_platform": "pending"}
+    assert {i["rule"] for i in case["recovery"]} == {"SHA-35"}
+    text = ok(award("show", ref)).out
+    assert "撤销后的事项" in text and "纳入本市社会公共信用信息平台" in text and "待办理" in text
+
+    # only the office records them; a platform entry needs its reference; a failure needs its reason
+    r = award("revocation", "record", ref, "plaque", "--status", "done", now="2026-10-25 09:00", who="li")
+    refused(r, 3, "SHA-35", "只能由上海市政府质量奖的 市审定办 办理")
+    r = award("revocation", "record", ref, "credit_platform", "--status", "done", now="2026-10-25 09:00")
+    refused(r, 2, None, "“纳入本市社会公共信用信息平台”须用 --ref 写明纳入平台的编号或文号")
+    r = award("revocation", "record", ref, "bonus", "--status", "failed", now="2026-10-25 09:00")
+    refused(r, 2, None, "无法完成的，须用 --note 写明原因")
+    r = award("revocation", "record", ref, "medal", "--status", "done", now="2026-10-25 09:00")
+    refused(r, 2, None, "依据 SHA-35 撤销后没有事项 'medal'；可登记：plaque（收回奖牌）")
+    r = award("revocation", "record", ref, "plaque", "--status", "done", "--on", "2026-10-01", now="2026-10-25 09:00")
+    refused(r, 2, None, "日期2026年10月1日早于撤销日期2026年10月21日")
+    assert set(items(ok(award("show", ref, "--json")).json).values()) == {"pending"}
+
+    r = ok(award("revocation", "record", ref, "plaque", "--status", "done", "--on", "2026-10-28",
+                 now="2026-10-28 10:00"))
+    assert "SHA-2026-001：已登记“收回奖牌”已完成（2026年10月28日）" in r.out and "尚待办理：收回证书" in r.out
+    r = award("revocation", "record", ref, "收回奖牌", "--status", "done", now="2026-10-28 10:00")
+    refused(r, 2, None, "“收回奖牌”已于2026年10月28日登记为已完成")
+    ok(award("revocation", "record", ref, "收回证书", "--status", "done", now="2026-10-28 10:00"))
+    ok(award("revocation", "record", ref, "bonus", "--status", "failed", "--note", "获奖人已出境，奖金暂无法追缴",
+             now="2026-11-02 10:00"))
+    ok(award("revocation", "record", ref, "credit_platform", "--status", "done", "--ref", "沪信用〔2026〕17号",
+             now="2026-11-03 10:00"))
+    r = ok(award("revocation", "record", ref, "supervision_platform", "--status", "done", "--ref", "JG-2026-0042",
+                 now="2026-11-03 11:00", who="wang"))
+    assert "撤销后的事项已全部登记" in r.out
+    case = ok(award("show", ref, "--json")).json
+    done = {i["item"]: (i["status"], i["on"], i["reference"], i["by"]) for i in case["recovery"]}
+    assert done["credit_platform"] == ("done", "2026-11-03", "沪信用〔2026〕17号", "wang")
+    assert done["bonus"][0] == "failed"
+    events = [e for e in ok(award("history", ref, "--json")).json["events"] if e["kind"] == "recovery_recorded"]
+    assert [e["detail"]["item"] for e in events] == ["plaque", "certificate", "bonus", "credit_platform",
+                                                    "supervision_platform"]
+    assert ok(award("verify", who=None)).code == 0
+
+
+def test_revocation_after_an_accident_sets_no_platform_entry(award: AwardRunner) -> None:
+    """SHA-36 recovers plaque, certificate and bonus; the platforms are SHA-35's alone."""
+    ref = awarded_person(award)
+    ok(award("advance", ref, "revoke_accident", "--yes", "--comment", "获奖后发生重大事故", now="2027-05-10 09:00"))
+    case = ok(award("show", ref, "--json")).json
+    assert items(case) == {"plaque": "pending", "certificate": "pending", "bonus": "pending"}
+    assert {i["rule"] for i in case["recovery"]} == {"SHA-36"}
+    r = award("revocation", "record", ref, "credit_platform", "--status", "done", "--ref", "x", now="2027-05-11 09:00")
+    refused(r, 2, None, "依据 SHA-36 撤销后没有事项 'credit_platform'")
+
+
+def test_an_imported_award_is_revoked_by_command_with_its_bar_and_items(award: AwardRunner, tmp_path) -> None:
+    """SHA-35/36 for an award won before the system: revoked by command (role-checked, cited), barred 5 years."""
+    from tests.scenarios.test_sha_refusals import ORG, add_org, import_awards
+
+    ok(award("round", "open", "sha", "2026", now=OPENED))
+    add_org(award)
+    ok(import_awards(award, tmp_path, f"code,procedure,award,awarded_on\n{ORG},sha,gold_model,2021-12-20\n"))
+    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    rid = str(rec["id"])
+    r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--yes", now="2026-04-01 09:00", who="li")
+    refused(r, 3, "SHA-35", "只能由上海市政府质量奖的 市审定办 办理")
+    r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-18", "--yes", now="2026-04-01 09:00")
+    refused(r, 2, None, "撤销依据须为：SHA-35（提供虚假材料或采取不正当手段骗取奖励）、SHA-36")
+    r = award("revocation", "record", ORG, "plaque", "--record", rid, "--status", "done", now="2026-04-01 09:00")
+    refused(r, 3, "SHA-35", "奖励尚未撤销")
+    assert ok(award("party", "show", ORG, "--json")).json["records"][0]["revoked_on"] is None
+
+    r = ok(award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--reason", "经查2021年申报材料不实",
+                 "--yes", now="2026-04-01 09:00"))
+    assert "已撤销 上海甲质量科技有限公司 的“" in r.out and "2031年4月1日前不接受再次申报" in r.out
+    assert "尚待办理：收回奖牌（plaque）" in r.out
+    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    assert (rec["revoked_on"], rec["bar_until"], rec["rule"], rec["reason"]) == (
+        "2026-04-01", "2031-04-01", "SHA-35", "经查2021年申报材料不实")
+    assert set(items(rec).values()) == {"pending"} and len(rec["recovery"]) == 5
+    r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--yes", now="2026-04-02 09:00")
+    refused(r, 2, None, "已于2026年4月1日撤销")
+
+    # the five-year bar holds at intake, citing the rule
+    r = award("case", "new", "--party", ORG, "--round", "sha-2026", "--track", "gold_model", now="2026-04-02 09:00")
+    refused(r, 3, "SHA-35", "2031年4月1日前不接受再次申报")
+
+    ok(award("revocation", "record", ORG, "plaque", "--record", rid, "--status", "done", now="2026-04-10 09:00"))
+    ok(award("revocation", "record", ORG, "credit_platform", "--record", rid, "--status", "done",
+             "--ref", "沪信用〔2026〕3号", now="2026-04-10 09:00"))
+    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    assert items(rec) == {"plaque": "done", "certificate": "pending", "bonus": "pending",
+                          "credit_platform": "done", "supervision_platform": "pending"}
+    shown = ok(award("party", "show", ORG)).out
+    assert "撤销后的事项：尚待办理 收回证书、追缴奖金等物质奖励、纳入事中事后综合监管平台" in shown
+    kinds = [e["kind"] for e in ok(award("party", "history", ORG, "--json")).json["history"]]
+    assert kinds[-3:] == ["record_revoked", "recovery_recorded", "recovery_recorded"]

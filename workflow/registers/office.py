@@ -187,13 +187,16 @@ class Office:
         records: tuple[RecordView, ...] = ()
         cases: tuple[dict[str, Any], ...] = ()
         if history:
+            from ..revocations import record_checklist
+
             recs = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == row.id)
                           .order_by(PartyRecordRow.awarded_on)).all()  # type: ignore[arg-type]
             refs = {c.id: c.ref for c in s.exec(select(CaseRow).where(CaseRow.party_id == row.id)).all()}
             records = tuple(
                 RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
                            revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
-                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id)
+                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id, rule=r.rule,
+                           recovery=tuple(record_checklist(s, self, r)))
                 for r in recs
             )
             case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ EVENT_KINDS: dict[str, str] = {
     "experts_joined": "列入评审专家库",
     "access_refused": "拒绝查看（回避或未分配）",
     "score_refused": "拒绝评分（回避或未分配）",
+    "recovery_recorded": "登记撤销奖励后的事项（收回奖牌、证书，追缴奖金，纳入平台）",
 }
 """The non-transition history events `on_events` may send on, with what each means."""
 
