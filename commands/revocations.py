@@ -68,7 +68,7 @@ def record(settings: Settings, target: str, item: str, outcome: str, on: Any, re
 
 
 @revocation.command("revoke-record")
-@click.argument("party")
+@click.argument("party", metavar="申报主体")
 @click.argument("record_id", type=RECORD_ID, metavar="编号")
 @click.option("--rule", required=True, help="撤销依据的规则编号，如 SHA-35（虚假材料）或 SHA-36（获奖后重大事故）。")
 @click.option("--reason", help="撤销原因（默认为该规则的原因）。")

@@ -194,9 +194,15 @@ def _import_entries(s: Session, record: PartyRecordRow) -> list[dict[str, Any]]:
     return [{**a.data, "by": a.actor} for a in rows if a.data.get("record") == record.id]
 
 
+def _revoked_by_command(s: Session, record: PartyRecordRow) -> bool:
+    """Whether `award` revoked this imported award (a revocation imported with it was carried out before)."""
+    rows = s.exec(select(AuditRow).where(AuditRow.party_id == record.party_id, AuditRow.kind == RECORD_REVOKED)).all()
+    return record.revoked_on is not None and any(a.data.get("record") == record.id for a in rows)
+
+
 def record_checklist(s: Session, office: Office, record: PartyRecordRow) -> list[dict[str, Any]]:
-    """An imported, revoked award's items and what is recorded of them (empty otherwise)."""
-    if record.source != "import" or record.revoked_on is None:
+    """An imported award's items and what is recorded of them, once `award` revoked it (empty otherwise)."""
+    if record.source != "import" or not _revoked_by_command(s, record):
         return []
     spec = office.catalog.get(record.procedure)
     return checklist(spec, record.rule, _import_entries(s, record))
@@ -259,6 +265,10 @@ def record_import_recovery(office: Office, party: str, record_id: int, entry: Re
         authorize(actor, spec, WORK, "登记撤销奖励后的事项")
         if record.revoked_on is None:
             raise _not_revoked(spec, f"{party_row.name} 的获奖记录 #{record_id}")
+        if record.source != "import":
+            raise InvalidInput(f"获奖记录 #{record_id} 来自本系统办结的案件：请登记在该案件上（award revocation record 案件 事项）")
+        if not _revoked_by_command(s, record):
+            raise InvalidInput(f"获奖记录 #{record_id} 的撤销是随记录导入的（在系统启用前办理），其收回情况不在本系统登记")
         data = _check_entry(spec, record.rule, _import_entries(s, record), entry, record.revoked_on,
                             f"获奖记录 #{record_id} ")
         s.add(AuditRow(kind=EventKind.RECOVERY_RECORDED, party_id=party_row.id, actor=actor.name, reason=data["note"],

@@ -238,22 +238,28 @@ def test_an_imported_award_is_revoked_by_command_with_its_bar_and_items(award: A
 
     ok(award("round", "open", "sha", "2026", now=OPENED))
     add_org(award)
-    ok(import_awards(award, tmp_path, f"code,procedure,award,awarded_on\n{ORG},sha,gold_model,2021-12-20\n"))
-    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    ok(import_awards(award, tmp_path, "code,procedure,award,awarded_on,revoked_on,rule\n"
+                     f"{ORG},sha,gold_model,2021-12-20,,\n{ORG},sha,gold_model,2013-12-20,2015-03-01,SHA-35\n"))
+    old, rec = ok(award("party", "show", ORG, "--json")).json["records"]
     rid = str(rec["id"])
+    # a revocation imported with its record was carried out before the system: nothing to record here
+    assert old["revoked_on"] == "2015-03-01" and old["recovery"] == []
+    r = award("revocation", "record", ORG, "plaque", "--record", str(old["id"]), "--status", "done",
+              now="2026-04-01 09:00")
+    refused(r, 2, None, "的撤销是随记录导入的（在系统启用前办理），其收回情况不在本系统登记")
     r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--yes", now="2026-04-01 09:00", who="li")
     refused(r, 3, "SHA-35", "只能由上海市政府质量奖的 市审定办 办理")
     r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-18", "--yes", now="2026-04-01 09:00")
     refused(r, 2, None, "撤销依据须为：SHA-35（提供虚假材料或采取不正当手段骗取奖励）、SHA-36")
     r = award("revocation", "record", ORG, "plaque", "--record", rid, "--status", "done", now="2026-04-01 09:00")
     refused(r, 3, "SHA-35", "奖励尚未撤销")
-    assert ok(award("party", "show", ORG, "--json")).json["records"][0]["revoked_on"] is None
+    assert ok(award("party", "show", ORG, "--json")).json["records"][1]["revoked_on"] is None
 
     r = ok(award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--reason", "经查2021年申报材料不实",
                  "--yes", now="2026-04-01 09:00"))
     assert "已撤销 上海甲质量科技有限公司 的“" in r.out and "2031年4月1日前不接受再次申报" in r.out
     assert "尚待办理：收回奖牌（plaque）" in r.out
-    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    rec = ok(award("party", "show", ORG, "--json")).json["records"][1]
     assert (rec["revoked_on"], rec["bar_until"], rec["rule"], rec["reason"]) == (
         "2026-04-01", "2031-04-01", "SHA-35", "经查2021年申报材料不实")
     assert set(items(rec).values()) == {"pending"} and len(rec["recovery"]) == 5
@@ -267,7 +273,7 @@ def test_an_imported_award_is_revoked_by_command_with_its_bar_and_items(award: A
     ok(award("revocation", "record", ORG, "plaque", "--record", rid, "--status", "done", now="2026-04-10 09:00"))
     ok(award("revocation", "record", ORG, "credit_platform", "--record", rid, "--status", "done",
              "--ref", "沪信用〔2026〕3号", now="2026-04-10 09:00"))
-    [rec] = ok(award("party", "show", ORG, "--json")).json["records"]
+    rec = ok(award("party", "show", ORG, "--json")).json["records"][1]
     assert items(rec) == {"plaque": "done", "certificate": "pending", "bonus": "pending",
                           "credit_platform": "done", "supervision_platform": "pending"}
     shown = ok(award("party", "show", ORG)).out
