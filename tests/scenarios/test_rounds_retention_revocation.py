@@ -188,6 +188,8 @@ def test_revocation_for_false_material_lists_and_records_what_it_sets_going(awar
     # only the office records them; a platform entry needs its reference; a failure needs its reason
     r = award("revocation", "record", ref, "plaque", "--status", "done", now="2026-10-25 09:00", who="li")
     refused(r, 3, "SHA-35", "只能由上海市政府质量奖的 市审定办 办理")
+    r = award("revocation", "record", ref, "plaque", "--status", "done", now="2026-10-25 09:00", who="mallory")
+    refused(r, 3, "AWD-1", "系统登录名 mallory 不是在册的工作人员")
     r = award("revocation", "record", ref, "credit_platform", "--status", "done", now="2026-10-25 09:00")
     refused(r, 2, None, "“纳入本市社会公共信用信息平台”须用 --ref 写明纳入平台的编号或文号")
     r = award("revocation", "record", ref, "bonus", "--status", "failed", now="2026-10-25 09:00")
@@ -249,6 +251,9 @@ def test_an_imported_award_is_revoked_by_command_with_its_bar_and_items(award: A
     refused(r, 2, None, "的撤销是随记录导入的（在系统启用前办理），其收回情况不在本系统登记")
     r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--yes", now="2026-04-01 09:00", who="li")
     refused(r, 3, "SHA-35", "只能由上海市政府质量奖的 市审定办 办理")
+    r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-35", "--yes", now="2026-04-01 09:00",
+              who="mallory")
+    refused(r, 3, "AWD-1")
     r = award("revocation", "revoke-record", ORG, rid, "--rule", "SHA-18", "--yes", now="2026-04-01 09:00")
     refused(r, 2, None, "撤销依据须为：SHA-35（提供虚假材料或采取不正当手段骗取奖励）、SHA-36")
     r = award("revocation", "record", ORG, "plaque", "--record", rid, "--status", "done", now="2026-04-01 09:00")
