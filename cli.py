@@ -33,6 +33,7 @@ from award.commands import notify as _notify
 from award.commands import objections as _objections
 from award.commands import registers as _registers
 from award.commands import review as _review
+from award.commands import revocations as _revocations
 from award.commands import staff as _staff
 from award.commands import timing as _timing
 from award.commands import today as _today
@@ -154,7 +155,7 @@ def demo(folder: Path) -> None:
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
                 _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff, _entries,
-                _casework):
+                _casework, _revocations):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

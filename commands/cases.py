@@ -271,6 +271,17 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             checklist_table("核查表（评审人员的核查意见）", list(view.checklist)).print()
         if view.consultations:
             consultation_table(view.ref, list(view.consultations)).print()
+        if view.recovery:
+            _print_recovery(view.recovery)
+        keep = view.retention
+        if keep is not None:
+            from award.workflow.timing.clock import cn_date
+
+            if keep["until"] is None:
+                con.print(f"申报评审材料：办结后保存{keep['years']}年（{safe(keep['rule'])}）")
+            else:
+                origins = "、".join(f"“{safe(m['state_label'])}”起至{cn_date(m['until'])}" for m in keep["marks"])
+                con.print(f"申报评审材料保存至 {cn_date(keep['until'])}（{safe(keep['rule'])}；{origins}）")
         if view.objections:
             render.table("异议", ["#", "状态", "提出人", "理由", "处理"],
                    [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
@@ -281,6 +292,15 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("记录事项", ["#", "事项", "日期", "内容", "登记人", "答复"], entry_rows(view.entries))
 
     render.emit(view, as_json=as_json, show=people)
+
+
+def _print_recovery(items: Any) -> None:
+    """What a revocation set going (SHA-35/36): each item, done or still to do."""
+    from award.workflow.revocations import OUTCOMES
+
+    render.table("撤销后的事项", ["事项", "依据", "状态", "日期", "文号或编号", "说明"],
+                 [[i["label"], i["rule"], OUTCOMES.get(i["status"], "待办理"), i["on"] or "", i["reference"] or "",
+                   i["note"] or ""] for i in items])
 
 
 @click.command()

@@ -17,7 +17,8 @@ _FIELD_LABELS = {"name": "名称", "email": "电子邮箱", "phone": "电话", "
 
 _KIND_LABELS = {"party_imported": "导入登记", "party_changed": "修改", "record_imported": "导入获奖记录",
                 "record_changed": "导入更新获奖记录", "record_corrected": "更正获奖记录",
-                "record_removed": "删除获奖记录", "unmasked": "导出完整身份证号"}
+                "record_removed": "删除获奖记录", "unmasked": "导出完整身份证号",
+                "record_revoked": "撤销获奖记录", "recovery_recorded": "登记撤销后事项"}
 
 
 def change_text(key: str, old: Any, new: Any) -> str:

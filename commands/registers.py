@@ -107,6 +107,12 @@ def _print_party(v: Any) -> None:
            [[r.id, r.label, r.awarded_on, r.revoked_on, r.bar_until, r.reason,
              "导入" if r.source == "import" else r.case_ref] for r in v.records])
     render.table("案件", ["案件", "轮次", "赛道", "状态"], [[c["ref"], c["round"], c["track"], c["state_label"]] for c in v.cases])
+    for r in v.records:
+        if r.recovery:
+            pending = [i["label"] for i in r.recovery if i["status"] == "pending"]
+            con.print(f"获奖记录 #{r.id}（{safe(r.label)}）撤销后的事项："
+                      + ("尚待办理 " + "、".join(pending) if pending else "已全部登记")
+                      + f"（award revocation record {v.id} 事项 --record {r.id} ...）")
 
 
 @party.command("list")
@@ -155,20 +161,29 @@ def round_() -> None:
 @click.option("--opened-on", type=DAY, help="开启日期（默认今天）。")
 @click.option("--date", "dates", multiple=True, help="轮次日期：名称=YYYY-MM-DD[ HH:MM]（可重复）。")
 @click.option("--property", "props", multiple=True, help="轮次属性：名称=值（可重复）。")
+@click.option("--decision", help="不按评选周期或在办法有效期外开启时，办公室决定的文号或理由（记入轮次记录）。")
 @json_option
 @pass_settings
 def round_open(settings: Settings, procedure: str, year: int, title: str | None, round_id: str | None,
-               opened_on: Any, dates: tuple[str, ...], props: tuple[str, ...], as_json: bool) -> None:
-    """开启一个评审轮次。
+               opened_on: Any, dates: tuple[str, ...], props: tuple[str, ...], decision: str | None,
+               as_json: bool) -> None:
+    """开启一个评审轮次；不按评选周期或在办法有效期外开启，须用 --decision 记录办公室的决定。
 
     \b
-    示例：award round open sha 2026
+    示例：
+      award round open sha 2026 --date announced=2026-03-02
+      award round open sha 2028 --decision "沪府办规〔2027〕X号：新办法施行后继续评选"
     """
-    view = settings.engine().office.round_open(
+    engine = settings.engine()
+    view = engine.office.round_open(
         procedure=procedure, year=year, title=title, round_id=round_id,
         opened_on=opened_on, dates=pairs(dates, "--date"),
-        properties=pairs(props, "--property"), actor=settings.actor())
-    render.emit(view, as_json=as_json, text=f"已开启轮次 {view.id}：{view.title}")
+        properties=pairs(props, "--property"), actor=settings.actor(), decision=decision,
+        wall_clock=engine.wall_clock)
+    text = f"已开启轮次 {view.id}：{view.title}"
+    if view.decision:
+        text += f"\n开启决定：{view.decision['decision']}（{view.decision['by']} 决定，已记入轮次记录）"
+    render.emit(view, as_json=as_json, text=text)
 
 
 @round_.command("list")
@@ -211,6 +226,11 @@ def _print_round(v: Any, labels: dict[str, str] | None = None) -> None:
         con.print(f"{safe((labels or {}).get(k, k))}：{safe(render.shanghai(val))}")
     for k, val in v.properties.items():
         con.print(f"{safe(k)}：{safe(val)}")
+    if v.decision:
+        d = v.decision
+        con.print(f"开启决定：{safe(d['decision'])}（{safe(d['by'])} 于 {safe(render.shanghai(d['at']))} 决定）")
+        for item in d["overrides"]:
+            con.print(f"  越过 [{safe(item['rule'])}] {safe(item['reason'])}")
     render.table("案件（按状态）", ["状态", "数量"], list(v.cases_by_state.items()))
 
 

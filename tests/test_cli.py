@@ -36,7 +36,7 @@ def office(tmp_path_factory: pytest.TempPathFactory):
     run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
     add_staff(run)
     steps = [
-        ("round", "open", "sha", "2026"),
+        ("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
         ("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON, "--email", "chen@example.com",
          "--district", "浦东新区"),
         ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,

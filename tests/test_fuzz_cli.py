@@ -176,7 +176,7 @@ def fuzz_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, role in (("wang", "office"), ("li", "reviewer"), ("zhao", "committee")):
         assert run("staff", "add", name, "--login", name, "--role", f"{role}@shanghai", "--email",
                    f"{name}@example.gov.cn", who="admin").code == 0
-    for args in (("round", "open", "sha", "2026"),
+    for args in (("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
                  ("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON, "--email", "c@example.com"),
                  ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),

@@ -76,7 +76,7 @@ def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(of
         ("staff", "add", "zz", "--login", "zz", "--role", "office@sha"),
         ("party", "add", "--kind", "organization", "--name", "上海新质量公司", "--code", uscc("91310000MA1FL8888")),
         ("party", "set", spare, "--attr", "saq_member=是"),
-        ("round", "open", "sha", "2027"),
+        ("round", "open", "sha", "2028", "--decision", "新办法施行后继续评选"),
         ("case", "new", "--party", spare, "--round", "sha-2026", "--track", "gold_model"),
         ("advance", draft, "start_internal_notice"),
         ("tick",),
@@ -116,7 +116,8 @@ def small_office(award, db_file: str) -> str:
 
 READS = [("cases",), ("show", "SHA-2026-001"), ("history", "SHA-2026-001"), ("party", "list"), ("staff", "list"),
          ("round", "list"), ("timers", "list"), ("outbox", "list"), ("verify",)]
-WRITES = [("staff", "add", "zz", "--login", "zz", "--role", "office@sha"), ("round", "open", "sha", "2027"),
+WRITES = [("staff", "add", "zz", "--login", "zz", "--role", "office@sha"),
+          ("round", "open", "sha", "2028", "--decision", "新办法施行后继续评选"),
           ("advance", "SHA-2026-001", "start_internal_notice")]
 
 

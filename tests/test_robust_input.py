@@ -24,7 +24,7 @@ def office(tmp_path_factory: pytest.TempPathFactory):
                           encoding="utf-8")
     run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
     add_staff(run, {"wang": ("office", ISSUERS)})
-    for args in (("round", "open", "sha", "2026"),
+    for args in (("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
                  ("party", "add", "--kind", "organization", "--name", "上海[/]质量[bold]公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),
                  ("case", "new", "--party", ORG, "--round", "sha-2026", "--track", "gold_model"),
@@ -97,7 +97,7 @@ def test_a_round_date_of_9999_is_refused_and_no_round_is_opened(award) -> None:
 
 
 def test_a_form_date_out_of_range_is_refused(award) -> None:
-    assert award("round", "open", "sha", "2026").code == 0
+    assert award("round", "open", "sha", "2026", "--opened-on", "2026-03-02").code == 0
     assert award("party", "add", "--kind", "person", "--name", "陈质量", "--code", PERSON).code == 0
     r = award("case", "new", "--party", PERSON, "--round", "sha-2026", "--track", "gold_achievement",
               "--set", "quality_work_since=9999-12-31")

@@ -47,12 +47,13 @@ from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
-from .kinds import LIVE_TIMERS, EventKind, TimerStatus
+from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
 from .readviews import case_view, timer_view
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
+from .revocations import case_checklist
 from .seal import Sealer
 from .specs.catalog import Catalog
 from .specs.fields import display, parse_assignment, parse_value, to_python
@@ -617,7 +618,8 @@ class Engine:
                     roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
                     verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
             timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
-                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]))
+                                                   col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]),
+                                                   col(TimerRow.kind) != TimerKind.RETENTION)
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
@@ -635,7 +637,8 @@ class Engine:
 
             consulted, checklist = case_records(spec, facts.data, facts.notes)
             return case_view(spec, row, party=party, triggers=triggers, timers=timers, objections=objections,
-                             names=facts.names, entries=entries, consultations=consulted, checklist=checklist)
+                             names=facts.names, entries=entries, consultations=consulted, checklist=checklist,
+                             retention=_retention(s, spec, row), recovery=tuple(case_checklist(s, spec, row)))
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
         with self.db.session() as s:
@@ -757,6 +760,19 @@ def _excused(verdicts: Iterable[Verdict], rules: Sequence[str], override: str | 
     if not used:
         raise InvalidInput("本次办理没有被拒绝的“原则上”条件，无需破例：请去掉 --override 后重试")
     return {"override": {"rules": used, "reason": override.strip()}}
+def _retention(s: Session, spec: ProcessSpec, row: CaseRow) -> dict[str, Any] | None:
+    """How long the case's material is kept (the definition's `retention`): every mark its outcomes set,
+    none cancelled by a later step, and the last day of the latest (None while no outcome is reached)."""
+    keep = spec.retention
+    if keep is None:
+        return None
+    marks = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.RETENTION,
+                                          TimerRow.status != TimerStatus.CANCELLED)
+                   .order_by(col(TimerRow.entry_seq))).all()
+    return {"years": keep.years, "rule": keep.rule, "label": keep.label,
+            "until": max((t.last_day for t in marks if t.last_day), default=None),
+            "marks": [{"timer": t.id, "state": t.state, "state_label": spec.label_of(t.state), "until": t.last_day,
+                       "status": t.status} for t in marks]}
 
 
 def _verdict_json(v: Verdict) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class EventKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     ENTRY_RECORDED = "entry_recorded"
     ENTRY_ANSWERED = "entry_answered"
+    RECOVERY_RECORDED = "recovery_recorded"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))
@@ -53,12 +54,14 @@ NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventK
 
 
 class TimerKind(StrEnum):
-    """What a due timer does: fire a trigger, check a duty, remind, or set a mark."""
+    """What a due timer does: fire a trigger, check a duty, remind, or set a mark. A retention mark (the
+    definition's `retention`) belongs to the case, not to a state: leaving the state does not cancel it."""
 
     TRANSITION = "transition"
     DUTY = "duty"
     REMINDER = "reminder"
     MARK = "mark"
+    RETENTION = "retention"
 
 
 class TimerStatus(StrEnum):

@@ -17,10 +17,11 @@ EVENT_KINDS = {
     "created": "开启案件", "transition": "办理", "correction": "更正", "objection_filed": "提出异议",
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
     "duty_met": "按时履行义务", "duty_overdue": "义务逾期", "entry_recorded": "登记事项", "entry_answered": "答复事项",
+    "recovery_recorded": "登记撤销后事项",
 }
 TIMER_STATUS = {"pending": "等待到期", "held": "暂缓", "blocked": "缺日历数据", "failed": "失败", "fired": "已触发", "cancelled": "已取消",
                 "overdue": "已逾期"}
-TIMER_KINDS = {"transition": "到期办理", "reminder": "提醒", "duty": "义务", "mark": "标记"}
+TIMER_KINDS = {"transition": "到期办理", "reminder": "提醒", "duty": "义务", "mark": "标记", "retention": "材料保存期满"}
 OUTBOX_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                  "cancelled": "已撤回"}
 OBJECTION_STATUS = {"open": "待处理", "dismissed": "不成立", "upheld": "成立"}
@@ -81,6 +82,9 @@ def roles(labels: dict[str, str], ids: tuple[str, ...] | list[str]) -> str:
 
 def timer_label(spec: Any, state: str, kind: str, trigger: str | None, duty: str | None) -> str:
     """A timer as the definition names it (its `label`, else its trigger's label), never its id."""
+    if kind == "retention":  # the definition's retention (SHA-39), not a timer of the state
+        keep = getattr(spec, "retention", None)
+        return str(keep.label) if keep is not None else timer_kind(kind)
     st = spec.state_map.get(state)
     label = None
     if st is not None:

@@ -237,7 +237,7 @@ class PlainReader:
         row, spec = self._case(ref)
         if spec.transitions_from(row.state):
             raise _Fallback  # the triggers' guards read the case's facts: the engine gathers them
-        if spec.entries or spec.checklists or spec.consultation is not None or any(
+        if spec.entries or spec.checklists or spec.consultation is not None or spec.retention or spec.recovery or any(
                 fs.type == "party" for fs in spec.fields.values()):
             raise _Fallback  # what the history records and registered names: the engine reads them
         party = party_view(self._rows("party", id=row.party_id)[0])

@@ -110,9 +110,11 @@ def party_view(row: Any, *, records: tuple[RecordView, ...] = (),
 def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequence[TriggerView],
               timers: Iterable[Any], objections: Iterable[Any], names: Mapping[str, str] | None = None,
               entries: Sequence[dict[str, Any]] = (), consultations: Sequence[dict[str, Any]] = (),
-              checklist: Sequence[dict[str, Any]] = ()) -> CaseView:
+              checklist: Sequence[dict[str, Any]] = (), retention: dict[str, Any] | None = None,
+              recovery: Sequence[dict[str, Any]] = ()) -> CaseView:
     """A case row (ORM or plain) with its party, the triggers evaluated for it, its live timers and
-    objections, and what its history records (entries, consultations, checklist findings).
+    objections, and what its history records (entries, consultations, checklist findings), how long its
+    material is kept and what its revocation set going.
 
     names: registered parties named by the form's `party` fields (code -> name)."""
     assert row.id is not None
@@ -128,4 +130,5 @@ def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequen
         objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                           "state": o.state, "resolution": o.resolution} for o in objections),
         entries=tuple(entries), consultations=tuple(consultations), checklist=tuple(checklist),
+        retention=retention, recovery=tuple(recovery),
     )

@@ -97,6 +97,8 @@ class RecordView:
     source: str
     case_ref: str | None
     id: int | None = None
+    rule: str | None = None
+    recovery: tuple[dict[str, Any], ...] = ()  # an imported award's revocation: what it set going (SHA-35/36)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -128,6 +130,7 @@ class RoundView:
     dates: dict[str, datetime]
     properties: dict[str, Any]
     cases_by_state: dict[str, int] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None  # the office's decision to open it off the rhythm or validity
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -185,6 +188,8 @@ class CaseView:
     entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
     consultations: tuple[dict[str, Any], ...] = ()
     checklist: tuple[dict[str, Any], ...] = ()
+    retention: dict[str, Any] | None = None  # how long the material is kept (SHA-39), see Engine.show
+    recovery: tuple[dict[str, Any], ...] = ()  # what the revocation set going (SHA-35/36), see revocations.py
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

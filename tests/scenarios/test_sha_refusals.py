@@ -288,7 +288,7 @@ def test_revoked_award_bars_for_5_years(office, tmp_path: Path, trigger: str, ru
     body = notices[0].get_body(("plain",)).get_content()
     assert f"根据{rule}" in body and "2031年10月21日前不接受再次申报" in body
 
-    ok(office("round", "open", "sha", "2028", now="2028-03-01 09:00"))
+    ok(office("round", "open", "sha", "2028", "--decision", "新办法施行后继续评选", now="2028-03-01 09:00"))  # SHA-41
     r = office("case", "new", "--party", PERSON, "--round", "sha-2028", "--track", "mayor_achievement",
                now="2028-03-01 09:00")
     refused(r, 3, rule, f"2026年上海市质量金奖·先进质量管理成果已于2026年10月21日被撤销（{reason}），2031年10月21日前不接受再次申报")

@@ -201,7 +201,8 @@ def test_recompute_leaves_anniversaries_reminders_and_natural_days_as_they_are(o
     ref = office.in_commendation("2026-05-06 10:00")
     assert office.run("advance", ref, "commend", "--set", "award_document=沪府〔2026〕88号", now="2026-10-20 09:00").code == 0
     before, history = office.show(ref)["timers"], office.history(ref)
-    assert {t["kind"] for t in before} == {"duty", "reminder", "mark"}
+    assert {t["kind"] for t in before} == {"duty", "reminder"}
+    assert office.show(ref)["retention"]["until"] == "2036-10-20"  # the 10-year mark is the case's (SHA-39)
     result = office.run("calendar", "recompute", now="2026-12-20 09:00")
     assert result.code == 0, result
     assert "没有定时需要重算" in result.out
@@ -219,11 +220,11 @@ def test_recompute_leaves_anniversaries_reminders_and_natural_days_as_they_are(o
         counted = {row.kind: _count_again(engine, s, spec, row) for row in rows}
         for row in rows:
             again = _count_again(engine, s, spec, row)
-            if row.kind == "duty":
-                assert again is None  # anniversaries never consult the calendar
+            if row.kind in ("duty", "retention"):
+                assert again is None  # anniversaries and whole years never consult the calendar
             else:
                 assert again is not None and again[0].isoformat() == datetime_iso(row.due_at), row
-    assert set(counted) == {"duty", "reminder", "mark"}
+    assert set(counted) == {"duty", "reminder", "retention"}
 
 
 def datetime_iso(value: object) -> str:

@@ -198,8 +198,9 @@ def test_a_quota_of_10_to_the_20(run, folder: Path) -> None:
 
 @pytest.mark.parametrize("period", ["100000000000000000000 days", "99999999 working days", "yearly for 5000 years"])
 def test_a_timer_of_a_huge_period(run, folder: Path, period: str) -> None:
-    old = "{after: 3653 days, mark: archive" if "yearly" not in period else "every: yearly for 3 years"
-    new = f"{{after: {period}, mark: archive" if "yearly" not in period else f"every: {period}"
+    old = "{after: 5 working days, trigger: internal_notice_elapsed" if "yearly" not in period \
+        else "every: yearly for 3 years"
+    new = f"{{after: {period}, trigger: internal_notice_elapsed" if "yearly" not in period else f"every: {period}"
     text = edit(folder, old, new)
     problem(check(run, folder), folder, line_of(text, period), "期限过长")
 

@@ -95,7 +95,7 @@ def prepare(db_url: str, tmp_path: Path):
     assert run("init", "--admin", "admin", "--login", "admin", who=None, definitions=str(definitions)).code == 0
     r = run("staff", "add", "wang", "--login", "wang", "--role", "office@sha", who="admin", definitions=str(definitions))
     assert r.code == 0, r
-    for args in (("round", "open", "sha", "2026"),
+    for args in (("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
                  ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
                   "--registered-on", "2015-06-01"),
                  ("case", "new", "--party", ORG, "--round", "sha-2026", "--track", "gold_model")):

@@ -24,7 +24,7 @@ def award(db_url: str, tmp_path: Path, deployment: Path):
     run = make_runner(db_url, tmp_path, deployment)
     add_staff(run, {"wang": ("office", ("sha",))})
     steps = [
-        ("round", "open", "sha", "2026"),
+        ("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
         ("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", ORG,
          "--registered-on", "2015-06-01", "--email", "quality@jia.example.com"),
         ("party", "add", "--kind", "organization", "--name", "上海乙精密制造有限公司", "--code", ORG_2,

@@ -240,14 +240,15 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     timers = office.show(ref)["timers"]
     duties = [t for t in timers if t["kind"] == "duty"]
     reminders = [t for t in timers if t["kind"] == "reminder"]
-    [archive] = [t for t in timers if t["kind"] == "mark"]
+    keep = office.show(ref)["retention"]  # the definition's retention (SHA-39), not a timer of the state
+    [archive] = keep["marks"]
     assert [(t["duty"], t["rule"], t["last_day"], shanghai(t["due_at"])) for t in duties] == [
         ("quality_report", "SHA-33", f"{y}-10-20", f"{y}-10-20 00:00") for y in (2027, 2028, 2029)]
     assert [shanghai(t["due_at"]) for t in reminders] == [f"{y}-09-20 00:00" for y in (2027, 2028, 2029)]
     assert all(t["rule"] == "SHA-33" and t["period"] == "30 days before" for t in reminders)
-    # 3653 natural days after 2026-10-20, the day itself not counted (2028, 2032, 2036 are leap years)
-    assert (archive["duty"], archive["rule"], archive["last_day"]) == ("archive", "SHA-39", "2036-10-20")
-    assert shanghai(archive["due_at"]) == "2036-10-21 00:00"
+    # ten whole years from the award, its tenth anniversary included
+    assert (keep["rule"], keep["until"], archive["state"], archive["status"]) == ("SHA-39", "2036-10-20", "awarded",
+                                                                                 "pending")
 
     # Year 1: reminded, reported in time, met.
     reminded = tick_json(office, "2027-09-20 00:00")
@@ -293,11 +294,12 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     final = tick_json(office, "2036-10-21 00:00")
     assert [(f[0], f[2]) for f in final["fired"]] == [
         (reminders[2]["id"], "无需提醒（已提交）"), (duties[2]["id"], "第3次quality_report已按时提交"),
-        (archive["id"], "标记 archive")]
+        (archive["timer"], "申报评审材料保存期满")]
     assert [e["detail"]["index"] for e in events(office.history(ref), "reminder")] == [1, 2]
     assert [e["detail"]["index"] for e in events(office.history(ref), "duty_met")] == [1, 3]
     [marked] = events(office.history(ref), "marked")
-    assert marked["detail"] == {"mark": "archive", "rule": "SHA-39", "period": "3653 days"}
-    assert marked["business_time"] == archive["due_at"]
+    assert marked["detail"] == {"mark": "retention", "rule": "SHA-39", "period": "10年"}
+    assert shanghai(marked["business_time"]) == "2036-10-21 00:00"
     assert office.show(ref)["timers"] == []
+    assert office.show(ref)["retention"]["marks"][0]["status"] == "fired"
     assert office.show(ref)["state"] == "awarded"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..abc import Clock
-from ..errors import InvalidInput, PartyLookupError, RoundLookupError
+from ..errors import InvalidInput, PartyLookupError, Refused, RoundLookupError
 from ..inputs import row_id, single_line
 from ..labels import PARTY_KINDS
 from ..reads import page
@@ -26,9 +26,10 @@ from ..seal import Sealer
 from ..specs.catalog import Catalog
 from ..specs.fields import parse_value
 from ..specs.model import ProcessSpec
-from ..store import CaseRow, Database, PartyRecordRow, PartyRow, RoundRow
-from ..timing.clock import local_date, parse_moment, start_of_day
+from ..store import AuditRow, CaseRow, Database, PartyRecordRow, PartyRow, RoundRow, utc
+from ..timing.clock import cn_date, local_date, parse_moment, start_of_day
 from ..timing.periods import add_years
+from ..values import Verdict
 from ..views import Actor, PartyView, RecordView, RoundView, StaffView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from .staff import ADMIN, Roster, authorize, authorize_any
@@ -37,6 +38,9 @@ __all__ = ["PARTY_KINDS", "Office", "party_names"]
 
 _LOGGER = logging.getLogger(__name__)
 
+
+ROUND_DECISION = "round_decision"
+"""The office's audit entry for a round opened off the rhythm or outside the validity (`rounds:`)."""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -187,13 +191,16 @@ class Office:
         records: tuple[RecordView, ...] = ()
         cases: tuple[dict[str, Any], ...] = ()
         if history:
+            from ..revocations import record_checklist
+
             recs = s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == row.id)
                           .order_by(PartyRecordRow.awarded_on)).all()  # type: ignore[arg-type]
             refs = {c.id: c.ref for c in s.exec(select(CaseRow).where(CaseRow.party_id == row.id)).all()}
             records = tuple(
                 RecordView(procedure=r.procedure, award=r.award, label=r.label, awarded_on=r.awarded_on,
                            revoked_on=r.revoked_on, bar_until=r.bar_until, reason=r.reason, source=r.source,
-                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id)
+                           case_ref=refs.get(r.case_id) if r.case_id else None, id=r.id, rule=r.rule,
+                           recovery=tuple(record_checklist(s, self, r)))
                 for r in recs
             )
             case_rows = s.exec(select(CaseRow).where(CaseRow.party_id == row.id).order_by(CaseRow.id)).all()  # type: ignore[arg-type]
@@ -221,11 +228,26 @@ class Office:
         properties: Mapping[str, str] | None = None,
         round_id: str | None = None,
         actor: Actor | None = None,
+        decision: str | None = None,
+        wall_clock: Clock | None = None,
     ) -> RoundView:
-        """Open a round of a procedure; its named dates and properties are checked against the definition."""
+        """Open a round of a procedure; its named dates and properties are checked against the definition.
+
+        A round off the definition's rhythm or outside the regulation's validity (`rounds:`) is refused
+        unless `decision` records the office's decision (a document number or a reason); the decision,
+        who took it and the rules it overrides go into the office's audit, shown with the round.
+
+        Raises:
+            Refused: off the rhythm or outside the validity, and no decision (exit 3).
+            InvalidInput: a bad date or property, a round that exists, a decision nothing needs (exit 2).
+        """
         spec = self.catalog.get(procedure)
         if actor is not None:
             authorize(actor, spec, "rounds", f"开启{spec.title}轮次")
+        if decision is not None:
+            decision = single_line(decision, "开启决定（--decision）", max_chars=500).strip() or None
+            if decision is None:
+                raise InvalidInput("--decision 须写明决定的文号或理由")
         title = single_line(title, "轮次名称（--title）") if title is not None else None
         if round_id is not None:
             round_id = single_line(round_id, "轮次编号（--id）", max_chars=64)
@@ -261,18 +283,64 @@ class Office:
                 raise InvalidInput(f"流程 {procedure} 的轮次没有属性 {key!r}；可用：{known}")
             parsed_props[key] = parse_value(key, spec.round_properties[key], raw)
         rid = round_id or f"{procedure}-{year}"
+        opened = opened_on or local_date(self.clock())
         with self.db.session() as s:
             if s.get(RoundRow, rid) is not None:
                 raise InvalidInput(f"轮次 {rid} 已存在；用 award round show {rid} 查看")
+            overrides = self._round_rules(s, spec, year, opened, parsed_dates)
+            if overrides and decision is None:
+                who = "、".join(spec.roles.get(r, r) for r in spec.permissions["rounds"].roles) \
+                    if "rounds" in spec.permissions else "办公室"
+                raise Refused(f"不能开启轮次 {rid}：如{who}决定仍要开启，请加 --decision \"文号或理由\"，"
+                              "决定及决定人将记入轮次记录", overrides)
+            if decision is not None and not overrides:
+                raise InvalidInput(f"轮次 {rid} 符合{spec.title}的评选周期和有效期，无需 --decision")
             row = RoundRow(id=rid, procedure=procedure, year=year, title=title or f"{year}年{spec.title}",
-                           opened_on=opened_on or local_date(self.clock()), dates=parsed_dates,
-                           properties=parsed_props, created_at=self.clock())
+                           opened_on=opened, dates=parsed_dates, properties=parsed_props, created_at=self.clock())
             try:
                 s.add(row)
                 s.flush()
             except IntegrityError:
                 raise InvalidInput(f"轮次 {rid} 已存在") from None
+            if decision is not None:
+                assert actor is not None, "a decision is the office's: the caller names who took it"
+                s.add(AuditRow(kind=ROUND_DECISION, actor=actor.name, reason=decision,
+                               data={"v": 1, "round": rid, "procedure": procedure, "year": year,
+                                     "overrides": [{"rule": v.rule, "reason": v.reason} for v in overrides],
+                                     "by": actor.provenance()},
+                               business_time=self.clock(), wall_time=(wall_clock or self.clock)()))
+                s.flush()
             return self._round_view(s, row, spec)
+
+    def _round_rules(self, s: Session, spec: ProcessSpec, year: int, opened: date,
+                     dates: Mapping[str, str]) -> list[Verdict]:
+        """What a new round of `year` breaks of the definition's `rounds:` (rhythm, validity), as failed verdicts."""
+        out: list[Verdict] = []
+        if spec.rounds is None:
+            return out
+        every, valid = spec.rounds.every, spec.rounds.valid
+        if every is not None:
+            years = [r.year for r in s.exec(select(RoundRow).where(RoundRow.procedure == spec.id)).all()]
+            earlier = [y for y in years if y <= year]
+            nearest = max(earlier) if earlier else (min(years) if years else None)  # the first round is free
+            if nearest is not None and (nearest == year or abs(year - nearest) % every.years):
+                gap = "同一年已开启过轮次" if nearest == year else f"离最近的 {nearest} 年轮次相隔{abs(year - nearest)}年"
+                out.append(Verdict(passed=False, guard="rounds", rule=every.rule,
+                                   reason=f"{spec.title}每{every.years}年评选一次，{year}年{gap}"))
+        if valid is not None:
+            span = f"{cn_date(valid.since)}至{cn_date(valid.until)}"
+            if year < valid.since.year or year > valid.until.year:
+                out.append(Verdict(passed=False, guard="rounds", rule=valid.rule,
+                                   reason=f"{spec.title}所依据的办法有效期为{span}，{year}年不在有效期内"))
+            if not valid.since <= opened <= valid.until:
+                out.append(Verdict(passed=False, guard="rounds", rule=valid.rule,
+                                   reason=f"开启日期{cn_date(opened)}不在办法有效期（{span}）内"))
+            for key, value in dates.items():
+                day = local_date(datetime.fromisoformat(value))
+                if not valid.since <= day <= valid.until:
+                    out.append(Verdict(passed=False, guard="rounds", rule=valid.rule,
+                                       reason=f"{spec.round_dates[key].label}{cn_date(day)}不在办法有效期（{span}）内"))
+        return out
 
     def round_row(self, s: Session, rid: str) -> RoundRow:
         row = s.get(RoundRow, rid)
@@ -295,10 +363,16 @@ class Office:
     def _round_view(self, s: Session, row: RoundRow, spec: ProcessSpec) -> RoundView:
         counts = dict(s.exec(select(CaseRow.state, func.count()).where(CaseRow.round_id == row.id)
                              .group_by(CaseRow.state)).all())
+        decided = next((a for a in s.exec(select(AuditRow).where(AuditRow.kind == ROUND_DECISION)).all()
+                        if a.data.get("round") == row.id), None)
+        decision = None if decided is None else {
+            "decision": decided.reason, "by": decided.actor, "at": utc(decided.business_time),
+            "overrides": list(decided.data.get("overrides", []))}
         return RoundView(id=row.id, procedure=row.procedure, procedure_title=spec.title, year=row.year,
                          title=row.title, opened_on=row.opened_on,
                          dates={k: datetime.fromisoformat(v) for k, v in row.dates.items()},
-                         properties=dict(row.properties), cases_by_state={spec.label_of(k): v for k, v in counts.items()})
+                         properties=dict(row.properties), cases_by_state={spec.label_of(k): v for k, v in counts.items()},
+                         decision=decision)
 
 
 def _bare_date(text: str) -> bool:

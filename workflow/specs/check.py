@@ -294,6 +294,26 @@ def _entries(c: _Check) -> None:
                 c.add(f"记录事项 {name} 的角色 {role!r} 未在 roles 中定义", *where)
         if not entry.roles:
             c.add(f"记录事项 {name} 没有可登记的角色（roles）", *where, "roles")
+def _rounds_retention_recovery(c: _Check) -> None:
+    """The rhythm, validity, retention and recovery items each cite a known rule; retention names real states."""
+    spec = c.spec
+    if spec.rounds is not None:
+        for key in ("every", "valid"):
+            part = getattr(spec.rounds, key)
+            if part is not None:
+                _rule_ok(c, part.rule, "rounds", key, "rule")
+    if spec.retention is not None:
+        _rule_ok(c, spec.retention.rule, "retention", "rule")
+        for name in spec.retention.also:
+            if name not in c.states:
+                c.add(f"保存期限的状态 {name!r} 未定义", "retention", "also")
+    revoking = {e.get("rule") for t in spec.transitions for e in t.effects if e.get("effect") == "revoke_award"}
+    for key, item in spec.recovery.items():
+        for rule in item.rules:
+            _rule_ok(c, rule, "recovery", key, "rules")
+            if rule not in revoking:
+                c.add(f"撤销后事项 {key} 的规则 {rule!r} 不是任何撤销奖励（revoke_award）所依据的规则",
+                      "recovery", key, "rules")
 
 
 def _intake_and_quotas(c: _Check) -> None:
@@ -380,7 +400,8 @@ def _review(c: _Check) -> None:
 
 
 _PARTS = (_states, _tracks_and_starts, _permissions, _fields, _transitions, _transition_pairs, _timers, _round_dates,
-          _intake_and_quotas, _entries, _recipients, _notifications, _reachability, _casework, _review)
+          _rounds_retention_recovery, _intake_and_quotas, _entries, _recipients, _notifications, _reachability,
+          _casework, _review)
 
 
 def _period_problem(text: str, *, remind: bool) -> str | None:
@@ -404,6 +425,11 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
                                                             for i in cl.items.values()}
     if spec.consultation is not None:
         ids.add(spec.consultation.rule)
+    if spec.rounds is not None:
+        ids |= {p.rule for p in (spec.rounds.every, spec.rounds.valid) if p is not None}
+    if spec.retention is not None:
+        ids.add(spec.retention.rule)
+    ids |= {r for item in spec.recovery.values() for r in item.rules}
     if spec.quotas:
         ids |= {q.rule for q in spec.quotas.limits}
     if spec.review is not None:

@@ -40,6 +40,7 @@ EVENT_KINDS: dict[str, str] = {
     "consultation_sent": "书面征求相关部门意见",
     "consultation_answered": "收到相关部门复函",
     "checklist_finding": "记录核查意见",
+    "recovery_recorded": "登记撤销奖励后的事项（收回奖牌、证书，追缴奖金，纳入平台）",
 }
 """The non-transition history events `on_events` may send on, with what each means."""
 

@@ -29,7 +29,10 @@ __all__ = [
     "ProcessSpec",
     "QuotaLimit",
     "QuotaSpec",
+    "RecoveryItemSpec",
+    "RetentionSpec",
     "RoundDateSpec",
+    "RoundsSpec",
     "StartSpec",
     "StateSpec",
     "TimerSpec",
@@ -334,6 +337,67 @@ class RoundDateSpec(_Frozen):
     years_after: DerivedDate | None = None
 
 
+class RhythmSpec(_Frozen):
+    """How often rounds are held: a round's year lies a whole number of `years` after the previous round's."""
+
+    years: int = Field(ge=1, le=100)
+    rule: str
+
+
+class ValiditySpec(_Frozen):
+    """The days the regulation is in force: a round is opened, dated and held within them."""
+
+    since: date
+    until: date
+    rule: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValiditySpec:
+        if self.until < self.since:
+            raise ValueError("valid.until 不能早于 valid.since")
+        return self
+
+
+class RoundsSpec(_Frozen):
+    """What the regulation says of its rounds (`round open` checks it; an office decision may override it).
+
+    Attributes:
+        every: the rhythm (SHA-3: every two years), measured from the nearest round already opened.
+        valid: the regulation's period of validity (SHA-41).
+    """
+
+    every: RhythmSpec | None = None
+    valid: ValiditySpec | None = None
+
+
+class RetentionSpec(_Frozen):
+    """How long a case's material is kept once its outcome is reached (SHA-39: 10 years).
+
+    A case entering any final state, or one of `also` (an award, which a revocation may still follow),
+    gets a retention mark `years` later; no later step cancels it, so a revocation adds its own mark
+    and the case is kept until the latest of them.
+    """
+
+    years: int = Field(ge=1, le=100)
+    rule: str
+    label: str
+    also: list[str] = Field(default_factory=list)
+
+
+class RecoveryItemSpec(_Frozen):
+    """One thing a revocation sets going (SHA-35: recover the plaque, enter the credit platform ...).
+
+    Attributes:
+        rules: the revocation rules under which the item is due (an item of SHA-35 alone is not due
+            after an SHA-36 revocation).
+        reference: the entry needs a reference (the platform's entry number or the letter's 文号).
+    """
+
+    label: str
+    rules: list[str] = Field(min_length=1)
+    reference: bool = False
+
+
 class ProcessSpec(_Frozen):
     """One procedure, as parsed from one definition file.
 
@@ -352,6 +416,9 @@ class ProcessSpec(_Frozen):
             with its date and content: a self-evaluation, a request for help and its answer.
         consultation: who may consult other departments in writing, and when (`award consult`).
         checklists: the review checklists whose items need the reviewer's finding (`award checklist`).
+        rounds: the rhythm and validity rounds must keep (`round open`).
+        retention: how long each case's material is kept after its outcome.
+        recovery: what a revocation sets going, by item (each recorded with `award revocation record`).
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -367,6 +434,9 @@ class ProcessSpec(_Frozen):
     starts: dict[str, StartSpec]
     round_dates: dict[str, RoundDateSpec] = Field(default_factory=dict)
     round_properties: dict[str, FieldSpec] = Field(default_factory=dict)
+    rounds: RoundsSpec | None = None
+    retention: RetentionSpec | None = None
+    recovery: dict[str, RecoveryItemSpec] = Field(default_factory=dict)
     party_attributes: dict[str, FieldSpec] = Field(default_factory=dict)
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     intake: list[GuardCall] = Field(default_factory=list)

@@ -130,6 +130,8 @@ def _count_again(engine: Engine, s: Session, spec: ProcessSpec, timer: TimerRow
                  ) -> tuple[datetime, Any, str | None, bool, datetime | None] | None:
     """(due at, last day, basis, provisional, reminder target) counted now; None when not calendar-based."""
     assert engine.calendar is not None
+    if timer.kind == "retention":
+        return None  # whole years from a day: no working day is counted
     timer_spec = _timer_spec(spec.state(timer.state), timer)
     if timer_spec is None:
         _LOGGER.warning("timer #%s matches no timer of state %s any more; left as it is", timer.id, timer.state)

@@ -29,8 +29,8 @@ from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..reads import page
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
-from .clock import SHANGHAI
-from .periods import anniversaries, before, due, parse_offset, parse_period
+from .clock import SHANGHAI, start_of_day
+from .periods import add_years, anniversaries, before, due, parse_offset, parse_period
 
 if TYPE_CHECKING:
     from ..abc import Step
@@ -47,6 +47,9 @@ BLOCKED = TimerStatus.BLOCKED
 `recompute.recompute_timers` when the year is imported (`award calendar import`)."""
 
 LIVE = (*LIVE_TIMERS, BLOCKED)
+
+RETENTION_MARK = "retention"
+"""The mark a retention timer sets when the material's keeping period has run (`marked` event)."""
 
 NOT_A_CHANGE = ("timer_held", "delivery_failed")
 """Events that report on a case without changing it: they do not re-arm held timers."""
@@ -89,7 +92,7 @@ def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
 
     One UPDATE rather than a cancel and a reconsider: every step of every case runs it.
     """
-    left = col(TimerRow.entry_seq) < before_seq
+    left = (col(TimerRow.entry_seq) < before_seq) & (col(TimerRow.kind) != TimerKind.RETENTION)  # kept (SHA-39)
     s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status).in_(LIVE))
               .values(status=case((left, TimerStatus.CANCELLED), (col(TimerRow.status) == TimerStatus.HELD,
                                                                   TimerStatus.PENDING),
@@ -136,6 +139,14 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
         s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
                        due_at=at, last_day=last_day, provisional=provisional))
         _reminders(s, engine, base, timer, at, duty_index=None)
+    keep = spec.retention
+    if keep is not None and (state.final or state.name in keep.also):
+        # Kept `years` whole years from the day the outcome was reached, that day's anniversary included.
+        last = add_years(entered.astimezone(SHANGHAI).date(), keep.years)
+        s.add(TimerRow(case_id=row.id, entry_seq=event.seq, state=state.name, rule=keep.rule,
+                       created_at=engine.clock(), kind=TimerKind.RETENTION, duty=RETENTION_MARK,
+                       period=f"{keep.years}年", basis=f"自进入“{state.label}”起{keep.years}年",
+                       due_at=start_of_day(last + timedelta(days=1)), last_day=last))
 
 
 def _field_period(row: CaseRow, spec: ProcessSpec, timer: TimerSpec) -> str:
@@ -326,6 +337,8 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         return "提醒", timer.period
     engine.record_event(s, case, kind=EventKind.MARKED, actor=actor, at=due_at,
                         data={"mark": timer.duty, "rule": timer.rule, "period": timer.period})
+    if timer.kind == TimerKind.RETENTION:
+        return "申报评审材料保存期满", timer.rule
     return f"标记 {timer.duty}", timer.rule
 
 
