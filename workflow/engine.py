@@ -686,7 +686,7 @@ def _timer_view(t: TimerRow) -> TimerView:
     assert t.id is not None
     return TimerView(id=t.id, kind=t.kind, state=t.state, trigger=t.trigger, duty=t.duty, rule=t.rule,
                      period=t.period, due_at=utc(t.due_at), last_day=t.last_day, status=t.status,
-                     provisional=t.provisional, note=t.note)
+                     provisional=t.provisional, note=t.note, index=t.duty_index)
 
 
 def _payload(e: EventRow) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
 __all__ = [
+    "DUTY_EVENTS",
     "FieldSpec",
     "GuardCall",
     "IssuerSpec",
@@ -174,11 +175,25 @@ class GuardCall(_Frozen):
         return dict(self.model_extra or {})
 
 
+DUTY_EVENTS = ("reminder", "duty_met", "duty_overdue", "report_submitted")
+"""The history events of a duty: what a duty's own `on_events` may send on."""
+
+
 class TimerSpec(_Frozen):
     """A timer declared on a state: fires `trigger` (or a reminder) when due.
 
     Exactly one of `after` (a period from entering the state, e.g. "5 working days"),
     `at` (a round date name, e.g. "submission_deadline") or `every` (a duty: "yearly for 3 years").
+
+    A duty (`every`) is fulfilled when its record comes (`award report submit CASE --duty NAME`).
+
+    Attributes:
+        roles: who records a duty fulfilled (SHA-38: the district bureau); default the definition's
+            `permissions.reports`.
+        findings: for a duty, what the record finds (choice id -> Chinese label); then `--finding` is required.
+        on_events: for a duty, its own notifications of `reminder`, `duty_met`, `duty_overdue` and
+            `report_submitted`, replacing the definition's `on_events` for this duty's events
+            (SHA-38: reminders go to the district bureau, not to the winner).
     """
 
     trigger: str | None = None
@@ -191,6 +206,9 @@ class TimerSpec(_Frozen):
     notify: list[NotifySpec] = Field(default_factory=list)
     duty: str | None = None
     mark: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    findings: dict[str, str] | None = None
+    on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_when(self) -> TimerSpec:
@@ -201,6 +219,13 @@ class TimerSpec(_Frozen):
             raise ValueError("after/at 类型的 timer 必须给出 trigger（触发）或 mark（标记）之一")
         if self.every is not None and self.duty is None:
             raise ValueError("every 类型的 timer 是一项义务，必须给出 duty（义务名称）")
+        if self.every is None and (self.roles or self.findings is not None or self.on_events):
+            raise ValueError("roles、findings、on_events 只用于义务（every 类型的 timer）")
+        unknown = sorted(set(self.on_events) - set(DUTY_EVENTS))
+        if unknown:
+            raise ValueError(f"义务的 on_events 只能是 {'、'.join(DUTY_EVENTS)}，收到 {'、'.join(unknown)}")
+        if self.findings is not None and not self.findings:
+            raise ValueError("findings 不能为空")
         return self
 
 
@@ -364,6 +389,10 @@ class ProcessSpec(_Frozen):
 
     def triggers(self) -> list[str]:
         return list(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def duty(self, name: str) -> TimerSpec | None:
+        """The duty (an `every` timer) of this name, in whichever state declares it."""
+        return next((t for s in self.states for t in s.timers if t.every is not None and t.duty == name), None)
 
     _hash: str | None = PrivateAttr(default=None)
     _states: dict[str, StateSpec] | None = PrivateAttr(default=None)
