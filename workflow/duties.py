@@ -51,6 +51,12 @@ def _choose(spec: ProcessSpec, duties: dict[str, TimerSpec], given: str | None, 
     mine = [n for n, d in duties.items() if held & set(_roles_of(spec, d))]
     if given is None and (len(duties) == 1 or len(mine) == 1):
         name = next(iter(duties)) if len(duties) == 1 else mine[0]
+    elif given is None and not mine:  # a role refusal, not a question the actor could answer
+        need = "；".join(f"{labels[n]}由{'、'.join(spec.roles.get(r, r) for r in _roles_of(spec, d))}登记"
+                        for n, d in duties.items())
+        raise Refused(f"登记获奖后义务：{actor.name} 没有登记本案任何义务的角色（{need}）",
+                      [Verdict(passed=False, guard="role", rule=d.rule, reason=f"角色不符（{labels[n]}）")
+                       for n, d in duties.items()])
     else:
         text = (given or "").strip()
         name = next((n for n in duties if text in (n, labels[n])), "")

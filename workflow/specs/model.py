@@ -331,6 +331,8 @@ class ProcessSpec(_Frozen):
             -> the roles that may do it and the rule that says so.
         recipients: notification roles resolved from the case (role -> field of the case or party).
         listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
+        award_fields: form fields that describe the award won (a certificate's number and date), shown
+            with the winners (`award round winners` and its export).
         correction_roles: staff roles that may correct a mistaken step (`award case correct`).
     """
 
@@ -357,13 +359,15 @@ class ProcessSpec(_Frozen):
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None
     listed: list[str] = Field(default_factory=list)
+    award_fields: list[str] = Field(default_factory=list)
     correction_roles: list[str] = Field(default_factory=lambda: ["office"])
 
     @model_validator(mode="after")
     def _listed_are_fields(self) -> ProcessSpec:
-        unknown = [name for name in self.listed if name not in self.fields]
-        if unknown:
-            raise ValueError(f"listed 中的字段未定义：{'、'.join(unknown)}")
+        for key, names in (("listed", self.listed), ("award_fields", self.award_fields)):
+            unknown = [name for name in names if name not in self.fields]
+            if unknown:
+                raise ValueError(f"{key} 中的字段未定义：{'、'.join(unknown)}")
         return self
 
     @property
