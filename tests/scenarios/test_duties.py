@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import AwardRunner
 from tests.scenarios import test_sha_tracks as tracks
 from tests.scenarios.test_sha_refusals import OPENED, ok, refused
+from tests.scenarios.test_sqi import mails
 
 AWARDED = "2026-10-20 09:00"
 
@@ -42,17 +43,16 @@ def _letters(award: AwardRunner, ref: str, template: str) -> list[dict]:
     return [r for r in award("outbox", "list", "--case", ref, "--json").json if r["template"] == template]
 
 
-def test_sha38_the_award_plans_five_yearly_follow_ups_for_the_district(award: AwardRunner, winner: str) -> None:
+def test_sha38_the_award_plans_five_yearly_follow_ups_for_the_district(
+        award: AwardRunner, winner: str, tmp_path: Path) -> None:
     timers = award("show", winner, "--json").json["timers"]
     follow = [t for t in timers if t["kind"] == "duty" and t["duty"] == "follow_up"]
     assert [(t["index"], t["last_day"], t["rule"]) for t in follow] == [
         (k, f"{2026 + k}-10-20", "SHA-38") for k in range(1, 6)]
     # the district bureau is told of the duty when the award is made, with its dates
-    letter = _letters(award, winner, "district_awarded")
-    assert len(letter) == 1
-    outbox = award("outbox", "list", "--case", winner, "--json").json
-    body = next(r for r in outbox if r["template"] == "district_awarded")
-    assert body["recipient"] == "pudong@example.gov.cn"
+    assert [r["recipient"] for r in _letters(award, winner, "district_awarded")] == ["pudong@example.gov.cn"]
+    [body] = [b for to, _, b in mails(tmp_path) if to == "pudong@example.gov.cn"]
+    assert "第三十八条" in body and "第5次：2031年10月20日前" in body and "--duty 跟踪管理" in body
 
 
 def test_sha38_only_the_district_bureau_records_a_follow_up_with_its_finding(
@@ -105,6 +105,8 @@ def test_sha38_reminders_go_to_the_district_and_overdue_notices_to_the_office(
     # the district sees its follow-up coming in `award today`; the reviewer does not
     today = award("today", "--days", "30", "--json", now="2028-09-25 09:00", who="qian").json
     assert [(d["case"], d["what"]) for d in today["deadlines"] if d["kind"] == "duty"] == [(winner, "跟踪管理")]
+    reviewer = award("today", "--days", "30", "--json", now="2028-09-25 09:00", who="li").json
+    assert [d for d in reviewer["deadlines"] if d["kind"] == "duty"] == []
     ok(award("tick", now="2028-10-21 00:05", who=None))    # the second anniversary passed without a record
     overdue = _letters(award, winner, "follow_up_overdue")
     assert [r["recipient"] for r in overdue] == ["office@example.gov.cn"], overdue
