@@ -100,10 +100,12 @@ def round_winners(settings: Settings, round_id: str, as_json: bool) -> None:
     engine = settings.engine()
     rows = winners(engine.db, engine.catalog, round_id)
     codes = unmasked_codes(settings, [r["party_id"] for r in rows], "round winners")
+    extra = list(dict.fromkeys(label for r in rows for label in r["award_fields"]))  # e.g. the certificate (SQI)
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
-        f"{round_id} 获奖名单", ["序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", "撤销日期", "状态"],
+        f"{round_id} 获奖名单", ["序号", "案件", "名称", "代码", "所在区", "奖项", "获奖日期", *extra, "撤销日期", "状态"],
         [[i, r["ref"], r["party"], codes.get(r["party_id"], r["code"]), r["district"], r["label"],
-          r["awarded_on"], r["revoked_on"], r["state_label"]] for i, r in enumerate(rows, start=1)]))
+          r["awarded_on"], *[r["award_fields"].get(label, "") for label in extra], r["revoked_on"], r["state_label"]]
+         for i, r in enumerate(rows, start=1)]))
 
 
 @click.command("list")

@@ -1,4 +1,4 @@
-"""Commands on objections to a public notice and on post-award reports."""
+"""Commands on objections to a public notice and on post-award duties (reports, follow-ups)."""
 
 from __future__ import annotations
 
@@ -58,24 +58,29 @@ def objection_resolve(settings: Settings, objection_id: int, outcome: str | None
 
 @click.group()
 def report() -> None:
-    """获奖后的义务（每年的质量绩效报告，SHA-33）。"""
+    """获奖后的义务：每年的质量绩效报告（SHA-33）、区市场监管部门的跟踪管理（SHA-38）。"""
 
 
 @report.command("submit")
 @click.argument("case_ref")
-@click.option("--year", "index", type=REPORT_YEAR, required=True, help="获奖后第几年的报告：1、2 或 3。")
-@click.option("--file", "file", type=click.Path(path_type=Path), required=True, help="报告文件。")
-@click.option("--duty", help="案件有多项义务时，写明是哪一项。")
+@click.option("--year", "index", type=REPORT_YEAR, required=True, help="获奖后第几年：1、2、3……（以义务的年数为限）。")
+@click.option("--file", "file", type=click.Path(path_type=Path), required=True, help="报告或跟踪管理记录的文件。")
+@click.option("--duty", help="案件有多项义务时写明是哪一项（编号或名称，如 quality_report、跟踪管理）。")
+@click.option("--finding", help="义务要求写明结论时的结论（编号或名称，如跟踪管理的“持续改进”）。")
+@click.option("--comment", help="说明（可选）。")
 @pass_settings
-def report_submit(settings: Settings, case_ref: str, index: int, file: Path, duty: str | None) -> None:
-    """登记收到的年度报告。
+def report_submit(settings: Settings, case_ref: str, index: int, file: Path, duty: str | None,
+                  finding: str | None, comment: str | None) -> None:
+    """登记一项获奖后义务的履行：收到的年度报告，或区市场监管部门的跟踪管理记录。
 
     \b
     示例：award report submit SHA-2026-001 --year 1 --file 质量绩效报告2027.pdf
+          award report submit SHA-2026-001 --duty 跟踪管理 --year 1 --file 跟踪记录.pdf --finding 持续改进
     """
-    from award.workflow.objections import submit_report
+    from award.workflow.duties import submit_report
 
-    click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor()))
+    click.echo(submit_report(settings.engine(), case_ref, duty=duty, index=index, file=file, actor=settings.actor(),
+                             finding=finding, comment=comment))
 
 
 from .notice import objection_list

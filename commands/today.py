@@ -57,7 +57,7 @@ def today(settings: Settings, days: int, as_json: bool) -> None:
                              [[o["id"], o["case"], o["party"], o["state_label"], o["filed_by"], o["reason"],
                                _at(o["filed_at"])] for o in view.objections], ids=(0, 1))
             if view.overdue_reports:
-                render.table("逾期未交的报告", ["案件", "申报主体", "报告", "应交", "依据"],
+                render.table("逾期未登记的获奖后义务", ["案件", "申报主体", "义务", "应登记", "依据"],
                              [[d["case"], d["party"], d["what"], _at(d["due_at"]), d["rule"]]
                               for d in view.overdue_reports])
             if view.waiting:

@@ -20,14 +20,14 @@ from .inputs import MAX_NAME_CHARS, free_text, single_line
 from .kinds import LIVE_TIMERS, EventKind, ObjectionStatus, TimerKind
 from .registers.staff import authorize
 from .specs.model import ProcessSpec
-from .store import CaseRow, ObjectionRow, ReportRow, TimerRow, utc
+from .store import CaseRow, ObjectionRow, TimerRow, utc
 from .values import Verdict
 from .views import Actor
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["file_objection", "resolve_objection", "submit_report"]
+__all__ = ["file_objection", "resolve_objection"]
 
 
 def _objection_rule(spec: ProcessSpec) -> str | None:
@@ -122,30 +122,3 @@ def resolve_objection(engine: Engine, objection_id: int, *, uphold: bool, reason
                 outcome = "异议成立（案件已不在该公示状态，请按规定处理）"
     return outcome
 
-
-def submit_report(engine: Engine, ref: str, *, duty: str | None, index: int, file: Path, actor: Actor) -> str:
-    """Record a duty fulfilled (a yearly quality performance report), with the file's hash."""
-    stored = store_all(engine, [file])
-    with engine.transaction(ref) as s:
-        row = engine.case_row(s, ref)
-        authorize(actor, engine.spec_of(row), "reports", "登记报告")
-        duties = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.DUTY)).all()
-        names = sorted({t.duty for t in duties if t.duty})
-        if not names:
-            raise Refused(f"{row.ref} 没有需要提交的报告义务（仅获奖后才有）")
-        name = duty or (names[0] if len(names) == 1 else None)
-        if name not in names:
-            raise InvalidInput(f"请用 --duty 指定义务：{'、'.join(names)}")
-        indexes = sorted(t.duty_index for t in duties if t.duty == name and t.duty_index)
-        if index not in indexes:
-            raise InvalidInput(f"{name} 的次数须为 {'、'.join(map(str, indexes))} 之一，收到 {index}")
-        if s.exec(select(ReportRow).where(ReportRow.case_id == row.id, ReportRow.duty == name,
-                                          ReportRow.duty_index == index)).first():
-            raise InvalidInput(f"第{index}次{name}已提交过")
-        digest = stored[0].sha256
-        s.add(ReportRow(case_id=row.id or 0, duty=name, duty_index=index, file_name=file.name, sha256=digest,
-                        submitted_by=actor.name, submitted_at=engine.clock()))
-        event = engine.record_event(s, row, kind="report_submitted", actor=actor,
-                                    data={"duty": name, "index": index, "file": file.name, "sha256": digest})
-        record(s, row, stored, purpose="report", seq=event.seq, actor=actor, now=engine.clock())
-    return f"已记录第{index}次{name}（{file.name}）"

@@ -92,7 +92,7 @@ def timer_view(t: Any) -> TimerView:
     assert t.id is not None
     return TimerView(id=t.id, kind=t.kind, state=t.state, trigger=t.trigger, duty=t.duty, rule=t.rule,
                      period=t.period, due_at=utc(t.due_at), last_day=t.last_day, status=t.status,
-                     provisional=t.provisional, note=t.note)
+                     provisional=t.provisional, note=t.note, index=t.duty_index)
 
 
 def party_view(row: Any, *, records: tuple[RecordView, ...] = (),

@@ -102,6 +102,10 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
         def visible(cid: int) -> bool:
             return office_of.get(cid, False) or cases[cid].ref in concerned
 
+        def concerns(t: TimerRow) -> bool:  # a duty is also the business of whoever records it (SHA-38: the district)
+            duty = specs[t.case_id].duty(t.duty) if t.duty and t.case_id in specs else None
+            return visible(t.case_id) or bool(duty is not None and set(duty.roles) & roles_in(specs[t.case_id]))
+
         def timer(t: TimerRow) -> dict[str, Any]:
             c = cases[t.case_id]
             spec = specs.get(t.case_id)
@@ -113,11 +117,11 @@ def today(engine: Engine, actor: Actor, *, days: int = 5) -> Today:
 
         deadlines = [timer(t) for t in s.exec(
             select(TimerRow).where(col(TimerRow.status).in_(["pending", "held"]), col(TimerRow.due_at) <= until)
-            .order_by(col(TimerRow.due_at))) if visible(t.case_id)]
+            .order_by(col(TimerRow.due_at))) if concerns(t)]
         held = [timer(t) for t in s.exec(select(TimerRow).where(TimerRow.status == "held")
                                          .order_by(col(TimerRow.due_at))) if visible(t.case_id)]
         overdue = [timer(t) for t in s.exec(select(TimerRow).where(TimerRow.status == "overdue")
-                                            .order_by(col(TimerRow.due_at))) if visible(t.case_id)]
+                                            .order_by(col(TimerRow.due_at))) if concerns(t)]
         failed = [{"id": o.id, "case": cases[o.case_id].ref, "recipient": o.recipient, "subject": o.subject,
                    "error": o.last_error, "attempts": o.attempts}
                   for o in s.exec(select(OutboxRow).where(OutboxRow.status == "failed").order_by(col(OutboxRow.id)))

@@ -147,6 +147,7 @@ class TimerView:
     status: str
     provisional: bool
     note: str | None
+    index: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -177,8 +177,8 @@ def test_sqa34_the_list_goes_on_public_notice_and_an_objection_holds_publication
     steps.open_round(award, 2021, "2021-06-30", "2021-08-15", "2021-10-25")
     ok(award("party", "add", "--kind", "organization", "--name", "上海甲质量科技有限公司", "--code", steps.MEMBER,
              "--registered-on", "2010-01-01", "--attr", "saq_member=是", "--email", "q@member.example.com"))
-    r = award("case", "new", "--party", steps.MEMBER, "--round", "sqa-2021", "--track", "organization", "--json",
-              now="2021-06-01 09:00")
+    r = award("case", "new", "--party", steps.MEMBER, "--round", "sqa-2021", "--track", "organization",
+              *sets(steps.REGISTRATION), "--json", now="2021-06-01 09:00")
     ok(r)
     ref = r.json["ref"]
     ok(award("advance", ref, "submit", *sets(steps.MATERIALS), now="2021-08-10 10:00"))

@@ -190,7 +190,7 @@ def test_track_to_awarded(office, tmp_path: Path, track: str, code: str, start: 
     case = walk.do("commend", "2026-10-20 09:00", fill=["award_document=沪府〔2026〕88号"], expect="awarded")
     assert case["closed"] is False  # revocation stays possible
     assert {t["trigger"] for t in case["triggers"]} == {"revoke_false_material", "revoke_accident"}
-    assert {t["duty"] for t in case["timers"] if t["kind"] == "duty"} == {"quality_report"}
+    assert {t["duty"] for t in case["timers"] if t["kind"] == "duty"} == {"quality_report", "follow_up"}  # SHA-33, SHA-38
 
     # History: one event per step, in order, with business time and real (wall) time.
     r = office("history", walk.ref, "--json")

@@ -18,6 +18,7 @@ OUTSIDER = uscc("91310115MA1H7GQX5")     # not (yet) a member
 PERSON = resident_id("31010119700101001")
 
 MATERIALS = ["paper_materials=是", "electronic_materials=是"]
+REGISTRATION = ["registration_sealed=是", "registration_paper=是", "registration_electronic=电子邮件"]  # SQA-3.1
 
 
 def state(award: AwardRunner, ref: str) -> dict:
@@ -53,8 +54,8 @@ def sqa(award: AwardRunner) -> AwardRunner:
 
 def register(award: AwardRunner, party: str = MEMBER, track: str = "organization", *, round_id: str = "sqa-2021",
              now: str = "2021-06-01 10:00", extra: list[str] | None = None) -> str:
-    res = award("case", "new", "--party", party, "--round", round_id, "--track", track, *sets(extra or []), "--json",
-                now=now)
+    res = award("case", "new", "--party", party, "--round", round_id, "--track", track,
+                *sets([*REGISTRATION, *(extra or [])]), "--json", now=now)
     assert res.code == 0, res
     assert res.json["state"] == "registered"
     return res.json["ref"]

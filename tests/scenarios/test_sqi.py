@@ -28,6 +28,7 @@ ORG_CONDITIONS = [
     "csr_report=是", "materials_received=是", "contact_email=quality@example.com",
     "title=以顾客为中心的卓越质量管理模式", "overview=公司简介。", "content=成果内容。", "results=管理成效。",
 ]
+RECOMMENDER_OPINION = ["recommender_opinion=同意推荐", "recommender_opinion_on=2024-06-28", "recommender_sealed=是"]
 PERSON_CONDITIONS = [
     "employer=上海某某精密制造有限公司", "employer_registered_in_shanghai=是", "quality_work_since=2010-03-01",
     "materials_received=是", "contact_email=person@example.com",
@@ -66,7 +67,8 @@ def open_case(award: AwardRunner, party: str = PRIVATE, track: str = "model", *,
         args = ["--start", "direct", *sets(["ownership=private", *(extra or [])])]
     else:
         args = ["--start", "recommend",
-                *sets(["recommender=上海某某集团有限公司", "recommender_kind=group", *(extra or [])])]
+                *sets(["recommender=上海某某集团有限公司", "recommender_kind=group", *RECOMMENDER_OPINION,
+                       *(extra or [])])]
     res = award("case", "new", "--party", party, "--round", "sqi-2024", "--track", track, *args, "--json", now=now)
     assert res.code == 0, res
     return res.json["ref"]
@@ -383,8 +385,8 @@ def test_publicity_crosses_national_day_with_an_objection_then_publication(sqi: 
     res = sqi("tick", "-v", now="2024-10-08 10:05")
     assert "触发 1 个" in res.out, res
     view = state(sqi, ref)
-    assert (view["state"], view["closed"]) == ("published", True)
-    assert view["state_label"] == "评价结果已发布"
+    assert (view["state"], view["closed"]) == ("published", False)  # the certificate is still to be issued
+    assert view["state_label"] == "评价结果已发布，待颁发成果评价证书"
     party = sqi("party", "show", PRIVATE, "--json").json
     assert [r["award"] for r in party["records"]] == ["sqi_model"]
     assert sqi("outbox", "deliver").code == 0

@@ -414,7 +414,8 @@ def test_tick_delivers_the_notifications_of_the_steps_it_fires(tmp_path):
     assert o.run("tick", now="2027-09-20 00:00", deliver=False).code == 0
     [first] = rows(o, "report_reminder")
     assert first.status == "pending"  # --no-deliver: left for `award outbox deliver`
-    assert deliver(o) == "发出 0 条，写入邮件目录 1 条（尚未发给任何人），稍后重试 0 条，失败 0 条"
+    # the winner's report reminder (SHA-33) and the district bureau's follow-up reminder (SHA-38)
+    assert deliver(o) == "发出 0 条，写入邮件目录 2 条（尚未发给任何人），稍后重试 0 条，失败 0 条"
 
     assert o.run("tick", now="2028-09-20 00:00").code == 0
     second = rows(o, "report_reminder")[1]

@@ -238,10 +238,14 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     assert commended.code == 0, commended
 
     timers = office.show(ref)["timers"]
-    duties = [t for t in timers if t["kind"] == "duty"]
-    reminders = [t for t in timers if t["kind"] == "reminder"]
+    duties = [t for t in timers if t["kind"] == "duty" and t["duty"] == "quality_report"]
+    reminders = [t for t in timers if t["kind"] == "reminder" and t["duty"] == "quality_report"]
     keep = office.show(ref)["retention"]  # the definition's retention (SHA-39), not a timer of the state
     [archive] = keep["marks"]
+    mine = {t["id"] for t in (*duties, *reminders)} | {archive["timer"]}  # the district's follow-up (SHA-38) fires beside them
+
+    def fired(report: dict) -> list:
+        return [f for f in report["fired"] if f[0] in mine]
     assert [(t["duty"], t["rule"], t["last_day"], shanghai(t["due_at"])) for t in duties] == [
         ("quality_report", "SHA-33", f"{y}-10-20", f"{y}-10-20 00:00") for y in (2027, 2028, 2029)]
     assert [shanghai(t["due_at"]) for t in reminders] == [f"{y}-09-20 00:00" for y in (2027, 2028, 2029)]
@@ -252,33 +256,33 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
 
     # Year 1: reminded, reported in time, met.
     reminded = tick_json(office, "2027-09-20 00:00")
-    assert [(f[0], f[2]) for f in reminded["fired"]] == [(reminders[0]["id"], "提醒")]
+    assert [(f[0], f[2]) for f in fired(reminded)] == [(reminders[0]["id"], "提醒")]
     report = tmp_path / "质量绩效报告2027.pdf"
     report.write_bytes(b"%PDF-1.4 quality performance report 2027")
     submitted = office.run("report", "submit", ref, "--year", "1", "--file", str(report), now="2027-09-25 10:00")
     assert submitted.code == 0, submitted
     assert "第1次" in submitted.out
     again = office.run("report", "submit", ref, "--year", "1", "--file", str(report), now="2027-09-26 10:00")
-    assert again.code == 2 and "已提交过" in again.err, again
+    assert again.code == 2 and "已登记过" in again.err, again
     fourth = office.run("report", "submit", ref, "--year", "4", "--file", str(report), now="2027-09-26 10:00")
     assert fourth.code == 2, fourth
     met = tick_json(office, "2027-10-20 00:01")
-    assert [f[0] for f in met["fired"]] == [duties[0]["id"]]
+    assert [f[0] for f in fired(met)] == [duties[0]["id"]]
 
     # Year 2: no report; overdue, and the office and the district are told.
     overdue = tick_json(office, "2028-10-20 08:00")
-    assert [f[0] for f in overdue["fired"]] == [reminders[1]["id"], duties[1]["id"]]
-    assert "逾期" in overdue["fired"][1][2]
+    assert [f[0] for f in fired(overdue)] == [reminders[1]["id"], duties[1]["id"]]
+    assert "逾期" in fired(overdue)[1][2]
 
     history = office.history(ref)
     [submitted_event] = events(history, "report_submitted")
     assert submitted_event["detail"]["index"] == 1 and submitted_event["detail"]["file"] == report.name
-    [met_event] = events(history, "duty_met")
+    [met_event] = [e for e in events(history, "duty_met") if e["detail"]["duty"] == "quality_report"]
     assert (met_event["detail"]["index"], met_event["business_time"]) == (1, duties[0]["due_at"])
-    [overdue_event] = events(history, "duty_overdue")
+    [overdue_event] = [e for e in events(history, "duty_overdue") if e["detail"]["duty"] == "quality_report"]
     assert (overdue_event["detail"]["index"], overdue_event["business_time"]) == (2, duties[1]["due_at"])
     assert overdue_event["detail"]["rule"] == "SHA-33"
-    assert [e["detail"]["index"] for e in events(history, "reminder")] == [1, 2]
+    assert [e["detail"]["index"] for e in events(history, "reminder") if e["detail"]["duty"] == "quality_report"] == [1, 2]
 
     rows = office.run("outbox", "list", "--case", ref, "--json").json
     late = [r for r in rows if r["template"] in ("report_overdue", "district_report_overdue")]
@@ -292,11 +296,12 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     early = office.run("report", "submit", ref, "--year", "3", "--file", str(report), now="2029-08-01 10:00")
     assert early.code == 0, early
     final = tick_json(office, "2036-10-21 00:00")
-    assert [(f[0], f[2]) for f in final["fired"]] == [
-        (reminders[2]["id"], "无需提醒（已提交）"), (duties[2]["id"], "第3次quality_report已按时提交"),
+    assert [(f[0], f[2]) for f in fired(final)] == [
+        (reminders[2]["id"], "无需提醒（已提交）"), (duties[2]["id"], "第3次质量绩效报告已按时登记"),
         (archive["timer"], "申报评审材料保存期满")]
-    assert [e["detail"]["index"] for e in events(office.history(ref), "reminder")] == [1, 2]
-    assert [e["detail"]["index"] for e in events(office.history(ref), "duty_met")] == [1, 3]
+    quality = [e for e in office.history(ref) if e["detail"].get("duty") == "quality_report"]
+    assert [e["detail"]["index"] for e in events(quality, "reminder")] == [1, 2]
+    assert [e["detail"]["index"] for e in events(quality, "duty_met")] == [1, 3]
     [marked] = events(office.history(ref), "marked")
     assert marked["detail"] == {"mark": "retention", "rule": "SHA-39", "period": "10年"}
     assert shanghai(marked["business_time"]) == "2036-10-21 00:00"

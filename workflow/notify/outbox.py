@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from ..abc import Notifier, Step
 from ..errors import ConfigError, InvalidInput, RecordLookupError
 from ..reads import page
-from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
+from ..specs.model import DUTY_EVENTS, NotifySpec, ProcessSpec, TransitionSpec
 from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, TimerRow, utc
 from .attachments import OutboxAttachmentRow
 from .context import context
@@ -133,6 +133,9 @@ class Outbox:
             return list(transition.notify)
         if event.kind == "created" and event.trigger in spec.starts:
             return list(spec.starts[event.trigger].notify)
+        duty = spec.duty(str(event.data.get("duty"))) if event.kind in DUTY_EVENTS and event.data.get("duty") else None
+        if duty is not None and duty.on_events:  # a duty that names its notifications names all of them
+            return list(duty.on_events.get(event.kind, []))
         return list(spec.on_events.get(event.kind, []))
 
     # ------------------------------------------------------------------ read

@@ -52,7 +52,9 @@ def winners(db: Database, catalog: Catalog, round_id: str) -> list[dict[str, Any
             out.append({"ref": case.ref, "party_id": party.id, "party": party.name, "code": _code(party),
                         "district": party.district, "track": case.track, "track_label": spec.tracks[case.track].label,
                         "award": rec.award, "label": rec.label, "awarded_on": rec.awarded_on,
-                        "revoked_on": rec.revoked_on, "state_label": spec.label_of(case.state)})
+                        "revoked_on": rec.revoked_on, "state_label": spec.label_of(case.state),
+                        "award_fields": {spec.fields[f].label: display(spec.fields[f], case.data.get(f))
+                                         if case.data.get(f) is not None else "" for f in spec.award_fields}})
         return out
 
 

@@ -259,6 +259,9 @@ def _timers(c: _Check) -> None:
                 c.add(f"定时的 after_field {timer.after_field!r} 须为本流程 type: period 的字段", *at, "after_field")
             if timer.at is not None and timer.at not in spec.round_dates:
                 c.add(f"定时的日期 {timer.at!r} 不是本流程的轮次日期（round_dates）", *at, "at")
+            for role in timer.roles:
+                if role not in spec.roles:
+                    c.add(f"义务 {timer.duty!r} 的角色 {role!r} 未在 roles 中定义", *at, "roles")
             for text in (timer.after, timer.every, *timer.remind):
                 problem = _period_problem(text, remind=text in timer.remind) if text is not None else None
                 if problem:

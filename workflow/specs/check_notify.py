@@ -59,6 +59,9 @@ def notifications(spec: ProcessSpec) -> Iterator[tuple[NotifySpec, Where]]:
         for j, timer in enumerate(s.timers):
             for k, n in enumerate(timer.notify):
                 yield n, ("states", i, "timers", j, "notify", k)
+            for kind, lst in timer.on_events.items():
+                for k, n in enumerate(lst):
+                    yield n, ("states", i, "timers", j, "on_events", kind, k)
     for kind, lst in spec.on_events.items():
         for j, n in enumerate(lst):
             yield n, ("on_events", kind, j)

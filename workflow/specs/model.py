@@ -19,6 +19,7 @@ from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
 __all__ = [
+    "DUTY_EVENTS",
     "AnswerSpec",
     "EntrySpec",
     "FieldSpec",
@@ -215,6 +216,10 @@ class EntrySpec(_Frozen):
     answer: AnswerSpec | None = None
 
 
+DUTY_EVENTS = ("reminder", "duty_met", "duty_overdue", "report_submitted")
+"""The history events of a duty: what a duty's own `on_events` may send on."""
+
+
 class TimerSpec(_Frozen):
     """A timer declared on a state: fires `trigger` (or a reminder) when due.
 
@@ -222,6 +227,16 @@ class TimerSpec(_Frozen):
     `after_field` (a `period` field of the case, set by the step that enters the state: a period
     such as "10 working days" or a deadline date, when the office sets the time per request),
     `at` (a round date name, e.g. "submission_deadline") or `every` (a duty: "yearly for 3 years").
+
+    A duty (`every`) is fulfilled when its record comes (`award report submit CASE --duty NAME`).
+
+    Attributes:
+        roles: who records a duty fulfilled (SHA-38: the district bureau); default the definition's
+            `permissions.reports`.
+        findings: for a duty, what the record finds (choice id -> Chinese label); then `--finding` is required.
+        on_events: for a duty, its own notifications of `reminder`, `duty_met`, `duty_overdue` and
+            `report_submitted`, replacing the definition's `on_events` for this duty's events
+            (SHA-38: reminders go to the district bureau, not to the winner).
     """
 
     trigger: str | None = None
@@ -235,6 +250,9 @@ class TimerSpec(_Frozen):
     notify: list[NotifySpec] = Field(default_factory=list)
     duty: str | None = None
     mark: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    findings: dict[str, str] | None = None
+    on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_when(self) -> TimerSpec:
@@ -245,6 +263,13 @@ class TimerSpec(_Frozen):
             raise ValueError("after/at 类型的 timer 必须给出 trigger（触发）或 mark（标记）之一")
         if self.every is not None and self.duty is None:
             raise ValueError("every 类型的 timer 是一项义务，必须给出 duty（义务名称）")
+        if self.every is None and (self.roles or self.findings is not None or self.on_events):
+            raise ValueError("roles、findings、on_events 只用于义务（every 类型的 timer）")
+        unknown = sorted(set(self.on_events) - set(DUTY_EVENTS))
+        if unknown:
+            raise ValueError(f"义务的 on_events 只能是 {'、'.join(DUTY_EVENTS)}，收到 {'、'.join(unknown)}")
+        if self.findings is not None and not self.findings:
+            raise ValueError("findings 不能为空")
         return self
 
 
@@ -411,6 +436,8 @@ class ProcessSpec(_Frozen):
             -> the roles that may do it and the rule that says so.
         recipients: notification roles resolved from the case (role -> field of the case or party).
         listed: form fields shown as columns of case lists, exports and notice lists (e.g. the recommender).
+        award_fields: form fields that describe the award won (a certificate's number and date), shown
+            with the winners (`award round winners` and its export).
         correction_roles: staff roles that may correct a mistaken step (`award case correct`).
         entries: what is recorded on a case during a state, by a command (`award entry add`), each
             with its date and content: a self-evaluation, a request for help and its answer.
@@ -447,6 +474,7 @@ class ProcessSpec(_Frozen):
     on_events: dict[str, list[NotifySpec]] = Field(default_factory=dict)
     review: ReviewSpec | None = None
     listed: list[str] = Field(default_factory=list)
+    award_fields: list[str] = Field(default_factory=list)
     correction_roles: list[str] = Field(default_factory=lambda: ["office"])
     entries: dict[str, EntrySpec] = Field(default_factory=dict)
     consultation: ConsultationSpec | None = None
@@ -454,9 +482,10 @@ class ProcessSpec(_Frozen):
 
     @model_validator(mode="after")
     def _listed_are_fields(self) -> ProcessSpec:
-        unknown = [name for name in self.listed if name not in self.fields]
-        if unknown:
-            raise ValueError(f"listed 中的字段未定义：{'、'.join(unknown)}")
+        for key, names in (("listed", self.listed), ("award_fields", self.award_fields)):
+            unknown = [name for name in names if name not in self.fields]
+            if unknown:
+                raise ValueError(f"{key} 中的字段未定义：{'、'.join(unknown)}")
         return self
 
     @property
@@ -487,6 +516,9 @@ class ProcessSpec(_Frozen):
     def overridable(self) -> bool:
         """Whether any guard of this definition may be excused by the office (`override:`)."""
         return any(g.override for g in [*self.intake, *(g for t in self.transitions for g in t.guards)])
+    def duty(self, name: str) -> TimerSpec | None:
+        """The duty (an `every` timer) of this name, in whichever state declares it."""
+        return next((t for s in self.states for t in s.timers if t.every is not None and t.duty == name), None)
 
     _hash: str | None = PrivateAttr(default=None)
     _states: dict[str, StateSpec] | None = PrivateAttr(default=None)

@@ -321,11 +321,14 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         engine.record_event(s, case, kind=kind, actor=actor, at=due_at,
                             data={"duty": timer.duty, "index": timer.duty_index, "rule": timer.rule,
                                   "due_at": due_at.isoformat()})
+        from ..duties import duty_label
+
+        label = duty_label(engine.spec_of(case), timer.duty)
         if not done:
             timer.status = TimerStatus.OVERDUE
             s.add(timer)
-            return f"第{timer.duty_index}次{timer.duty}逾期未交", timer.rule
-        return f"第{timer.duty_index}次{timer.duty}已按时提交", timer.rule
+            return f"第{timer.duty_index}次{label}逾期未登记", timer.rule
+        return f"第{timer.duty_index}次{label}已按时登记", timer.rule
     if timer.kind == TimerKind.REMINDER:
         if timer.duty_index is not None and s.exec(select(ReportRow).where(
                 ReportRow.case_id == case.id, ReportRow.duty == timer.duty,
