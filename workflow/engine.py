@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -63,8 +63,10 @@ from .store import (
     EventRow,
     ObjectionRow,
     PartyRow,
+    Prepared,
     RoundRow,
     TimerRow,
+    construct,
     utc,
 )
 from .values import Verdict
@@ -329,15 +331,11 @@ class Engine:
         # One UPDATE moves the case and its history head, conditional on the version and head read:
         # a concurrent writer makes it match no row, and the whole step rolls back (exit 5).
         closed = spec.state(outcome.dest).final
-        result = s.execute(
-            update(CaseRow)
-            .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version,
-                   col(CaseRow.events) == row.events)
-            .values(state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
-                    closed=closed, events=event.seq, head_hash=event.hash)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        result = _MOVE_CASE.run(s, {"b_id": row.id, "b_version": old_version, "b_events": row.events,
+                                    "state": outcome.dest, "version": old_version + 1, "data": data,
+                                    "updated_at": now, "entered_at": now, "closed": closed, "events": event.seq,
+                                    "head_hash": event.hash})
+        if result.rowcount != 1:
             raise ConflictError(row.ref)
         _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
                  closed=closed, events=event.seq, head_hash=event.hash)
@@ -348,11 +346,12 @@ class Engine:
             entry = EFFECTS.get(eff["effect"])
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
         self._run_hooks(s, row, event, spec, facts, transition)
-        timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)).all()
+        timers = _PLANNED.rows(s, {"case_id": row.id, "entry_seq": event.seq})
         return StepResult(
             case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
-            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_timer_view(t) for t in timers),
+            seq=event.seq, verdicts=outcome.verdicts,
+            timers=tuple(TimerView(**dict(zip(_TIMER_VIEW, t)), due_at=utc(due)) for *t, due in timers),
         )
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
@@ -479,9 +478,10 @@ class Engine:
         assert row.id is not None
         if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
             data = {**data, "actor": actor.provenance()}
-        event = EventRow(case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
-                         actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
-                         data=data, prev_hash=row.head_hash or GENESIS, hash="")
+        event = construct(
+            EventRow, id=None, case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
+            actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment, data=data,
+            prev_hash=row.head_hash or GENESIS, hash="")
         event.hash = event_hash(event)
         return event
 
@@ -491,7 +491,7 @@ class Engine:
         concurrent writer of the same event loses here (exit 5)."""
         values = {c: getattr(event, c) for c in _EVENT_COLUMNS}
         try:
-            event.id = s.execute(insert(EventRow).values(**values).returning(col(EventRow.id))).scalar_one()
+            event.id = _INSERT_EVENT.run(s, values).fetchone()[0]
         except IntegrityError:
             raise ConflictError(row.ref) from None
 
@@ -502,10 +502,9 @@ class Engine:
         event = self._new_event(row, kind=kind, trigger=trigger, source=source, dest=dest, actor=actor, role=role,
                                 now=now, wall=wall, comment=comment, data=data)
         self._insert_event(s, row, event)
-        result = s.execute(
-            update(CaseRow).where(col(CaseRow.id) == row.id, col(CaseRow.events) == row.events)
-            .values(events=event.seq, head_hash=event.hash).execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        result = _MOVE_HEAD.run(s, {"b_id": row.id, "b_events": row.events, "events": event.seq,
+                                    "head_hash": event.hash})
+        if result.rowcount != 1:
             raise ConflictError(row.ref)
         _written(s, row, events=event.seq, head_hash=event.hash)
         return event
@@ -633,6 +632,40 @@ class Engine:
 
 
 _EVENT_COLUMNS = tuple(c.name for c in EventRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _event_insert() -> Any:
+    table = EventRow.__table__  # type: ignore[attr-defined]
+    return insert(table).values({c: bindparam(c) for c in _EVENT_COLUMNS}).returning(table.c.id)
+
+
+def _case_update(*values: str, where: tuple[str, ...]) -> Callable[[], Any]:
+    """The conditional UPDATE of a case: `where` columns must still hold what the step read (b_<name>)."""
+
+    def build() -> Any:
+        table = CaseRow.__table__  # type: ignore[attr-defined]
+        return (update(table).where(*(table.c[w] == bindparam(f"b_{w}") for w in where))
+                .values({v: bindparam(v) for v in values}))
+
+    return build
+
+
+_TIMER_VIEW = ("id", "kind", "state", "trigger", "duty", "rule", "period", "last_day", "status", "provisional", "note")
+
+
+def _planned() -> Any:
+    """The timers a step has just planned (for its result), without loading them as ORM rows."""
+    table = TimerRow.__table__  # type: ignore[attr-defined]
+    return (select(*(table.c[c] for c in _TIMER_VIEW), table.c.due_at)
+            .where(table.c.case_id == bindparam("case_id"), table.c.entry_seq == bindparam("entry_seq"))
+            .order_by(table.c.id))
+
+
+_PLANNED = Prepared(_planned)
+_INSERT_EVENT = Prepared(_event_insert)
+_MOVE_HEAD = Prepared(_case_update("events", "head_hash", where=("id", "events")))
+_MOVE_CASE = Prepared(_case_update("state", "version", "data", "updated_at", "entered_at", "closed", "events",
+                                   "head_hash", where=("id", "version", "events")))
 
 
 def _written(s: Session, row: CaseRow, **values: Any) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, insert, or_, update
 from sqlmodel import Session, col, select
 
 from ..errors import (
@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
-from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
+from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, utc
 from .clock import SHANGHAI
 from .periods import anniversaries, before, due, parse_offset, parse_period
 
@@ -83,24 +83,46 @@ def install(engine: Engine) -> Timers:
     return timers
 
 
+def _cancel_statement() -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    left = t.c.entry_seq < bindparam("before_seq")
+    return (update(t).where(t.c.case_id == bindparam("case_id"), or_(*(t.c.status == v for v in LIVE)))
+            .values(status=case((left, TimerStatus.CANCELLED), (t.c.status == TimerStatus.HELD, TimerStatus.PENDING),
+                                else_=t.c.status),
+                    note=case((left, "案件已离开该状态"), else_=t.c.note)))
+
+
+def _reconsider_statement() -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    return (update(t).where(t.c.case_id == bindparam("case_id"), t.c.status == TimerStatus.HELD)
+            .values(status=TimerStatus.PENDING))
+
+
+_TIMER_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _insert_statement() -> Any:
+    return insert(TimerRow.__table__).values({c: bindparam(c) for c in _TIMER_COLUMNS})  # type: ignore[attr-defined]
+
+
+_CANCEL = Prepared(_cancel_statement)
+_RECONSIDER = Prepared(_reconsider_statement)
+_INSERT = Prepared(_insert_statement)
+_DEFAULTS = {"trigger": None, "duty": None, "duty_index": None, "target_at": None, "last_day": None,
+             "provisional": False, "status": TimerStatus.PENDING, "note": None, "fired_at": None}
+
+
 def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
     """Cancel the live timers of the state the case left; held ones of a later entry become pending.
 
     One UPDATE rather than a cancel and a reconsider: every step of every case runs it.
     """
-    left = col(TimerRow.entry_seq) < before_seq
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status).in_(LIVE))
-              .values(status=case((left, TimerStatus.CANCELLED), (col(TimerRow.status) == TimerStatus.HELD,
-                                                                  TimerStatus.PENDING),
-                                  else_=TimerRow.status),
-                      note=case((left, "案件已离开该状态"), else_=TimerRow.note))
-              .execution_options(synchronize_session=False))
+    _CANCEL.run(s, {"case_id": row.id, "before_seq": before_seq})
 
 
 def reconsider(s: Session, row: CaseRow) -> None:
     """Held timers become pending again when the case changes."""
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status) == TimerStatus.HELD)
-              .values(status=TimerStatus.PENDING).execution_options(synchronize_session=False))
+    _RECONSIDER.run(s, {"case_id": row.id})
 
 
 def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: StateSpec, spec: ProcessSpec,
@@ -108,14 +130,15 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
     """Create the timers of the state just entered, due times from the calendar."""
     assert row.id is not None and engine.calendar is not None
     entered = utc(event.business_time)
+    rows: list[dict[str, Any]] = []  # written in one executemany: rows of one kind, no unit of work
     for timer in state.timers:
         base: dict[str, Any] = {"case_id": row.id, "entry_seq": event.seq, "state": state.name, "rule": timer.rule,
                                 "created_at": engine.clock()}
         if timer.every is not None:
             for k, d in enumerate(anniversaries(parse_period(timer.every), entered, engine.calendar), start=1):
-                s.add(TimerRow(**base, kind=TimerKind.DUTY, duty=timer.duty, duty_index=k, period=timer.every,
+                rows.append(_row(base, kind=TimerKind.DUTY, duty=timer.duty, duty_index=k, period=timer.every,
                                basis=d.basis, due_at=d.at, last_day=d.last_day, provisional=d.provisional))
-                _reminders(s, engine, base, timer, d.at, duty_index=k)
+                _reminders(rows, engine, base, timer, d.at, duty_index=k)
             continue
         if timer.after is not None:
             d = due(parse_period(timer.after), entered, engine.calendar, start_day_counts=spec.start_day_counts)
@@ -131,17 +154,22 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
             basis, provisional, period = f"轮次日期 {timer.at}", False, \
                 f"{spec.round_dates[timer.at].label} {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
         kind = TimerKind.TRANSITION if timer.trigger else TimerKind.MARK
-        s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
+        rows.append(_row(base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
                        due_at=at, last_day=last_day, provisional=provisional))
-        _reminders(s, engine, base, timer, at, duty_index=None)
+        _reminders(rows, engine, base, timer, at, duty_index=None)
+    _INSERT.many(s, rows)
 
 
-def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
+def _row(base: dict[str, Any], **values: Any) -> dict[str, Any]:
+    return {**_DEFAULTS, **base, **values}
+
+
+def _reminders(rows: list[dict[str, Any]], engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
                duty_index: int | None) -> None:
     assert engine.calendar is not None
     for text in timer.remind:
         when = before(at, parse_offset(text), engine.calendar)
-        s.add(TimerRow(**base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
+        rows.append(_row(base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
                        duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
                        target_at=at))
 
