@@ -642,7 +642,7 @@ def construct(cls: type[_Row], **values: Any) -> _Row:
 
 
 class _Compiled:
-    __slots__ = ("dialect", "sql", "names", "defaults", "processors", "results", "positional")
+    __slots__ = ("defaults", "dialect", "names", "positional", "processors", "results", "sql")
 
     def __init__(self, stmt: Any, dialect: Any) -> None:
         compiled = stmt.compile(dialect=dialect)

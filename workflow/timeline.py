@@ -7,7 +7,6 @@ may still record a step late on purpose (`--backdate --reason`), and the event s
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import bindparam, select

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import col, select
 
 from ..abc import Notifier, Step
 from ..errors import ConfigError, InvalidInput, RecordLookupError
 from ..specs.model import NotifySpec, ProcessSpec, TransitionSpec
-from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, TimerRow, utc
+from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, Prepared, TimerRow, utc
 from .attachments import OutboxAttachmentRow
 from .context import context
 from .delivery import STATUS_LABELS, Deliverer, DeliveryReport, message_id
@@ -65,6 +66,13 @@ def install(engine: Engine, *, deployment: str | Deployment | None, deliver: boo
     return outbox
 
 
+_OUTBOX_COLUMNS = tuple(c.name for c in OutboxRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+_OUTBOX_DEFAULTS: dict[str, Any] = {"html": None, "status": "pending", "attempts": 0, "last_error": None,
+                                    "sent_at": None}
+_INSERT_OUTBOX = Prepared(lambda: insert(OutboxRow.__table__)  # type: ignore[attr-defined]
+                          .values({c: bindparam(c) for c in _OUTBOX_COLUMNS}))
+
+
 @dataclass(kw_only=True)
 class Outbox:
     """The step hook that writes each step's notifications; lists, retries and delivers them.
@@ -95,6 +103,7 @@ class Outbox:
         ctx = context(spec, facts, row, event, transition, list(timers), record)
         now = self.engine.wall_clock()
         assert event.id is not None and row.id is not None
+        plain: list[dict[str, Any]] = []  # rows without attachments: one executemany, no unit of work
         for n in specs:
             rendered: dict[str, Rendered] = {}
             seen: set[tuple[str, str]] = set()
@@ -111,20 +120,23 @@ class Outbox:
                 found = addresses(self.deployment, spec, facts, role, n.channel, s)
                 if not found:
                     status = "skipped" if n.channel not in self.deployment.notifiers else "failed"
-                    s.add(OutboxRow(**base, recipient=f"（{role}：无地址）", status=status,
-                                    last_error=no_address(self.deployment, spec, role, n.channel)))
+                    plain.append({**_OUTBOX_DEFAULTS, **base, "recipient": f"（{role}：无地址）", "status": status,
+                                  "last_error": no_address(self.deployment, spec, role, n.channel)})
                     continue
                 for address in found:
                     if (address, template) in seen:
                         continue
                     seen.add((address, template))
+                    if not letter.attachments:
+                        plain.append({**_OUTBOX_DEFAULTS, **base, "recipient": address})
+                        continue
                     out = OutboxRow(**base, recipient=address)
                     s.add(out)
-                    if letter.attachments:
-                        s.flush()
-                        assert out.id is not None
-                        for name, text in letter.attachments:
-                            s.add(OutboxAttachmentRow(outbox_id=out.id, filename=name, content=text.encode("utf-8")))
+                    s.flush()
+                    assert out.id is not None
+                    for name, text in letter.attachments:
+                        s.add(OutboxAttachmentRow(outbox_id=out.id, filename=name, content=text.encode("utf-8")))
+        _INSERT_OUTBOX.many(s, plain)
 
     @staticmethod
     def _specs_for(spec: ProcessSpec, event: EventRow, transition: TransitionSpec | None) -> list[NotifySpec]:
