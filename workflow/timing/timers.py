@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import bindparam, case, insert, or_, update
+from sqlalchemy import bindparam, case, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from ..errors import (
@@ -167,10 +167,10 @@ def _row(base: dict[str, Any], **values: Any) -> dict[str, Any]:
 def _reminders(rows: list[dict[str, Any]], engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
                duty_index: int | None) -> None:
     assert engine.calendar is not None
-    for text in timer.remind:
-        when = before(at, parse_offset(text), engine.calendar)
+    for offset in timer.remind:
+        when = before(at, parse_offset(offset), engine.calendar)
         rows.append(_row(base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
-                       duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
+                       duty_index=duty_index, period=offset, basis=f"{offset}（到期 {at.isoformat()}）", due_at=when,
                        target_at=at))
 
 
@@ -241,53 +241,151 @@ def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     return report
 
 
-def _fire_due(engine: Engine, *, limit: int) -> TickReport:
-    from ..engine import SYSTEM
+BATCH = 20
+"""How many due timers a PostgreSQL worker claims at once (each is still fired in its own transaction)."""
 
+SCAN = 1000
+"""How far down the due list a worker looks for timers no other worker holds (so up to SCAN / BATCH
+workers each find a batch of their own)."""
+
+LOCK_SPACE = 0x61776474
+"""The advisory-lock key space of timers on PostgreSQL (`pg_try_advisory_lock(LOCK_SPACE, timer id)`)."""
+
+CONFLICT_RETRIES = 3
+"""A timer whose case another worker changed at the same moment is tried again this many times."""
+
+
+def _fire_due(engine: Engine, *, limit: int) -> TickReport:
+    """Fire due timers, each in its own transaction; SQLite claims one at a time (its write lock
+    serialises workers anyway), PostgreSQL in batches (`_Claims`)."""
     now = engine.clock()
     report = TickReport()
     skipped: set[int] = set()
-    for _ in range(limit):
-        try:
-            with engine.db.session() as s:
-                timer = _claim_next(s, engine, now, skipped)
-                if timer is None:
-                    return report
-                assert timer.id is not None
-                tid = timer.id
-                case = s.get(CaseRow, timer.case_id)
-                assert case is not None
-                ref = case.ref
-                what, detail = _fire(engine, s, timer, case, SYSTEM)
-                report.fired.append((tid, ref, what, detail))
-        except (DatabaseBusy, DatabaseUnavailable):
-            raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
-        except Refused as exc:
-            why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
-            _tell_held(engine, tid, why)
-            _set_status(engine, tid, TimerStatus.HELD, why)
-            report.held.append((tid, ref, "暂缓", str(exc)))
-            skipped.add(tid)
-        except ConflictError:
-            skipped.add(tid)
-        except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
-            _set_status(engine, tid, BLOCKED, str(exc))
-            report.held.append((tid, ref, "等待节假日安排", str(exc)))
-            skipped.add(tid)
-        except AwardError as exc:
-            _set_status(engine, tid, TimerStatus.FAILED, str(exc))
-            report.failed.append((tid, ref, "失败", str(exc)))
-            skipped.add(tid)
+    if engine.db.is_sqlite:
+        for _ in range(limit):
+            if _fire_one(engine, report, skipped, None, now) is None:
+                break
+        return report
+    with _Claims(engine, now) as claims:
+        fired = 0
+        while fired < limit:
+            batch = claims.take(min(BATCH, limit - fired), skipped)
+            if not batch:
+                break
+            for tid in batch:
+                for _attempt in range(CONFLICT_RETRIES):
+                    if _fire_one(engine, report, skipped, tid, now) != "conflict":
+                        break
+                fired += 1
+            claims.release(batch)
     return report
+
+
+class _Claims:
+    """A PostgreSQL worker's claims: batches of due timers held with session advisory locks.
+
+    One short statement takes a batch: the first SCAN due timers (index on status, due_at), of which
+    the first BATCH that no other worker holds are locked with `pg_try_advisory_lock`. The locks
+    belong to this worker's own connection, kept for the whole tick: when the worker dies (kill -9, a
+    lost host), PostgreSQL ends its session and the locks with it, so another worker claims the
+    timers at once: no lease to wait out, no column to reset. A held lock only keeps other workers
+    away; firing still takes the timer with a conditional UPDATE (`status = 'pending'`) in the step's
+    own transaction, so a timer fires exactly once whatever the locks say.
+    """
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        self.engine, self.now = engine, now
+        self.conn: Any = None
+
+    def __enter__(self) -> Self:
+        self.conn = self.engine.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        finally:
+            self.conn.close()
+
+    def take(self, n: int, skipped: set[int]) -> list[int]:
+        rows = self.conn.execute(_TAKE, {"space": LOCK_SPACE, "now": self.now, "scan": SCAN + len(skipped),
+                                         "n": n, "skipped": sorted(skipped) or [0]}).all()
+        return [int(r[0]) for r in rows]
+
+    def release(self, ids: list[int]) -> None:
+        self.conn.execute(_RELEASE, {"space": LOCK_SPACE, "ids": ids})
+
+
+_TAKE = text("""
+    WITH due AS MATERIALIZED (
+        SELECT id FROM timers WHERE status = 'pending' AND due_at <= :now AND id <> ALL(:skipped)
+        ORDER BY due_at, id LIMIT :scan)
+    SELECT id FROM due WHERE pg_try_advisory_lock(:space, id) LIMIT :n
+""")
+_RELEASE = text("SELECT pg_advisory_unlock(:space, id) FROM unnest(CAST(:ids AS integer[])) AS id")
+
+
+def _fire_one(engine: Engine, report: TickReport, skipped: set[int], tid: int | None,
+              now: datetime) -> str | None:
+    """Claim and fire one timer (`tid`, or on SQLite the oldest due) in its own transaction.
+
+    Returns None when there was nothing to fire, "conflict" when a concurrent step changed the case
+    first (the timer stays pending), else "done".
+    """
+    from ..engine import SYSTEM
+
+    ref = ""
+    try:
+        with engine.db.session() as s:
+            timer = _claim_next(s, engine, now, skipped) if tid is None else _claim(s, tid, now)
+            if timer is None:
+                return None
+            assert timer.id is not None
+            tid = timer.id
+            case = engine.case_row(s, timer.case_id)
+            ref = case.ref
+            what, detail = _fire(engine, s, timer, case, SYSTEM)
+            report.fired.append((tid, ref, what, detail))
+    except (DatabaseBusy, DatabaseUnavailable):
+        raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
+    except Refused as exc:
+        assert tid is not None
+        why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
+        _tell_held(engine, tid, why)
+        _set_status(engine, tid, TimerStatus.HELD, why)
+        report.held.append((tid, ref, "暂缓", str(exc)))
+        skipped.add(tid)
+    except ConflictError:
+        assert tid is not None
+        skipped.add(tid)
+        return "conflict"
+    except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
+        assert tid is not None
+        _set_status(engine, tid, BLOCKED, str(exc))
+        report.held.append((tid, ref, "等待节假日安排", str(exc)))
+        skipped.add(tid)
+    except AwardError as exc:
+        assert tid is not None
+        _set_status(engine, tid, TimerStatus.FAILED, str(exc))
+        report.failed.append((tid, ref, "失败", str(exc)))
+        skipped.add(tid)
+    return "done"
+
+
+def _claim(s: Session, tid: int, now: datetime) -> TimerRow | None:
+    """Take one claimed timer for firing: the conditional UPDATE that makes firing exactly-once."""
+    claim = (update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == "pending")
+             .values(status="fired", fired_at=now).returning(TimerRow)
+             .execution_options(synchronize_session=False))
+    return s.execute(claim).scalars().first()
 
 
 def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) -> TimerRow | None:
     """Claim the oldest due timer in one statement: UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING.
 
-    On PostgreSQL the inner SELECT takes the row with FOR UPDATE SKIP LOCKED, so concurrent workers
-    each get a different timer without waiting on one another; the claim and the step it fires commit
-    together, so a worker killed mid-step leaves the timer pending for the next one. On SQLite the
-    write lock serialises workers, and the `status = 'pending'` condition keeps a timer from firing twice.
+    SQLite's write lock serialises workers, and the `status = 'pending'` condition keeps a timer from
+    firing twice; the claim and the step it fires commit together, so a worker killed mid-step leaves
+    the timer pending for the next one.
     """
     due = select(TimerRow.id).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
     if skipped:
