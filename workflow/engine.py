@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
@@ -68,6 +68,7 @@ from .store import (
     Prepared,
     RoundRow,
     TimerRow,
+    attach,
     construct,
     utc,
 )
@@ -156,13 +157,13 @@ class Engine:
         found = None
         if (number := row_id(text)) is not None:
             if (known := s.identity_map.get(identity_key(CaseRow, number))) is not None:
-                return known  # type: ignore[no-any-return]
+                return known
             found = _CASE_BY_ID.first(s, {"id": number})
         if found is None:
             found = _CASE_BY_REF.first(s, {"ref": text.upper()})
         if found is None:
             raise CaseLookupError(text)
-        return _attach(s, found)
+        return attach(s, CaseRow, _CASE_COLUMNS, found)
 
     def spec_of(self, row: CaseRow) -> ProcessSpec:
         """The definition version a case runs under; refuse if its content changed under the same version."""
@@ -660,7 +661,7 @@ _TIMER_VIEW = ("id", "kind", "state", "trigger", "duty", "rule", "period", "last
 def _planned() -> Any:
     """The timers a step has just planned (for its result), without loading them as ORM rows."""
     table = TimerRow.__table__  # type: ignore[attr-defined]
-    return (select(*(table.c[c] for c in _TIMER_VIEW), table.c.due_at)
+    return (sa_select(*(table.c[c] for c in _TIMER_VIEW), table.c.due_at)
             .where(table.c.case_id == bindparam("case_id"), table.c.entry_seq == bindparam("entry_seq"))
             .order_by(table.c.id))
 
@@ -672,7 +673,7 @@ _CASE_COLUMNS = tuple(c.name for c in CaseRow.__table__.columns)  # type: ignore
 def _case_by(column: str) -> Callable[[], Any]:
     def build() -> Any:
         table = CaseRow.__table__  # type: ignore[attr-defined]
-        return select(*(table.c[c] for c in _CASE_COLUMNS)).where(table.c[column] == bindparam(column))
+        return sa_select(*(table.c[c] for c in _CASE_COLUMNS)).where(table.c[column] == bindparam(column))
 
     return build
 
@@ -681,25 +682,6 @@ _CASE_BY_ID = Prepared(_case_by("id"))
 _CASE_BY_REF = Prepared(_case_by("ref"))
 
 
-class _Loading:
-    """What the ORM's `load` event hands its listeners (the seal keeps the row as first read)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-
-def _attach(s: Session, values: Sequence[Any]) -> CaseRow:
-    """The case row read by one prepared SELECT, made a persistent member of the session as if the ORM
-    had loaded it (same identity, same `load` event), without the ORM query's cost on every step."""
-    known = s.identity_map.get(identity_key(CaseRow, values[0]))
-    if known is not None:  # already in this transaction: the session's copy wins, as with a query
-        return known  # type: ignore[no-any-return]
-    row = construct(CaseRow, **dict(zip(_CASE_COLUMNS, values, strict=True)))
-    make_transient_to_detached(row)
-    s.add(row)
-    state = inspect(row)
-    state.manager.dispatch.load(state, _Loading(s))
-    return row
 _INSERT_EVENT = Prepared(_event_insert)
 _MOVE_HEAD = Prepared(_case_update("events", "head_hash", where=("id", "events")))
 _MOVE_CASE = Prepared(_case_update("state", "version", "data", "updated_at", "entered_at", "closed", "events",

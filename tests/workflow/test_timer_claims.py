@@ -86,7 +86,7 @@ def test_a_batch_is_released_and_a_busy_batch_is_skipped(any_office, monkeypatch
         assert conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).scalar() == 0
 
 
-def col_in(ids: list[int]):  # noqa: ANN201 - a test helper
+def col_in(ids: list[int]):
     from sqlmodel import col
 
     return col(TimerRow.id).in_(ids)

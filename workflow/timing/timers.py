@@ -27,7 +27,8 @@ from ..errors import (
 )
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
-from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, utc
+from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, attach, utc
+from ..timeline import last_business_time
 from .clock import SHANGHAI
 from .periods import anniversaries, before, due, parse_offset, parse_period
 
@@ -372,12 +373,31 @@ def _fire_one(engine: Engine, report: TickReport, skipped: set[int], tid: int | 
     return "done"
 
 
+_ALL_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _claim_statement(which: Any) -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    return (update(t).where(t.c.id == which(t), t.c.status == TimerStatus.PENDING)
+            .values(status=TimerStatus.FIRED, fired_at=bindparam("now")).returning(*(t.c[c] for c in _ALL_COLUMNS)))
+
+
+def _oldest_due(t: Any) -> Any:
+    return (select(t.c.id).where(t.c.status == TimerStatus.PENDING, t.c.due_at <= bindparam("now"))
+            .order_by(t.c.due_at, t.c.id).limit(1).scalar_subquery())
+
+
+_CLAIM_ID = Prepared(lambda: _claim_statement(lambda t: bindparam("id")))
+_CLAIM_OLDEST = Prepared(lambda: _claim_statement(_oldest_due))
+
+
+def _claimed(s: Session, found: tuple[Any, ...] | None) -> TimerRow | None:
+    return attach(s, TimerRow, _ALL_COLUMNS, found) if found is not None else None
+
+
 def _claim(s: Session, tid: int, now: datetime) -> TimerRow | None:
     """Take one claimed timer for firing: the conditional UPDATE that makes firing exactly-once."""
-    claim = (update(TimerRow).where(col(TimerRow.id) == tid, col(TimerRow.status) == "pending")
-             .values(status="fired", fired_at=now).returning(TimerRow)
-             .execution_options(synchronize_session=False))
-    return s.execute(claim).scalars().first()
+    return _claimed(s, _CLAIM_ID.first(s, {"id": tid, "now": now}))
 
 
 def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) -> TimerRow | None:
@@ -387,6 +407,8 @@ def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) ->
     firing twice; the claim and the step it fires commit together, so a worker killed mid-step leaves
     the timer pending for the next one.
     """
+    if not skipped and engine.db.is_sqlite:  # the usual claim: one prepared statement
+        return _claimed(s, _CLAIM_OLDEST.first(s, {"now": now}))
     due = select(TimerRow.id).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
     if skipped:
         due = due.where(col(TimerRow.id).not_in(skipped))
@@ -406,9 +428,8 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         assert timer.trigger is not None
         # A timer held by a guard (an open objection) fires once the guard passes: the case moves on
         # then, not at the due time, which already lies before the events that released it.
-        last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case.id)
-                      .order_by(col(EventRow.seq).desc())).first()
-        at = max(due_at, utc(last)) if last is not None else due_at
+        last = last_business_time(s, case.id or 0)
+        at = max(due_at, last) if last is not None else due_at
         result = engine.advance_in(s, case.id or 0, timer.trigger, actor=actor, at=at,
                                    extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"
