@@ -243,22 +243,22 @@ def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
 
 
 BATCH = 20
-"""How many due timers a PostgreSQL worker claims at once (each is still fired in its own transaction)."""
+"""How many cases' due timers a PostgreSQL worker claims at once (each timer still fired in its own transaction)."""
 
-SCAN = 1000
-"""How far down the due list a worker looks for timers no other worker holds (so up to SCAN / BATCH
-workers each find a batch of their own)."""
+SCAN = 2000
+"""How far down the due list a worker looks for cases no other worker holds (so many workers each find
+a batch of their own)."""
 
 LOCK_SPACE = 0x61776474
-"""The advisory-lock key space of timers on PostgreSQL (`pg_try_advisory_lock(LOCK_SPACE, timer id)`)."""
+"""The advisory-lock key space of tick workers on PostgreSQL (`pg_try_advisory_lock(LOCK_SPACE, case id)`)."""
 
 CONFLICT_RETRIES = 3
-"""A timer whose case another worker changed at the same moment is tried again this many times."""
+"""A timer whose case a clerk changed at the same moment is tried again this many times."""
 
 
 def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     """Fire due timers, each in its own transaction; SQLite claims one at a time (its write lock
-    serialises workers anyway), PostgreSQL in batches (`_Claims`)."""
+    serialises workers anyway), PostgreSQL in batches of cases (`_Claims`)."""
     now = engine.clock()
     report = TickReport()
     skipped: set[int] = set()
@@ -270,33 +270,37 @@ def _fire_due(engine: Engine, *, limit: int) -> TickReport:
     with _Claims(engine, now) as claims:
         fired = 0
         while fired < limit:
-            batch = claims.take(min(BATCH, limit - fired), skipped)
+            batch = claims.take(BATCH, skipped)
             if not batch:
                 break
-            for tid in batch:
+            for tid in batch[:limit - fired]:
                 for _attempt in range(CONFLICT_RETRIES):
                     if _fire_one(engine, report, skipped, tid, now) != "conflict":
                         break
                 fired += 1
-            claims.release(batch)
+            claims.release()
     return report
 
 
 class _Claims:
-    """A PostgreSQL worker's claims: batches of due timers held with session advisory locks.
+    """A PostgreSQL worker's claims: the due timers of a batch of cases, held with session advisory locks.
 
-    One short statement takes a batch: the first SCAN due timers (index on status, due_at), of which
-    the first BATCH that no other worker holds are locked with `pg_try_advisory_lock`. The locks
-    belong to this worker's own connection, kept for the whole tick: when the worker dies (kill -9, a
-    lost host), PostgreSQL ends its session and the locks with it, so another worker claims the
-    timers at once: no lease to wait out, no column to reset. A held lock only keeps other workers
-    away; firing still takes the timer with a conditional UPDATE (`status = 'pending'`) in the step's
-    own transaction, so a timer fires exactly once whatever the locks say.
+    One short statement takes a batch: among the first SCAN due timers (index on status, due_at), the
+    cases of the first BATCH that no other worker holds are locked with `pg_try_advisory_lock`, and
+    their due timers are this worker's, in due order. Locking the case, not the timer, keeps two workers
+    from firing two timers of one case at once (the second would wait for the first's row lock and then
+    lose on the case's version). The locks belong to this worker's own connection, kept for the whole
+    tick: when the worker dies (kill -9, a lost host), PostgreSQL ends its session and the locks with it,
+    so another worker claims the timers at once: no lease to wait out, no column to reset. A lock only
+    keeps other workers away; firing still takes the timer with a conditional UPDATE
+    (`status = 'pending'`) in the step's own transaction, so a timer fires exactly once whatever the
+    locks say.
     """
 
     def __init__(self, engine: Engine, now: datetime) -> None:
         self.engine, self.now = engine, now
         self.conn: Any = None
+        self.cases: list[int] = []
 
     def __enter__(self) -> Self:
         self.conn = self.engine.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -309,19 +313,28 @@ class _Claims:
             self.conn.close()
 
     def take(self, n: int, skipped: set[int]) -> list[int]:
+        """The due timers of up to `n` cases no other worker holds (their locks held until `release`)."""
         rows = self.conn.execute(_TAKE, {"space": LOCK_SPACE, "now": self.now, "scan": SCAN + len(skipped),
                                          "n": n, "skipped": sorted(skipped) or [0]}).all()
+        self.cases = sorted({int(r[1]) for r in rows})
         return [int(r[0]) for r in rows]
 
-    def release(self, ids: list[int]) -> None:
-        self.conn.execute(_RELEASE, {"space": LOCK_SPACE, "ids": ids})
+    def release(self) -> None:
+        if self.cases:
+            self.conn.execute(_RELEASE, {"space": LOCK_SPACE, "ids": self.cases})
+        self.cases = []
 
 
 _TAKE = text("""
     WITH due AS MATERIALIZED (
-        SELECT id FROM timers WHERE status = 'pending' AND due_at <= :now AND id <> ALL(:skipped)
-        ORDER BY due_at, id LIMIT :scan)
-    SELECT id FROM due WHERE pg_try_advisory_lock(:space, id) LIMIT :n
+        SELECT id, case_id, due_at FROM timers
+        WHERE status = 'pending' AND due_at <= :now AND id <> ALL(:skipped)
+        ORDER BY due_at, id LIMIT :scan),
+    firsts AS MATERIALIZED (
+        SELECT case_id, min(due_at) AS first FROM due GROUP BY case_id ORDER BY first, case_id),
+    mine AS MATERIALIZED (
+        SELECT case_id FROM firsts WHERE pg_try_advisory_lock(:space, case_id) LIMIT :n)
+    SELECT due.id, due.case_id FROM due JOIN mine USING (case_id) ORDER BY due.due_at, due.id
 """)
 _RELEASE = text("SELECT pg_advisory_unlock(:space, id) FROM unnest(CAST(:ids AS integer[])) AS id")
 
