@@ -607,20 +607,28 @@ class Prepared:
             compiled = self._compiled[key] = _Compiled(self._build(), dialect)
         return compiled
 
+    @staticmethod
+    def _connection(s: Session) -> Any:
+        """The session's connection, after writing what the ORM holds pending (its autoflush: an effect's
+        changed record must be seen by the letter that reads it)."""
+        if s.autoflush:
+            s.flush()
+        return s.connection()
+
     def run(self, s: Session, params: dict[str, Any] | None = None) -> Any:
         """Execute once; returns the DBAPI cursor (rowcount, fetch through `rows`/`one`)."""
-        conn = s.connection()
+        conn = self._connection(s)
         return self._for(conn.dialect).execute(conn, params or {}, many=False)
 
     def many(self, s: Session, rows: list[dict[str, Any]]) -> None:
         """Execute for every row in one `executemany` (rows of one kind: timers, outbox)."""
         if rows:
-            conn = s.connection()
+            conn = self._connection(s)
             self._for(conn.dialect).execute(conn, rows, many=True)
 
     def rows(self, s: Session, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute a SELECT (or a RETURNING) and return its rows with SQLAlchemy's result processors applied."""
-        conn = s.connection()
+        conn = self._connection(s)
         compiled = self._for(conn.dialect)
         cursor = compiled.execute(conn, params or {}, many=False)
         return compiled.convert(cursor.fetchall())
