@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -86,10 +87,11 @@ def _drop(server: str, name: str) -> None:
 def _prepare(url: str, folder: Path, cases: int) -> int:
     deployment = folder / "deployment.yaml"
     deployment.write_text(DEPLOYMENT, encoding="utf-8")
-    settings = Settings(db=url, definitions=None, now=None, as_name=None, deployment=str(deployment), deliver=False)
+    settings = Settings(db=url, definitions=None, now=None, as_name=None, deployment=str(deployment), deliver=False,
+                        home_dir=str(folder))  # the workers run with AWARD_HOME=folder: the same seal key
     engine = build_engine(settings, require_schema=False)
     engine.db.init(parse_moment("2026-01-05 09:00"))
-    engine.office.staff_add("wang", ["office"])
+    engine.office.staff_add("wang", ["office@sha"])
     refs = new_cases(engine, cases, start="apply")
     actor = engine.office.actor("wang", "bench")
     at(engine, "2026-03-02 10:00")
@@ -107,7 +109,13 @@ def _prepare(url: str, folder: Path, cases: int) -> int:
     return cases * (1 + MARKS)
 
 
-def award_run(server: str, cases: int, workers: int) -> tuple[float, int]:
+def _children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children (the workers), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def award_run(server: str, cases: int, workers: int) -> tuple[float, float, int]:
     url, _ = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
@@ -115,11 +123,11 @@ def award_run(server: str, cases: int, workers: int) -> tuple[float, int]:
             total = _prepare(url, Path(folder), cases)
             env = {**os.environ, "AWARD_DB": url, "AWARD_HOME": folder, "AWARD_NOW": DUE,
                    "AWARD_DEPLOYMENT": str(Path(folder) / "deployment.yaml")}
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             procs = [subprocess.Popen([AWARD, "--no-deliver", "tick", "--json"], env=env, stdout=subprocess.DEVNULL)
                      for _ in range(workers)]
             codes = [p.wait() for p in procs]
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
             assert codes == [0] * workers, codes
             from sqlalchemy import create_engine, text
 
@@ -131,12 +139,12 @@ def award_run(server: str, cases: int, workers: int) -> tuple[float, int]:
                                            "AND trigger IS DISTINCT FROM 'start_internal_notice'")).scalar()
             check.dispose()
             assert fired == total and pending == 0 and events == total, (fired, pending, events, total)
-            return seconds, total
+            return seconds, cpu, total
     finally:
         _drop(server, name)
 
 
-def floor_run(server: str, total: int, workers: int) -> float:
+def floor_run(server: str, total: int, workers: int) -> tuple[float, float]:
     url, plain = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
@@ -147,13 +155,13 @@ def floor_run(server: str, total: int, workers: int) -> float:
             con.execute("CREATE TABLE events (id serial PRIMARY KEY, job_id int, case_id int, body text)")
             con.execute("INSERT INTO jobs (case_id, status) SELECT g / 10, 'pending' FROM generate_series(1, %s) g",
                         (total,))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         procs = [subprocess.Popen([sys.executable, "-c", FLOOR, plain], stdout=subprocess.PIPE, text=True)
                  for _ in range(workers)]
         done = sum(int(p.communicate()[0]) for p in procs)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
         assert done == total, (done, total)
-        return seconds
+        return seconds, cpu
     finally:
         _drop(server, name)
 
@@ -166,15 +174,17 @@ def main() -> None:
     server = _server()
     rows, base, floor_base = [], None, None
     for n in args.workers:
-        seconds, total = award_run(server, args.cases, n)
-        floor = floor_run(server, total, n)
+        seconds, cpu, total = award_run(server, args.cases, n)
+        floor, floor_cpu = floor_run(server, total, n)
         base = base or total / seconds
         floor_base = floor_base or total / floor
-        rows.append([n, total, f"{total / seconds:.0f}", f"{total / seconds / base:.2f}x", f"{total / floor:.0f}",
-                     f"{total / floor / floor_base:.2f}x", f"{(total / seconds) / (total / floor):.2f}x"])
-    table(f"tick workers on PostgreSQL ({os.cpu_count()} cores, server on the same machine)",
-          ["workers", "timers", "award timers/s", "vs 1 worker", "floor timers/s", "floor vs 1", "award / floor"],
-          rows)
+        rows.append([n, total, f"{total / seconds:.0f}", f"{total / seconds / base:.2f}x",
+                     f"{cpu / total * 1000:.2f} ms", f"{total / floor:.0f}", f"{total / floor / floor_base:.2f}x",
+                     f"{floor_cpu / total * 1000:.2f} ms", f"{(total / seconds) / (total / floor):.2f}x"])
+    table(f"tick workers on PostgreSQL ({os.cpu_count()} cores, server on the same machine; client CPU includes "
+          "each worker's start-up)",
+          ["workers", "timers", "award timers/s", "vs 1 worker", "award CPU/timer", "floor timers/s", "floor vs 1",
+           "floor CPU/timer", "award / floor"], rows)
 
 
 if __name__ == "__main__":

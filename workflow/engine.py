@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock, Step, StepHook
@@ -49,7 +51,7 @@ from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
-from .readviews import case_view, timer_view
+from .readviews import case_view
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
@@ -65,12 +67,15 @@ from .store import (
     EventRow,
     ObjectionRow,
     PartyRow,
+    Prepared,
     RoundRow,
     TimerRow,
+    attach,
+    construct,
     utc,
 )
 from .values import Verdict
-from .views import Actor, CaseView, EventView, StepResult, TriggerView
+from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
 
 if TYPE_CHECKING:
     from .notify.outbox import Outbox
@@ -151,14 +156,16 @@ class Engine:
             CaseLookupError: no such case (exit 4).
         """
         text = str(ref).strip()
-        row: CaseRow | None = None
+        found = None
         if (number := row_id(text)) is not None:
-            row = s.get(CaseRow, number)
-        if row is None:
-            row = s.exec(select(CaseRow).where(CaseRow.ref == text.upper())).first()
-        if row is None:
+            if (known := s.identity_map.get(identity_key(CaseRow, number))) is not None:
+                return known
+            found = _CASE_BY_ID.first(s, {"id": number})
+        if found is None:
+            found = _CASE_BY_REF.first(s, {"ref": text.upper()})
+        if found is None:
             raise CaseLookupError(text)
-        return row
+        return attach(s, CaseRow, _CASE_COLUMNS, found)
 
     def spec_of(self, row: CaseRow) -> ProcessSpec:
         """The definition version a case runs under; refuse if its content changed under the same version."""
@@ -365,15 +372,11 @@ class Engine:
         # One UPDATE moves the case and its history head, conditional on the version and head read:
         # a concurrent writer makes it match no row, and the whole step rolls back (exit 5).
         closed = spec.state(outcome.dest).final
-        result = s.execute(
-            update(CaseRow)
-            .where(col(CaseRow.id) == row.id, col(CaseRow.version) == old_version,
-                   col(CaseRow.events) == row.events)
-            .values(state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
-                    closed=closed, events=event.seq, head_hash=event.hash)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        result = _MOVE_CASE.run(s, {"b_id": row.id, "b_version": old_version, "b_events": row.events,
+                                    "state": outcome.dest, "version": old_version + 1, "data": data,
+                                    "updated_at": now, "entered_at": now, "closed": closed, "events": event.seq,
+                                    "head_hash": event.hash})
+        if result.rowcount != 1:
             raise ConflictError(row.ref)
         _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
                  closed=closed, events=event.seq, head_hash=event.hash)
@@ -384,11 +387,11 @@ class Engine:
             entry = EFFECTS.get(eff["effect"])
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
         self._run_hooks(s, row, event, spec, facts, transition)
-        timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)).all()
+        timers = _PLANNED.rows(s, {"case_id": row.id, "entry_seq": event.seq})
         return StepResult(
             case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
-            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(timer_view(t) for t in timers),
+            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in timers),
         )
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
@@ -539,9 +542,10 @@ class Engine:
         assert row.id is not None
         if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
             data = {**data, "actor": actor.provenance()}
-        event = EventRow(case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
-                         actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment,
-                         data=data, prev_hash=row.head_hash or GENESIS, hash="")
+        event = construct(
+            EventRow, id=None, case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
+            actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment, data=data,
+            prev_hash=row.head_hash or GENESIS, hash="")
         event.hash = event_hash(event)
         return event
 
@@ -551,7 +555,7 @@ class Engine:
         concurrent writer of the same event loses here (exit 5)."""
         values = {c: getattr(event, c) for c in _EVENT_COLUMNS}
         try:
-            event.id = s.execute(insert(EventRow).values(**values).returning(col(EventRow.id))).scalar_one()
+            event.id = _INSERT_EVENT.run(s, values).fetchone()[0]
         except IntegrityError:
             raise ConflictError(row.ref) from None
 
@@ -562,10 +566,9 @@ class Engine:
         event = self._new_event(row, kind=kind, trigger=trigger, source=source, dest=dest, actor=actor, role=role,
                                 now=now, wall=wall, comment=comment, data=data)
         self._insert_event(s, row, event)
-        result = s.execute(
-            update(CaseRow).where(col(CaseRow.id) == row.id, col(CaseRow.events) == row.events)
-            .values(events=event.seq, head_hash=event.hash).execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        result = _MOVE_HEAD.run(s, {"b_id": row.id, "b_events": row.events, "events": event.seq,
+                                    "head_hash": event.hash})
+        if result.rowcount != 1:
             raise ConflictError(row.ref)
         _written(s, row, events=event.seq, head_hash=event.hash)
         return event
@@ -707,6 +710,64 @@ class Engine:
 
 
 _EVENT_COLUMNS = tuple(c.name for c in EventRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _event_insert() -> Any:
+    table = EventRow.__table__  # type: ignore[attr-defined]
+    return insert(table).values({c: bindparam(c) for c in _EVENT_COLUMNS}).returning(table.c.id)
+
+
+def _case_update(*values: str, where: tuple[str, ...]) -> Callable[[], Any]:
+    """The conditional UPDATE of a case: `where` columns must still hold what the step read (b_<name>)."""
+
+    def build() -> Any:
+        table = CaseRow.__table__  # type: ignore[attr-defined]
+        return (update(table).where(*(table.c[w] == bindparam(f"b_{w}") for w in where))
+                .values({v: bindparam(v) for v in values}))
+
+    return build
+
+
+_TIMER_VIEW = ("id", "kind", "state", "trigger", "duty", "rule", "period", "last_day", "status", "provisional", "note",
+               "duty_index")
+
+
+def _planned_view(values: Sequence[Any]) -> TimerView:
+    """A timer a step planned, from its `_PLANNED` columns (then `due_at`), for the step's result."""
+    *columns, due = values
+    fields = dict(zip(_TIMER_VIEW, columns, strict=True))
+    index = fields.pop("duty_index")
+    return TimerView(**fields, index=index, due_at=utc(due))
+
+
+def _planned() -> Any:
+    """The timers a step has just planned (for its result), without loading them as ORM rows."""
+    table = TimerRow.__table__  # type: ignore[attr-defined]
+    return (sa_select(*(table.c[c] for c in _TIMER_VIEW), table.c.due_at)
+            .where(table.c.case_id == bindparam("case_id"), table.c.entry_seq == bindparam("entry_seq"))
+            .order_by(table.c.id))
+
+
+_PLANNED = Prepared(_planned)
+_CASE_COLUMNS = tuple(c.name for c in CaseRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _case_by(column: str) -> Callable[[], Any]:
+    def build() -> Any:
+        table = CaseRow.__table__  # type: ignore[attr-defined]
+        return sa_select(*(table.c[c] for c in _CASE_COLUMNS)).where(table.c[column] == bindparam(column))
+
+    return build
+
+
+_CASE_BY_ID = Prepared(_case_by("id"))
+_CASE_BY_REF = Prepared(_case_by("ref"))
+
+
+_INSERT_EVENT = Prepared(_event_insert)
+_MOVE_HEAD = Prepared(_case_update("events", "head_hash", where=("id", "events")))
+_MOVE_CASE = Prepared(_case_update("state", "version", "data", "updated_at", "entered_at", "closed", "events",
+                                   "head_hash", where=("id", "version", "events")))
 
 
 def _written(s: Session, row: CaseRow, **values: Any) -> None:

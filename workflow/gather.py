@@ -4,11 +4,13 @@ case's party, round, records and other cases) and the ledger effects write the p
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from .abc import Calendar, Clock
@@ -19,7 +21,7 @@ from .registers.office import party_names
 from .specs.catalog import Catalog
 from .specs.fields import to_python
 from .specs.model import ProcessSpec
-from .store import CaseRow, EventRow, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, utc
+from .store import CaseRow, EventRow, ObjectionRow, PartyRecordRow, PartyRow, Prepared, RoundRow, utc
 from .timing.clock import cn_date, local_date
 
 __all__ = ["SessionLedger", "gather_facts"]
@@ -29,11 +31,26 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
                  data: Mapping[str, Any] | None = None, *, party: PartyRow | None = None,
                  round_row: RoundRow | None = None, now: datetime, calendar: Calendar | None) -> CaseFacts:
     """What guards may read of a case: its form (or `data`, the form after the step), its party and
-    round, the party's other cases and records, the clock and the calendar."""
-    party = party or s.get(PartyRow, row.party_id)
-    round_row = round_row or s.get(RoundRow, row.round_id)
-    assert party is not None and round_row is not None and party.id is not None
-    party_id, case_id = party.id, row.id
+    round, the party's other cases and records, the clock and the calendar.
+
+    The party, the round and the count of open objections come in one prepared statement (every step
+    gathers them); records and other cases only when a guard reads them (`Deferred`).
+    """
+    if party is None or round_row is None:
+        found = _FACTS.first(s, {"party_id": row.party_id, "round_id": row.round_id, "case_id": row.id or 0})
+        assert found is not None
+        party_facts, round_facts, open_objections = _party_facts(found[:9]), _round_facts(found[9:15]), found[15]
+    else:
+        assert party.id is not None
+        party_facts = _party_facts((party.id, party.kind, party.name, party.code, party.registered_on, party.attrs,
+                                    party.email, party.phone, party.district))
+        round_facts = _round_facts((round_row.id, round_row.procedure, round_row.year, round_row.opened_on,
+                                    round_row.dates, round_row.properties))
+        open_objections = 0
+        if row.id is not None:
+            open_objections = len(s.exec(select(ObjectionRow.id).where(
+                ObjectionRow.case_id == row.id, ObjectionRow.status == ObjectionStatus.OPEN)).all())
+    party_id, case_id = party_facts.id, row.id
 
     def records() -> Iterator[RecordFacts]:
         for r in s.exec(select(PartyRecordRow).where(PartyRecordRow.party_id == party_id)).all():
@@ -60,23 +77,11 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
 
     form = to_python(spec.fields, {**(row.data if data is None else data)})
     codes = {str(form[k]) for k, fs in spec.fields.items() if fs.type == "party" and form.get(k)}
-    open_objections = 0
-    if row.id is not None:
-        open_objections = len(s.exec(select(ObjectionRow.id).where(
-            ObjectionRow.case_id == row.id, ObjectionRow.status == ObjectionStatus.OPEN)).all())
     return CaseFacts(
         spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
-        party=PartyFacts(
-            id=party.id, kind=party.kind, name=party.name, code=party.code, registered_on=party.registered_on,
-            attrs=dict(party.attrs),
-            contact={"email": party.email, "phone": party.phone, "district": party.district},
-            records=Deferred(records), other_cases=Deferred(other_cases)),
-        round=RoundFacts(id=round_row.id, procedure=round_row.procedure, year=round_row.year,
-                         opened_on=round_row.opened_on,
-                         dates={k: datetime.fromisoformat(v) for k, v in round_row.dates.items()},
-                         properties=dict(round_row.properties)),
-        now=now, today=local_date(now), calendar=calendar,
-        count_cases=_counter(s, round_row.id, row.id), open_objections=open_objections,
+        party=dataclasses.replace(party_facts, records=Deferred(records), other_cases=Deferred(other_cases)),
+        round=round_facts, now=now, today=local_date(now), calendar=calendar,
+        count_cases=_counter(s, round_facts.id, row.id), open_objections=int(open_objections),
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
         before=to_python(spec.fields, dict(row.data)),
         names=party_names(s, codes),
@@ -95,6 +100,31 @@ def _overrides(s: Session, case_id: int) -> dict[str, str]:
             for rule in excused.get("rules", []):
                 out[str(rule)] = f"已由{actor}于{cn_date(local_date(utc(at)))}破例准许：{excused.get('reason', '')}"
     return out
+
+
+def _party_facts(v: Sequence[Any]) -> PartyFacts:
+    return PartyFacts(id=v[0], kind=v[1], name=v[2], code=v[3], registered_on=v[4], attrs=dict(v[5] or {}),
+                      contact={"email": v[6], "phone": v[7], "district": v[8]})
+
+
+def _round_facts(v: Sequence[Any]) -> RoundFacts:
+    return RoundFacts(id=v[0], procedure=v[1], year=v[2], opened_on=v[3],
+                      dates={k: datetime.fromisoformat(d) for k, d in (v[4] or {}).items()},
+                      properties=dict(v[5] or {}))
+
+
+def _facts_statement() -> Any:
+    """The party's and round's columns facts read, and the case's open objections, in one SELECT."""
+    p, r, o = (PartyRow.__table__, RoundRow.__table__, ObjectionRow.__table__)  # type: ignore[attr-defined]
+    objections = (sa_select(func.count()).select_from(o)
+                  .where(o.c.case_id == bindparam("case_id"), o.c.status == ObjectionStatus.OPEN).scalar_subquery())
+    return (sa_select(p.c.id, p.c.kind, p.c.name, p.c.code, p.c.registered_on, p.c.attrs, p.c.email, p.c.phone,
+                      p.c.district, r.c.id, r.c.procedure, r.c.year, r.c.opened_on, r.c.dates, r.c.properties,
+                      objections)
+            .where(p.c.id == bindparam("party_id"), r.c.id == bindparam("round_id")))
+
+
+_FACTS = Prepared(_facts_statement)
 
 
 def _label(catalog: Catalog, row: CaseRow) -> str:

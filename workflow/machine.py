@@ -3,7 +3,8 @@
 Vocabulary: the library's *condition* is our guard gate, its *event* our
 trigger, its *model* our case. A Machine is built once per (id, version,
 content hash) and cached; a case is attached as a light model for one step
-and detached at once, so memory does not grow with the number of cases.
+and never bound to the Machine (its Event runs on any object with a `state`), so memory does not
+grow with the number of cases and a step costs no binding.
 """
 
 from __future__ import annotations
@@ -99,15 +100,17 @@ class ProcessMachine:
     def fire(self, facts: CaseFacts, trigger: str) -> StepOutcome:
         """Try `trigger` on a case; the model is attached only for this call."""
         model = _CaseModel(facts)
+        event = self._machine.events.get(trigger)
+        if event is None:
+            return StepOutcome(moved=False, source=facts.state, dest=facts.state, transition=None, verdicts=())
         with self._lock:
-            self._machine.add_model(model, initial=facts.state)
+            # The library's Event runs on any object with a `state` attribute: no add_model/remove_model
+            # per step (binding a model adds a method per trigger and state: 0.3 ms of every step).
             try:
-                moved = bool(getattr(model, trigger)())
-            except (MachineError, AttributeError):
+                moved = bool(event.trigger(model))
+            except MachineError:
                 return StepOutcome(moved=False, source=facts.state, dest=facts.state, transition=None,
                                    verdicts=())
-            finally:
-                self._machine.remove_model(model)
         return StepOutcome(
             moved=moved,
             source=facts.state,

@@ -31,13 +31,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, func, select
 
 from .errors import DataError, TamperedHistory
 from .history import ChainBreak
 from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
-from .store import CaseRow, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
+from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
 
 if TYPE_CHECKING:
     from .abc import Step
@@ -121,13 +122,10 @@ class Sealer:
         return mac(self.key(s), subject, payload)
 
     def _put(self, s: Session, subject: str, payload: Any, now: datetime) -> None:
-        value = self.mac(s, subject, payload)
-        row = s.get(SealRow, subject)
-        if row is None:
-            s.add(SealRow(subject=subject, seal=value, sealed_at=now))
-        else:
-            row.seal, row.sealed_at = value, now
-            s.add(row)
+        """Write a seal: an UPDATE, or an INSERT for a new subject (every step writes one or two)."""
+        values = {"subject": subject, "seal": self.mac(s, subject, payload), "sealed_at": now}
+        if _UPDATE_SEAL.run(s, values).rowcount == 0:
+            _INSERT_SEAL.run(s, values)
 
     @staticmethod
     def _cases_payload(s: Session, without: int | None = None) -> dict[str, Any]:
@@ -148,16 +146,16 @@ class Sealer:
         """
         s.flush()
         subject = f"case:{row.id}"
-        old = s.get(SealRow, subject)
+        old = _seal_of(s, subject)
         if old is not None:
             loaded = s.info.get(_LOADED, {}).get(row.id)
-            if loaded is not None and not hmac.compare_digest(old.seal, self.mac(s, subject, loaded)):
+            if loaded is not None and not hmac.compare_digest(old, self.mac(s, subject, loaded)):
                 raise TamperedHistory(f"{row.ref} 的案件记录或历史链与封印不符，已被绕过系统修改：本次操作未执行。"
                                       "请先用 award verify 查明并从备份恢复")
         else:
-            prior = s.get(SealRow, "cases")
+            prior = _seal_of(s, "cases")
             before = self._cases_payload(s, without=row.id)
-            if prior is not None and not hmac.compare_digest(prior.seal, self.mac(s, "cases", before)):
+            if prior is not None and not hmac.compare_digest(prior, self.mac(s, "cases", before)):
                 raise TamperedHistory("案件总数或编号与封印不符：有案件被绕过系统删除或添加，本次操作未执行。"
                                       "请先用 award verify 查明")
         payload = case_payload(row)
@@ -247,6 +245,22 @@ class Sealer:
         """One HMAC over every seal: what `verify --publish` writes down outside the database."""
         rows = s.exec(select(SealRow).order_by(col(SealRow.subject))).all()
         return self.mac(s, "digest", [[r.subject, r.seal] for r in rows])
+
+
+def _seals() -> Any:
+    return SealRow.__table__  # type: ignore[attr-defined]
+
+
+_SEAL_OF = Prepared(lambda: select(_seals().c.seal).where(_seals().c.subject == bindparam("subject")))
+_UPDATE_SEAL = Prepared(lambda: update(_seals()).where(_seals().c.subject == bindparam("subject"))
+                        .values(seal=bindparam("seal"), sealed_at=bindparam("sealed_at")))
+_INSERT_SEAL = Prepared(lambda: insert(_seals()).values(subject=bindparam("subject"), seal=bindparam("seal"),
+                                                       sealed_at=bindparam("sealed_at")))
+
+
+def _seal_of(s: Session, subject: str) -> str | None:
+    found = _SEAL_OF.first(s, {"subject": subject})
+    return str(found[0]) if found is not None else None
 
 
 def seal_roster(s: Session, now: datetime, sealer: Sealer | None) -> None:

@@ -7,21 +7,31 @@ may still record a step late on purpose (`--backdate --reason`), and the event s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from .errors import InvalidInput, Refused
-from .store import EventRow, utc
+from .store import EventRow, Prepared, utc
 from .timing.clock import SHANGHAI
 
 __all__ = ["check_forward", "last_business_time"]
 
 
+def _last() -> Any:
+    table = EventRow.__table__  # type: ignore[attr-defined]
+    return (select(table.c.business_time).where(table.c.case_id == bindparam("case_id"))
+            .order_by(table.c.seq.desc()).limit(1))
+
+
+_LAST = Prepared(_last)
+
+
 def last_business_time(s: Session, case_id: int) -> datetime | None:
-    """The business time of the case's latest event."""
-    last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case_id)
-                  .order_by(col(EventRow.seq).desc())).first()
-    return utc(last) if last is not None else None
+    """The business time of the case's latest event (every step asks: one prepared statement)."""
+    last = _LAST.first(s, {"case_id": case_id})
+    return utc(last[0]) if last is not None else None
 
 
 def check_forward(s: Session, case_id: int, ref: str, now: datetime, backdate: str | None) -> dict[str, str]:

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from ..abc import Notifier, Step
 from ..errors import ConfigError, InvalidInput, RecordLookupError
 from ..reads import page
 from ..specs.model import DUTY_EVENTS, NotifySpec, ProcessSpec, TransitionSpec
-from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, TimerRow, utc
+from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, Prepared, TimerRow, construct, utc
 from .attachments import OutboxAttachmentRow
 from .context import context
 from .delivery import STATUS_LABELS, Deliverer, DeliveryReport, message_id
@@ -66,6 +68,35 @@ def install(engine: Engine, *, deployment: str | Deployment | None, deliver: boo
     return outbox
 
 
+_OUTBOX_COLUMNS = tuple(c.name for c in OutboxRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+_OUTBOX_DEFAULTS: dict[str, Any] = {"html": None, "status": "pending", "attempts": 0, "last_error": None,
+                                    "sent_at": None}
+_INSERT_OUTBOX = Prepared(lambda: insert(OutboxRow.__table__)  # type: ignore[attr-defined]
+                          .values({c: bindparam(c) for c in _OUTBOX_COLUMNS}))
+
+
+_TIMER_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns)  # type: ignore[attr-defined]
+_RECORD_COLUMNS = tuple(c.name for c in PartyRecordRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _planned() -> Any:
+    """The timers the step has just planned (a notice's last day goes into its letter), read-only."""
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    return (sa_select(*(t.c[c] for c in _TIMER_COLUMNS))
+            .where(t.c.case_id == bindparam("case_id"), t.c.entry_seq == bindparam("entry_seq"))
+            .order_by(t.c.due_at))
+
+
+def _record() -> Any:
+    """The award the case won (for a commendation's letter), read-only."""
+    r = PartyRecordRow.__table__  # type: ignore[attr-defined]
+    return sa_select(*(r.c[c] for c in _RECORD_COLUMNS)).where(r.c.case_id == bindparam("case_id")).limit(1)
+
+
+_PLANNED = Prepared(_planned)
+_RECORD = Prepared(_record)
+
+
 @dataclass(kw_only=True)
 class Outbox:
     """The step hook that writes each step's notifications; lists, retries and delivers them.
@@ -90,12 +121,14 @@ class Outbox:
         specs = self._specs_for(spec, event, transition)
         if not specs:
             return
-        timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)
-                        .order_by(col(TimerRow.due_at))).all()
-        record = s.exec(select(PartyRecordRow).where(PartyRecordRow.case_id == row.id)).first()
-        ctx = context(spec, facts, row, event, transition, list(timers), record)
+        timers = [construct(TimerRow, **dict(zip(_TIMER_COLUMNS, t, strict=True)))
+                  for t in _PLANNED.rows(s, {"case_id": row.id, "entry_seq": event.seq})]
+        won = _RECORD.first(s, {"case_id": row.id})
+        record = construct(PartyRecordRow, **dict(zip(_RECORD_COLUMNS, won, strict=True))) if won else None
+        ctx = context(spec, facts, row, event, transition, timers, record)
         now = self.engine.wall_clock()
         assert event.id is not None and row.id is not None
+        plain: list[dict[str, Any]] = []  # rows without attachments: one executemany, no unit of work
         for n in specs:
             rendered: dict[str, Rendered] = {}
             seen: set[tuple[str, str]] = set()
@@ -112,20 +145,23 @@ class Outbox:
                 found = addresses(self.deployment, spec, facts, role, n.channel, s)
                 if not found:
                     status = "skipped" if n.channel not in self.deployment.notifiers else "failed"
-                    s.add(OutboxRow(**base, recipient=f"（{role}：无地址）", status=status,
-                                    last_error=no_address(self.deployment, spec, role, n.channel)))
+                    plain.append({**_OUTBOX_DEFAULTS, **base, "recipient": f"（{role}：无地址）", "status": status,
+                                  "last_error": no_address(self.deployment, spec, role, n.channel)})
                     continue
                 for address in found:
                     if (address, template) in seen:
                         continue
                     seen.add((address, template))
+                    if not letter.attachments:
+                        plain.append({**_OUTBOX_DEFAULTS, **base, "recipient": address})
+                        continue
                     out = OutboxRow(**base, recipient=address)
                     s.add(out)
-                    if letter.attachments:
-                        s.flush()
-                        assert out.id is not None
-                        for name, text in letter.attachments:
-                            s.add(OutboxAttachmentRow(outbox_id=out.id, filename=name, content=text.encode("utf-8")))
+                    s.flush()
+                    assert out.id is not None
+                    for name, text in letter.attachments:
+                        s.add(OutboxAttachmentRow(outbox_id=out.id, filename=name, content=text.encode("utf-8")))
+        _INSERT_OUTBOX.many(s, plain)
 
     @staticmethod
     def _specs_for(spec: ProcessSpec, event: EventRow, transition: TransitionSpec | None) -> list[NotifySpec]:

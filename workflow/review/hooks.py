@@ -7,8 +7,10 @@ whole step back (state, history, timers, notifications), as a guard's would.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ..abc import Step
@@ -16,7 +18,7 @@ from ..errors import Refused
 from ..registers.conflicts import KINDS, rule_of
 from ..registers.experts import add_winners
 from ..specs.model import ProcessSpec
-from ..store import CaseRow, EventRow, PartyRow
+from ..store import CaseRow, EventRow, PartyRow, Prepared
 from ..values import Verdict
 from ..views import Actor
 from .record import note
@@ -77,6 +79,8 @@ def _no_conflicted_actor(engine: Engine, s: Session, row: CaseRow, event: EventR
     records now) may not move the case."""
     review = spec.review
     assert review is not None
+    if _IS_EXPERT.first(s, {"staff": event.actor, "pool": review.pool}) is None:
+        return  # the usual step: the actor is no expert of the pool (one indexed lookup, no ORM rows)
     party = s.get(PartyRow, row.party_id)
     assert party is not None
     for expert in s.exec(select(ExpertRow).where(ExpertRow.staff == event.actor, ExpertRow.pool == review.pool)).all():
@@ -86,6 +90,15 @@ def _no_conflicted_actor(engine: Engine, s: Session, row: CaseRow, event: EventR
             raise Refused(f"{event.actor} 须回避，不能办理 {row.ref}",
                           [Verdict(passed=False, guard="recusal", rule=rule_of(review, c.kind),
                                    reason=f"{expert.name} 与申报方存在利害关系（{KINDS.get(c.kind, c.kind)}：{c.reason}）")])
+
+
+def _is_expert() -> Any:
+    table = ExpertRow.__table__  # type: ignore[attr-defined]
+    return (sa_select(table.c.id).where(table.c.staff == bindparam("staff"), table.c.pool == bindparam("pool"))
+            .limit(1))
+
+
+_IS_EXPERT = Prepared(_is_expert)
 
 
 def _join_pool(engine: Engine, s: Session, row: CaseRow, spec: ProcessSpec) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import case, update
+from sqlalchemy import and_, bindparam, case, insert, or_, text, update
 from sqlmodel import Session, col, select
 
 from ..errors import (
@@ -28,7 +28,8 @@ from ..errors import (
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..reads import page
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
-from ..store import CaseRow, EventRow, ReportRow, TimerRow, utc
+from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, attach, utc
+from ..timeline import last_business_time
 from .clock import SHANGHAI, start_of_day
 from .periods import add_years, anniversaries, before, due, parse_offset, parse_period
 
@@ -87,24 +88,46 @@ def install(engine: Engine) -> Timers:
     return timers
 
 
+def _cancel_statement() -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    left = and_(t.c.entry_seq < bindparam("before_seq"), t.c.kind != TimerKind.RETENTION)  # retention is kept (SHA-39)
+    return (update(t).where(t.c.case_id == bindparam("case_id"), or_(*(t.c.status == v for v in LIVE)))
+            .values(status=case((left, TimerStatus.CANCELLED), (t.c.status == TimerStatus.HELD, TimerStatus.PENDING),
+                                else_=t.c.status),
+                    note=case((left, "案件已离开该状态"), else_=t.c.note)))
+
+
+def _reconsider_statement() -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    return (update(t).where(t.c.case_id == bindparam("case_id"), t.c.status == TimerStatus.HELD)
+            .values(status=TimerStatus.PENDING))
+
+
+_TIMER_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _insert_statement() -> Any:
+    return insert(TimerRow.__table__).values({c: bindparam(c) for c in _TIMER_COLUMNS})  # type: ignore[attr-defined]
+
+
+_CANCEL = Prepared(_cancel_statement)
+_RECONSIDER = Prepared(_reconsider_statement)
+_INSERT = Prepared(_insert_statement)
+_DEFAULTS = {"trigger": None, "duty": None, "duty_index": None, "target_at": None, "last_day": None,
+             "provisional": False, "status": TimerStatus.PENDING, "note": None, "fired_at": None}
+
+
 def cancel(s: Session, row: CaseRow, *, before_seq: int) -> None:
     """Cancel the live timers of the state the case left; held ones of a later entry become pending.
 
     One UPDATE rather than a cancel and a reconsider: every step of every case runs it.
     """
-    left = (col(TimerRow.entry_seq) < before_seq) & (col(TimerRow.kind) != TimerKind.RETENTION)  # kept (SHA-39)
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status).in_(LIVE))
-              .values(status=case((left, TimerStatus.CANCELLED), (col(TimerRow.status) == TimerStatus.HELD,
-                                                                  TimerStatus.PENDING),
-                                  else_=TimerRow.status),
-                      note=case((left, "案件已离开该状态"), else_=TimerRow.note))
-              .execution_options(synchronize_session=False))
+    _CANCEL.run(s, {"case_id": row.id, "before_seq": before_seq})
 
 
 def reconsider(s: Session, row: CaseRow) -> None:
     """Held timers become pending again when the case changes."""
-    s.execute(update(TimerRow).where(col(TimerRow.case_id) == row.id, col(TimerRow.status) == TimerStatus.HELD)
-              .values(status=TimerStatus.PENDING).execution_options(synchronize_session=False))
+    _RECONSIDER.run(s, {"case_id": row.id})
 
 
 def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: StateSpec, spec: ProcessSpec,
@@ -112,14 +135,15 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
     """Create the timers of the state just entered, due times from the calendar."""
     assert row.id is not None and engine.calendar is not None
     entered = utc(event.business_time)
+    rows: list[dict[str, Any]] = []  # written in one executemany: rows of one kind, no unit of work
     for timer in state.timers:
         base: dict[str, Any] = {"case_id": row.id, "entry_seq": event.seq, "state": state.name, "rule": timer.rule,
                                 "created_at": engine.clock()}
         if timer.every is not None:
             for k, d in enumerate(anniversaries(parse_period(timer.every), entered, engine.calendar), start=1):
-                s.add(TimerRow(**base, kind=TimerKind.DUTY, duty=timer.duty, duty_index=k, period=timer.every,
+                rows.append(_row(base, kind=TimerKind.DUTY, duty=timer.duty, duty_index=k, period=timer.every,
                                basis=d.basis, due_at=d.at, last_day=d.last_day, provisional=d.provisional))
-                _reminders(s, engine, base, timer, d.at, duty_index=k)
+                _reminders(rows, engine, base, timer, d.at, duty_index=k)
             continue
         if timer.after is not None or timer.after_field is not None:
             text = timer.after if timer.after is not None else _field_period(row, spec, timer)
@@ -136,17 +160,18 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
             basis, provisional, period = f"轮次日期 {timer.at}", False, \
                 f"{spec.round_dates[timer.at].label} {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
         kind = TimerKind.TRANSITION if timer.trigger else TimerKind.MARK
-        s.add(TimerRow(**base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
+        rows.append(_row(base, kind=kind, trigger=timer.trigger, duty=timer.mark, period=period, basis=basis,
                        due_at=at, last_day=last_day, provisional=provisional))
-        _reminders(s, engine, base, timer, at, duty_index=None)
+        _reminders(rows, engine, base, timer, at, duty_index=None)
     keep = spec.retention
     if keep is not None and (state.final or state.name in keep.also):
         # Kept `years` whole years from the day the outcome was reached, that day's anniversary included.
         last = add_years(entered.astimezone(SHANGHAI).date(), keep.years)
-        s.add(TimerRow(case_id=row.id, entry_seq=event.seq, state=state.name, rule=keep.rule,
-                       created_at=engine.clock(), kind=TimerKind.RETENTION, duty=RETENTION_MARK,
-                       period=f"{keep.years}年", basis=f"自进入“{state.label}”起{keep.years}年",
-                       due_at=start_of_day(last + timedelta(days=1)), last_day=last))
+        rows.append(_row({"case_id": row.id, "entry_seq": event.seq, "state": state.name, "rule": keep.rule,
+                          "created_at": engine.clock()}, kind=TimerKind.RETENTION, duty=RETENTION_MARK,
+                         period=f"{keep.years}年", basis=f"自进入“{state.label}”起{keep.years}年",
+                         due_at=start_of_day(last + timedelta(days=1)), last_day=last))
+    _INSERT.many(s, rows)
 
 
 def _field_period(row: CaseRow, spec: ProcessSpec, timer: TimerSpec) -> str:
@@ -164,13 +189,17 @@ def _field_period(row: CaseRow, spec: ProcessSpec, timer: TimerSpec) -> str:
     return value
 
 
-def _reminders(s: Session, engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
+def _row(base: dict[str, Any], **values: Any) -> dict[str, Any]:
+    return {**_DEFAULTS, **base, **values}
+
+
+def _reminders(rows: list[dict[str, Any]], engine: Engine, base: dict[str, Any], timer: TimerSpec, at: datetime,
                duty_index: int | None) -> None:
     assert engine.calendar is not None
-    for text in timer.remind:
-        when = before(at, parse_offset(text), engine.calendar)
-        s.add(TimerRow(**base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
-                       duty_index=duty_index, period=text, basis=f"{text}（到期 {at.isoformat()}）", due_at=when,
+    for offset in timer.remind:
+        when = before(at, parse_offset(offset), engine.calendar)
+        rows.append(_row(base, kind=TimerKind.REMINDER, trigger=timer.trigger, duty=timer.duty or timer.mark,
+                       duty_index=duty_index, period=offset, basis=f"{offset}（到期 {at.isoformat()}）", due_at=when,
                        target_at=at))
 
 
@@ -241,54 +270,186 @@ def tick(engine: Engine, *, limit: int = 10_000) -> TickReport:
     return report
 
 
-def _fire_due(engine: Engine, *, limit: int) -> TickReport:
-    from ..engine import SYSTEM
+BATCH = 20
+"""How many cases' due timers a PostgreSQL worker claims at once (each timer still fired in its own transaction)."""
 
+SCAN = 2000
+"""How far down the due list a worker looks for cases no other worker holds (so many workers each find
+a batch of their own)."""
+
+LOCK_SPACE = 0x61776474
+"""The advisory-lock key space of tick workers on PostgreSQL (`pg_try_advisory_lock(LOCK_SPACE, case id)`)."""
+
+CONFLICT_RETRIES = 3
+"""A timer whose case a clerk changed at the same moment is tried again this many times."""
+
+
+def _fire_due(engine: Engine, *, limit: int) -> TickReport:
+    """Fire due timers, each in its own transaction; SQLite claims one at a time (its write lock
+    serialises workers anyway), PostgreSQL in batches of cases (`_Claims`)."""
     now = engine.clock()
     report = TickReport()
     skipped: set[int] = set()
-    for _ in range(limit):
-        try:
-            with engine.db.session() as s:
-                timer = _claim_next(s, engine, now, skipped)
-                if timer is None:
-                    return report
-                assert timer.id is not None
-                tid = timer.id
-                case = s.get(CaseRow, timer.case_id)
-                assert case is not None
-                ref = case.ref
-                what, detail = _fire(engine, s, timer, case, SYSTEM)
-                report.fired.append((tid, ref, what, detail))
-        except (DatabaseBusy, DatabaseUnavailable):
-            raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
-        except Refused as exc:
-            why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
-            _tell_held(engine, tid, why)
-            _set_status(engine, tid, TimerStatus.HELD, why)
-            report.held.append((tid, ref, "暂缓", str(exc)))
-            skipped.add(tid)
-        except ConflictError:
-            skipped.add(tid)
-        except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
-            _set_status(engine, tid, BLOCKED, str(exc))
-            report.held.append((tid, ref, "等待节假日安排", str(exc)))
-            skipped.add(tid)
-        except AwardError as exc:
-            _set_status(engine, tid, TimerStatus.FAILED, str(exc))
-            report.failed.append((tid, ref, "失败", str(exc)))
-            skipped.add(tid)
+    if engine.db.is_sqlite:
+        for _ in range(limit):
+            if _fire_one(engine, report, skipped, None, now) is None:
+                break
+        return report
+    with _Claims(engine, now) as claims:
+        fired = 0
+        while fired < limit:
+            batch = claims.take(BATCH, skipped)
+            if not batch:
+                break
+            for tid in batch[:limit - fired]:
+                for _attempt in range(CONFLICT_RETRIES):
+                    if _fire_one(engine, report, skipped, tid, now) != "conflict":
+                        break
+                fired += 1
+            claims.release()
     return report
+
+
+class _Claims:
+    """A PostgreSQL worker's claims: the due timers of a batch of cases, held with session advisory locks.
+
+    One short statement takes a batch: among the first SCAN due timers (index on status, due_at), the
+    cases of the first BATCH that no other worker holds are locked with `pg_try_advisory_lock`, and
+    their due timers are this worker's, in due order. Locking the case, not the timer, keeps two workers
+    from firing two timers of one case at once (the second would wait for the first's row lock and then
+    lose on the case's version). The locks belong to this worker's own connection, kept for the whole
+    tick: when the worker dies (kill -9, a lost host), PostgreSQL ends its session and the locks with it,
+    so another worker claims the timers at once: no lease to wait out, no column to reset. A lock only
+    keeps other workers away; firing still takes the timer with a conditional UPDATE
+    (`status = 'pending'`) in the step's own transaction, so a timer fires exactly once whatever the
+    locks say.
+    """
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        self.engine, self.now = engine, now
+        self.conn: Any = None
+        self.cases: list[int] = []
+
+    def __enter__(self) -> Self:
+        self.conn = self.engine.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        finally:
+            self.conn.close()
+
+    def take(self, n: int, skipped: set[int]) -> list[int]:
+        """The due timers of up to `n` cases no other worker holds (their locks held until `release`)."""
+        rows = self.conn.execute(_TAKE, {"space": LOCK_SPACE, "now": self.now, "scan": SCAN + len(skipped),
+                                         "n": n, "skipped": sorted(skipped) or [0]}).all()
+        self.cases = sorted({int(r[1]) for r in rows})
+        return [int(r[0]) for r in rows]
+
+    def release(self) -> None:
+        if self.cases:
+            self.conn.execute(_RELEASE, {"space": LOCK_SPACE, "ids": self.cases})
+        self.cases = []
+
+
+_TAKE = text("""
+    WITH due AS MATERIALIZED (
+        SELECT id, case_id, due_at FROM timers
+        WHERE status = 'pending' AND due_at <= :now AND id <> ALL(:skipped)
+        ORDER BY due_at, id LIMIT :scan),
+    firsts AS MATERIALIZED (
+        SELECT case_id, min(due_at) AS first FROM due GROUP BY case_id ORDER BY first, case_id),
+    mine AS MATERIALIZED (
+        SELECT case_id FROM firsts WHERE pg_try_advisory_lock(:space, case_id) LIMIT :n)
+    SELECT due.id, due.case_id FROM due JOIN mine USING (case_id) ORDER BY due.due_at, due.id
+""")
+_RELEASE = text("SELECT pg_advisory_unlock(:space, id) FROM unnest(CAST(:ids AS integer[])) AS id")
+
+
+def _fire_one(engine: Engine, report: TickReport, skipped: set[int], tid: int | None,
+              now: datetime) -> str | None:
+    """Claim and fire one timer (`tid`, or on SQLite the oldest due) in its own transaction.
+
+    Returns None when there was nothing to fire, "conflict" when a concurrent step changed the case
+    first (the timer stays pending), else "done".
+    """
+    from ..engine import SYSTEM
+
+    ref = ""
+    try:
+        with engine.db.session() as s:
+            timer = _claim_next(s, engine, now, skipped) if tid is None else _claim(s, tid, now)
+            if timer is None:
+                return None
+            assert timer.id is not None
+            tid = timer.id
+            case = engine.case_row(s, timer.case_id)
+            ref = case.ref
+            what, detail = _fire(engine, s, timer, case, SYSTEM)
+            report.fired.append((tid, ref, what, detail))
+    except (DatabaseBusy, DatabaseUnavailable):
+        raise  # the whole tick stops: every later timer would wait out the same lock (exit 5 or 6)
+    except Refused as exc:
+        assert tid is not None
+        why = exc.summary + "；" + "；".join(v.reason for v in exc.failures)
+        _tell_held(engine, tid, why)
+        _set_status(engine, tid, TimerStatus.HELD, why)
+        report.held.append((tid, ref, "暂缓", str(exc)))
+        skipped.add(tid)
+    except ConflictError:
+        assert tid is not None
+        skipped.add(tid)
+        return "conflict"
+    except CalendarYearUnknown as exc:  # the step it fires needs a year not imported yet: wait for it
+        assert tid is not None
+        _set_status(engine, tid, BLOCKED, str(exc))
+        report.held.append((tid, ref, "等待节假日安排", str(exc)))
+        skipped.add(tid)
+    except AwardError as exc:
+        assert tid is not None
+        _set_status(engine, tid, TimerStatus.FAILED, str(exc))
+        report.failed.append((tid, ref, "失败", str(exc)))
+        skipped.add(tid)
+    return "done"
+
+
+_ALL_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _claim_statement(which: Any) -> Any:
+    t = TimerRow.__table__  # type: ignore[attr-defined]
+    return (update(t).where(t.c.id == which(t), t.c.status == TimerStatus.PENDING)
+            .values(status=TimerStatus.FIRED, fired_at=bindparam("now")).returning(*(t.c[c] for c in _ALL_COLUMNS)))
+
+
+def _oldest_due(t: Any) -> Any:
+    return (select(t.c.id).where(t.c.status == TimerStatus.PENDING, t.c.due_at <= bindparam("now"))
+            .order_by(t.c.due_at, t.c.id).limit(1).scalar_subquery())
+
+
+_CLAIM_ID = Prepared(lambda: _claim_statement(lambda t: bindparam("id")))
+_CLAIM_OLDEST = Prepared(lambda: _claim_statement(_oldest_due))
+
+
+def _claimed(s: Session, found: tuple[Any, ...] | None) -> TimerRow | None:
+    return attach(s, TimerRow, _ALL_COLUMNS, found) if found is not None else None
+
+
+def _claim(s: Session, tid: int, now: datetime) -> TimerRow | None:
+    """Take one claimed timer for firing: the conditional UPDATE that makes firing exactly-once."""
+    return _claimed(s, _CLAIM_ID.first(s, {"id": tid, "now": now}))
 
 
 def _claim_next(s: Session, engine: Engine, now: datetime, skipped: set[int]) -> TimerRow | None:
     """Claim the oldest due timer in one statement: UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING.
 
-    On PostgreSQL the inner SELECT takes the row with FOR UPDATE SKIP LOCKED, so concurrent workers
-    each get a different timer without waiting on one another; the claim and the step it fires commit
-    together, so a worker killed mid-step leaves the timer pending for the next one. On SQLite the
-    write lock serialises workers, and the `status = 'pending'` condition keeps a timer from firing twice.
+    SQLite's write lock serialises workers, and the `status = 'pending'` condition keeps a timer from
+    firing twice; the claim and the step it fires commit together, so a worker killed mid-step leaves
+    the timer pending for the next one.
     """
+    if not skipped and engine.db.is_sqlite:  # the usual claim: one prepared statement
+        return _claimed(s, _CLAIM_OLDEST.first(s, {"now": now}))
     due = select(TimerRow.id).where(TimerRow.status == "pending", col(TimerRow.due_at) <= now)
     if skipped:
         due = due.where(col(TimerRow.id).not_in(skipped))
@@ -308,9 +469,8 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
         assert timer.trigger is not None
         # A timer held by a guard (an open objection) fires once the guard passes: the case moves on
         # then, not at the due time, which already lies before the events that released it.
-        last = s.exec(select(EventRow.business_time).where(EventRow.case_id == case.id)
-                      .order_by(col(EventRow.seq).desc())).first()
-        at = max(due_at, utc(last)) if last is not None else due_at
+        last = last_business_time(s, case.id or 0)
+        at = max(due_at, last) if last is not None else due_at
         result = engine.advance_in(s, case.id or 0, timer.trigger, actor=actor, at=at,
                                    extra={"timer": timer.id, "due_at": due_at.isoformat(), "rule": timer.rule})
         return result.trigger_label, f"{result.source_label} → {result.dest_label}"

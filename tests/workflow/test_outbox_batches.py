@@ -1,0 +1,65 @@
+"""`outbox deliver` on PostgreSQL claims due rows in batches (`FOR UPDATE SKIP LOCKED`); two deliverers
+draining the same outbox at once still send every row exactly once, and each row is recorded alone."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from award.workflow.engine import Engine
+from award.workflow.notify import delivery
+from award.workflow.notify.deployment import Deployment, NotifierConfig
+from award.workflow.notify.outbox import install as install_outbox
+from award.workflow.store import OutboxRow
+from award.workflow.timing.clock import system_clock
+from sqlmodel import col, select
+
+from tests.fixtures_sha import any_office_fixture  # noqa: F401 - fixtures
+
+PASSED = "2026-09-30 09:00"
+
+
+class _Recording:
+    channel = "email"
+    outcome = "sent"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.lock = threading.Lock()
+
+    def send(self, message) -> None:
+        with self.lock:
+            self.sent.append(message.message_id)
+
+
+def _deliverer(o, recording: _Recording):
+    engine = Engine(db=o.engine.db, catalog=o.engine.catalog, clock=o.engine.clock, wall_clock=system_clock,
+                    calendar=o.engine.calendar)
+    return install_outbox(engine, deliver=False, notifiers={"email": recording},
+                          deployment=Deployment(notifiers={"email": NotifierConfig(kind="console")}))
+
+
+def test_two_deliverers_in_batches_send_each_row_once(any_office, monkeypatch):
+    o = any_office
+    if o.engine.db.is_sqlite:
+        pytest.skip("batches are PostgreSQL's (SKIP LOCKED); SQLite claims one row at a time")
+    for _ in range(4):
+        o.in_review(PASSED)
+    with o.engine.db.session() as s:
+        due = [r.id for r in s.exec(select(OutboxRow).where(OutboxRow.status == "pending")).all()]
+    assert len(due) >= 8
+    monkeypatch.setattr(delivery, "BATCH", 3)
+    recording = _Recording()
+    outboxes = [_deliverer(o, recording), _deliverer(o, recording)]
+    reports = []
+    threads = [threading.Thread(target=lambda ob=ob: reports.append(ob.deliver(limit=1000))) for ob in outboxes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(r for rep in reports for r in rep.sent) == sorted(due)
+    assert len(recording.sent) == len(set(recording.sent)) == len(due)  # never twice
+    with o.engine.db.session() as s:
+        rows = s.exec(select(OutboxRow).where(col(OutboxRow.id).in_(due))).all()
+        assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+    assert outboxes[0].deliver(limit=10).sent == []
