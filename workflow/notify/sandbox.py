@@ -74,15 +74,19 @@ class TemplateLimit(SecurityError):
 
 
 class _Budget:
-    """Deadline and output count of one render."""
+    """Deadline and output count of one render.
+
+    The deadline is in CPU time of this process, not on the wall clock: a runaway template burns CPU,
+    while a busy machine only makes an honest letter wait for its turn, and must not fail it.
+    """
 
     def __init__(self, seconds: float, chars: int) -> None:
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.process_time() + seconds
         self.chars_left = chars
 
     def check(self) -> None:
-        if time.monotonic() > self.deadline:
+        if time.process_time() > self.deadline:
             raise TemplateLimit(f"模板渲染超过 {self.seconds:g} 秒的时间上限（循环过多或计算过重）")
 
     def spend(self, chunk: str) -> None:
@@ -106,7 +110,7 @@ def _current() -> _Budget | None:
 def budget(seconds: float = TIME_BUDGET_SECONDS, chars: int = MAX_OUTPUT_CHARS) -> Iterator[_Budget]:
     """Render inside this block: past `seconds` or `chars` a `TemplateLimit` is raised.
 
-    In the main thread a real-time timer (`SIGALRM`) interrupts even a loop that calls nothing;
+    In the main thread a CPU-time timer (`ITIMER_PROF`, `SIGPROF`) interrupts even a loop that calls nothing;
     the previous handler and timer are restored afterwards. Nested budgets keep the outer one.
     """
     if _CURRENT.get() is not None:
@@ -124,18 +128,18 @@ def budget(seconds: float = TIME_BUDGET_SECONDS, chars: int = MAX_OUTPUT_CHARS) 
         def expire(_signum: int, _frame: Any) -> None:
             raise TemplateLimit(f"模板渲染超过 {seconds:g} 秒的时间上限（循环过多或计算过重）")
 
-        previous = signal.signal(signal.SIGALRM, expire)
-        old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+        previous = signal.signal(signal.SIGPROF, expire)
+        old_timer = signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield current
     finally:
         if not use_alarm:
             sys.settrace(old_trace)
         if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
             if old_timer[0] > 0:  # someone else's timer was running: give it back what is left
-                signal.setitimer(signal.ITIMER_REAL, max(old_timer[0] - seconds, 0.001), old_timer[1])
+                signal.setitimer(signal.ITIMER_PROF, max(old_timer[0] - seconds, 0.001), old_timer[1])
         _CURRENT.reset(token)
 
 
@@ -146,7 +150,7 @@ def _deadline_tracer(current: _Budget) -> Any:
     def local(_frame: Any, event: str, _arg: Any) -> Any:
         if event == "line":
             counter[0] += 1
-            if counter[0] & 1023 == 0 and time.monotonic() > current.deadline:
+            if counter[0] & 1023 == 0 and time.process_time() > current.deadline:
                 raise TemplateLimit(f"模板渲染超过 {current.seconds:g} 秒的时间上限（循环过多或计算过重）")
         return local
 
