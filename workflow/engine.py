@@ -620,21 +620,14 @@ class Engine:
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
-            entries: list[dict[str, Any]] = []
-            if spec.entries:  # self-evaluations, help requests and their answers, derived from the history
-                from .entries import entries_of
-                from .kinds import EventKind
-
-                entries = entries_of(spec, s.exec(select(EventRow).where(
-                    EventRow.case_id == row.id, col(EventRow.kind).in_([EventKind.ENTRY_RECORDED,
-                                                                        EventKind.ENTRY_ANSWERED]))
-                    .order_by(col(EventRow.seq))).all())
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
             form = tuple((name, fs.label, display(fs, row.data.get(name), facts.names))
                          for name, fs in spec.fields.items() if row.data.get(name) is not None)
             from .casework import case_records
+            from .entries import entries_of
 
-            consulted, checklist = case_records(spec, facts.data, facts.notes)
+            entries = entries_of(spec, facts.notes)  # self-evaluations, consultations, answers: from the history
+            checklist = case_records(spec, facts.data, facts.notes)
             assert row.id is not None
             return CaseView(
                 id=row.id, ref=row.ref, procedure=spec.id, procedure_title=spec.title,
@@ -646,7 +639,7 @@ class Engine:
                 objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                                   "state": o.state, "resolution": o.resolution} for o in objections),
                 entries=tuple(entries),
-                consultations=consulted, checklist=checklist,
+                checklist=checklist,
             )
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:

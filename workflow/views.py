@@ -181,8 +181,7 @@ class CaseView:
     triggers: tuple[TriggerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
-    entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
-    consultations: tuple[dict[str, Any], ...] = ()
+    entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests, consultations, answers (`entries:`)
     checklist: tuple[dict[str, Any], ...] = ()
 
 

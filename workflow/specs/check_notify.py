@@ -23,8 +23,8 @@ EVENT_KINDS: dict[str, str] = {
     "marked": "期限标记到期",
     "timer_held": "期满触发因条件不满足而暂缓",
     "delivery_failed": "通知最终未能送达",
-    "entry_recorded": "登记了记录事项（如求助）",
-    "entry_answered": "记录事项已答复",
+    "entry_recorded": "登记了记录事项（如求助、书面征求意见）",
+    "entry_answered": "记录事项已答复（如服务站答复、部门复函）",
     "timer_recomputed": "按新的节假日安排重算定时",
     "timer_rearmed": "补充节假日安排后定时重新排队",
     "review_assigned": "分配评审专家",
@@ -37,8 +37,6 @@ EVENT_KINDS: dict[str, str] = {
     "experts_joined": "列入评审专家库",
     "access_refused": "拒绝查看（回避或未分配）",
     "score_refused": "拒绝评分（回避或未分配）",
-    "consultation_sent": "书面征求相关部门意见",
-    "consultation_answered": "收到相关部门复函",
     "checklist_finding": "记录核查意见",
 }
 """The non-transition history events `on_events` may send on, with what each means."""
