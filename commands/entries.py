@@ -65,7 +65,7 @@ def entry_answer(settings: Settings, case_ref: str, number: int, text: str, on: 
     \b
     示例：
       award entry answer WHI-2025-001 7 --on 2025-11-25 --text "已安排自评师培训两期"
-      award entry answer SHA-2026-001 9 --on 2026-03-18 --text "近5年无环境违法记录" --file 复函.pdf
+      award entry answer SHA-2026-001 6 --on 2026-03-18 --text "近5年无环境违法记录" --file 复函.pdf
     """
     from award.workflow.entries import answer_entry
 

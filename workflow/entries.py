@@ -122,7 +122,7 @@ def answer_entry(engine: Engine, ref: str, number: int, *, text: str, on: date |
         if not entry.answer.any_state:
             _in_states(spec, row, entry, entry.answer.label)
         if asked["answer"] is not None:
-            raise InvalidInput(f"{row.ref} 的记录事项 #{number} 已于{_cn(asked['answer']['on'])}答复；"
+            raise InvalidInput(f"{row.ref} 的记录事项 #{number} 已答复（{_cn(asked['answer']['on'])}）；"
                                "补充说明请另行登记")
         if not content:
             raise InvalidInput(f"“{entry.answer.label}”须写明内容（--text）", rule=entry.rule)
@@ -133,7 +133,7 @@ def answer_entry(engine: Engine, ref: str, number: int, *, text: str, on: date |
             data["files"] = [f.as_json() for f in stored]
         event = engine.record_event(s, row, kind=EventKind.ENTRY_ANSWERED, actor=actor, comment=content, data=data)
         record(s, row, stored, purpose="entry", seq=event.seq, actor=actor, now=engine.clock())
-        whom = f"（{asked['to']}）" if asked["to"] else ""
+        whom = f"，{asked['to']}" if asked["to"] else ""
         return f"已登记 {row.ref} 记录事项 #{number}（{entry.label}{whom}）的{entry.answer.label}"
 
 
