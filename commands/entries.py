@@ -41,7 +41,7 @@ def entry_add(settings: Settings, case_ref: str, kind: str, text: str, to: str |
       award entry add WHI-2025-001 help_request --text "希望服务站协助开展自评师培训"
       award entry add SHA-2026-001 consultation --to 市生态环境局 --on 2026-03-12 --file 征求意见函.pdf
     """
-    from award.workflow.entries import add_entry
+    from award.workflow.entries_record import add_entry
 
     number = add_entry(settings.engine(), case_ref, kind, text=text, on=on, actor=settings.actor(), to=to,
                        files=files)
@@ -67,7 +67,7 @@ def entry_answer(settings: Settings, case_ref: str, number: int, text: str, on: 
       award entry answer WHI-2025-001 7 --on 2025-11-25 --text "已安排自评师培训两期"
       award entry answer SHA-2026-001 6 --on 2026-03-18 --text "近5年无环境违法记录" --file 复函.pdf
     """
-    from award.workflow.entries import answer_entry
+    from award.workflow.entries_record import answer_entry
 
     click.echo(answer_entry(settings.engine(), case_ref, number, text=text, on=on, actor=settings.actor(),
                             files=files))
@@ -83,7 +83,7 @@ def entry_list(settings: Settings, case_ref: str, as_json: bool) -> None:
     \b
     示例：award entry list WHI-2025-001 --json
     """
-    from award.workflow.entries import list_entries
+    from award.workflow.entries_record import list_entries
 
     settings.member("查看记录事项")
     rows = list_entries(settings.engine(), case_ref)
