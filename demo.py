@@ -7,6 +7,9 @@ demo folder, printed as the office would type it. Business time moves with
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import shlex
 import shutil
 from collections.abc import Callable, Sequence
@@ -62,6 +65,16 @@ def run_demo(folder: Path, main: Callable[..., None]) -> None:
             if exc.code not in (0, None):
                 print(f"(exit {exc.code})")
 
+    def entry_number(ref: str, entry: str) -> int:
+        """The number of the latest entry of that kind on the case (read quietly from `entry list --json`)."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                main([*base, "--as", "wang", "entry", "list", ref, "--json"])
+            except SystemExit:
+                pass
+        return int([e["number"] for e in json.loads(out.getvalue()) if e["entry"] == entry][-1])
+
     def many(ref: str, steps: Sequence[tuple[str, str, Sequence[str]]], who: str) -> None:
         for trigger, now, sets in steps:
             award("advance", ref, trigger, *[a for s in sets for a in ("--set", s)], now=now, who=who)
@@ -114,9 +127,10 @@ def run_demo(folder: Path, main: Callable[..., None]) -> None:
         award("advance", ref, "submit", *[a for s in sets for a in ("--set", s)], now="2026-03-10 09:30")
 
     print("\n== 资格审查与公示（SHA-22）、资料评审（SHA-23）、现场评审（SHA-24）、综合评价（SHA-25） ==")
-    award("consult", "ask", "SHA-2026-001", "--to", "市生态环境局", "--date", "2026-03-12",
-          "--note", "近5年有无环境违法记录", now="2026-03-12 10:00")
-    award("consult", "answer", "SHA-2026-001", "1", "--date", "2026-03-18", "--opinion", "近5年无环境违法记录",
+    award("entry", "add", "SHA-2026-001", "consultation", "--to", "市生态环境局", "--on", "2026-03-12",
+          "--text", "近5年有无环境违法记录", now="2026-03-12 10:00")
+    letter = entry_number("SHA-2026-001", "consultation")
+    award("entry", "answer", "SHA-2026-001", str(letter), "--on", "2026-03-18", "--text", "近5年无环境违法记录",
           now="2026-03-18 10:00")
     for ref in ("SHA-2026-001", "SHA-2026-002", "SHA-2026-003", "SHA-2026-004"):
         award("checklist", "record", ref, "--all", "--finding", "符合", now="2026-03-19 10:00", who="li")

@@ -265,12 +265,10 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
             render.table("定时", ["#", "事项", "到期", "最后一日", "状态", "规则"],
                    [[t.id, timer_label(spec, t.state, t.kind, t.trigger, t.duty), render.shanghai(t.due_at), t.last_day,
                      timer_status(t.status), t.rule] for t in view.timers])
-        from .casework import checklist_table, consultation_table
+        from .casework import checklist_table
 
         if view.checklist:
             checklist_table("核查表（评审人员的核查意见）", list(view.checklist)).print()
-        if view.consultations:
-            consultation_table(view.ref, list(view.consultations)).print()
         if view.recovery:
             _print_recovery(view.recovery)
         keep = view.retention
@@ -287,9 +285,9 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
                    [[o["id"], objection_status(o["status"]), o["filed_by"], o["reason"], o["resolution"]]
                     for o in view.objections])
         if view.entries:
-            from .entries import entry_rows
+            from .entries import ENTRY_COLUMNS, entry_rows
 
-            render.table("记录事项", ["#", "事项", "日期", "内容", "登记人", "答复"], entry_rows(view.entries))
+            render.table("记录事项", ENTRY_COLUMNS, entry_rows(view.entries))
 
     render.emit(view, as_json=as_json, show=people)
 
@@ -336,6 +334,7 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
 
         hspec = catalog.get(view.procedure, view.definition_version)
         role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
+        spec_entries = {k: e.label for k, e in hspec.entries.items()}
         rows = []
         for e in events:
             move = f"{e.source_label} → {e.dest_label}" if e.source and e.source != e.dest else (e.dest_label or "")
@@ -346,7 +345,8 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
                 details.append("填写：" + "，".join(f"{k}={v}" for k, v in e.changes.items()))
             for key, value in e.detail.items():
                 if key not in ("verdicts", "v", "ids", "actor") and value not in (None, "", [], {}):
-                    shown = spec_tracks.get(value, value) if key == "track" else _detail_value(key, value)
+                    shown = spec_tracks.get(value, value) if key == "track" else \
+                        spec_entries.get(value, value) if key == "entry" else _detail_value(key, value)
                     details.append(f"{_DETAIL_LABELS.get(key, key)}：{shown}")
             if e.comment:
                 details.append(f"说明：{e.comment}")
@@ -405,8 +405,7 @@ _DETAIL_LABELS = {
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
     "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许", "entry": "事项", "on": "日期",
     "answers": "答复第几条记录",
-    "consultation": "征求意见编号", "to": "部门", "sent_on": "发函日期", "answered_on": "复函日期",
-    "checklist": "核查表", "item": "项目", "finding": "核查意见",
+    "to": "对象", "checklist": "核查表", "item": "项目", "finding": "核查意见",
 }
 
 
@@ -450,8 +449,6 @@ def _detail_value(key: str, value: Any) -> str:
         from award.workflow.specs.casework import FINDINGS
 
         return FINDINGS.get(value, value)
-    if key == "consultation":
-        return f"第{value}件"
     if key == "restart":
         return "是" if value else "否"
     if key in ("undone", "cancelled_timers", "notifications_withdrawn", "already_sent") and isinstance(value, list):

@@ -15,7 +15,7 @@ from .context import Settings, json_option, pass_settings
 if TYPE_CHECKING:
     from award.workflow.errors import Problem
     from award.workflow.specs.catalog import Catalog
-    from award.workflow.specs.model import ProcessSpec
+    from award.workflow.specs.model import EntrySpec, ProcessSpec
 
 
 @click.group()
@@ -87,11 +87,16 @@ def _print_spec(catalog: Catalog, spec: ProcessSpec) -> None:
     if spec.quotas:
         render.table("名额", ["名额", "上限", "规则"], [[q.label, q.max, q.rule] for q in spec.quotas.limits])
     if spec.entries:  # `award entry add CASE ID`
-        render.table("记录事项", ["ID", "名称", "状态", "登记", "答复", "规则"],
+        def answer(e: EntrySpec) -> str:
+            if e.answer is None:
+                return ""
+            who = "、".join(spec.roles.get(r, r) for r in e.answer.roles)
+            return f"{e.answer.label}（{who}{'；任何状态均可登记' if e.answer.any_state else ''}）"
+
+        render.table("记录事项", ["ID", "名称", "状态", "登记", "对象", "答复", "规则"],
                      [[k, e.label, "、".join(spec.label_of(st) for st in e.states),
-                       "、".join(spec.roles.get(r, r) for r in e.roles),
-                       f"{e.answer.label}（{'、'.join(spec.roles.get(r, r) for r in e.answer.roles)}）" if e.answer else "",
-                       e.rule] for k, e in spec.entries.items()])
+                       "、".join(spec.roles.get(r, r) for r in e.roles), e.to.label if e.to else "",
+                       answer(e), e.rule] for k, e in spec.entries.items()])
     from award.workflow.specs.check import spec_rules
 
     render.table("引用的规则", ["规则", "条款", "内容"],

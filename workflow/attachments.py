@@ -164,7 +164,7 @@ def advance_with_files(engine: Engine, ref: str, trigger: str, paths: Sequence[P
     return result
 
 
-_PURPOSES = {"attachment": "附件", "evidence": "异议证明材料", "report": "报告", "consultation": "征求意见函及复函"}
+_PURPOSES = {"attachment": "附件", "evidence": "异议证明材料", "report": "报告", "entry": "记录事项及答复的文件（如征求意见函、复函）"}
 
 
 def list_files(engine: Engine, ref: str) -> list[dict[str, Any]]:

@@ -1,9 +1,9 @@
-"""What the review's own records mean: written consultations (SHA-22) and checklist findings (SHA-16/17,
-SQI-5/6), and the guards that read them.
+"""What the review's checklist findings mean (SHA-16/17, SQI-5/6), and the guards that read the review's
+records (`checklist_complete`, `recheck`).
 
-The records are history events of the case (`consultation_sent`, `consultation_answered`,
-`checklist_finding`, written by `casework_record.py`); every view here is derived from them, so
-the hash chain holds them and nothing is kept twice. Pure functions of `CaseFacts`.
+The findings are history events of the case (`checklist_finding`, written by `casework_record.py`);
+every view here is derived from them, so the hash chain holds them and nothing is kept twice. Pure
+functions of `CaseFacts`. (Written consultations, SHA-22, are entries: `entries.py`.)
 """
 
 from __future__ import annotations
@@ -19,35 +19,8 @@ from .guards import GUARDS, Params, evaluate_all
 from .kinds import EventKind
 from .specs.casework import FINDINGS
 from .specs.model import ProcessSpec
-from .timing.clock import cn_date
 
-__all__ = ["Consultation", "Finding", "applicable_items", "checklist_for", "consultations", "findings"]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Consultation:
-    """One written consultation: who was asked, when, and the answer (None while none came)."""
-
-    number: int
-    to: str
-    sent_on: str
-    sent_by: str
-    note: str | None
-    files: tuple[str, ...]
-    answered_on: str | None = None
-    opinion: str | None = None
-    answered_by: str | None = None
-    answer_files: tuple[str, ...] = ()
-
-    @property
-    def open(self) -> bool:
-        return self.answered_on is None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"number": self.number, "to": self.to, "sent_on": self.sent_on, "sent_by": self.sent_by,
-                "note": self.note, "files": list(self.files), "answered_on": self.answered_on,
-                "opinion": self.opinion, "answered_by": self.answered_by, "answer_files": list(self.answer_files),
-                "open": self.open}
+__all__ = ["Finding", "applicable_items", "checklist_for", "findings"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,28 +40,6 @@ class Finding:
         return {"checklist": self.checklist, "item": self.item, "label": self.label, "rule": self.rule,
                 "finding": self.finding, "finding_label": FINDINGS.get(self.finding or "", "未核查"),
                 "note": self.note, "by": self.by, "at": self.at}
-
-
-def _files(data: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(str(f.get("file", "")) if isinstance(f, dict) else str(f) for f in data.get("files", []))
-
-
-def consultations(notes: Iterable[NoteFacts]) -> list[Consultation]:
-    """Every consultation of the case, numbered in the order sent, with its answer if one was recorded."""
-    out: dict[int, Consultation] = {}
-    for n in notes:
-        number = n.data.get("consultation")
-        if not isinstance(number, int):
-            continue
-        if n.kind == EventKind.CONSULTATION_SENT:
-            out[number] = Consultation(number=number, to=str(n.data.get("to", "")), sent_on=str(n.data.get("sent_on")),
-                                       sent_by=n.actor, note=n.comment, files=_files(n.data))
-        elif n.kind == EventKind.CONSULTATION_ANSWERED and number in out:
-            sent = out[number]
-            out[number] = Consultation(number=number, to=sent.to, sent_on=sent.sent_on, sent_by=sent.sent_by,
-                                       note=sent.note, files=sent.files, answered_on=str(n.data.get("answered_on")),
-                                       opinion=n.comment, answered_by=n.actor, answer_files=_files(n.data))
-    return [out[k] for k in sorted(out)]
 
 
 def applicable_items(spec: ProcessSpec, checklist: str, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -119,22 +70,6 @@ def checklist_for(spec: ProcessSpec, state: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ guards
-
-
-class NoOpenConsultation(Params):
-    """No parameters: every written consultation of the case has its answer recorded."""
-
-
-@GUARDS.register("no_open_consultation", NoOpenConsultation)
-def no_open_consultation(facts: CaseFacts, p: NoOpenConsultation) -> tuple[bool, str]:
-    """Every department consulted in writing has answered (the review decides with their opinions)."""
-    asked = consultations(facts.notes)
-    waiting = [c for c in asked if c.open]
-    if not waiting:
-        return True, f"书面征求意见{len(asked)}件，均已复函" if asked else "未书面征求相关部门意见"
-    listed = "；".join(f"第{c.number}件（致{c.to}，{_day(c.sent_on)}发出）" for c in waiting)
-    return False, (f"尚有{len(waiting)}件书面征求意见未收到复函：{listed}；收到复函后用 "
-                   f"award consult answer {facts.ref} 编号 --date 复函日期 --opinion 意见 记录")
 
 
 class ChecklistComplete(Params):
@@ -183,18 +118,6 @@ def recheck(facts: CaseFacts, p: Recheck) -> tuple[bool, str, str | None]:
         failed[0].rule
 
 
-def _day(iso: str) -> str:
-    from datetime import date
-
-    try:
-        return cn_date(date.fromisoformat(iso))
-    except ValueError:
-        return iso
-
-
-def case_records(spec: ProcessSpec, data: Mapping[str, Any], notes: Sequence[NoteFacts]
-                 ) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
-    """(consultations, checklist findings) of a case as JSON-ready dicts, for `award show`."""
-    asked = tuple(c.as_json() for c in consultations(notes)) if spec.consultation is not None else ()
-    items = tuple(f.as_json() for name in spec.checklists for f in findings(spec, name, data, notes))
-    return asked, items
+def case_records(spec: ProcessSpec, data: Mapping[str, Any], notes: Sequence[NoteFacts]) -> tuple[dict[str, Any], ...]:
+    """The checklist findings of a case as JSON-ready dicts, for `award show`."""
+    return tuple(f.as_json() for name in spec.checklists for f in findings(spec, name, data, notes))

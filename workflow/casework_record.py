@@ -1,119 +1,27 @@
-"""Recording the review's own work on a case: written consultations of other departments (SHA-22) and the
-reviewer's finding on each checklist item (SHA-16/17, SQI-5/6).
+"""Recording the reviewer's finding on each checklist item (SHA-16/17, SQI-5/6).
 
-Each record is one history event appended in its own transaction (with the files it names), by a
-member holding a role the definition names, in a state the definition allows; what they mean is
-derived in `casework.py`.
+Each finding is one history event appended in its own transaction, by a member holding a role the
+definition names, in a state the definition allows; what they mean is derived in `casework.py`.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .attachments import record, store_all
-from .casework import applicable_items, checklist_for, consultations, findings
-from .errors import InvalidInput, RecordLookupError, Refused
-from .inputs import free_text, single_line
+from .casework import applicable_items, checklist_for, findings
+from .errors import InvalidInput, Refused
+from .inputs import free_text
 from .kinds import EventKind
 from .specs.casework import FINDINGS
 from .specs.model import ProcessSpec
 from .store import CaseRow
-from .timing.clock import cn_date, local_date
 from .values import Verdict
 from .views import Actor
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from .engine import Engine
 
-__all__ = ["consult_answer", "consult_ask", "list_consultations", "record_findings", "show_checklist"]
-
-
-def _in_state(spec: ProcessSpec, row: CaseRow, states: list[str], rule: str, what: str) -> None:
-    if row.state not in states:
-        where = "、".join(spec.label_of(s) for s in states)
-        raise Refused(f"{row.ref} 当前为“{spec.label_of(row.state)}”，不能{what}；只能在：{where}",
-                      [Verdict(passed=False, guard="state", rule=rule, reason=f"{what}只在{where}时办理")])
-
-
-def _day(day: date, what: str, engine: Engine, *, not_before: date | None = None) -> str:
-    today = local_date(engine.clock())
-    if day > today:
-        raise InvalidInput(f"{what}{cn_date(day)}晚于今天（{cn_date(today)}）：请写实际日期")
-    if not_before is not None and day < not_before:
-        raise InvalidInput(f"{what}{cn_date(day)}早于发函日期{cn_date(not_before)}")
-    return day.isoformat()
-
-
-def _consultation_spec(engine: Engine, s: Session, ref: str, actor: Actor, what: str) -> tuple[CaseRow, ProcessSpec]:
-    row = engine.case_row(s, ref)
-    spec = engine.spec_of(row)
-    cs = spec.consultation
-    if cs is None:
-        raise Refused(f"{spec.title}没有书面征求相关部门意见的环节",
-                      [Verdict(passed=False, guard="consultation", rule="AWD-5",
-                               reason="流程定义未规定 consultation（由谁、在哪些状态征求意见）")])
-    engine.require_role(spec, actor, cs.roles, what, cs.rule)
-    return row, spec
-
-
-def consult_ask(engine: Engine, ref: str, *, to: str, sent_on: date, letter: Path | None, note: str,
-                actor: Actor) -> int:
-    """Record a letter asking a department's opinion on a case under review; returns its number."""
-    to = single_line(to, "征求意见的部门（--to）").strip()
-    if not to:
-        raise InvalidInput("请用 --to 写明征求意见的部门，如 --to 市生态环境局")
-    note = free_text(note, "说明（--note）").strip()
-    stored = store_all(engine, [letter]) if letter is not None else []
-    with engine.transaction(ref) as s:
-        row, spec = _consultation_spec(engine, s, ref, actor, "书面征求相关部门意见")
-        assert spec.consultation is not None
-        _in_state(spec, row, spec.consultation.states, spec.consultation.rule, "书面征求相关部门意见")
-        number = len(consultations(engine.case_facts(s, row).notes)) + 1
-        files = [f.as_json() for f in stored]
-        event = engine.record_event(s, row, kind=EventKind.CONSULTATION_SENT, actor=actor, comment=note or None,
-                                    data={"consultation": number, "to": to, "files": files,
-                                          "sent_on": _day(sent_on, "发函日期", engine),
-                                          "rule": spec.consultation.rule})
-        record(s, row, stored, purpose="consultation", seq=event.seq, actor=actor, now=engine.clock())
-    return number
-
-
-def consult_answer(engine: Engine, ref: str, number: int, *, answered_on: date, opinion: str,
-                   file: Path | None, actor: Actor) -> str:
-    """Record a department's written answer (any state: a reply is a fact whenever it comes)."""
-    opinion = free_text(opinion, "复函意见（--opinion）").strip()
-    if not opinion:
-        raise InvalidInput("请用 --opinion 写明复函意见（未复函的，写明情况，如“逾期未复函，视为无意见”）")
-    stored = store_all(engine, [file]) if file is not None else []
-    with engine.transaction(ref) as s:
-        row, spec = _consultation_spec(engine, s, ref, actor, "记录相关部门复函")
-        assert spec.consultation is not None
-        found = {c.number: c for c in consultations(engine.case_facts(s, row).notes)}
-        if number not in found:
-            raise RecordLookupError(f"{row.ref} 的第{number}件书面征求意见")
-        asked = found[number]
-        if not asked.open:
-            raise InvalidInput(f"第{number}件书面征求意见（致{asked.to}）的复函已于{asked.answered_on}记录")
-        files = [f.as_json() for f in stored]
-        event = engine.record_event(s, row, kind=EventKind.CONSULTATION_ANSWERED, actor=actor, comment=opinion,
-                                    data={"consultation": number, "to": asked.to, "files": files,
-                                          "answered_on": _day(answered_on, "复函日期", engine,
-                                                              not_before=date.fromisoformat(asked.sent_on)),
-                                          "rule": spec.consultation.rule})
-        record(s, row, stored, purpose="consultation", seq=event.seq, actor=actor, now=engine.clock())
-    return f"已记录第{number}件书面征求意见（致{asked.to}）的复函"
-
-
-def list_consultations(engine: Engine, ref: str) -> dict[str, Any]:
-    """A case's consultations (who was asked, when, the answer)."""
-    with engine.db.session() as s:
-        row = engine.case_row(s, ref)
-        notes = engine.case_facts(s, row).notes
-        return {"case": row.ref, "consultations": [c.as_json() for c in consultations(notes)]}
+__all__ = ["record_findings", "show_checklist"]
 
 
 def _finding(text: str) -> str:

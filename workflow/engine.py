@@ -51,7 +51,7 @@ from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
-from .readviews import case_view
+from .readviews import case_view, retention_view
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
@@ -626,21 +626,14 @@ class Engine:
                             .order_by(col(TimerRow.due_at))).all()
             objections = s.exec(select(ObjectionRow).where(ObjectionRow.case_id == row.id)
                                 .order_by(col(ObjectionRow.id))).all()
-            entries: list[dict[str, Any]] = []
-            if spec.entries:  # self-evaluations, help requests and their answers, derived from the history
-                from .entries import entries_of
-                from .kinds import EventKind
-
-                entries = entries_of(spec, s.exec(select(EventRow).where(
-                    EventRow.case_id == row.id, col(EventRow.kind).in_([EventKind.ENTRY_RECORDED,
-                                                                        EventKind.ENTRY_ANSWERED]))
-                    .order_by(col(EventRow.seq))).all())
             party = self.office._party_view(s, s.get(PartyRow, row.party_id), history=False)  # type: ignore[arg-type]
             from .casework import case_records
+            from .entries import entries_of
 
-            consulted, checklist = case_records(spec, facts.data, facts.notes)
+            entries = entries_of(spec, facts.notes)  # self-evaluations, consultations, answers: from the history
+            checklist = case_records(spec, facts.data, facts.notes)
             return case_view(spec, row, party=party, triggers=triggers, timers=timers, objections=objections,
-                             names=facts.names, entries=entries, consultations=consulted, checklist=checklist,
+                             names=facts.names, entries=entries, checklist=checklist,
                              retention=_retention(s, spec, row), recovery=tuple(case_checklist(s, spec, row)))
 
     def history(self, ref: str | int) -> tuple[CaseView, list[EventView]]:
@@ -830,10 +823,7 @@ def _retention(s: Session, spec: ProcessSpec, row: CaseRow) -> dict[str, Any] | 
     marks = s.exec(select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.kind == TimerKind.RETENTION,
                                           TimerRow.status != TimerStatus.CANCELLED)
                    .order_by(col(TimerRow.entry_seq))).all()
-    return {"years": keep.years, "rule": keep.rule, "label": keep.label,
-            "until": max((t.last_day for t in marks if t.last_day), default=None),
-            "marks": [{"timer": t.id, "state": t.state, "state_label": spec.label_of(t.state), "until": t.last_day,
-                       "status": t.status} for t in marks]}
+    return retention_view(spec, marks)
 
 
 def _verdict_json(v: Verdict) -> dict[str, Any]:

@@ -618,5 +618,6 @@ def filled_if_prior_case(facts: CaseFacts, p: FilledIfPriorCase) -> tuple[bool, 
     return True, f"该主体此前已有案件 {refs}，已提供" + "、".join(f"“{facts.label(f)}”" for f in p.fields)
 
 
-from . import casework as _casework  # noqa: F401  (registers no_open_consultation, checklist_complete, recheck)
+from . import casework as _casework  # noqa: F401  (registers checklist_complete, recheck)
+from . import entries as _entries  # noqa: F401  (registers no_open_entry)
 from . import notice_guards as _notice_guards  # noqa: F401  (registers period_elapsed)

@@ -39,8 +39,6 @@ class EventKind(StrEnum):
     CONFLICT_WITHDRAWN = "conflict_withdrawn"
     ACCESS_REFUSED = "access_refused"
     EXPERTS_JOINED = "experts_joined"
-    CONSULTATION_SENT = "consultation_sent"
-    CONSULTATION_ANSWERED = "consultation_answered"
     CHECKLIST_FINDING = "checklist_finding"
     TIMER_HELD = "timer_held"
     DELIVERY_FAILED = "delivery_failed"

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
 from .inputs import row_id
-from .readviews import case_view, event_view, party_view
+from .readviews import case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
+from .timing.clock import utc
 from .views import Actor, CaseHeader, CaseView, EventView
 
 if TYPE_CHECKING:
@@ -237,12 +238,29 @@ class PlainReader:
         row, spec = self._case(ref)
         if spec.transitions_from(row.state):
             raise _Fallback  # the triggers' guards read the case's facts: the engine gathers them
-        if spec.entries or spec.checklists or spec.consultation is not None or spec.retention or spec.recovery or any(
-                fs.type == "party" for fs in spec.fields.values()):
-            raise _Fallback  # what the history records and registered names: the engine reads them
+        if any(fs.type == "party" and row.data.get(name) for name, fs in spec.fields.items()):
+            raise _Fallback  # a registered party named by the form: the engine looks up its name
+        if spec.recovery and self._rows("revoked_record_of_case", case_id=row.id):
+            raise _Fallback  # what a revocation set going: the engine reads it (revocations.py)
+        entries: list[dict[str, Any]] = []
+        checklist: tuple[dict[str, Any], ...] = ()
+        if spec.entries or spec.checklists:  # derived from the history, as Engine.show derives them
+            from .casework import case_records
+            from .entries import entries_of
+            from .facts import NoteFacts
+            from .kinds import EventKind
+            from .specs.fields import to_python
+
+            moved = (EventKind.CREATED, EventKind.TRANSITION)
+            notes = [NoteFacts(seq=e.seq, kind=e.kind, actor=e.actor, at=utc(e.business_time), data=dict(e.data),
+                               comment=e.comment)
+                     for e in self._rows("events", case_id=row.id, limit=-1, offset=0) if e.kind not in moved]
+            entries = entries_of(spec, notes)
+            checklist = case_records(spec, to_python(spec.fields, dict(row.data)), notes)
         party = party_view(self._rows("party", id=row.party_id)[0])
         return case_view(spec, row, party=party, triggers=(), timers=self._rows("timers", case_id=row.id),
-                         objections=self._rows("objections", case_id=row.id))
+                         objections=self._rows("objections", case_id=row.id), entries=entries, checklist=checklist,
+                         retention=retention_view(spec, self._rows("retention_marks", case_id=row.id)))
 
 
 def _quote(path: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import Select
 
-from .kinds import LIVE_TIMERS, TimerStatus
+from .kinds import LIVE_TIMERS, TimerKind, TimerStatus
 from .review.tables import ExpertRow
 from .store import (
     SCHEMA_VERSION,
@@ -22,6 +22,7 @@ from .store import (
     EventRow,
     MetaRow,
     ObjectionRow,
+    PartyRecordRow,
     PartyRow,
     SealRow,
     StaffAccountRow,
@@ -40,7 +41,7 @@ def statements() -> dict[str, Select[Any]]:
     timer, objection, seal = TimerRow.__table__, ObjectionRow.__table__, SealRow.__table__  # type: ignore[attr-defined]
     staff, account, change = (StaffRow.__table__, StaffAccountRow.__table__,  # type: ignore[attr-defined]
                               StaffChangeRow.__table__)  # type: ignore[attr-defined]
-    expert = ExpertRow.__table__  # type: ignore[attr-defined]
+    expert, record = ExpertRow.__table__, PartyRecordRow.__table__  # type: ignore[attr-defined]
     return {
         "schema_version": select(meta.c.value).where(meta.c.key == "schema_version"),
         "case_by_id": select(case).where(case.c.id == bindparam("id")),
@@ -50,8 +51,15 @@ def statements() -> dict[str, Select[Any]]:
         .limit(bindparam("limit")).offset(bindparam("offset")),
         "timers": select(timer).where(timer.c.case_id == bindparam("case_id"),  # as Engine.show lists them
                                       timer.c.status.in_([bindparam(f"status_{i}", str(v)) for i, v in
-                                                          enumerate([*LIVE_TIMERS, TimerStatus.BLOCKED])]))
+                                                          enumerate([*LIVE_TIMERS, TimerStatus.BLOCKED])]),
+                                      timer.c.kind != bindparam("retention", str(TimerKind.RETENTION)))
         .order_by(timer.c.due_at),
+        "retention_marks": select(timer).where(timer.c.case_id == bindparam("case_id"),  # as Engine._retention
+                                               timer.c.kind == bindparam("retention", str(TimerKind.RETENTION)),
+                                               timer.c.status != bindparam("cancelled", str(TimerStatus.CANCELLED)))
+        .order_by(timer.c.entry_seq),
+        "revoked_record_of_case": select(record.c.id).where(record.c.case_id == bindparam("case_id"),
+                                                            record.c.revoked_on.is_not(None)).limit(1),
         "objections": select(objection).where(objection.c.case_id == bindparam("case_id")).order_by(objection.c.id),
         "roster_seal": select(seal.c.seal).where(seal.c.subject == "roster"),
         "any_staff_change": select(change.c.id).limit(1),

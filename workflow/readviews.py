@@ -107,13 +107,25 @@ def party_view(row: Any, *, records: tuple[RecordView, ...] = (),
                      district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
 
 
+def retention_view(spec: ProcessSpec, marks: Sequence[Any]) -> dict[str, Any] | None:
+    """How long a case's material is kept (the definition's `retention`), from its retention marks (timer
+    rows, ORM or plain, not cancelled, oldest entry first): the last day of the latest, None while none."""
+    keep = spec.retention
+    if keep is None:
+        return None
+    return {"years": keep.years, "rule": keep.rule, "label": keep.label,
+            "until": max((t.last_day for t in marks if t.last_day), default=None),
+            "marks": [{"timer": t.id, "state": t.state, "state_label": spec.label_of(t.state), "until": t.last_day,
+                       "status": t.status} for t in marks]}
+
+
 def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequence[TriggerView],
               timers: Iterable[Any], objections: Iterable[Any], names: Mapping[str, str] | None = None,
-              entries: Sequence[dict[str, Any]] = (), consultations: Sequence[dict[str, Any]] = (),
+              entries: Sequence[dict[str, Any]] = (),
               checklist: Sequence[dict[str, Any]] = (), retention: dict[str, Any] | None = None,
               recovery: Sequence[dict[str, Any]] = ()) -> CaseView:
     """A case row (ORM or plain) with its party, the triggers evaluated for it, its live timers and
-    objections, and what its history records (entries, consultations, checklist findings), how long its
+    objections, and what its history records (entries, checklist findings), how long its
     material is kept and what its revocation set going.
 
     names: registered parties named by the form's `party` fields (code -> name)."""
@@ -129,6 +141,6 @@ def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequen
         timers=tuple(timer_view(t) for t in timers),
         objections=tuple({"id": o.id, "status": o.status, "filed_by": o.filed_by, "reason": o.reason,
                           "state": o.state, "resolution": o.resolution} for o in objections),
-        entries=tuple(entries), consultations=tuple(consultations), checklist=tuple(checklist),
+        entries=tuple(entries), checklist=tuple(checklist),
         retention=retention, recovery=tuple(recovery),
     )

@@ -186,8 +186,7 @@ class CaseView:
     triggers: tuple[TriggerView, ...] = ()
     timers: tuple[TimerView, ...] = ()
     objections: tuple[dict[str, Any], ...] = ()
-    entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests and answers (`entries:`)
-    consultations: tuple[dict[str, Any], ...] = ()
+    entries: tuple[dict[str, Any], ...] = ()  # self-evaluations, help requests, consultations, answers (`entries:`)
     checklist: tuple[dict[str, Any], ...] = ()
     retention: dict[str, Any] | None = None  # how long the material is kept (SHA-39), see Engine.show
     recovery: tuple[dict[str, Any], ...] = ()  # what the revocation set going (SHA-35/36), see revocations.py

@@ -49,54 +49,86 @@ def test_sha22_a_written_consultation_is_recorded_and_holds_the_decision_until_a
     ok(award("checklist", "record", ref, "--all", "--finding", "符合", now=REVIEW, who="li"))
     letter = tmp_path / "征求意见函.pdf"
     letter.write_bytes(b"%PDF-1.4 letter")
+    reply = tmp_path / "复函.pdf"
+    reply.write_bytes(b"%PDF-1.4 reply")
 
-    # Only the office sends letters (the definition's consultation roles), and only during the review.
-    refused(award("consult", "ask", ref, "--to", "市生态环境局", "--date", "2026-03-12", now=REVIEW, who="li"),
+    # A consultation is an entry of sha.yaml: only the office sends letters, only during the review,
+    # addressed to a department, dated no later than today.
+    ask = ["entry", "add", ref, "consultation"]
+    refused(award(*ask, "--to", "市生态环境局", "--on", "2026-03-12", now=REVIEW, who="li"),
             3, "SHA-22", "只能由 市审定办 执行")
-    refused(award("consult", "ask", ref, "--date", "2026-03-12", now=REVIEW), 2, None, "--to")
-    refused(award("consult", "ask", ref, "--to", "市生态环境局", "--date", "2026-03-17", now=REVIEW), 2, None,
-            "晚于今天")
-    r = award("consult", "ask", ref, "--to", "市生态环境局", "--date", "2026-03-12", "--file", str(letter),
-              "--note", "近5年有无环境违法记录", now=REVIEW)
+    refused(award(*ask, "--on", "2026-03-12", now=REVIEW), 2, None, "--to", "征求意见部门")
+    refused(award(*ask, "--to", "市生态环境局", "--on", "2026-03-17", now=REVIEW), 2, None, "晚于今天")
+    r = award(*ask, "--to", "市生态环境局", "--on", "2026-03-12", "--file", str(letter),
+              "--text", "近5年有无环境违法记录", "--json", now=REVIEW)
     ok(r)
-    assert "已记录第1件书面征求意见（致市生态环境局）" in r.out
-    ok(award("consult", "ask", ref, "--to", "市应急管理局", "--date", "2026-03-13", now=REVIEW))
+    first = r.json["number"]
+    r = award("entry", "add", ref, "书面征求相关部门意见", "--to", "市应急管理局", "--on", "2026-03-13", now=REVIEW)
+    ok(r)
+    assert "（市应急管理局）" in r.out and "award entry answer" in r.out
+    second = next(e["number"] for e in award("entry", "list", ref, "--json").json if e["to"] == "市应急管理局")
 
-    # The decision waits for every answer, naming who has not answered and the rule.
+    # The decision waits for every answer, naming who has not answered, the date and the rule.
     r = award("advance", ref, "pass_qualification", now=REVIEW, who="li")
-    refused(r, 3, "SHA-22", "尚有2件书面征求意见未收到复函", "第1件（致市生态环境局，2026年3月12日发出）")
+    refused(r, 3, "SHA-22", "尚有2件“书面征求相关部门意见”未收到复函",
+            f"#{first}（征求意见部门：市生态环境局，2026年3月12日）")
     assert show(award, ref)["state"] == "qualification_review"
 
-    refused(award("consult", "answer", ref, "3", "--date", "2026-03-15", "--opinion", "无", now=REVIEW), 4, None)
-    refused(award("consult", "answer", ref, "1", "--date", "2026-03-11", "--opinion", "无", now=REVIEW), 2, None,
-            "早于发函日期")
-    refused(award("consult", "answer", ref, "1", "--date", "2026-03-15", now=REVIEW), 2, None, "--opinion")
-    ok(award("consult", "answer", ref, "1", "--date", "2026-03-15", "--opinion", "近5年无环境违法记录", now=REVIEW))
-    refused(award("consult", "answer", ref, "1", "--date", "2026-03-15", "--opinion", "再记一次", now=REVIEW), 2,
-            None, "已于2026-03-15记录")
+    answer = ["entry", "answer", ref]
+    refused(award(*answer, "999", "--on", "2026-03-15", "--text", "无", now=REVIEW), 4, None)
+    refused(award(*answer, str(first), "--on", "2026-03-11", "--text", "无", now=REVIEW), 2, None,
+            "早于", "2026年3月12日")
+    refused(award(*answer, str(first), "--on", "2026-03-15", "--text", " ", now=REVIEW), 2, None, "--text")
+    refused(award(*answer, str(first), "--on", "2026-03-15", "--text", "无", now=REVIEW, who="li"), 3, "SHA-22")
+    ok(award(*answer, str(first), "--on", "2026-03-15", "--text", "近5年无环境违法记录", "--file", str(reply),
+             now=REVIEW))
+    refused(award(*answer, str(first), "--on", "2026-03-15", "--text", "再记一次", now=REVIEW), 2,
+            None, "已答复（2026年3月15日）")
     r = award("advance", ref, "pass_qualification", now=REVIEW, who="li")
-    refused(r, 3, "SHA-22", "尚有1件书面征求意见未收到复函", "致市应急管理局")
-    ok(award("consult", "answer", ref, "2", "--date", "2026-03-16", "--opinion", "无生产安全事故记录", now=REVIEW))
+    refused(r, 3, "SHA-22", "尚有1件“书面征求相关部门意见”未收到复函", "市应急管理局")
 
-    listed = award("consult", "list", ref, "--json")
+    listed = award("entry", "list", ref, "--json")
     ok(listed)
-    assert [(c["number"], c["to"], c["sent_on"], c["answered_on"], c["opinion"], c["open"])
-            for c in listed.json["consultations"]] == [
-        (1, "市生态环境局", "2026-03-12", "2026-03-15", "近5年无环境违法记录", False),
-        (2, "市应急管理局", "2026-03-13", "2026-03-16", "无生产安全事故记录", False)]
-    assert listed.json["consultations"][0]["files"] == ["征求意见函.pdf"]
-    people = award("consult", "list", ref)
-    assert "市生态环境局" in people.out and "2026年3月15日" in people.out
-    assert [c["to"] for c in show(award, ref)["consultations"]] == ["市生态环境局", "市应急管理局"]
+    asked = [e for e in listed.json if e["entry"] == "consultation"]
+    assert [(e["number"], e["to"], e["on"], e["text"], e["open"]) for e in asked] == [
+        (first, "市生态环境局", "2026-03-12", "近5年有无环境违法记录", False),
+        (second, "市应急管理局", "2026-03-13", None, True)]
+    assert asked[0]["files"] == ["征求意见函.pdf"] and asked[0]["answer"]["files"] == ["复函.pdf"]
+    assert asked[0]["answer"]["on"] == "2026-03-15" and asked[0]["answer"]["text"] == "近5年无环境违法记录"
+    files = award("case", "files", ref, "--json").json
+    assert {f["name"] for f in files} >= {"征求意见函.pdf", "复函.pdf"}
+    people = award("entry", "list", ref)
+    assert "市生态环境局" in people.out and "2026年3月15日" in people.out and "待复函" in people.out
+    assert [e["to"] for e in show(award, ref)["entries"]] == ["市生态环境局", "市应急管理局"]
+
+    ok(award(*answer, str(second), "--on", "2026-03-16", "--text", "无生产安全事故记录", now=REVIEW))
     kinds = [e["kind"] for e in award("history", ref, "--json").json["events"]]
-    assert kinds.count("consultation_sent") == 2 and kinds.count("consultation_answered") == 2
+    assert kinds.count("entry_recorded") == 2 and kinds.count("entry_answered") == 2
+    history = award("history", ref).out
+    assert "书面征求相关部门意见" in history and "市应急管理局" in history
 
     ok(award("advance", ref, "pass_qualification", now=REVIEW, who="li"))
     assert show(award, ref)["state"] == "qualification_notice"
-    # Outside the review no new letter is sent.
-    refused(award("consult", "ask", ref, "--to", "市税务局", "--date", "2026-03-16", now=REVIEW), 3, "SHA-22",
-            "只能在：资格审查中")
+    # Outside the review no new letter is sent; a late reply would still be recorded (any_state).
+    refused(award(*ask, "--to", "市税务局", "--on", "2026-03-16", now=REVIEW), 3, "SHA-22",
+            "只在资格审查中期间登记")
     assert award("verify").code == 0
+
+
+def test_sha22_a_reply_arriving_after_the_review_is_still_recorded(award: AwardRunner) -> None:
+    """The answer is declared `any_state: true`: a reply is a fact whenever it comes."""
+    ref = in_review(award)
+    ok(award("checklist", "record", ref, "--all", "--finding", "符合", now=REVIEW, who="li"))
+    r = award("entry", "add", ref, "consultation", "--to", "市税务局", "--on", "2026-03-12", "--json", now=REVIEW)
+    ok(r)
+    number = r.json["number"]
+    ok(award("advance", ref, "reject_qualification", "--set", "qualification_opinion=不符合申报条件",
+             "--comment", "不符合申报条件", "--yes", now=REVIEW, who="li"))
+    assert show(award, ref)["state"] != "qualification_review"
+    r = award("entry", "answer", ref, str(number), "--on", "2026-03-20", "--text", "无欠税记录",
+              now="2026-03-20 10:00")
+    ok(r)
+    assert "复函" in r.out
 
 
 # ------------------------------------------------------------------- SHA-16/17 checklist

@@ -297,6 +297,18 @@ def _entries(c: _Check) -> None:
                 c.add(f"记录事项 {name} 的角色 {role!r} 未在 roles 中定义", *where)
         if not entry.roles:
             c.add(f"记录事项 {name} 没有可登记的角色（roles）", *where, "roles")
+        if entry.answer is not None and not entry.answer.roles:
+            c.add(f"记录事项 {name} 的答复没有可登记的角色（roles）", *where, "answer", "roles")
+    for i, t in enumerate(c.spec.transitions):
+        for j, g in enumerate(t.guards):
+            if g.check != "no_open_entry":
+                continue
+            named = c.spec.entries.get(str(g.params.get("entry")))
+            if named is None or named.answer is None:
+                c.add(f"记录事项 {g.params.get('entry')!r} 未在 entries 中定义，或没有答复（answer）", "transitions", i,
+                      "guards", j, "entry")
+
+
 def _rounds_retention_recovery(c: _Check) -> None:
     """The rhythm, validity, retention and recovery items each cite a known rule; retention names real states."""
     spec = c.spec
@@ -369,12 +381,9 @@ def _reachability(c: _Check) -> None:
 
 
 def _casework(c: _Check) -> None:
-    """Consultations and checklists: known states, roles, rules and item conditions (SHA-22, SHA-16/17)."""
+    """Checklists: known states, roles, rules and item conditions (SHA-16/17, SQI-5/6)."""
     spec = c.spec
-    parts: list[tuple[tuple[str, ...], Any]] = []
-    if spec.consultation is not None:
-        parts.append((("consultation",), spec.consultation))
-    parts += [(("checklists", name), cl) for name, cl in spec.checklists.items()]
+    parts: list[tuple[tuple[str, ...], Any]] = [(("checklists", name), cl) for name, cl in spec.checklists.items()]
     for where, part in parts:
         _rule_ok(c, part.rule, *where, "rule")
         for st in part.states:
@@ -426,8 +435,6 @@ def spec_rules(spec: ProcessSpec) -> set[str]:
     ids |= {e.rule for e in spec.entries.values()}
     ids |= {cl.rule for cl in spec.checklists.values()} | {i.rule for cl in spec.checklists.values()
                                                             for i in cl.items.values()}
-    if spec.consultation is not None:
-        ids.add(spec.consultation.rule)
     if spec.rounds is not None:
         ids |= {p.rule for p in (spec.rounds.every, spec.rounds.valid) if p is not None}
     if spec.retention is not None:

@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from .casework import ChecklistSpec, ConsultationSpec
+from .casework import ChecklistSpec
 from .limits import MAX_STATES, MAX_TRANSITIONS
 from .review import ReviewSpec
 
 __all__ = [
     "DUTY_EVENTS",
+    "AddresseeSpec",
     "AnswerSpec",
     "EntrySpec",
     "FieldSpec",
@@ -191,21 +192,41 @@ class GuardCall(_Frozen):
 
 
 class AnswerSpec(_Frozen):
-    """Who answers an entry (a help request: the station's response), and what the answer is called."""
+    """Who answers an entry (a help request: the station's response; a consultation: the department's
+    reply), and what the answer is called.
+
+    Attributes:
+        label: what the answer is called (Chinese).
+        roles: who records it.
+        any_state: whether it may be recorded in any state (a reply is a fact whenever it comes);
+            otherwise only in the entry's own states.
+    """
 
     label: str
     roles: list[str]
+    any_state: bool = False
+
+
+class AddresseeSpec(_Frozen):
+    """To whom an entry is addressed (a consultation: the department asked), written with `--to`."""
+
+    label: str
 
 
 class EntrySpec(_Frozen):
     """Something recorded on a case while it is in `states`, with its date and content (a self-evaluation,
-    a request for help); each is a history event, answered (when `answer` is given) by another event.
+    a request for help, a written consultation); each is a history event with the files given with it,
+    answered (when `answer` is given) by another event. A transition that must wait for every answer
+    names the entry in a `no_open_entry` guard.
 
     Attributes:
         label: what it is called (Chinese).
         states: the states in which it may be recorded.
         roles: who records it.
         rule: the rule that asks for it.
+        to: to whom it is addressed, if it is addressed (then `--to` is required).
+        text_required: whether its content (`--text`) is required (a letter with its addressee and
+            file may need no more).
         answer: who answers it, if it is answered.
     """
 
@@ -213,6 +234,8 @@ class EntrySpec(_Frozen):
     states: list[str]
     roles: list[str]
     rule: str
+    to: AddresseeSpec | None = None
+    text_required: bool = True
     answer: AnswerSpec | None = None
 
 
@@ -440,8 +463,8 @@ class ProcessSpec(_Frozen):
             with the winners (`award round winners` and its export).
         correction_roles: staff roles that may correct a mistaken step (`award case correct`).
         entries: what is recorded on a case during a state, by a command (`award entry add`), each
-            with its date and content: a self-evaluation, a request for help and its answer.
-        consultation: who may consult other departments in writing, and when (`award consult`).
+            with its date, content and files: a self-evaluation, a request for help, a written
+            consultation, and their answers.
         checklists: the review checklists whose items need the reviewer's finding (`award checklist`).
         rounds: the rhythm and validity rounds must keep (`round open`).
         retention: how long each case's material is kept after its outcome.
@@ -477,7 +500,6 @@ class ProcessSpec(_Frozen):
     award_fields: list[str] = Field(default_factory=list)
     correction_roles: list[str] = Field(default_factory=lambda: ["office"])
     entries: dict[str, EntrySpec] = Field(default_factory=dict)
-    consultation: ConsultationSpec | None = None
     checklists: dict[str, ChecklistSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -542,7 +564,7 @@ class ProcessSpec(_Frozen):
 def _drop_later_defaults(dumped: dict[str, Any]) -> None:
     """Keys added after a definition's cases were opened hash as if absent while unused, so that a
     definition that does not use them keeps its content hash (and its cases keep running)."""
-    for key in ("consultation", "checklists", "entries"):
+    for key in ("checklists", "entries"):
         if not dumped.get(key):
             dumped.pop(key, None)
     for state in dumped.get("states", []):
