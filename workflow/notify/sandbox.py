@@ -126,6 +126,10 @@ def budget(seconds: float = TIME_BUDGET_SECONDS, chars: int = MAX_OUTPUT_CHARS) 
         sys.settrace(_deadline_tracer(current))
     if use_alarm:
         def expire(_signum: int, _frame: Any) -> None:
+            left = current.deadline - time.process_time()
+            if left > 0.001:  # not this render's timer (a stale one another timer user left): wait for the rest
+                signal.setitimer(signal.ITIMER_PROF, left)
+                return
             raise TemplateLimit(f"模板渲染超过 {seconds:g} 秒的时间上限（循环过多或计算过重）")
 
         previous = signal.signal(signal.SIGPROF, expire)
