@@ -315,7 +315,7 @@ _EVENT_LABELS = {
     "access_refused": "拒绝查看（回避或未分配）", "score_refused": "拒绝评分（回避或未分配）",
     "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
-    "file_attached": "附加文件", "contact_corrected": "更正联系方式",
+    "file_attached": "附加文件", "contact_corrected": "更正联系方式", "definition_migrated": "改按新版流程定义办理",
 }
 
 _DETAIL_LABELS = {
@@ -330,6 +330,7 @@ _DETAIL_LABELS = {
     "already_sent": "已发出、无法撤回的通知", "records": "获奖记录", "restart": "期限重新起算",
     "backdated": "补记理由", "last_event_at": "补记时本案最后一条记录的时间",
     "files": "文件", "before": "原值", "outbox": "通知",
+    "from_version": "原流程定义版本", "to_version": "新流程定义版本", "from_hash": "原版本内容哈希", "to_hash": "新版本内容哈希",
 }
 
 

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     EXPERTS_JOINED = "experts_joined"
     TIMER_HELD = "timer_held"
     DELIVERY_FAILED = "delivery_failed"
+    DEFINITION_MIGRATED = "definition_migrated"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))
