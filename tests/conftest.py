@@ -94,9 +94,13 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliv
 
 
 @pytest.fixture
-def db_file(tmp_path: Path) -> str:
-    """The `award` fixture's database: a SQLite file (the contract tests take `db_url` for both backends)."""
-    return str(tmp_path / "award.db")
+def db_file(db_url: str) -> str:
+    """The `award` fixture's database: a SQLite file, and (a second run of the test) a PostgreSQL database.
+
+    A test that is about SQLite itself (its file's bytes, its locks, its read-only modes) says so with
+    `@pytest.mark.sqlite_only("why")` and runs on SQLite alone.
+    """
+    return db_url
 
 
 @pytest.fixture
@@ -146,21 +150,46 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_run_database() -> Iterator[str]:
-    """A PostgreSQL database of this test run's own, on the server AWARD_TEST_DATABASE_URL names.
+def pg_server() -> Iterator[tuple[Any, str]]:
+    """The PostgreSQL server AWARD_TEST_DATABASE_URL names, and this test run's own prefix for databases.
 
-    Two suites on one server (two developers, CI beside a developer) never share tables: each run
-    creates `award_test_<pid>_<random>` and drops it at the end.
+    Two suites on one server (two developers, CI beside a developer) never share tables: every
+    database this run makes is named `award_test_<pid>_<random>_<n>`, and the run drops what it made.
     """
     import secrets
 
     from award.workflow.store import database_url
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     server = make_url(database_url(postgres_url()))
-    name = f"award_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=_null_pool())
+    try:
+        yield (admin, server), f"award_test_{os.getpid()}_{secrets.token_hex(4)}"
+    finally:
+        admin.dispose()
+
+
+def _null_pool() -> Any:
+    from sqlalchemy.pool import NullPool
+
+    return NullPool
+
+
+_PG_DATABASES = iter(range(1, 1 << 30))
+
+
+@pytest.fixture
+def pg_url(pg_server: tuple[Any, str]) -> Iterator[str]:
+    """A PostgreSQL database of this test's own (empty: no table, no revision), dropped after the test.
+
+    `CREATE DATABASE` from the server's template costs about as much as dropping every table of a
+    shared one, and a connection a test left open cannot block the next test.
+    """
+    from sqlalchemy import text
+
+    (admin, server), prefix = pg_server
+    name = f"{prefix}_{next(_PG_DATABASES)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -168,31 +197,36 @@ def pg_run_database() -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself (its file, locks, "
+                                       "read-only modes); it does not run on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that touches the database (through `db_url`, `db_file`, `award`, `office`, `any_office`)
+    runs on SQLite and on PostgreSQL (skipped without AWARD_TEST_DATABASE_URL), unless marked `sqlite_only`."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is not None and not (marker.args or marker.kwargs.get("reason")):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs the reason the test is SQLite's own")
+    params: list[Any] = ["sqlite"]
+    if marker is None:
+        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    metafunc.parametrize("backend", params, indirect=True)
 
 
 @pytest.fixture
-def pg_url(pg_run_database: str) -> Iterator[str]:
-    """A clean PostgreSQL database (every award table dropped before and after the test)."""
-    from award.workflow.store import Database, database_url
-    from sqlalchemy import text
-    from sqlmodel import SQLModel
-
-    def clean() -> None:
-        db = Database(database_url(pg_run_database))
-        SQLModel.metadata.drop_all(db.engine)
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))  # the migrations' own record
-        db.dispose()
-
-    clean()
-    yield pg_run_database
-    clean()
+def backend(request: pytest.FixtureRequest) -> str:
+    """`sqlite` or `postgres` (parametrised by `pytest_generate_tests`)."""
+    return str(request.param)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The contract suite's backend: a SQLite file, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
-    if request.param == "sqlite":
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's database: a SQLite file, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
+    if backend == "sqlite":
         return str(tmp_path / "award.db")
     return str(request.getfixturevalue("pg_url"))

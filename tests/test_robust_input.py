@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ISSUERS, add_staff, make_runner
-from tests.helpers import resident_id
+from tests.helpers import execute_sql, resident_id, table_dump
 
 ORG = "91310000MA1FL1GF94"
 PERSON = resident_id("31010119800101001")
@@ -123,11 +122,11 @@ def test_markup_in_names_and_comments_is_printed_literally(office) -> None:
 
 
 def test_arguments_that_are_not_utf8_are_usage_errors(award, db_file: str) -> None:
-    before = Path(db_file).read_bytes()
+    before = table_dump(db_file)
     r = award("staff", "add", "\udcff", "--login", "x", "--role", "office@sha", who="admin")
     assert r.code == 2, r
     assert "不是有效的 UTF-8 文本" in r.err
-    assert Path(db_file).read_bytes() == before
+    assert table_dump(db_file) == before
 
 
 @pytest.mark.parametrize("name", ["\x1b[31m红色公司\x1b[0m", "甲\n乙公司", "甲\r乙", "甲\u2028乙", "甲\x00乙", "甲\u202e乙"])
@@ -148,8 +147,8 @@ def test_control_characters_already_stored_are_shown_escaped(award, db_file: str
     """Data written before these checks (or by another tool) never reaches the terminal raw."""
     assert award("party", "add", "--kind", "organization", "--name", "甲公司", "--code", ORG,
                  "--district", "浦东新区").code == 0
-    with sqlite3.connect(db_file) as con:
-        con.execute("UPDATE parties SET name = ?, district = ?", ("甲\x1b[2J公司", "浦东\x1b]0;x\x07"))
+    execute_sql(db_file, "UPDATE parties SET name = :name, district = :district",
+                {"name": "甲\x1b[2J公司", "district": "浦东\x1b]0;x\x07"})
     for args in (("party", "show", ORG), ("party", "list")):
         r = award(*args)
         assert r.code == 0, r
