@@ -205,17 +205,49 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that touches the database (through `db_url`, `db_file`, `award`, `office`, `any_office`)
-    runs on SQLite and on PostgreSQL (skipped without AWARD_TEST_DATABASE_URL), unless marked `sqlite_only`."""
-    if "backend" not in metafunc.fixturenames:
+    """Every test that touches the database (through `db_url`, `db_file`, `award`, `office`, `any_office`, or a
+    module's shared office on `module_db_url`) runs on SQLite and on PostgreSQL (skipped without
+    AWARD_TEST_DATABASE_URL), unless marked `sqlite_only`. A test that takes both a function's and a module's
+    database gets the same backend for both."""
+    names = [n for n in ("backend", "module_backend") if n in metafunc.fixturenames]
+    if not names:
         return
     marker = metafunc.definition.get_closest_marker("sqlite_only")
     if marker is not None and not (marker.args or marker.kwargs.get("reason")):
         raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs the reason the test is SQLite's own")
-    params: list[Any] = ["sqlite"]
+    values: list[Any] = [("sqlite",) * len(names) if len(names) > 1 else "sqlite"]
     if marker is None:
-        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
-    metafunc.parametrize("backend", params, indirect=True)
+        pg = ("postgres",) * len(names) if len(names) > 1 else "postgres"
+        values.append(pytest.param(pg, marks=pytest.mark.postgres))
+    ids = ["sqlite", "postgres"][: len(values)]
+    metafunc.parametrize(names if len(names) > 1 else names[0], values, indirect=True, ids=ids,
+                         scope="module" if "module_backend" in names else None)
+
+
+@pytest.fixture(scope="module")
+def module_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of a module's shared office (parametrised at module scope by `pytest_generate_tests`)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def module_db_url(module_backend: str, request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database shared by a module's tests (set up once per backend): a SQLite file, or PostgreSQL."""
+    from sqlalchemy import text
+
+    if module_backend == "sqlite":
+        yield str(tmp_path_factory.mktemp("module-db") / "award.db")
+        return
+    (admin, server), prefix = request.getfixturevalue("pg_server")
+    name = f"{prefix}_{next(_PG_DATABASES)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

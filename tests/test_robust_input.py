@@ -14,14 +14,14 @@ PERSON = resident_id("31010119800101001")
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory):
-    """A round, an organisation whose name is rich markup, and a case in its internal notice."""
+def office(tmp_path_factory: pytest.TempPathFactory, module_db_url: str):
+    """A round, an organisation whose name is rich markup, and a case in its internal notice (once per backend)."""
     folder = tmp_path_factory.mktemp("robust")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
+    run = make_runner(module_db_url, folder, deployment, home=folder / "home")
     add_staff(run, {"wang": ("office", ISSUERS)})
     for args in (("round", "open", "sha", "2026"),
                  ("party", "add", "--kind", "organization", "--name", "上海[/]质量[bold]公司", "--code", ORG,
@@ -31,11 +31,13 @@ def office(tmp_path_factory: pytest.TempPathFactory):
         r = run(*args, now="2026-03-02 09:00")
         assert r.code == 0, r
     run.folder = folder  # type: ignore[attr-defined]
+    run.db = module_db_url  # type: ignore[attr-defined]
     return run
 
 
-def db_bytes(folder: Path) -> bytes:
-    return (folder / "award.db").read_bytes()
+def db_bytes(db: str) -> bytes:
+    """The SQLite file's bytes (for the tests about the file itself)."""
+    return Path(db).read_bytes()
 
 
 # ------------------------------------------------------------------------------------- identifiers
@@ -159,8 +161,9 @@ def test_control_characters_already_stored_are_shown_escaped(award, db_file: str
 # ------------------------------------------------------------------------------------------- files
 
 
+@pytest.mark.sqlite_only("a SQLite file cut short or overwritten with garbage")
 def test_a_corrupt_or_truncated_database_is_exit_6_naming_the_file(office, tmp_path: Path) -> None:
-    whole = db_bytes(office.folder)
+    whole = db_bytes(office.db)
     for name, content in (("truncated.db", whole[: len(whole) // 3]), ("garbage.db", b"not a database" * 100)):
         path = tmp_path / name
         path.write_bytes(content)
@@ -178,11 +181,11 @@ def test_a_corrupt_or_truncated_database_is_exit_6_naming_the_file(office, tmp_p
      "--evidence", "/dev/zero"),
 ])
 def test_device_files_are_refused_by_a_size_limit(office, args: tuple[str, ...]) -> None:
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office(*args, now="2026-03-03 09:00")
     assert r.code == 2, r
     assert "/dev/zero" in r.err and ("上限" in r.err or "不是普通文件" in r.err)  # refused, never read
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_fifo_is_refused_without_blocking(office, tmp_path: Path) -> None:
@@ -199,22 +202,22 @@ def test_a_latin1_csv_is_a_clean_error(office, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("code,procedure,award,awarded_on,reason\n"
                      f"{ORG},sha,gold_model,2020-01-01,Société Générale à Paris\n".encode("latin-1"))
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office("party", "import-awards", str(path))
     assert r.code == 2, r
     assert "UTF-8" in r.err and "latin1.csv" in r.err
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_128_kib_csv_field_is_a_clean_error(office, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text("code,procedure,award,awarded_on,reason\n" f"{ORG},sha,gold,2020-01-01,{'长' * 140_000}\n",
                     encoding="utf-8")
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office("party", "import-awards", str(path))
     assert r.code == 2, r
     assert "不是有效的 CSV" in r.err and "field larger than field limit" in r.err
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_5000_character_definitions_path_is_a_clean_error(office) -> None:
