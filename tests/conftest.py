@@ -94,13 +94,15 @@ def make_runner(db: str, workdir: Path, deployment: Path | None = None, *, deliv
 
 
 @pytest.fixture
-def db_file(db_url: str) -> str:
+def db_file(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The `award` fixture's database: a SQLite file, and (a second run of the test) a PostgreSQL database.
 
     A test that is about SQLite itself (its file's bytes, its locks, its read-only modes) says so with
     `@pytest.mark.sqlite_only("why")` and runs on SQLite alone.
     """
-    return db_url
+    if backend == "sqlite":
+        return str(tmp_path / "award.db")
+    return _pg_copy(request)
 
 
 @pytest.fixture
@@ -117,15 +119,107 @@ def deployment(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def award(db_file: str, tmp_path: Path, deployment: Path) -> Iterator[AwardRunner]:
-    """`award(*args, now=..., who=...)` runs the CLI on a fresh SQLite file with staff ready.
+def award(backend: str, db_file: str, request: pytest.FixtureRequest, tmp_path: Path,
+          deployment: Path) -> Iterator[AwardRunner]:
+    """`award(*args, now=..., who=...)` runs the CLI on a fresh database with staff ready.
 
     The administrator `admin` is named at init; wang (office), li (reviewer) and zhao (committee)
     hold their role for every issuer whose procedures have it, each bound to a login of their name.
+    That database is made once per run and backend by those very commands (`ready_office`) and each
+    test gets a copy of its own (the SQLite file, or `CREATE DATABASE ... TEMPLATE` on PostgreSQL)
+    with the seal key beside it: the same start as running them again, without their cost per test.
     """
-    run = make_runner(db_file, tmp_path, deployment)
-    add_staff(run)
-    yield run
+    request.getfixturevalue("ready_office").copy_to(db_file if backend == "sqlite" else None)
+    yield make_runner(db_file, tmp_path, deployment)
+
+
+@dataclass
+class ReadyOffice:
+    """The `award` fixture's starting point, made once per backend by `award init` and `staff add`."""
+
+    db: str
+    secrets: Path
+
+    def copy_to(self, sqlite_file: str | None) -> None:
+        import shutil
+
+        home = Path(os.environ["AWARD_HOME"])
+        shutil.copytree(self.secrets, home / "secrets")
+        if sqlite_file is not None:
+            shutil.copyfile(self.db, sqlite_file)
+
+
+@pytest.fixture(scope="session")
+def ready_sqlite(tmp_path_factory: pytest.TempPathFactory) -> ReadyOffice:
+    return _make_ready(str(tmp_path_factory.mktemp("ready-sqlite") / "award.db"), tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def ready_postgres(pg_server: tuple[Any, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadyOffice]:
+    from sqlalchemy import text
+
+    (admin, server), prefix = pg_server
+    name = f"{prefix}_ready"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _make_ready(server.set(database=name).render_as_string(hide_password=False), tmp_path_factory)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def ready_office(backend: str, request: pytest.FixtureRequest) -> ReadyOffice:
+    return request.getfixturevalue(f"ready_{backend}")  # type: ignore[no-any-return]
+
+
+def _make_ready(db: str, tmp_path_factory: pytest.TempPathFactory) -> ReadyOffice:
+    folder = tmp_path_factory.mktemp("ready")
+    home = folder / "home"
+    add_staff(make_runner(db, folder, home=home))
+    if db.startswith("postgresql"):
+        from sqlalchemy import text
+
+        with _pg_admin_connect() as conn:  # a template must have no session: close what the commands left
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                         {"name": db.rsplit("/", 1)[1]})
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db) as con:  # everything in the one file, so that copying it copies all
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            con.execute("PRAGMA journal_mode=DELETE")
+    return ReadyOffice(db=db, secrets=home / "secrets")
+
+
+def _pg_admin_connect() -> Any:
+    from award.workflow.store import database_url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    server = make_url(database_url(postgres_url()))
+    return create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
+
+
+def _pg_copy(request: pytest.FixtureRequest) -> str:
+    """A database of the test's own, copied from the ready office's (dropped after the test)."""
+    from sqlalchemy import text
+
+    (admin, server), prefix = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("ready_postgres")
+    name = f"{prefix}_{next(_PG_DATABASES)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.db.rsplit("/", 1)[1]}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    request.addfinalizer(drop)
+    return str(server.set(database=name).render_as_string(hide_password=False))
 
 
 ISSUERS = ("shanghai", "wuhu", "saq")

@@ -264,7 +264,8 @@ def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(db_url
         # Between our SELECT and our claiming UPDATE of the first row, another deliverer claims it.
         if not stolen and statement.lstrip().upper().startswith("UPDATE OUTBOX SET STATUS"):
             stolen.append(due[0])
-            cursor.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (due[0],))
+            mark = "?" if engine.db.is_sqlite else "%s"  # the driver's own placeholder (sqlite3, psycopg)
+            cursor.execute(f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = {mark}", (due[0],))
 
     event.listen(engine.db.engine, "before_cursor_execute", another_deliverer_first)
     try:
