@@ -178,6 +178,8 @@ def _load_archive(catalog: Catalog, folder: Path) -> None:
     from .loader import read_yaml
 
     manifest_path = folder / _MANIFEST
+    if not manifest_path.is_file() and not any(folder.glob("*.yaml")):
+        return  # an empty archive: nothing released yet
     if not manifest_path.is_file():
         catalog.problems.append(Problem(file=str(manifest_path), line=None,
                                         reason="已发布版本目录缺少 released.yaml（每个归档文件的 blob 与内容哈希）"))
