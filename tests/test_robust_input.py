@@ -63,7 +63,11 @@ def test_odd_record_ids_are_usage_errors(office, command: tuple[str, ...], value
     assert "编号须为 1 到 9223372036854775807 之间的整数" in r.err
 
 
-def test_a_large_but_valid_record_id_is_not_found(office) -> None:
+def test_a_large_but_valid_record_id_is_not_found(office, request: pytest.FixtureRequest) -> None:
+    if office.db.startswith("postgresql"):  # found by running this test on PostgreSQL
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "PostgreSQL's INTEGER ids end at 2**31-1: looking up a larger id raises DataError (integer out "
+            "of range, a traceback) instead of 'not found'; SQLite's end at 2**63-1 (follow-up issue)")))
     r = office("timers", "retry", "9223372036854775807")
     assert r.code == 4, r
 
