@@ -28,6 +28,7 @@ from award.commands import deployment as _deployment
 from award.commands import diagrams as _diagrams
 from award.commands import entries as _entries
 from award.commands import experts as _experts
+from award.commands import migrate as _migrate
 from award.commands import notice as _notice
 from award.commands import notify as _notify
 from award.commands import objections as _objections
@@ -154,8 +155,8 @@ def demo(folder: Path) -> None:
 
 # Every command group lives in a module of its own; each lists its commands in COMMANDS.
 for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _corrections, _today, _diagrams, _completion, _data, _notice, _deployment, _staff, _entries,
-                _casework, _revocations):
+                _corrections, _migrate, _today, _diagrams, _completion, _data, _notice, _deployment, _staff,
+                _entries, _casework, _revocations):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -389,7 +389,7 @@ _EVENT_LABELS = {
     "review_feedback": "双向评价", "experts_joined": "列入评审专家库", "objection_filed": "提出异议",
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
     "file_attached": "附加文件", "contact_corrected": "更正联系方式", "entry_recorded": "登记事项",
-    "entry_answered": "答复事项",
+    "entry_answered": "答复事项", "definition_migrated": "改按新版流程定义办理",
 }
 
 _DETAIL_LABELS = {
@@ -406,6 +406,7 @@ _DETAIL_LABELS = {
     "files": "文件", "before": "原值", "outbox": "通知", "override": "破例准许", "entry": "事项", "on": "日期",
     "answers": "答复第几条记录",
     "to": "对象", "checklist": "核查表", "item": "项目", "finding": "核查意见",
+    "from_version": "原流程定义版本", "to_version": "新流程定义版本", "from_hash": "原版本内容哈希", "to_hash": "新版本内容哈希",
 }
 
 

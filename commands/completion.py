@@ -22,8 +22,10 @@ def _settings(ctx: click.Context) -> Settings:
     p = root.params
     if isinstance(root.obj, Settings):
         return root.obj
-    return Settings(db=p.get("db"), definitions=p.get("definitions"), now=p.get("now"), as_name=p.get("as_name"),
-                    deployment=p.get("deployment"), deliver=False, home_dir=p.get("home_dir"))
+    settings = Settings(db=p.get("db"), definitions=p.get("definitions"), now=p.get("now"), as_name=p.get("as_name"),
+                        deployment=p.get("deployment"), deliver=False, home_dir=p.get("home_dir"))
+    root.obj = settings
+    return settings
 
 
 def _safely(fn: Callable[[click.Context, str], list[tuple[str, str]]]) -> Completer:
@@ -34,6 +36,9 @@ def _safely(fn: Callable[[click.Context, str], list[tuple[str, str]]]) -> Comple
             pairs = fn(ctx, incomplete)
         except Exception:  # noqa: BLE001 - a completion offers nothing rather than a traceback in the shell
             return []
+        finally:  # the connections it opened (in-process callers, such as tests, outlive the completion)
+            if isinstance(ctx.find_root().obj, Settings):
+                ctx.find_root().obj.close()
         return [CompletionItem(value, help=label) for value, label in pairs if value.startswith(incomplete)]
 
     return complete

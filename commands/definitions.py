@@ -27,7 +27,7 @@ def definitions() -> None:
 @json_option
 @pass_settings
 def definitions_list(settings: Settings, as_json: bool) -> None:
-    """列出已定义的流程。
+    """列出已定义的流程：当前版本，以及为按旧版本开始的案件保留的已发布版本（definitions/archive）。
 
     \b
     示例：award definitions list
@@ -36,16 +36,18 @@ def definitions_list(settings: Settings, as_json: bool) -> None:
 
     catalog = load_catalog(settings.definitions_root())
     rows = [{"id": s.id, "version": s.version, "title": s.title, "source": s.source,
-             "states": len(s.states), "transitions": len(s.transitions), "file": str(catalog.file_of(s))}
-            for s in catalog.specs()]
+             "states": len(s.states), "transitions": len(s.transitions), "file": str(catalog.file_of(s)),
+             "archived": catalog.is_archived(s)}  # a released version kept for the cases that started on it
+            for s in catalog.versions()]
 
     def warn() -> None:
         if catalog.problems:
             click.echo(f"注意：流程定义有 {len(catalog.problems)} 处问题，运行 award definitions check 查看", err=True)
 
     render.emit(rows, as_json=as_json, table=lambda: render.Table(
-        "流程定义", ["ID", "版本", "名称", "依据", "状态数", "触发数"],
-        [[r["id"], r["version"], r["title"], r["source"], r["states"], r["transitions"]] for r in rows]),
+        "流程定义", ["ID", "版本", "名称", "依据", "状态数", "触发数", "用途"],
+        [[r["id"], r["version"], r["title"], r["source"], r["states"], r["transitions"],
+          "已发布的旧版本（仅供按此版本开始的案件）" if r["archived"] else "当前版本"] for r in rows]),
         show=warn)
 
 

@@ -252,16 +252,16 @@ def open_office(db: str, workdir: Path, deployment: Path | None = None, *, deliv
 
 
 @pytest.fixture(name="office")
-def office_fixture(tmp_path: Path) -> Iterator[Office]:
-    """An office on a fresh SQLite file (`any_office` runs on both backends)."""
-    o = open_office(str(tmp_path / "award.db"), tmp_path)
+def office_fixture(db_url: str, tmp_path: Path) -> Iterator[Office]:
+    """An office on a fresh database: SQLite, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
+    o = open_office(db_url, tmp_path)
     yield o
     o.engine.db.dispose()
 
 
 @pytest.fixture(name="any_office")
 def any_office_fixture(db_url: str, tmp_path: Path) -> Iterator[Office]:
-    """An office on each backend: SQLite, and PostgreSQL when AWARD_TEST_DATABASE_URL is set."""
+    """The same as `office` (the name older tests use for "both backends")."""
     o = open_office(db_url, tmp_path)
     yield o
     o.engine.db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from award.workflow.registers.identity import resident_id_check_character, uscc_check_character
 
 
@@ -40,3 +42,40 @@ def gold_model_in_internal_notice(award, *, code: str, year: int, opened: str, n
     r = award("advance", ref, "start_internal_notice", now=notice_at)
     assert r.code == 0, r
     return ref
+
+
+def _engine(db: str) -> Any:
+    from award.workflow.store import database_url
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(database_url(db), poolclass=NullPool)
+
+
+def table_dump(db: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted, on either backend: proves that a dry run or a refused command
+    changed nothing (the tables' rows, where a SQLite-only test would compare the file's bytes)."""
+    from sqlalchemy import MetaData, select
+
+    engine = _engine(db)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            return {name: sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
+                    for name, table in sorted(meta.tables.items())}
+    finally:
+        engine.dispose()
+
+
+def execute_sql(db: str, statement: str, params: dict[str, Any] | None = None) -> None:
+    """Run one statement on the test's database, either backend, behind the engine's back (tampering,
+    or a state no command makes). `:name` placeholders."""
+    from sqlalchemy import text
+
+    engine = _engine(db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement), params or {})
+    finally:
+        engine.dispose()

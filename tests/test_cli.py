@@ -24,16 +24,16 @@ ORG = "91310000MA1FL1GF94"
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory):
-    """Shared by the read-only tests of this module: a round, a person (resident ID) with a submitted case,
-    and an organisation. The runner works in `office.folder` (the mail spool is there)."""
+def office(tmp_path_factory: pytest.TempPathFactory, module_db_url: str):
+    """Shared by the read-only tests of this module (once per backend): a round, a person (resident ID) with
+    a submitted case, and an organisation. The runner works in `office.folder` (the mail spool is there)."""
     folder = tmp_path_factory.mktemp("office")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n"
                           "delivery: {inline: true}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
+    run = make_runner(module_db_url, folder, deployment, home=folder / "home")
     add_staff(run)
     steps = [
         ("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),

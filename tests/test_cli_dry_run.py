@@ -1,26 +1,23 @@
-"""Dry runs leave the database byte-identical; irreversible triggers ask first; business time runs forwards."""
+"""Dry runs leave every row as it was (SQLite and PostgreSQL); irreversible triggers ask first; business
+time runs forwards."""
 
 from __future__ import annotations
-
-import hashlib
-from pathlib import Path
 
 from tests.fixtures_sha import (
     any_office_fixture,  # noqa: F401 - fixtures
     events,
     office_fixture,  # noqa: F401 - fixtures
 )
+from tests.helpers import execute_sql, table_dump
 
 
-def _digest(db: str) -> str:
-    path = Path(db)
-    assert not path.with_name(path.name + "-wal").exists() or path.with_name(path.name + "-wal").stat().st_size == 0
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(db: str) -> dict[str, list[tuple[object, ...]]]:
+    """The database's content: every row of every table (a dry run must change none)."""
+    return table_dump(db)
 
 
 def test_advance_dry_run_shows_the_step_and_writes_nothing(office):
     ref = office.in_review("2026-05-06 09:00")
-    office.engine.db.dispose()  # every connection closed: the file holds everything, checkpointed
     before = _digest(office.db)
     result = office.run("advance", ref, "pass_qualification", "--dry-run", now="2026-05-06 10:00", who="li")
     assert result.code == 0, result
@@ -94,8 +91,6 @@ def test_a_step_dated_before_the_last_event_is_refused_unless_backdated(office):
 
 
 def test_tick_prints_one_timestamped_line_is_quiet_on_request_and_fails_loudly(office):
-    import sqlite3
-
     ref = office.in_notice("2026-05-06 10:00")
     other = office.in_notice("2026-05-06 10:00")
     nothing = office.run("tick", now="2026-05-07 09:00", who=None)
@@ -104,8 +99,7 @@ def test_tick_prints_one_timestamped_line_is_quiet_on_request_and_fails_loudly(o
                                         + "） 定时处理：触发 0 个，暂缓 0 个，失败 0 个"]
     assert office.run("tick", "--quiet", now="2026-05-07 09:00", who=None).out == ""
     # a timer whose case cannot be loaded any more fails: the line says so and the exit code is not 0
-    with sqlite3.connect(office.db) as con:
-        con.execute("UPDATE cases SET definition_hash='changed' WHERE ref=?", (other,))
+    execute_sql(office.db, "UPDATE cases SET definition_hash='changed' WHERE ref = :ref", {"ref": other})
     failed = office.run("tick", "--quiet", now="2026-05-20 09:00", who=None)
     assert failed.code == 6, failed
     assert "失败 1 个" in failed.out and "触发 1 个" in failed.out and ref in failed.out

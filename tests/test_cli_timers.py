@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from tests.helpers import gold_model_in_internal_notice, uscc
+from tests.helpers import execute_sql, gold_model_in_internal_notice, uscc
 
 ORG = uscc("91310000MA1FL1GF9")
 
@@ -21,8 +19,7 @@ def test_a_failed_timer_is_listed_with_its_reason_and_fires_after_retry(award, d
     assert timer["last_day"] == "2026-03-09"
 
     # Bad data stopped it (as a tick would record it): it stays visible with its reason.
-    with sqlite3.connect(db_file) as con:
-        con.execute("UPDATE timers SET status='failed', note='模板缺失' WHERE id=?", (timer["id"],))
+    execute_sql(db_file, "UPDATE timers SET status='failed', note='模板缺失' WHERE id = :id", {"id": timer["id"]})
     failed = award("timers", "list", "--status", "failed", "--json").json
     assert [(t["id"], t["note"]) for t in failed] == [(timer["id"], "模板缺失")]
     assert "触发 0 个" in award("tick", "-v", now="2026-03-10 08:00", who=None).out

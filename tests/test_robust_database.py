@@ -61,6 +61,8 @@ def snapshot(db: str) -> bytes:
     return b"".join(Path(db + s).read_bytes() for s in ("", "-wal") if Path(db + s).exists())
 
 
+@pytest.mark.sqlite_only("another process holds SQLite's write lock on the file (BEGIN IMMEDIATE); PostgreSQL's "
+                         "row locks have test_postgresql_row_lock_held_past_the_busy_timeout_is_exit_5")
 def test_every_writing_command_is_exit_5_while_another_process_holds_the_lock(office, tmp_path: Path) -> None:
     noticed = office.in_notice("2026-05-06 10:00")                      # SHA-2026-001, objections allowed
     draft = office.new_case(at="2026-05-06 11:00")                      # SHA-2026-002, in draft
@@ -134,6 +136,7 @@ def check_read_only(run, db: str, *, reads: list[tuple[str, ...]] = READS,
     assert snapshot(db) == before
 
 
+@pytest.mark.sqlite_only("SQLite's immutable flag on the file")
 def test_an_immutable_database_file_is_read_but_not_written(small_office: str, tmp_path: Path) -> None:
     chattr = shutil.which("chattr")
     if chattr is None or subprocess.run([chattr, "+i", small_office], check=False).returncode != 0:
@@ -144,11 +147,13 @@ def test_an_immutable_database_file_is_read_but_not_written(small_office: str, t
         subprocess.run(["chattr", "-i", small_office], check=True)
 
 
+@pytest.mark.sqlite_only("SQLite's ?mode=ro URL")
 def test_a_mode_ro_url_is_read_but_not_written(small_office: str, tmp_path: Path) -> None:
     url = f"sqlite:///file:{small_office}?mode=ro&uri=true"
     check_read_only(make_runner(url, tmp_path), small_office)
 
 
+@pytest.mark.sqlite_only("the database file's own permissions (0444)")
 def test_a_file_without_write_permission_is_read_but_not_written(small_office: str, award) -> None:
     """File mode 0444, run as a user that does not own it (root ignores file modes: we drop to nobody)."""
     # nobody works under a roster member of its own, and reads the office's history key

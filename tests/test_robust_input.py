@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ISSUERS, add_staff, make_runner
-from tests.helpers import resident_id
+from tests.helpers import execute_sql, resident_id, table_dump
 
 ORG = "91310000MA1FL1GF94"
 PERSON = resident_id("31010119800101001")
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory):
-    """A round, an organisation whose name is rich markup, and a case in its internal notice."""
+def office(tmp_path_factory: pytest.TempPathFactory, module_db_url: str):
+    """A round, an organisation whose name is rich markup, and a case in its internal notice (once per backend)."""
     folder = tmp_path_factory.mktemp("robust")
     deployment = folder / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\n"
                           "notifiers:\n  email: {kind: spool, folder: mail, sender: office@example.gov.cn}\n",
                           encoding="utf-8")
-    run = make_runner(str(folder / "award.db"), folder, deployment, home=folder / "home")
+    run = make_runner(module_db_url, folder, deployment, home=folder / "home")
     add_staff(run, {"wang": ("office", ISSUERS)})
     for args in (("round", "open", "sha", "2026", "--opened-on", "2026-03-02"),
                  ("party", "add", "--kind", "organization", "--name", "上海[/]质量[bold]公司", "--code", ORG,
@@ -32,11 +31,13 @@ def office(tmp_path_factory: pytest.TempPathFactory):
         r = run(*args, now="2026-03-02 09:00")
         assert r.code == 0, r
     run.folder = folder  # type: ignore[attr-defined]
+    run.db = module_db_url  # type: ignore[attr-defined]
     return run
 
 
-def db_bytes(folder: Path) -> bytes:
-    return (folder / "award.db").read_bytes()
+def db_bytes(db: str) -> bytes:
+    """The SQLite file's bytes (for the tests about the file itself)."""
+    return Path(db).read_bytes()
 
 
 # ------------------------------------------------------------------------------------- identifiers
@@ -62,7 +63,11 @@ def test_odd_record_ids_are_usage_errors(office, command: tuple[str, ...], value
     assert "编号须为 1 到 9223372036854775807 之间的整数" in r.err
 
 
-def test_a_large_but_valid_record_id_is_not_found(office) -> None:
+def test_a_large_but_valid_record_id_is_not_found(office, request: pytest.FixtureRequest) -> None:
+    if office.db.startswith("postgresql"):  # found by running this test on PostgreSQL
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "PostgreSQL's INTEGER ids end at 2**31-1: looking up a larger id raises DataError (integer out "
+            "of range, a traceback) instead of 'not found'; SQLite's end at 2**63-1 (follow-up issue)")))
     r = office("timers", "retry", "9223372036854775807")
     assert r.code == 4, r
 
@@ -123,11 +128,11 @@ def test_markup_in_names_and_comments_is_printed_literally(office) -> None:
 
 
 def test_arguments_that_are_not_utf8_are_usage_errors(award, db_file: str) -> None:
-    before = Path(db_file).read_bytes()
+    before = table_dump(db_file)
     r = award("staff", "add", "\udcff", "--login", "x", "--role", "office@sha", who="admin")
     assert r.code == 2, r
     assert "不是有效的 UTF-8 文本" in r.err
-    assert Path(db_file).read_bytes() == before
+    assert table_dump(db_file) == before
 
 
 @pytest.mark.parametrize("name", ["\x1b[31m红色公司\x1b[0m", "甲\n乙公司", "甲\r乙", "甲\u2028乙", "甲\x00乙", "甲\u202e乙"])
@@ -148,8 +153,8 @@ def test_control_characters_already_stored_are_shown_escaped(award, db_file: str
     """Data written before these checks (or by another tool) never reaches the terminal raw."""
     assert award("party", "add", "--kind", "organization", "--name", "甲公司", "--code", ORG,
                  "--district", "浦东新区").code == 0
-    with sqlite3.connect(db_file) as con:
-        con.execute("UPDATE parties SET name = ?, district = ?", ("甲\x1b[2J公司", "浦东\x1b]0;x\x07"))
+    execute_sql(db_file, "UPDATE parties SET name = :name, district = :district",
+                {"name": "甲\x1b[2J公司", "district": "浦东\x1b]0;x\x07"})
     for args in (("party", "show", ORG), ("party", "list")):
         r = award(*args)
         assert r.code == 0, r
@@ -160,8 +165,9 @@ def test_control_characters_already_stored_are_shown_escaped(award, db_file: str
 # ------------------------------------------------------------------------------------------- files
 
 
+@pytest.mark.sqlite_only("a SQLite file cut short or overwritten with garbage")
 def test_a_corrupt_or_truncated_database_is_exit_6_naming_the_file(office, tmp_path: Path) -> None:
-    whole = db_bytes(office.folder)
+    whole = db_bytes(office.db)
     for name, content in (("truncated.db", whole[: len(whole) // 3]), ("garbage.db", b"not a database" * 100)):
         path = tmp_path / name
         path.write_bytes(content)
@@ -179,11 +185,11 @@ def test_a_corrupt_or_truncated_database_is_exit_6_naming_the_file(office, tmp_p
      "--evidence", "/dev/zero"),
 ])
 def test_device_files_are_refused_by_a_size_limit(office, args: tuple[str, ...]) -> None:
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office(*args, now="2026-03-03 09:00")
     assert r.code == 2, r
     assert "/dev/zero" in r.err and ("上限" in r.err or "不是普通文件" in r.err)  # refused, never read
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_fifo_is_refused_without_blocking(office, tmp_path: Path) -> None:
@@ -200,22 +206,22 @@ def test_a_latin1_csv_is_a_clean_error(office, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("code,procedure,award,awarded_on,reason\n"
                      f"{ORG},sha,gold_model,2020-01-01,Société Générale à Paris\n".encode("latin-1"))
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office("party", "import-awards", str(path))
     assert r.code == 2, r
     assert "UTF-8" in r.err and "latin1.csv" in r.err
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_128_kib_csv_field_is_a_clean_error(office, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text("code,procedure,award,awarded_on,reason\n" f"{ORG},sha,gold,2020-01-01,{'长' * 140_000}\n",
                     encoding="utf-8")
-    before = db_bytes(office.folder)
+    before = table_dump(office.db)
     r = office("party", "import-awards", str(path))
     assert r.code == 2, r
     assert "不是有效的 CSV" in r.err and "field larger than field limit" in r.err
-    assert db_bytes(office.folder) == before
+    assert table_dump(office.db) == before
 
 
 def test_a_5000_character_definitions_path_is_a_clean_error(office) -> None:

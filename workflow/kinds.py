@@ -45,6 +45,7 @@ class EventKind(StrEnum):
     ENTRY_RECORDED = "entry_recorded"
     ENTRY_ANSWERED = "entry_answered"
     RECOVERY_RECORDED = "recovery_recorded"
+    DEFINITION_MIGRATED = "definition_migrated"
 
 
 NOTED_EVENTS = tuple(k for k in EventKind if k not in (EventKind.CREATED, EventKind.TRANSITION))

@@ -17,7 +17,7 @@ EVENT_KINDS = {
     "created": "开启案件", "transition": "办理", "correction": "更正", "objection_filed": "提出异议",
     "objection_resolved": "处理异议", "report_submitted": "提交报告", "reminder": "提醒", "marked": "标记",
     "duty_met": "按时履行义务", "duty_overdue": "义务逾期", "entry_recorded": "登记事项", "entry_answered": "答复事项",
-    "recovery_recorded": "登记撤销后事项",
+    "recovery_recorded": "登记撤销后事项", "definition_migrated": "改按新版流程定义办理",
 }
 TIMER_STATUS = {"pending": "等待到期", "held": "暂缓", "blocked": "缺日历数据", "failed": "失败", "fired": "已触发", "cancelled": "已取消",
                 "overdue": "已逾期"}

@@ -27,7 +27,7 @@ OFFICE, DISTRICT, REVIEWER, COMMITTEE = ("office@example.gov.cn", "pudong@exampl
                                          "zhao@example.gov.cn")
 
 
-def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_path, smtp_server, robot, monkeypatch):
+def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(db_url, tmp_path, smtp_server, robot, monkeypatch):
     deployment = tmp_path / "deployment.yaml"
     deployment.write_text(
         f"office: {{name: 上海市政府质量奖审定委员会办公室, email: [{OFFICE}]}}\n"
@@ -37,7 +37,7 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
         " sender: award-office@example.gov.cn, reply_to: office@example.gov.cn, timeout: 5}\n"
         f"  chat: {{kind: dingtalk, url: '{robot.url()}', secret_env: AWARD_TEST_DINGTALK_SECRET, format: markdown}}\n",
         encoding="utf-8")
-    award = make_runner(str(tmp_path / "award.db"), tmp_path, deployment)
+    award = make_runner(db_url, tmp_path, deployment)
     monkeypatch.delenv("AWARD_TEST_DINGTALK_SECRET", raising=False)  # the clerks' shells have no secret
 
     def ok(*args, now=None, who="wang"):
@@ -144,7 +144,7 @@ def test_each_recipient_gets_its_own_letter_from_recommendation_to_award(tmp_pat
         assert post.query["sign"] == [base64.b64encode(digest).decode()]
 
 
-def test_material_review_feedback_carries_the_report_as_an_attachment(tmp_path, smtp_server):
+def test_material_review_feedback_carries_the_report_as_an_attachment(db_url, tmp_path, smtp_server):
     from tests.fixtures_sha import open_office
 
     deployment = tmp_path / "deployment.yaml"
@@ -152,7 +152,7 @@ def test_material_review_feedback_carries_the_report_as_an_attachment(tmp_path, 
         f"office: {{email: [{OFFICE}]}}\n"
         f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {smtp_server.port}, security: none,"
         " sender: award-office@example.gov.cn, timeout: 5}\n", encoding="utf-8")
-    o = open_office(str(tmp_path / "award.db"), tmp_path, deployment)
+    o = open_office(db_url, tmp_path, deployment)
     ref = o.in_notice("2026-09-30 09:00")
     o.tick("2026-10-20 09:00")
     report = "资料评审报告：结果指标不足，建议完善测量体系。"

@@ -112,7 +112,7 @@ def test_only_staff_on_the_roster_may_import_once_there_is_a_database(office, no
 
 
 @pytest.fixture
-def chained(tmp_path: Path) -> Iterator[Office]:
+def chained(db_url, tmp_path: Path) -> Iterator[Office]:
     """SHA with a 5-working-day timer on `ready`, so that a timer's step itself needs working days."""
     definitions = sha_definitions(tmp_path / "definitions")
     sha = definitions / "sha.yaml"
@@ -125,7 +125,7 @@ def chained(tmp_path: Path) -> Iterator[Office]:
     deployment = tmp_path / "deployment.yaml"
     deployment.write_text("office:\n  email: [office@example.gov.cn]\nnotifiers:\n  email: {kind: spool, folder: mail, "
                           "sender: office@example.gov.cn}\n", encoding="utf-8")
-    db = str(tmp_path / "award.db")
+    db = db_url
     settings = Settings(db=db, definitions=str(definitions), now=None, as_name=None, deployment=str(deployment),
                         deliver=False)
     engine = build_engine(settings, require_schema=False)

@@ -89,10 +89,10 @@ def rows(o) -> list[OutboxRow]:
         return list(s.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all())
 
 
-def test_a_clerk_without_the_smtp_password_advances_and_the_deliverer_sends(tmp_path, auth_smtp, monkeypatch):
+def test_a_clerk_without_the_smtp_password_advances_and_the_deliverer_sends(db_url, tmp_path, auth_smtp, monkeypatch):
     handler, port = auth_smtp
     monkeypatch.delenv("AWARD_TEST_SMTP_PASSWORD", raising=False)
-    o = open_office(str(tmp_path / "award.db"), tmp_path, deployment(tmp_path / "deployment.yaml", port),
+    o = open_office(db_url, tmp_path, deployment(tmp_path / "deployment.yaml", port),
                     deliver=True)
     ref = o.in_review(PASSED)
     passed = o.run("advance", ref, "pass_qualification", now=PASSED, who="li")
@@ -132,10 +132,10 @@ def test_a_clerk_without_the_smtp_password_advances_and_the_deliverer_sends(tmp_
     o.engine.db.dispose()
 
 
-def test_inline_delivery_without_the_secret_records_the_error_on_the_row(tmp_path, auth_smtp, monkeypatch):
+def test_inline_delivery_without_the_secret_records_the_error_on_the_row(db_url, tmp_path, auth_smtp, monkeypatch):
     _, port = auth_smtp
     monkeypatch.delenv("AWARD_TEST_SMTP_PASSWORD", raising=False)
-    o = open_office(str(tmp_path / "award.db"), tmp_path,
+    o = open_office(db_url, tmp_path,
                     deployment(tmp_path / "deployment.yaml", port, inline=True), deliver=True)
     ref = o.in_review(PASSED)
     passed = o.run("advance", ref, "pass_qualification", now=PASSED, who="li")
@@ -146,7 +146,7 @@ def test_inline_delivery_without_the_secret_records_the_error_on_the_row(tmp_pat
     o.engine.db.dispose()
 
 
-def test_a_server_answering_after_the_timeout_gets_one_copy_and_the_row_says_possibly_sent(tmp_path, monkeypatch):
+def test_a_server_answering_after_the_timeout_gets_one_copy_and_the_row_says_possibly_sent(db_url, tmp_path, monkeypatch):
     handler = _SlowHandler()
     controller, port = _server(handler)
     try:
@@ -156,7 +156,7 @@ def test_a_server_answering_after_the_timeout_gets_one_copy_and_the_row_says_pos
             f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {port}, security: none, "
             "sender: award-office@example.gov.cn, timeout: 1}\n"
             "delivery: {max_attempts: 5, backoff_seconds: 1}\n", encoding="utf-8")
-        o = open_office(str(tmp_path / "award.db"), tmp_path, path, deliver=True)
+        o = open_office(db_url, tmp_path, path, deliver=True)
         ref = o.in_review(PASSED)
         assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
         first = o.run("outbox", "deliver", "--limit", "1")
@@ -188,8 +188,8 @@ class _AlwaysBusy:
         raise DeliveryError("451 稍后再试")
 
 
-def test_one_run_never_tries_the_same_row_twice(tmp_path):
-    o = open_office(str(tmp_path / "award.db"), tmp_path)
+def test_one_run_never_tries_the_same_row_twice(db_url, tmp_path):
+    o = open_office(db_url, tmp_path)
     o.in_review(PASSED)
     ticks = iter(range(10_000))
     base = system_clock()
@@ -210,7 +210,7 @@ def test_one_run_never_tries_the_same_row_twice(tmp_path):
     assert {r.attempts for r in rows(o) if r.id in {d.id for d in due}} == {1}
 
 
-def test_a_delivery_that_finally_fails_is_told_to_the_office_chat_and_kept_in_the_history(tmp_path, smtp_server,
+def test_a_delivery_that_finally_fails_is_told_to_the_office_chat_and_kept_in_the_history(db_url, tmp_path, smtp_server,
                                                                                         robot):
     path = tmp_path / "deployment.yaml"
     path.write_text(
@@ -218,7 +218,7 @@ def test_a_delivery_that_finally_fails_is_told_to_the_office_chat_and_kept_in_th
         f"notifiers:\n  email: {{kind: smtp, host: {HOST}, port: {smtp_server.port}, security: none, "
         "sender: award-office@example.gov.cn, timeout: 5}\n"
         f"  chat: {{kind: wecom, url: '{robot.url('/cgi-bin/webhook/send?key=K')}'}}\n", encoding="utf-8")
-    o = open_office(str(tmp_path / "award.db"), tmp_path, path, deliver=True)
+    o = open_office(db_url, tmp_path, path, deliver=True)
     ref = o.in_review(PASSED)
     run = o.run("outbox", "deliver")
     assert run.code == 0, run
@@ -245,10 +245,10 @@ class _Recording:
         self.sent.append(message.message_id)
 
 
-def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(tmp_path):
+def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(db_url, tmp_path):
     from sqlalchemy import event
 
-    o = open_office(str(tmp_path / "award.db"), tmp_path)
+    o = open_office(db_url, tmp_path)
     o.in_review(PASSED)
     engine = Engine(db=o.engine.db, catalog=o.engine.catalog, clock=o.engine.clock, wall_clock=system_clock,
                     calendar=o.engine.calendar)
@@ -264,7 +264,8 @@ def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(tmp_pa
         # Between our SELECT and our claiming UPDATE of the first row, another deliverer claims it.
         if not stolen and statement.lstrip().upper().startswith("UPDATE OUTBOX SET STATUS"):
             stolen.append(due[0])
-            cursor.execute("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (due[0],))
+            mark = "?" if engine.db.is_sqlite else "%s"  # the driver's own placeholder (sqlite3, psycopg)
+            cursor.execute(f"UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = {mark}", (due[0],))
 
     event.listen(engine.db.engine, "before_cursor_execute", another_deliverer_first)
     try:

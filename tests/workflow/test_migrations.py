@@ -77,10 +77,28 @@ def test_a_release_010_database_upgrades_and_keeps_everything(db_url: str, tmp_p
     assert verified.code == 0, verified
     listed = run("cases", "--json", who=None)
     assert [(c["ref"], c["state"]) for c in listed.json] == [("SHA-2026-001", "internal_notice")]
-    # This release bumped sha.yaml's version without shipping 2022.1 beside it: stepping or showing the
-    # case is refused, naming the definition version it runs under (its own issue: definition archives).
-    shown = run("show", "SHA-2026-001", who=None)
-    assert shown.code == 4 and "找不到流程定义 sha 版本 2022.1" in shown.err, shown
+    # The case continues on the version it started with: sha 2022.1 is kept in definitions/archive/,
+    # and its timer fires under that version's rules.
+    shown = run("show", "SHA-2026-001", "--json", who=None)
+    assert shown.code == 0, shown
+    assert (shown.json["definition_version"], shown.json["state"]) == ("2022.1", "internal_notice")
+    assert run("staff", "add", "zhou", "--login", "zhou", "--role", "office", "--for", "shanghai", who=None).code == 0
+    ticked = run("tick", now="2026-03-11 09:00", who=None)
+    assert ticked.code == 0 and "触发 1 个" in ticked.out, ticked
+    assert run("show", "SHA-2026-001", "--json", who="zhou").json["state"] == "ready"
+    # Moving it to the current version is the office's explicit, recorded decision (AWD-7).
+    stranger = run("case", "migrate", "SHA-2026-001", "--reason", "按新版办理", who="li")
+    assert stranger.code == 3 and "AWD-1" in stranger.err, stranger
+    moved = run("case", "migrate", "SHA-2026-001", "--reason", "按2022.2版继续办理", "--json", who="zhou")
+    assert moved.code == 0, moved
+    assert [(m["ref"], m["from_version"], m["to_version"]) for m in moved.json["migrated"]] == \
+        [("SHA-2026-001", "2022.1", "2022.2")]
+    shown = run("show", "SHA-2026-001", "--json", who="zhou").json
+    assert (shown["definition_version"], shown["state"]) == ("2022.2", "ready")
+    last = run("history", "SHA-2026-001", "--json", who="zhou").json["events"][-1]
+    assert (last["kind"], last["actor"], last["comment"]) == ("definition_migrated", "zhou", "按2022.2版继续办理")
+    assert (last["detail"]["from_version"], last["detail"]["to_version"]) == ("2022.1", "2022.2")
+    assert run("verify", who=None).code == 0  # the chain and the seals hold across the migration
     again = run("init", who=None)
     assert f"数据库已是最新结构（版本 {SCHEMA_VERSION}），无需改动" in again.out
     db.dispose()

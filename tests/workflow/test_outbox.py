@@ -76,16 +76,16 @@ def smtp():
     service.stop()
 
 
-def smtp_office(tmp_path, port: int, *, deliver: bool = True, **kw):
-    return open_office(str(tmp_path / "award.db"), tmp_path, smtp_deployment(tmp_path / "deployment.yaml", port, **kw),
+def smtp_office(db_url, tmp_path, port: int, *, deliver: bool = True, **kw):
+    return open_office(db_url, tmp_path, smtp_deployment(tmp_path / "deployment.yaml", port, **kw),
                        deliver=deliver)
 
 
 # --- SMTP -------------------------------------------------------------------------------------------
 
 
-def test_chinese_mail_arrives_exactly_once(tmp_path, smtp_server):
-    o = smtp_office(tmp_path, smtp_server.port)
+def test_chinese_mail_arrives_exactly_once(db_url, tmp_path, smtp_server):
+    o = smtp_office(db_url, tmp_path, smtp_server.port)
     ref = o.in_review(PASSED)
     first_new = len(smtp_server.handler.received)
 
@@ -116,8 +116,8 @@ def next_attempt(o, row_id: int) -> datetime:
         return utc(row.next_attempt_at)
 
 
-def test_server_down_rows_back_off_and_arrive_once_when_it_returns(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 6, backoff_seconds: 60, inline: true}")
+def test_server_down_rows_back_off_and_arrive_once_when_it_returns(db_url, tmp_path, smtp):
+    o = smtp_office(db_url, tmp_path, smtp.port, delivery="{max_attempts: 6, backoff_seconds: 60, inline: true}")
     ref = o.in_review(PASSED)
     smtp.stop()
 
@@ -152,8 +152,8 @@ def test_server_down_rows_back_off_and_arrive_once_when_it_returns(tmp_path, smt
     o.engine.db.dispose()
 
 
-def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, delivery="{max_attempts: 2, backoff_seconds: 60, inline: true}")
+def test_after_max_attempts_the_row_is_failed_listed_and_retried_by_hand(db_url, tmp_path, smtp):
+    o = smtp_office(db_url, tmp_path, smtp.port, delivery="{max_attempts: 2, backoff_seconds: 60, inline: true}")
     ref = o.in_review(PASSED)
     smtp.stop()
     assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
@@ -209,8 +209,8 @@ CRASH_AFTER_SEND = textwrap.dedent("""\
 """)
 
 
-def test_crash_between_send_and_record_repeats_at_most_once_with_the_same_message_id(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, deliver=False)
+def test_crash_between_send_and_record_repeats_at_most_once_with_the_same_message_id(db_url, tmp_path, smtp):
+    o = smtp_office(db_url, tmp_path, smtp.port, deliver=False)
     ref = o.in_review(PASSED)
     assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
     pending = [r for r in rows(o) if r.status == "pending"]
@@ -240,8 +240,8 @@ def test_crash_between_send_and_record_repeats_at_most_once_with_the_same_messag
     o.engine.db.dispose()
 
 
-def test_notification_without_an_address_is_a_failed_row_saying_how_to_fix_it(tmp_path, smtp):
-    o = smtp_office(tmp_path, smtp.port, office=False)
+def test_notification_without_an_address_is_a_failed_row_saying_how_to_fix_it(db_url, tmp_path, smtp):
+    o = smtp_office(db_url, tmp_path, smtp.port, office=False)
     o.in_review(PASSED)  # `submit` tells the applicant and the office: the office has no address
 
     failed = [r for r in o.run("outbox", "list", "--failed", "--json").json if r["role"] == "office"]
@@ -387,8 +387,8 @@ def test_sandbox_escape_in_a_template_is_refused_by_check(office, tmp_path, expr
     assert str(template) in result.err and "安全沙箱拒绝" in result.err
 
 
-def test_dates_in_a_spooled_mail_read_like_2026年10月13日(tmp_path):
-    o = open_office(str(tmp_path / "award.db"), tmp_path, deliver=True)  # spool folder tmp_path/mail
+def test_dates_in_a_spooled_mail_read_like_2026年10月13日(db_url, tmp_path):
+    o = open_office(db_url, tmp_path, deliver=True)  # spool folder tmp_path/mail
     ref = o.in_review(PASSED)
     assert o.run("advance", ref, "pass_qualification", now=PASSED, who="li").code == 0
     [row] = rows(o, TEMPLATE)
@@ -404,8 +404,8 @@ def test_dates_in_a_spooled_mail_read_like_2026年10月13日(tmp_path):
     o.engine.db.dispose()
 
 
-def test_tick_delivers_the_notifications_of_the_steps_it_fires(tmp_path):
-    o = open_office(str(tmp_path / "award.db"), tmp_path, deliver=True)  # spool folder tmp_path/mail
+def test_tick_delivers_the_notifications_of_the_steps_it_fires(db_url, tmp_path):
+    o = open_office(db_url, tmp_path, deliver=True)  # spool folder tmp_path/mail
     ref = o.in_commendation("2026-05-06 10:00")
     assert o.run("advance", ref, "commend", "--yes", "--set", "award_document=沪府〔2026〕88号", now="2026-10-20 09:00").code == 0
     [awarded] = [r for r in rows(o, "awarded") if r.role == "applicant"]

@@ -17,8 +17,8 @@ from tests.fixtures_sha import (
 ELAPSED = "qualification_notice_elapsed"
 
 
-def test_wake_fires_due_timers_delivers_and_returns_the_next_due_time(tmp_path):
-    o = open_office(str(tmp_path / "award.db"), tmp_path)  # mail stays in the outbox until a wake-up
+def test_wake_fires_due_timers_delivers_and_returns_the_next_due_time(db_url, tmp_path):
+    o = open_office(db_url, tmp_path)  # mail stays in the outbox until a wake-up
     try:
         early = o.in_notice("2026-09-30 09:00")  # due 2026-10-14 00:00
         late = o.in_notice("2026-10-09 09:00")  # 10-10 (make-up), 10-12, 10-13, 10-14, 10-15: due 10-16 00:00

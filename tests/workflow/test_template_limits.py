@@ -14,6 +14,7 @@ from award.workflow.notify.templates import TemplateError, TemplateSet, check
 
 from tests.conftest import make_runner
 from tests.fixtures_sha import sha_definitions
+from tests.helpers import table_dump
 
 
 def message(text: str, subject: str = "主题") -> str:
@@ -103,13 +104,13 @@ def test_a_runaway_template_fails_the_step_quickly_and_changes_nothing(award, tm
                "91310000MA1FL1GF94", definitions=str(definitions)).code == 0
     assert run("case", "new", "--party", "91310000MA1FL1GF94", "--round", "sha-2026", "--track", "gold_model",
                definitions=str(definitions), now="2026-03-02 09:00").code == 0
-    before = Path(db_file).read_bytes()
+    before = table_dump(db_file)
     started = time.monotonic()
     r = run("advance", "SHA-2026-001", "start_internal_notice", definitions=str(definitions), now="2026-03-02 10:00")
     assert time.monotonic() - started < TIME_BUDGET_SECONDS + 8
     assert r.code == 6, r
     assert "internal_notice_started.j2" in r.err and "时间上限" in r.err
-    assert Path(db_file).read_bytes() == before
+    assert table_dump(db_file) == before
     r = run("definitions", "check", str(definitions), who=None)
     assert r.code == 6, r
     assert "internal_notice_started.j2" in r.err and "时间上限" in r.err

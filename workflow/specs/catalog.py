@@ -1,7 +1,8 @@
 """The catalogue of definitions: every procedure file of a folder, checked, by (id, version).
 
 A case records the id, version and content hash of the definition it runs
-under; the catalogue keeps every version found so old cases keep their rules.
+under; the catalogue keeps every version found so old cases keep their rules: the working files
+(`*.yaml`, one current version each) and the released versions in `archive/` (see `_load_archive`).
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import DefinitionLookupError, DefinitionsInvalid, Problem
+from ..errors import DefinitionError, DefinitionLookupError, DefinitionsInvalid, Problem
 
 if TYPE_CHECKING:
     from .loader import LoadedFile, Rule
     from .model import ProcessSpec
 
-__all__ = ["Catalog", "load_catalog"]
+__all__ = ["ARCHIVE", "Catalog", "git_blob_id", "load_catalog", "version_key"]
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+def version_key(version: str) -> tuple[tuple[int, str], ...]:
+    """A definition version as a sortable key (`2022.10` after `2022.9`)."""
     return tuple((int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"[.\-]", version))
 
 
@@ -45,12 +47,13 @@ class Catalog:
     files: list[LoadedFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _specs: dict[tuple[str, str], ProcessSpec] = field(default_factory=dict)
+    archived: list[ProcessSpec] = field(default_factory=list)
 
     def specs(self) -> list[ProcessSpec]:
         """The newest version of each procedure, by id."""
         latest: dict[str, ProcessSpec] = {}
         for (pid, _version), spec in self._specs.items():
-            if pid not in latest or _version_key(spec.version) > _version_key(latest[pid].version):
+            if pid not in latest or version_key(spec.version) > version_key(latest[pid].version):
                 latest[pid] = spec
         return [latest[k] for k in sorted(latest)]
 
@@ -69,6 +72,13 @@ class Catalog:
             if spec.id == definition_id:
                 return spec
         raise DefinitionLookupError(definition_id)
+
+    def versions(self) -> list[ProcessSpec]:
+        """Every version of every procedure, the current ones and the archived, by id then version."""
+        return sorted(self._specs.values(), key=lambda sp: (sp.id, version_key(sp.version)))
+
+    def is_archived(self, spec: ProcessSpec) -> bool:
+        return any(spec is a for a in self.archived)
 
     def file_of(self, spec: ProcessSpec) -> Path | None:
         for f in self.files:
@@ -106,6 +116,7 @@ def load_catalog(root: Path) -> Catalog:
     folder = root.parent if root.is_file() else root
     files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
     files += sorted(folder.glob("scoring/*.yaml")) if folder.exists() else []  # the review's scoring tables
+    files += sorted(folder.glob(f"{ARCHIVE}/*.yaml")) if folder.exists() and root.is_dir() else []
     key = (str(root.resolve()), *((f.name, _fingerprint(f)) for f in files if f.is_file()))
     cached = _LOADED.get(key)
     if cached is None:
@@ -222,4 +233,77 @@ def _load_catalog(root: Path) -> Catalog:
             catalog.problems.append(loaded.problem(
                 f"流程定义 {key[0]} 版本 {key[1]} 在多个文件中出现", "version"))
         catalog._specs[key] = loaded.spec
+    if (root / ARCHIVE).is_dir():
+        _load_archive(catalog, root / ARCHIVE)
     return catalog
+
+
+ARCHIVE = "archive"
+"""The folder of released versions beside the working files; `released.yaml` in it pins each file."""
+_MANIFEST = "released.yaml"
+
+
+def git_blob_id(data: bytes) -> str:
+    """What `git hash-object` prints for a file of these bytes (SHA-1 over git's blob header and content)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _load_archive(catalog: Catalog, folder: Path) -> None:
+    """Add each released version in `folder`, as its release shipped it, to the catalogue.
+
+    `released.yaml` names every file with its git blob id and the content hash its release stored in
+    cases. A file whose bytes differ from its blob id, a file not named there and a named file that is
+    missing are problems; a released file is not re-checked against authoring rules added after its
+    release (it was checked then, and its cases need it as it was), but it must still parse.
+    """
+    from .loader import parse_file, read_yaml
+
+    manifest_path = folder / _MANIFEST
+    if not manifest_path.is_file() and not any(folder.glob("*.yaml")):
+        return  # an empty archive: nothing released yet
+    if not manifest_path.is_file():
+        catalog.problems.append(Problem(file=str(manifest_path), line=None,
+                                        reason="已发布版本目录缺少 released.yaml（每个归档文件的 blob 与内容哈希）"))
+        return
+    try:
+        manifest, lines = read_yaml(manifest_path)
+    except DefinitionError as exc:
+        catalog.problems.append(exc.problem)
+        return
+    if not isinstance(manifest, dict):
+        catalog.problems.append(Problem(file=str(manifest_path), line=1, reason="released.yaml 的顶层必须是 文件名: {...}"))
+        return
+    present = {p.name for p in folder.glob("*.yaml") if p.name != _MANIFEST}
+    for name in sorted(present - set(manifest)):
+        catalog.problems.append(Problem(file=str(folder / name), line=None,
+                                        reason=f"归档文件 {name} 未登记在 released.yaml 中（写明其 release、blob 与 content_hash）"))
+    for name, entry in manifest.items():
+        line = lines.get((name,))
+        path = folder / str(name)
+        if not isinstance(entry, dict) or not {"blob", "content_hash"} <= set(entry):
+            catalog.problems.append(Problem(file=str(manifest_path), line=line,
+                                            reason=f"{name}：须写明 blob 与 content_hash"))
+            continue
+        if not path.is_file():
+            catalog.problems.append(Problem(file=str(manifest_path), line=line, reason=(
+                f"已发布的流程定义 {name} 不在 {folder} 中：按此版本办理的案件将无法继续；"
+                f"请从 git 恢复（git show {entry.get('commit', 'COMMIT')}:definitions/…）")))
+            continue
+        if git_blob_id(path.read_bytes()) != str(entry["blob"]):
+            catalog.problems.append(Problem(file=str(path), line=None, reason=(
+                f"已发布的流程定义被改动（git blob 应为 {entry['blob']}）：已发布的版本不能修改，"
+                "请从 git 恢复原文件；要改规则，请改当前版本并用 award case migrate 迁移案件")))
+            continue
+        loaded = parse_file(path)
+        catalog.files.append(loaded)
+        catalog.problems += loaded.problems
+        if loaded.spec is None:
+            continue
+        loaded.spec.pin_released_hash(str(entry["content_hash"]))
+        key = (loaded.spec.id, loaded.spec.version)
+        if key in catalog._specs:
+            catalog.problems.append(loaded.problem(
+                f"流程定义 {key[0]} 版本 {key[1]} 既是当前版本又已归档：发布后请先提高当前文件的 version", "version"))
+            continue
+        catalog._specs[key] = loaded.spec
+        catalog.archived.append(loaded.spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -21,6 +21,9 @@ from .check_notify import check_notifications
 from .loader import LoadedFile, Rule
 from .messages import reason_of
 from .model import GuardCall, ProcessSpec
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 __all__ = ["SYSTEM_ROLE", "check_all", "check_file", "spec_rules"]
 
@@ -469,5 +472,28 @@ def check_all(root: Path) -> tuple[list[Problem], str]:
     calendar_dir = folder / "calendars"
     if calendar_dir.is_dir():
         problems += OfficialCalendar(files_dir=calendar_dir).problems()
-    summary = f"{len(catalog.specs())} 个流程定义，{len(catalog.rules)} 条规则，{templates} 个通知模板"
+    if (folder / "templates").is_dir():
+        problems += _archived_templates(catalog, folder / "templates")
+    archived = f"（另有 {len(catalog.archived)} 个已发布的旧版本）" if catalog.archived else ""
+    summary = f"{len(catalog.specs())} 个流程定义{archived}，{len(catalog.rules)} 条规则，{templates} 个通知模板"
     return problems, summary
+
+
+def _archived_templates(catalog: Catalog, root: Path) -> list[Problem]:
+    """Every template an archived version sends must still exist: its running cases still notify."""
+    from ..notify.templates import TemplateSet
+    from .check_notify import notifications
+
+    tset = TemplateSet(root)
+    problems: list[Problem] = []
+    for spec in catalog.archived:
+        names = set(tset.names(spec.id)) if (root / spec.id).is_dir() else set()
+        loaded = next((f for f in catalog.files if f.spec is spec), None)
+        for n, where in notifications(spec):
+            for _, template in n.letters():
+                if template and template not in names:
+                    problems.append(Problem(file=str(catalog.file_of(spec)), line=loaded.line(*where) if loaded else None,
+                                            reason=(f"已发布的版本 {spec.version} 仍在使用通知模板 {spec.id}/{template}.j2，"
+                                                    f"但它已不在 {root / spec.id} 中：按此版本办理的案件将无法发出通知；"
+                                                    "请恢复该模板")))
+    return problems

@@ -556,6 +556,15 @@ class ProcessSpec(_Frozen):
             self._hash = hashlib.sha256(payload.encode()).hexdigest()
         return self._hash
 
+    def pin_released_hash(self, released: str) -> None:
+        """Make `content_hash` the hash the release that shipped this file stored in its cases.
+
+        The hash is of the parsed model, so a later release that adds a key with a default hashes
+        the same file differently; an archived file, proved unchanged by its git blob id, keeps the
+        identity its cases recorded (`definitions/archive/released.yaml`).
+        """
+        self._hash = released
+
     def label_of(self, state: str) -> str:
         spec = self.state_map.get(state)
         return spec.label if spec else state
