@@ -627,17 +627,22 @@ def test_self_evaluations_and_help_requests_during_the_cycle_are_recorded(award:
 def test_a_recommendation_recorded_as_text_before_the_register_still_counts(award: AwardRunner, db_file: str) -> None:
     """Migration: a case opened before recommenders were registered keeps its text; when the text is the
     recommender's registered name, it counts towards that recommender's cap of two."""
-    import json
-    import sqlite3
+    from sqlalchemy import select, update
+
+    from award.workflow.store import CaseRow
+    from tests.helpers import _engine
 
     setup_cycle(award)
     for n in (1, 2, 3):
         add_org(award, n)
     ref1 = open_case(award, 1, "芜湖市质量协会")
-    with sqlite3.connect(db_file) as con:  # what release 0.1.0 stored: the name as typed
-        (data,) = con.execute("SELECT data FROM cases WHERE ref = ?", (ref1,)).fetchone()
-        con.execute("UPDATE cases SET data = ? WHERE ref = ?",
-                    (json.dumps({**json.loads(data), "recommender": "芜湖市质量协会"}, ensure_ascii=False), ref1))
+    engine = _engine(db_file)  # what release 0.1.0 stored: the name as typed (either backend)
+    try:
+        with engine.begin() as con:
+            data = con.execute(select(CaseRow.data).where(CaseRow.ref == ref1)).scalar_one()
+            con.execute(update(CaseRow).where(CaseRow.ref == ref1).values(data={**data, "recommender": "芜湖市质量协会"}))
+    finally:
+        engine.dispose()
     open_case(award, 2, "芜湖市质量协会", now="2025-03-10 09:10")
     r = award("case", "new", "--party", CODES[3], "--round", "whi-2025", "--track", "pool",
               "--set", f"recommender={recommender_code('芜湖市质量协会')}", now="2025-03-10 09:20")

@@ -245,6 +245,9 @@ class _Recording:
         self.sent.append(message.message_id)
 
 
+@pytest.mark.sqlite_only("the race it stages (another claim between one row's SELECT and its UPDATE) is the "
+                        "one-row claim's; PostgreSQL's batch claim locks its rows first (FOR UPDATE SKIP LOCKED), "
+                        "and tests/workflow/test_outbox_batches.py runs two real deliverers there")
 def test_rows_lost_to_a_concurrent_claimer_do_not_count_against_the_limit(db_url, tmp_path):
     from sqlalchemy import event
 
