@@ -17,7 +17,7 @@ __all__ = ["DAY", "INTERVAL", "RECORD_ID", "REPORT_YEAR", "ROUND_YEAR", "Day", "
 
 
 class RecordId(click.ParamType[int]):
-    """A row id (timer, outbox row, objection): ASCII digits, 1 to 2**63-1.
+    """A row id (timer, outbox row, objection): ASCII digits, 1 to 2**31-1 (`MAX_ROW_ID`).
 
     `int` would take Unicode digits like `٣` and 20-digit numbers that overflow the
     database; both fail here instead, as a usage error naming the range.

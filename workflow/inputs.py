@@ -20,8 +20,9 @@ __all__ = [
     "unprintable",
 ]
 
-MAX_ROW_ID = 2**63 - 1
-"""The largest id a SQL BIGINT (and SQLite's INTEGER) holds; a longer number is no id of ours."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest id every backend's id column holds (PostgreSQL's INTEGER; SQLite's would hold 2**63-1):
+a larger number is no id of ours on either, and never reaches a query (where PostgreSQL would fail)."""
 
 MAX_NAME_CHARS = 200
 """A name, title, address or code: longer is a paste gone wrong, not a name."""
@@ -41,7 +42,7 @@ def row_id(text: str | int) -> int | None:
     20-digit number overflows the database's integer. Both are "no such record", never a crash.
     """
     value = str(text).strip()
-    if not value or len(value) > 19 or not value.isascii() or not value.isdigit():
+    if not value or len(value) > len(str(MAX_ROW_ID)) or not value.isascii() or not value.isdigit():
         return None
     number = int(value)
     return number if 0 < number <= MAX_ROW_ID else None
