@@ -295,6 +295,11 @@ def pg_url(pg_server: tuple[Any, str]) -> Iterator[str]:
     `CREATE DATABASE` from the server's template costs about as much as dropping every table of a
     shared one, and a connection a test left open cannot block the next test.
     """
+    yield from _fresh_pg_database(pg_server)
+
+
+def _fresh_pg_database(pg_server: tuple[Any, str]) -> Iterator[str]:
+    """Create a database of its own on the run's server, yield its URL, drop it afterwards."""
     from sqlalchemy import text
 
     (admin, server), prefix = pg_server
@@ -342,19 +347,10 @@ def module_backend(request: pytest.FixtureRequest) -> str:
 def module_db_url(module_backend: str, request: pytest.FixtureRequest,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database shared by a module's tests (set up once per backend): a SQLite file, or PostgreSQL."""
-    from sqlalchemy import text
-
     if module_backend == "sqlite":
         yield str(tmp_path_factory.mktemp("module-db") / "award.db")
         return
-    (admin, server), prefix = request.getfixturevalue("pg_server")
-    name = f"{prefix}_{next(_PG_DATABASES)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        _pg_drop(admin, name)
+    yield from _fresh_pg_database(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture
