@@ -627,9 +627,9 @@ def test_self_evaluations_and_help_requests_during_the_cycle_are_recorded(award:
 def test_a_recommendation_recorded_as_text_before_the_register_still_counts(award: AwardRunner, db_file: str) -> None:
     """Migration: a case opened before recommenders were registered keeps its text; when the text is the
     recommender's registered name, it counts towards that recommender's cap of two."""
+    from award.workflow.store import CaseRow
     from sqlalchemy import select, update
 
-    from award.workflow.store import CaseRow
     from tests.helpers import _engine
 
     setup_cycle(award)
