@@ -472,6 +472,15 @@ def within_years(facts: CaseFacts, p: WithinYears) -> tuple[bool, str]:
     return True, f"“{label}”为{_cn(day)}，在近{p.years}年内"
 
 
+def day_period(text: str | None) -> str | None:
+    """A guard's `after` period, checked when the definition loads: working or natural days only."""
+    from .timing.periods import parse_period
+
+    if text is not None and parse_period(text).kind not in ("working_days", "natural_days"):
+        raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
+    return text
+
+
 class WithinPeriod(Params):
     """`after`: the period the definition fixes; or `field`: a `period` field the step entering the state
     filled (a time limit the office sets per request: `10个工作日`, or a deadline `2024-09-30`)."""
@@ -482,11 +491,7 @@ class WithinPeriod(Params):
     @field_validator("after")
     @classmethod
     def _period(cls, text: str | None) -> str | None:
-        from .timing.periods import parse_period
-
-        if text is not None and parse_period(text).kind not in ("working_days", "natural_days"):
-            raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
-        return text
+        return day_period(text)
 
     @model_validator(mode="after")
     def _one(self) -> WithinPeriod:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from .facts import CaseFacts
-from .guards import GUARDS, Params
+from .guards import GUARDS, Params, day_period
 from .timing.clock import cn_date, local_date
 
 __all__ = ["PeriodElapsed", "period_elapsed"]
@@ -25,11 +25,7 @@ class PeriodElapsed(Params):
     @field_validator("after")
     @classmethod
     def _period(cls, text: str | None) -> str | None:
-        from .timing.periods import parse_period
-
-        if text is not None and parse_period(text).kind not in ("working_days", "natural_days"):
-            raise ValueError(f"期限须为工作日或自然日（如 5 working days），收到 {text!r}")
-        return text
+        return day_period(text)
 
 
 @GUARDS.register("period_elapsed", PeriodElapsed)
