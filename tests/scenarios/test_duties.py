@@ -22,13 +22,7 @@ AWARDED = "2026-10-20 09:00"
 def winner(award: AwardRunner) -> str:
     """A gold-model winner in 浦东新区, commended on 2026-10-20; qian is the 浦东 bureau's officer."""
     ok(award("round", "open", "sha", "2026", now=OPENED))
-    tracks.register(award, tracks.ORG_A)
-    walk = tracks.open_case(award, tracks.ORG_A, "gold_model")
-    tracks.to_committee(walk, "gold_model")
-    walk.do("committee_approve", "2026-09-15 10:00", who="zhao", expect="approval")
-    walk.do("approve", "2026-09-28 09:00", fill=["approval_document=沪审定委〔2026〕5号"], expect="award_notice")
-    ok(award("tick", now="2026-10-11 00:05", who=None))
-    walk.do("commend", AWARDED, fill=["award_document=沪府〔2026〕88号"], expect="awarded")
+    walk = tracks.to_awarded(award, tracks.ORG_A, "gold_model", commended=AWARDED)
     ok(award("staff", "add", "qian", "--login", "qian", "--role", "district@shanghai", who="admin"))
     return walk.ref
 

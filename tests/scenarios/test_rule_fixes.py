@@ -81,13 +81,7 @@ def test_sha33_a_yearly_report_goes_to_the_office_and_the_district_bureau(award:
     from tests.scenarios import test_sha_tracks as tracks
 
     ok(award("round", "open", "sha", "2026", now=OPENED))
-    tracks.register(award, tracks.ORG_A)
-    walk = tracks.open_case(award, tracks.ORG_A, "gold_model")
-    tracks.to_committee(walk, "gold_model")
-    walk.do("committee_approve", "2026-09-15 10:00", who="zhao", expect="approval")
-    walk.do("approve", "2026-09-28 09:00", fill=["approval_document=沪审定委〔2026〕5号"], expect="award_notice")
-    ok(award("tick", now="2026-10-11 00:05", who=None))
-    walk.do("commend", "2026-10-20 09:00", fill=["award_document=沪府〔2026〕88号"], expect="awarded")
+    walk = tracks.to_awarded(award, tracks.ORG_A, "gold_model")
     report = tmp_path / "质量绩效报告2027.pdf"
     report.write_bytes(b"%PDF-1.4 report")
     r = award("report", "submit", walk.ref, "--year", "1", "--file", str(report), now="2027-09-01 09:00", who="li")

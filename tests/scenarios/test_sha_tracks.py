@@ -149,6 +149,19 @@ def to_committee(walk: Walk, track: str) -> None:
     walk.do("propose", "2026-09-01 10:00", expect="committee_review")
 
 
+def to_awarded(award, code: str, track: str, *, commended: str = "2026-10-20 09:00") -> Walk:
+    """A registered party's case of the open 2026 round, walked to 已获奖 (commended on `commended`)."""
+    register(award, code)
+    walk = open_case(award, code, track)
+    to_committee(walk, track)
+    walk.do("committee_approve", "2026-09-15 10:00", who="zhao", expect="approval")
+    walk.do("approve", "2026-09-28 09:00", fill=["approval_document=沪审定委〔2026〕5号"], expect="award_notice")
+    fired = award("tick", now="2026-10-11 00:05", who=None)
+    assert fired.code == 0, fired
+    walk.do("commend", commended, fill=["award_document=沪府〔2026〕88号"], expect="awarded")
+    return walk
+
+
 # ----------------------------------------------------------------------- the tracks
 
 TRACKS = [
