@@ -146,7 +146,15 @@ class Sealer:
         """
         s.flush()
         subject = f"case:{row.id}"
-        old = _seal_of(s, subject)
+        payload = case_payload(row)
+        loaded = s.info.get(_LOADED, {}).get(row.id)
+        if loaded is not None:  # the usual step: one UPDATE that matches only while the old seal is intact
+            values = {"subject": subject, "seal": self.mac(s, subject, payload), "sealed_at": now,
+                      "expected": self.mac(s, subject, loaded)}
+            if _RESEAL.run(s, values).rowcount == 1:
+                s.info[_LOADED][row.id] = payload
+                return
+        old = _seal_of(s, subject)  # no seal yet, or one that does not match: find out which
         if old is not None:
             loaded = s.info.get(_LOADED, {}).get(row.id)
             if loaded is not None and not hmac.compare_digest(old, self.mac(s, subject, loaded)):
@@ -158,7 +166,6 @@ class Sealer:
             if prior is not None and not hmac.compare_digest(prior, self.mac(s, "cases", before)):
                 raise TamperedHistory("案件总数或编号与封印不符：有案件被绕过系统删除或添加，本次操作未执行。"
                                       "请先用 award verify 查明")
-        payload = case_payload(row)
         self._put(s, subject, payload, now)
         s.info.setdefault(_LOADED, {})[row.id] = payload  # a second step in this transaction starts from here
         if old is None:
@@ -254,6 +261,9 @@ def _seals() -> Any:
 _SEAL_OF = Prepared(lambda: select(_seals().c.seal).where(_seals().c.subject == bindparam("subject")))
 _UPDATE_SEAL = Prepared(lambda: update(_seals()).where(_seals().c.subject == bindparam("subject"))
                         .values(seal=bindparam("seal"), sealed_at=bindparam("sealed_at")))
+_RESEAL = Prepared(lambda: update(_seals()).where(_seals().c.subject == bindparam("subject"),
+                                                  _seals().c.seal == bindparam("expected"))
+                   .values(seal=bindparam("seal"), sealed_at=bindparam("sealed_at")))
 _INSERT_SEAL = Prepared(lambda: insert(_seals()).values(subject=bindparam("subject"), seal=bindparam("seal"),
                                                        sealed_at=bindparam("sealed_at")))
 
