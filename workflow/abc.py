@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from .values import DayInfo, Message
 
@@ -93,6 +93,8 @@ class Step:
         spec: the definition version the case runs under.
         facts: what guards saw, updated to the new state.
         transition: the transition fired, or None for an opened case or a noted event.
+        planned: the timers this step planned, as written (with their ids), in the order written: the
+            timers hook adds them, later hooks and the step's result read them instead of the table.
     """
 
     session: Session
@@ -101,6 +103,7 @@ class Step:
     spec: ProcessSpec
     facts: CaseFacts
     transition: TransitionSpec | None = None
+    planned: list[dict[str, Any]] = field(default_factory=list)
 
 
 @runtime_checkable

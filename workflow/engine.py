@@ -125,10 +125,12 @@ class Engine:
         return tuple(h for h in (self.timers, self.outbox, self.review, self.seal) if h is not None)
 
     def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                   transition: TransitionSpec | None) -> None:
-        step = Step(session=s, case=row, event=event, spec=spec, facts=facts, transition=transition)
+                   transition: TransitionSpec | None, planned: Sequence[dict[str, Any]] = ()) -> Step:
+        step = Step(session=s, case=row, event=event, spec=spec, facts=facts, transition=transition,
+                    planned=list(planned))
         for hook in self.step_hooks():
             hook.on_step(step)
+        return step
 
     @contextmanager
     def transaction(self, ref: str | int) -> Iterator[Session]:
@@ -386,12 +388,11 @@ class Engine:
         for eff in transition.effects:
             entry = EFFECTS.get(eff["effect"])
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
-        self._run_hooks(s, row, event, spec, facts, transition)
-        timers = _PLANNED.rows(s, {"case_id": row.id, "entry_seq": event.seq})
+        step = self._run_hooks(s, row, event, spec, facts, transition)
         return StepResult(
             case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
-            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in timers),
+            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in step.planned),
         )
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
@@ -584,9 +585,10 @@ class Engine:
         return self._facts(s, spec, row, data, at=at)
 
     def run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                  transition: TransitionSpec | None) -> None:
-        """Run the step hooks in their stated order for an event written by the caller (a correction)."""
-        self._run_hooks(s, row, event, spec, facts, transition)
+                  transition: TransitionSpec | None, planned: Sequence[dict[str, Any]] = ()) -> None:
+        """Run the step hooks in their stated order for an event written by the caller (a correction);
+        `planned`: the timers the caller planned for it (`timers.plan`), which its letters may name."""
+        self._run_hooks(s, row, event, spec, facts, transition, planned)
 
     def record_event(self, s: Session, row: CaseRow, *, kind: str, actor: Actor, data: dict[str, Any],
                      comment: str | None = None, at: datetime | None = None) -> EventRow:
@@ -725,23 +727,10 @@ _TIMER_VIEW = ("id", "kind", "state", "trigger", "duty", "rule", "period", "last
                "duty_index")
 
 
-def _planned_view(values: Sequence[Any]) -> TimerView:
-    """A timer a step planned, from its `_PLANNED` columns (then `due_at`), for the step's result."""
-    *columns, due = values
-    fields = dict(zip(_TIMER_VIEW, columns, strict=True))
-    index = fields.pop("duty_index")
-    return TimerView(**fields, index=index, due_at=utc(due))
-
-
-def _planned() -> Any:
-    """The timers a step has just planned (for its result), without loading them as ORM rows."""
-    table = TimerRow.__table__  # type: ignore[attr-defined]
-    return (sa_select(*(table.c[c] for c in _TIMER_VIEW), table.c.due_at)
-            .where(table.c.case_id == bindparam("case_id"), table.c.entry_seq == bindparam("entry_seq"))
-            .order_by(table.c.id))
-
-
-_PLANNED = Prepared(_planned)
+def _planned_view(values: Mapping[str, Any]) -> TimerView:
+    """A timer a step planned (`Step.planned`: the row as written), for the step's result."""
+    fields = {name: values[name] for name in _TIMER_VIEW if name != "duty_index"}
+    return TimerView(**fields, index=values["duty_index"], due_at=utc(values["due_at"]))
 _CASE_COLUMNS = tuple(c.name for c in CaseRow.__table__.columns)  # type: ignore[attr-defined]
 
 

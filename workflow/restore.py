@@ -153,9 +153,8 @@ def correct(engine: Engine, ref: str, *, to: str, reason: str, actor: Actor, res
         facts = engine.facts_at(s, spec, row)
         entry = EventRow(case_id=row.id, seq=event.seq, kind="correction", actor=actor.name, business_time=basis,
                          wall_time=wall, data={}, prev_hash="", hash="")
-        if engine.calendar is not None:
-            plan(s, engine, row, entry, spec.state(target), spec, facts)
-        engine.run_hooks(s, row, event, spec, facts, None)
+        new_timers = plan(s, engine, row, entry, spec.state(target), spec, facts) if engine.calendar is not None else []
+        engine.run_hooks(s, row, event, spec, facts, None, new_timers)
         s.flush()
         planned = tuple((t.id or 0, t.trigger or t.duty or t.kind, utc(t.due_at)) for t in s.exec(
             select(TimerRow).where(TimerRow.case_id == row.id, TimerRow.entry_seq == event.seq)

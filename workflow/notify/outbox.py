@@ -79,21 +79,12 @@ _TIMER_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns)  # type: igno
 _RECORD_COLUMNS = tuple(c.name for c in PartyRecordRow.__table__.columns)  # type: ignore[attr-defined]
 
 
-def _planned() -> Any:
-    """The timers the step has just planned (a notice's last day goes into its letter), read-only."""
-    t = TimerRow.__table__  # type: ignore[attr-defined]
-    return (sa_select(*(t.c[c] for c in _TIMER_COLUMNS))
-            .where(t.c.case_id == bindparam("case_id"), t.c.entry_seq == bindparam("entry_seq"))
-            .order_by(t.c.due_at))
-
-
 def _record() -> Any:
     """The award the case won (for a commendation's letter), read-only."""
     r = PartyRecordRow.__table__  # type: ignore[attr-defined]
     return sa_select(*(r.c[c] for c in _RECORD_COLUMNS)).where(r.c.case_id == bindparam("case_id")).limit(1)
 
 
-_PLANNED = Prepared(_planned)
 _RECORD = Prepared(_record)
 
 
@@ -121,8 +112,8 @@ class Outbox:
         specs = self._specs_for(spec, event, transition)
         if not specs:
             return
-        timers = [construct(TimerRow, **dict(zip(_TIMER_COLUMNS, t, strict=True)))
-                  for t in _PLANNED.rows(s, {"case_id": row.id, "entry_seq": event.seq})]
+        timers = [construct(TimerRow, **{c: t.get(c) for c in _TIMER_COLUMNS})
+                  for t in sorted(step.planned, key=lambda t: utc(t["due_at"]))]
         won = _RECORD.first(s, {"case_id": row.id})
         record = construct(PartyRecordRow, **dict(zip(_RECORD_COLUMNS, won, strict=True))) if won else None
         ctx = context(spec, facts, row, event, transition, timers, record)

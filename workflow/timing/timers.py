@@ -76,7 +76,7 @@ class Timers:
         s, row, event = step.session, step.case, step.event
         if event.kind in (EventKind.CREATED, EventKind.TRANSITION) and event.source != event.dest:
             cancel(s, row, before_seq=event.seq)  # and reconsider the held ones, in the same statement
-            plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts)
+            step.planned.extend(plan(s, self.engine, row, event, step.spec.state(row.state), step.spec, step.facts))
         elif event.kind not in NOT_A_CHANGE:
             reconsider(s, row)
 
@@ -107,7 +107,8 @@ _TIMER_COLUMNS = tuple(c.name for c in TimerRow.__table__.columns if c.name != "
 
 
 def _insert_statement() -> Any:
-    return insert(TimerRow.__table__).values({c: bindparam(c) for c in _TIMER_COLUMNS})  # type: ignore[attr-defined]
+    table = TimerRow.__table__  # type: ignore[attr-defined]
+    return insert(table).values({c: bindparam(c) for c in _TIMER_COLUMNS}).returning(table.c.id)
 
 
 _CANCEL = Prepared(_cancel_statement)
@@ -131,11 +132,12 @@ def reconsider(s: Session, row: CaseRow) -> None:
 
 
 def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: StateSpec, spec: ProcessSpec,
-         facts: CaseFacts) -> None:
-    """Create the timers of the state just entered, due times from the calendar."""
+         facts: CaseFacts) -> list[dict[str, Any]]:
+    """Create the timers of the state just entered, due times from the calendar; returns them as written,
+    each with its id (the step's letters and result read them from here, not back from the table)."""
     assert row.id is not None and engine.calendar is not None
     entered = utc(event.business_time)
-    rows: list[dict[str, Any]] = []  # written in one executemany: rows of one kind, no unit of work
+    rows: list[dict[str, Any]] = []  # written by one prepared INSERT each (RETURNING the id), no unit of work
     for timer in state.timers:
         base: dict[str, Any] = {"case_id": row.id, "entry_seq": event.seq, "state": state.name, "rule": timer.rule,
                                 "created_at": engine.clock()}
@@ -171,7 +173,9 @@ def plan(s: Session, engine: Engine, row: CaseRow, event: EventRow, state: State
                           "created_at": engine.clock()}, kind=TimerKind.RETENTION, duty=RETENTION_MARK,
                          period=f"{keep.years}年", basis=f"自进入“{state.label}”起{keep.years}年",
                          due_at=start_of_day(last + timedelta(days=1)), last_day=last))
-    _INSERT.many(s, rows)
+    for values in rows:
+        values["id"] = _INSERT.run(s, values).fetchone()[0]
+    return rows
 
 
 def _field_period(row: CaseRow, spec: ProcessSpec, timer: TimerSpec) -> str:
