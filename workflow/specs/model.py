@@ -521,9 +521,14 @@ class ProcessSpec(_Frozen):
         return self.state_map[name]
 
     def transitions_from(self, state: str) -> list[TransitionSpec]:
-        """Every transition a case in `state` could take, in definition order."""
-        final = self.state_map[state].final if state in self.state_map else True
-        return [t for t in self.transitions if state in t.source or ("*" in t.source and not final)]
+        """Every transition a case in `state` could take, in definition order (worked out once per state:
+        every step asks)."""
+        found = self._from.get(state)
+        if found is None:
+            final = self.state_map[state].final if state in self.state_map else True
+            found = self._from[state] = tuple(t for t in self.transitions
+                                              if state in t.source or ("*" in t.source and not final))
+        return list(found)
 
     def transition(self, trigger: str, state: str) -> TransitionSpec | None:
         for t in self.transitions_from(state):
@@ -536,14 +541,19 @@ class ProcessSpec(_Frozen):
 
     @property
     def overridable(self) -> bool:
-        """Whether any guard of this definition may be excused by the office (`override:`)."""
-        return any(g.override for g in [*self.intake, *(g for t in self.transitions for g in t.guards)])
+        """Whether any guard of this definition may be excused by the office (`override:`; worked out once)."""
+        if self._overridable is None:
+            self._overridable = any(g.override for g in [*self.intake, *(g for t in self.transitions for g in t.guards)])
+        return self._overridable
+
     def duty(self, name: str) -> TimerSpec | None:
         """The duty (an `every` timer) of this name, in whichever state declares it."""
         return next((t for s in self.states for t in s.timers if t.every is not None and t.duty == name), None)
 
     _hash: str | None = PrivateAttr(default=None)
     _states: dict[str, StateSpec] | None = PrivateAttr(default=None)
+    _from: dict[str, tuple[TransitionSpec, ...]] = PrivateAttr(default_factory=dict)
+    _overridable: bool | None = PrivateAttr(default=None)
 
     @property
     def content_hash(self) -> str:
