@@ -76,6 +76,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
                             comment=e.comment)
 
     form = to_python(spec.fields, {**(row.data if data is None else data)})
+    before = dict(form) if data is None else to_python(spec.fields, dict(row.data))
     codes = {str(form[k]) for k, fs in spec.fields.items() if fs.type == "party" and form.get(k)}
     return CaseFacts(
         spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
@@ -83,7 +84,7 @@ def gather_facts(s: Session, catalog: Catalog, spec: ProcessSpec, row: CaseRow,
         round=round_facts, now=now, today=local_date(now), calendar=calendar,
         count_cases=_counter(s, round_facts.id, row.id), open_objections=int(open_objections),
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
-        before=to_python(spec.fields, dict(row.data)),
+        before=before,
         names=party_names(s, codes),
         overrides=_overrides(s, row.id) if row.id is not None and spec.overridable else {},
         notes=Deferred(notes),
