@@ -15,6 +15,7 @@ from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from .values import DayInfo, Message
@@ -91,7 +92,8 @@ class Step:
         case: the case row, already in its new state.
         event: the history event just appended (kind `created`, `transition` or a noted event).
         spec: the definition version the case runs under.
-        facts: what guards saw, updated to the new state.
+        facts: what guards saw, updated to the new state; gathered when a hook first reads it (`gather`),
+            so a noted event no hook needs facts for (most fired marks) costs no query for them.
         transition: the transition fired, or None for an opened case or a noted event.
         planned: the timers this step planned, as written (with their ids), in the order written: the
             timers hook adds them, later hooks and the step's result read them instead of the table.
@@ -101,9 +103,13 @@ class Step:
     case: CaseRow
     event: EventRow
     spec: ProcessSpec
-    facts: CaseFacts
+    gather: Callable[[], CaseFacts] = field(repr=False)
     transition: TransitionSpec | None = None
     planned: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def facts(self) -> CaseFacts:
+        return self.gather()
 
 
 @runtime_checkable

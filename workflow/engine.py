@@ -124,9 +124,12 @@ class Engine:
         """
         return tuple(h for h in (self.timers, self.outbox, self.review, self.seal) if h is not None)
 
-    def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec, facts: CaseFacts,
-                   transition: TransitionSpec | None, planned: Sequence[dict[str, Any]] = ()) -> Step:
-        step = Step(session=s, case=row, event=event, spec=spec, facts=facts, transition=transition,
+    def _run_hooks(self, s: Session, row: CaseRow, event: EventRow, spec: ProcessSpec,
+                   facts: CaseFacts | Callable[[], CaseFacts], transition: TransitionSpec | None,
+                   planned: Sequence[dict[str, Any]] = ()) -> Step:
+        """Run the hooks on one step; `facts` may be a function that gathers them when a hook first reads them."""
+        gather = facts if callable(facts) else (lambda: facts)
+        step = Step(session=s, case=row, event=event, spec=spec, gather=gather, transition=transition,
                     planned=list(planned))
         for hook in self.step_hooks():
             hook.on_step(step)
@@ -598,8 +601,7 @@ class Engine:
         event = self._append(s, row, kind=kind, trigger=None, source=row.state, dest=row.state, actor=actor,
                              role=_role(spec, actor, None), now=at or self.clock(), wall=self.wall_clock(),
                              comment=comment, data={"v": PAYLOAD_VERSION, **data})
-        facts = self._facts(s, spec, row, at=at)
-        self._run_hooks(s, row, event, spec, facts, None)
+        self._run_hooks(s, row, event, spec, lambda: self._facts(s, spec, row, at=at), None)
         return event
 
     def event_view(self, row: CaseRow, event: EventRow) -> EventView:
