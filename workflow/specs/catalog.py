@@ -155,7 +155,7 @@ def _disk_key(key: tuple[object, ...], folder: Path) -> str:
 
 
 def _cache_file(disk_key: str) -> Path | None:
-    from .loader import cache_dir
+    from .caches import cache_dir
 
     folder = cache_dir()
     return None if folder is None else folder / f"catalog-{disk_key}.pickle"
@@ -196,7 +196,7 @@ def _to_disk(disk_key: str, catalog: Catalog) -> None:
 
 def _fingerprint(file: Path) -> object:
     """The content hash of a definition file; an oversize one (refused when loaded) by size and time only."""
-    from .loader import MAX_YAML_BYTES
+    from .limits import MAX_YAML_BYTES
 
     info = file.stat()
     if info.st_size > MAX_YAML_BYTES:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DefinitionError, Problem
+from .caches import cache_dir
 from .limits import MAX_DEPTH, MAX_NODES, long_number, read_utf8
 from .messages import reason_of
 from .model import ProcessSpec
@@ -157,14 +158,6 @@ _MEMO: dict[str, tuple[Any, dict[Path_, int]]] = {}
 _CACHE_FORMAT = b"award-yaml-cache-1"
 
 
-def cache_dir() -> Path | None:
-    """The folder of the content-keyed caches (parsed YAML, checked catalogues): `AWARD_CACHE_DIR`, else
-    `$XDG_CACHE_HOME/award`, else `~/.cache/award`."""
-    root = os.environ.get("AWARD_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "award")
-    return Path(root)
-
-
 def _encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _encode(v) for k, v in value.items()}
@@ -252,10 +245,6 @@ def refuse_alias_bombs(text: str, path: Path) -> None:
         if stack[-1][1] > MAX_YAML_NODES:
             raise DefinitionError(Problem(file=str(path), line=None, reason=(
                 f"YAML 文件经别名（*名称）展开后超过 {MAX_YAML_NODES} 个节点，疑似“别名炸弹”；请不要嵌套使用别名")))
-
-
-MAX_YAML_BYTES = 4 * 1024 * 1024
-"""A definition or deployment file larger than this is not one (the bundled ones are under 64 KiB)."""
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
