@@ -19,7 +19,7 @@ from .labels import FINDINGS
 from .timing.clock import cn_date
 
 if TYPE_CHECKING:
-    from .specs.model import ProcessSpec
+    from .specs.readspec import SpecLabels
 
 __all__ = ["Finding", "applicable_items", "case_records", "checklist_for", "cn_day", "entries_of", "findings"]
 
@@ -28,7 +28,7 @@ def _names(files: Any) -> list[str]:
     return [str(f.get("file", "")) if isinstance(f, dict) else str(f) for f in files or []]
 
 
-def entries_of(spec: ProcessSpec, notes: Iterable[NoteFacts]) -> list[dict[str, Any]]:
+def entries_of(spec: SpecLabels, notes: Iterable[NoteFacts]) -> list[dict[str, Any]]:
     """The entries of a case, oldest first, each with its answer (None while unanswered)."""
     out: dict[int, dict[str, Any]] = {}
     for e in notes:
@@ -78,13 +78,13 @@ class Finding:
                 "note": self.note, "by": self.by, "at": self.at}
 
 
-def applicable_items(spec: ProcessSpec, checklist: str, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def applicable_items(spec: SpecLabels, checklist: str, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The items of a checklist that apply to a case with this form (its track's fields), in order."""
     cl = spec.checklists[checklist]
     return [(name, item) for name, item in cl.items.items() if matches(data, item.when)]
 
 
-def findings(spec: ProcessSpec, checklist: str, data: Mapping[str, Any], notes: Iterable[NoteFacts]) -> list[Finding]:
+def findings(spec: SpecLabels, checklist: str, data: Mapping[str, Any], notes: Iterable[NoteFacts]) -> list[Finding]:
     """Each applicable item with the latest finding recorded for it (a later finding replaces an earlier one)."""
     latest: dict[str, NoteFacts] = {}
     for n in notes:
@@ -100,11 +100,11 @@ def findings(spec: ProcessSpec, checklist: str, data: Mapping[str, Any], notes: 
     return out
 
 
-def checklist_for(spec: ProcessSpec, state: str) -> str | None:
+def checklist_for(spec: SpecLabels, state: str) -> str | None:
     """The checklist recorded in `state` (the first that names it), if any."""
     return next((name for name, cl in spec.checklists.items() if state in cl.states), None)
 
 
-def case_records(spec: ProcessSpec, data: Mapping[str, Any], notes: Sequence[NoteFacts]) -> tuple[dict[str, Any], ...]:
+def case_records(spec: SpecLabels, data: Mapping[str, Any], notes: Sequence[NoteFacts]) -> tuple[dict[str, Any], ...]:
     """The checklist findings of a case as JSON-ready dicts, for `award show`."""
     return tuple(f.as_json() for name in spec.checklists for f in findings(spec, name, data, notes))
