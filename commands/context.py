@@ -144,7 +144,7 @@ class Settings:
                            busy_timeout=_busy_timeout(self))
 
     def definitions_root(self) -> Path:
-        from award.workflow.specs.loader import bundled_definitions
+        from award.workflow.specs.locations import bundled_definitions
         from award.workflow.userfiles import check_path
 
         chosen = self.definitions or self.home().get("definitions")

@@ -60,7 +60,7 @@ def _cache_key() -> str:
 
 def compiled_statements() -> dict[str, Any]:
     """The compiled statements: from the cache, else compiled now (this once importing SQLAlchemy) and cached."""
-    from .specs.caches import cache_dir
+    from .specs.locations import cache_dir
 
     folder = cache_dir()
     path = None if folder is None else folder / f"plainsql-{_cache_key()}.json"

@@ -167,7 +167,7 @@ def _disk_key(key: tuple[object, ...], folder: Path) -> str:
 
 
 def _cache_file(disk_key: str) -> Path | None:
-    from .caches import cache_dir
+    from .locations import cache_dir
 
     folder = cache_dir()
     return None if folder is None else folder / f"catalog-{disk_key}.pickle"

@@ -19,8 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DefinitionError, Problem
-from .caches import cache_dir
 from .limits import MAX_DEPTH, MAX_NODES, long_number, read_utf8
+from .locations import bundled_definitions, cache_dir
 from .messages import reason_of
 from .model import ProcessSpec
 
@@ -29,13 +29,6 @@ __all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files",
 _LOGGER = logging.getLogger(__name__)
 
 Path_ = tuple[str | int, ...]
-
-
-def bundled_definitions() -> Path:
-    """The `definitions/` folder installed beside the engine."""
-    from award import definitions
-
-    return Path(definitions.__file__).parent
 
 
 @dataclass(kw_only=True, slots=True)

@@ -176,8 +176,8 @@ class ReadCatalog:
 
 def load_read_catalog(root: Path) -> ReadCatalog:
     """The read commands' catalogue of `root`: from its cache file, else made from the checked catalogue."""
-    from .caches import cache_dir
     from .catalog import catalog_keys
+    from .locations import cache_dir
 
     folder = cache_dir()
     path = None if folder is None else folder / f"catalog-{catalog_keys(root)[1]}.read.json"

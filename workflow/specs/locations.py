@@ -1,4 +1,5 @@
-"""Where the content-keyed caches live (parsed YAML, checked catalogues, the plain read path's statements).
+"""Where the bundled definitions are, and where the content-keyed caches live (parsed YAML, checked
+catalogues, the plain read path's labels and statements).
 
 Apart from `loader.py` so that a reader of a cache imports neither the parser nor the models.
 """
@@ -8,7 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir"]
+__all__ = ["bundled_definitions", "cache_dir"]
+
+
+def bundled_definitions() -> Path:
+    """The `definitions/` folder installed beside the engine."""
+    from award import definitions
+
+    return Path(definitions.__file__).parent
 
 
 def cache_dir() -> Path | None:
