@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .abc import Calendar
 from .timing.clock import SHANGHAI, cn_date, cn_datetime
 
 if TYPE_CHECKING:
+    from .abc import Calendar
     from .specs.model import ProcessSpec
 
 __all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +178,8 @@ def _from_disk(disk_key: str) -> Catalog | None:
     The file is the user's own (made 0600 in their cache folder, by this code, from their definitions);
     one that cannot be read or is not a catalogue is ignored and replaced.
     """
+    import pickle  # here: the read commands compute the key (catalog_keys) but load no pickle
+
     path = _cache_file(disk_key)
     if path is None:
         return None
@@ -192,6 +193,8 @@ def _from_disk(disk_key: str) -> Catalog | None:
 
 
 def _to_disk(disk_key: str, catalog: Catalog) -> None:
+    import pickle
+
     path = _cache_file(disk_key)
     if path is None:
         return
