@@ -17,29 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from award.commands import calendar as _calendar
-from award.commands import cases as _cases
-from award.commands import casework as _casework
-from award.commands import completion as _completion
-from award.commands import corrections as _corrections
-from award.commands import data as _data
-from award.commands import definitions as _definitions
-from award.commands import deployment as _deployment
-from award.commands import diagrams as _diagrams
-from award.commands import entries as _entries
-from award.commands import experts as _experts
-from award.commands import migrate as _migrate
-from award.commands import notice as _notice
-from award.commands import notify as _notify
-from award.commands import objections as _objections
-from award.commands import registers as _registers
-from award.commands import review as _review
-from award.commands import revocations as _revocations
-from award.commands import staff as _staff
-from award.commands import timing as _timing
-from award.commands import today as _today
 from award.commands import zh as _zh
 from award.commands.context import Settings, build_engine, pass_settings
+from award.commands.lazy import LazyCommands, LazyGroup
 
 if TYPE_CHECKING:
     from award.workflow.errors import AwardError
@@ -48,10 +28,65 @@ __all__ = ["Settings", "build_engine", "main"]
 
 _LOGGER = logging.getLogger("award")
 
+# ------------------------------------------------------------------- commands
+
+COMMAND_TABLE: dict[str, tuple[str, str]] = {
+    "advance": ("award.commands.cases", '办理一步：`advance 案件 操作`，或 `advance --round 轮次 --state 状态 操作` 批量办理。'),
+    "calendar": ("award.commands.timing", '官方工作日日历（定时所用的同一套计算）。'),
+    "case": ("award.commands.cases", '案件：开启、更正。'),
+    "cases": ("award.commands.cases", '列出案件，可按流程、轮次、状态、赛道、申报主体、名称、日期和期限筛选。'),
+    "checklist": ("award.commands.casework", '资格审查（条件审查）核查表：评审人员对每项条件的核查意见（SHA-16/17、SQI-5/6）。'),
+    "completion": ("award.commands.completion", '输出命令补全脚本（bash、zsh 或 fish），可补全案件编号、轮次、当前可办理的操作、状态和赛道。'),
+    "definitions": ("award.commands.definitions", '流程定义：列出、查看、检查、绘图（不需要数据库）。'),
+    "deployment": ("award.commands.deployment", '部署文件：地址、通知渠道、投递。'),
+    "entry": ("award.commands.entries", '案件的记录事项及答复：孵化期间的自我评价、求助（WHI-4.4），资格审查中书面征求相关部门意见（SHA-22）。'),
+    "expert": ("award.commands.experts", '专家库：专家、所在单位、辅导登记和利害关系（SHA-9、SHA-14、SHA-29）。'),
+    "history": ("award.commands.cases", '查看案件的办理历史（每条记录的业务时间和实际记录时间），一次一页。'),
+    "import": ("award.commands.data", '导入办公室的表格（.xlsx，或 UTF-8、GBK 编码的 .csv）：全部导入或全部不导入。'),
+    "notice": ("award.commands.notice", '本轮的公示：公示名单，以及要发布的公示文件。'),
+    "objection": ("award.commands.objections", '公示期间提出的异议（SHA-32）。'),
+    "outbox": ("award.commands.notify", '通知：待发送、已发送和发送失败的。'),
+    "panel": ("award.commands.review", '每轮的评审组（SHA-10）：从专家库中组成，随本轮结束而撤销。'),
+    "party": ("award.commands.registers", '申报主体（组织和个人）及其获奖记录。'),
+    "ranking": ("award.commands.review", '按赛道列出本轮案件在某一阶段的排名，并注明各有几份评分。'),
+    "report": ("award.commands.objections", '获奖后的义务：每年的质量绩效报告（SHA-33）、区市场监管部门的跟踪管理（SHA-38）。'),
+    "review": ("award.commands.review", '评审：分配、评分、择优、双向评价和导出。'),
+    "revocation": ("award.commands.revocations", '撤销奖励后的事项：收回奖牌、证书，追缴奖金，纳入信用平台；撤销导入的（系统启用前的）获奖记录。'),
+    "round": ("award.commands.registers", '流程的评审轮次（年份、日期和属性）。'),
+    "scheduler": ("award.commands.timing", '运行常驻调度程序：在下一个定时到期时、且至少每 INTERVAL 秒唤醒一次。'),
+    "show": ("award.commands.cases", '查看案件：状态、申报表、现在可办理的操作（及不可办理的原因）、定时。'),
+    "staff": ("award.commands.staff", '工作人员名单：谁可以办理，绑定哪个系统登录名，担任哪个流程的什么角色。'),
+    "tick": ("award.commands.timing", '处理全部到期的定时，每个只触发一次，先到期的先处理（由 cron 每几分钟运行一次）。'),
+    "timers": ("award.commands.timing", '定时：何时到期，以及暂缓或失败的原因。'),
+    "today": ("award.commands.today", '今天要办的事：按当前身份的角色，列出近期届满的期限、暂缓的定时、发送失败的通知、\n    未处理的异议、逾期的年度报告和等待本角色办理的案件。'),
+    "verify": ("award.commands.cases", '核验一件或全部案件历史的哈希链（断裂时退出码为 7）。'),
+    "whoami": ("award.commands.staff", 'award 认定的当前办理人：系统登录名、与之绑定的工作人员及其角色。'),
+}
+"""Every command but `init` and `demo` (defined below): its module, which lists it in `COMMANDS`, and the
+first paragraph of its help, which `award --help` lists. The group imports a module only when one of its
+commands is used (commands/lazy.py); tests/test_cli.py checks this table against the commands."""
+
+COMMAND_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "award.commands.cases": ("award.commands.corrections", "award.commands.migrate"),  # case correct, migrate
+    "award.commands.definitions": ("award.commands.diagrams",),  # definitions diagram
+    "award.commands.timing": ("award.commands.calendar",),  # calendar import, show, recompute
+}
+"""Modules that add subcommands to another module's groups: imported with it."""
+
+
+def _prepare(command: click.Command) -> None:
+    """What each command gets as it joins the group: Chinese for click's messages and usage lines, and
+    completers for its case numbers, rounds, triggers, states and tracks (shell completion)."""
+    from award.commands.completion import install
+
+    _zh.install(command)
+    install(command)
+
+
 # ---------------------------------------------------------------------- group
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="award", prog_name="award", message="%(prog)s %(version)s",
                       help="显示已安装的版本后退出。")
 @click.option("--home", "home_dir", envvar="AWARD_HOME",
@@ -90,6 +125,10 @@ def cli(ctx: click.Context, home_dir: str | None, db: str | None, definitions: s
         ctx.obj.deployment = deployment or ctx.obj.deployment
         ctx.obj.deliver = ctx.obj.deliver and not no_deliver
     ctx.call_on_close(ctx.obj.close)
+
+
+cli.commands = LazyCommands(COMMAND_TABLE, COMMAND_EXTENSIONS, _prepare)
+_zh.install(cli, subcommands=False)  # the group's own usage line; each command gets its own in _prepare
 
 
 @cli.command()
@@ -153,15 +192,6 @@ def demo(folder: Path) -> None:
     run_demo(folder, main)
 
 
-# Every command group lives in a module of its own; each lists its commands in COMMANDS.
-for _module in (_definitions, _registers, _cases, _timing, _objections, _notify, _calendar, _experts, _review,
-                _corrections, _migrate, _today, _diagrams, _completion, _data, _notice, _deployment, _staff,
-                _entries, _casework, _revocations):
-    for _command in _module.COMMANDS:
-        cli.add_command(_command)
-
-_zh.install(cli)  # Chinese for click's own messages and usage lines, for every command registered above
-_completion.install(cli)  # case numbers, rounds, triggers, states and tracks complete in the shell
 
 
 # ------------------------------------------------------------------- entry

@@ -1,7 +1,8 @@
 """CLI start-up: `award --help` wall time against `python -c pass` (the interpreter alone).
 
-`--help` must not import the engine, SQL or the calendar (the CLI builds the engine lazily); the gap to
-the floor is click and the `cli` module itself. For scale it also times
+`--help` must not import the engine, SQL, the calendar or any command's module (the CLI builds the engine
+lazily, and its group imports a command's module only when that command runs: commands/lazy.py); the
+gap to the floor is click and the `cli` module itself. For scale it also times
 `award calendar day`, which loads the calendar but opens no database.
 
 Usage: python benchmarks/bench_startup.py [RUNS]   (default 7; a few seconds)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from award.workflow.engine import Engine
     from award.workflow.plainread import PlainReader
     from award.workflow.specs.catalog import Catalog
+    from award.workflow.specs.readspec import ReadCatalog
     from award.workflow.views import Actor
 
 T = TypeVar("T")
@@ -329,8 +330,8 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
     page_note(offset, limit, view.events > offset + limit, "条")
 
     def people() -> None:
+        from award.workflow.labels import NOTIFY_EVENTS as NOTIFY_KINDS
         from award.workflow.labels import event_kind
-        from award.workflow.specs.check_notify import EVENT_KINDS as NOTIFY_KINDS
 
         hspec = catalog.get(view.procedure, view.definition_version)
         role_labels, spec_tracks = hspec.roles, {k: t.label for k, t in hspec.tracks.items()}
@@ -361,8 +362,9 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
     render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
 
 
-def _plain(settings: Settings, read: Callable[[PlainReader], T | None]) -> tuple[T, Catalog] | None:
-    """The plain read path's answer with its catalogue (workflow/plainread.py: a SQLite file, no ORM imported),
+def _plain(settings: Settings, read: Callable[[PlainReader], T | None]) -> tuple[T, Catalog | ReadCatalog] | None:
+    """The plain read path's answer with its catalogue's labels (workflow/plainread.py: a SQLite file, no ORM
+    or pydantic imported),
     or None: then the engine's path answers, with every check and message of its own."""
     plain = settings.plain_reader()
     if plain is None:
@@ -447,7 +449,7 @@ def _detail_value(key: str, value: Any) -> str:
 
         return render.shanghai(datetime.fromisoformat(value))
     if key == "finding" and isinstance(value, str):
-        from award.workflow.specs.casework import FINDINGS
+        from award.workflow.labels import FINDINGS
 
         return FINDINGS.get(value, value)
     if key == "restart":

@@ -135,16 +135,16 @@ class Settings:
             return None
         from award.workflow.plainread import PlainReader
         from award.workflow.sealmac import KEY_NAME
-        from award.workflow.specs.catalog import load_catalog
+        from award.workflow.specs.readspec import load_read_catalog
 
-        catalog = load_catalog(self.definitions_root())
+        catalog = load_read_catalog(self.definitions_root())
         if catalog.problems:
             return None
         return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
                            busy_timeout=_busy_timeout(self))
 
     def definitions_root(self) -> Path:
-        from award.workflow.specs.loader import bundled_definitions
+        from award.workflow.specs.locations import bundled_definitions
         from award.workflow.userfiles import check_path
 
         chosen = self.definitions or self.home().get("definitions")

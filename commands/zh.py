@@ -214,8 +214,9 @@ def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterable[tuple[t
             yield from walk(sub, (*path, name))
 
 
-def install(root: click.Command) -> None:
-    """Chinese for click's messages, usage lines and metavars, for `root` and every command under it."""
+def install(root: click.Command, *, subcommands: bool = True) -> None:
+    """Chinese for click's messages, usage lines and metavars, for `root` and every command under it
+    (only for `root` itself without `subcommands`: the `award` group prepares each command as it joins)."""
     import click.core
     import click.decorators
     import click.exceptions
@@ -230,7 +231,7 @@ def install(root: click.Command) -> None:
             module._ = _gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext  # type: ignore[attr-defined]
-    for _path, command in walk(root):
+    for _path, command in walk(root) if subcommands else [((), root)]:
         command.context_class = ChineseContext
         command.options_metavar = "[选项]"
         if isinstance(command, click.Group):

@@ -4,6 +4,7 @@ a safe `init`, masked resident ID numbers, and a light start-up."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -283,3 +284,47 @@ def imported(code: str) -> set[str]:
 def test_start_up_stays_light() -> None:
     heavy = imported("import award.cli") & HEAVY
     assert not heavy, f"`import cli` pulls in {sorted(heavy)}"
+
+
+def test_help_imports_no_command_module() -> None:
+    """`award --help` lists the commands from cli.COMMAND_TABLE: no command's module is imported."""
+    code = ("import sys\nfrom award.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('MODULES', sorted(m for m in sys.modules if m.startswith('award.')), file=sys.stderr)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed = r.stderr.split("MODULES", 1)[1]
+    commands = {module for module, _help in cli.COMMAND_TABLE.values()} - {"award.commands.completion"}
+    assert not [m for m in commands if repr(m) in listed], listed  # completion: its completers join init and demo
+    workflow = {m.strip(" '") for m in listed.strip(" []\n").split(",") if "award.workflow" in m}
+    assert workflow <= {"award.workflow", "award.workflow.errors", "award.workflow.inputs"}, listed  # main's checks
+    assert "用法：award" in r.stdout and "history" in r.stdout
+
+
+def test_command_table_matches_the_commands() -> None:
+    """The table `award --help` lists from is what the modules define: name, module and short help."""
+    import importlib
+
+    defined: dict[str, tuple[str, click.Command]] = {}
+    for module in sorted({m for m, _ in cli.COMMAND_TABLE.values()}):
+        for command in importlib.import_module(module).COMMANDS:
+            assert command.name not in defined, f"{command.name} is defined twice"
+            defined[str(command.name)] = (module, command)
+    assert set(defined) == set(cli.COMMAND_TABLE), "cli.COMMAND_TABLE lists other commands than the modules"
+    for name, (module, command) in defined.items():
+        assert cli.COMMAND_TABLE[name][0] == module, name
+        assert not command.hidden and not command.deprecated and command.short_help is None, name
+        stand_in = click.Command(name, help=cli.COMMAND_TABLE[name][1])
+        for limit in (20, 45, 60, 80, 200):
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), name
+    assert set(cli.cli.commands) == set(defined) | {"init", "demo"}
+
+
+def test_help_lists_the_same_before_and_after_the_commands_are_loaded() -> None:
+    def top_help(load_first: bool) -> str:
+        code = ("import sys\nfrom award import cli\n" + ("dict(cli.cli.commands.items())\n" if load_first else "")
+                + "cli.main(['--help'])\n")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                           env={**os.environ, "COLUMNS": "100"})
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    assert top_help(load_first=False) == top_help(load_first=True)

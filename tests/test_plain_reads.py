@@ -24,7 +24,10 @@ from tests.conftest import STAFF, AwardRunner, add_staff, make_runner
 
 REF = "SHA-2026-001"
 SECOND = "91310000MA1FL1GF8" + uscc_check_character("91310000MA1FL1GF8")
-HEAVY = ("sqlalchemy", "sqlmodel", "award.workflow.engine", "jinja2", "ruamel", "apscheduler", "transitions")
+HEAVY = ("sqlalchemy", "sqlmodel", "award.workflow.engine", "jinja2", "ruamel", "apscheduler", "transitions",
+         "pydantic", "award.workflow.specs.model", "award.workflow.guards")
+"""What the plain path never imports: the ORM, the engine, templates, YAML, the scheduler, the state machine, and
+the definitions' models (their labels come from their own cache, specs/readspec.py)."""
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +95,9 @@ def test_the_plain_path_is_the_one_taken_and_imports_no_orm(office: tuple[AwardR
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWARD_") or k == "AWARD_CACHE_DIR"}
     env.update(AWARD_HOME=str(folder / "home"), AWARD_DB=str(folder / "award.db"),
                AWARD_SYSTEM_CONFIG=str(tmp_path / "none.toml"), COLUMNS="160")
+    warm = subprocess.run([sys.executable, "-m", "award.cli", "history", REF], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)  # the first read writes the labels' cache (this office's definitions)
+    assert warm.returncode == 0, warm.stderr
     for args in (["history", REF], ["show", REF]):
         done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True,
                               timeout=120, check=False)

@@ -8,65 +8,13 @@ functions of `CaseFacts`. (Written consultations, SHA-22, are entries: `entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
-
 from pydantic import Field
 
-from .facts import CaseFacts, NoteFacts, matches
+from .caserecords import Finding, applicable_items, case_records, checklist_for, findings
+from .facts import CaseFacts
 from .guards import GUARDS, Params, evaluate_all
-from .kinds import EventKind
-from .specs.casework import FINDINGS
-from .specs.model import ProcessSpec
 
-__all__ = ["Finding", "applicable_items", "checklist_for", "findings"]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Finding:
-    """One checklist item as it applies to the case, with the latest finding recorded (None: not yet)."""
-
-    checklist: str
-    item: str
-    label: str
-    rule: str
-    finding: str | None = None
-    note: str | None = None
-    by: str | None = None
-    at: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {"checklist": self.checklist, "item": self.item, "label": self.label, "rule": self.rule,
-                "finding": self.finding, "finding_label": FINDINGS.get(self.finding or "", "未核查"),
-                "note": self.note, "by": self.by, "at": self.at}
-
-
-def applicable_items(spec: ProcessSpec, checklist: str, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """The items of a checklist that apply to a case with this form (its track's fields), in order."""
-    cl = spec.checklists[checklist]
-    return [(name, item) for name, item in cl.items.items() if matches(data, item.when)]
-
-
-def findings(spec: ProcessSpec, checklist: str, data: Mapping[str, Any], notes: Iterable[NoteFacts]) -> list[Finding]:
-    """Each applicable item with the latest finding recorded for it (a later finding replaces an earlier one)."""
-    latest: dict[str, NoteFacts] = {}
-    for n in notes:
-        if n.kind == EventKind.CHECKLIST_FINDING and n.data.get("checklist") == checklist:
-            latest[str(n.data.get("item"))] = n
-    out = []
-    for name, item in applicable_items(spec, checklist, data):
-        found = latest.get(name)
-        out.append(Finding(checklist=checklist, item=name, label=item.label, rule=item.rule,
-                           finding=str(found.data.get("finding")) if found else None,
-                           note=found.comment if found else None, by=found.actor if found else None,
-                           at=found.at.isoformat() if found else None))
-    return out
-
-
-def checklist_for(spec: ProcessSpec, state: str) -> str | None:
-    """The checklist recorded in `state` (the first that names it), if any."""
-    return next((name for name, cl in spec.checklists.items() if state in cl.states), None)
+__all__ = ["Finding", "applicable_items", "case_records", "checklist_for", "findings"]  # derived in caserecords.py
 
 
 # ------------------------------------------------------------------------------------------ guards
@@ -116,8 +64,3 @@ def recheck(facts: CaseFacts, p: Recheck) -> tuple[bool, str, str | None]:
         return True, f"重新核查“{label}”时的{rules}条件：均符合", None
     return False, (f"重新核查“{label}”时的{rules}条件，以下不符合：" + "；".join(f"[{v.rule}] {v.reason}" for v in failed)),\
         failed[0].rule
-
-
-def case_records(spec: ProcessSpec, data: Mapping[str, Any], notes: Sequence[NoteFacts]) -> tuple[dict[str, Any], ...]:
-    """The checklist findings of a case as JSON-ready dicts, for `award show`."""
-    return tuple(f.as_json() for name in spec.checklists for f in findings(spec, name, data, notes))

@@ -11,52 +11,11 @@ names the entry in the `no_open_entry` guard. Pure functions of the case's recor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
-
-from .facts import CaseFacts, NoteFacts
+from .caserecords import cn_day, entries_of
+from .facts import CaseFacts
 from .guards import GUARDS, Params
-from .kinds import EventKind
-from .specs.model import ProcessSpec
-from .timing.clock import cn_date
 
-__all__ = ["cn_day", "entries_of"]
-
-
-def _names(files: Any) -> list[str]:
-    return [str(f.get("file", "")) if isinstance(f, dict) else str(f) for f in files or []]
-
-
-def entries_of(spec: ProcessSpec, notes: Iterable[NoteFacts]) -> list[dict[str, Any]]:
-    """The entries of a case, oldest first, each with its answer (None while unanswered)."""
-    out: dict[int, dict[str, Any]] = {}
-    for e in notes:
-        name = e.data.get("entry")
-        entry = spec.entries.get(str(name))
-        if entry is None:
-            continue
-        if e.kind == EventKind.ENTRY_RECORDED:
-            out[e.seq] = {"number": e.seq, "entry": name, "label": entry.label, "rule": entry.rule,
-                          "on": e.data.get("on"), "text": e.comment, "by": e.actor,
-                          "to": e.data.get("to"), "to_label": entry.to.label if entry.to else None,
-                          "files": _names(e.data.get("files")), "recorded_at": e.at.isoformat(),
-                          "answer_label": entry.answer.label if entry.answer else None, "answer": None,
-                          "open": entry.answer is not None}
-        elif e.kind == EventKind.ENTRY_ANSWERED and e.data.get("answers") in out:
-            asked = out[e.data["answers"]]
-            asked["answer"] = {"on": e.data.get("on"), "text": e.comment, "by": e.actor,
-                               "files": _names(e.data.get("files")), "recorded_at": e.at.isoformat()}
-            asked["open"] = False
-    return list(out.values())
-
-
-def cn_day(iso: Any) -> str:
-    """An ISO date as people read it (2026年3月12日); anything else as it is."""
-    try:
-        return cn_date(date.fromisoformat(str(iso)))
-    except ValueError:
-        return str(iso)
+__all__ = ["cn_day", "entries_of"]  # caserecords.py derives them; kept here for callers
 
 
 # ------------------------------------------------------------------------------------------ guard

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .abc import Calendar
-from .specs.model import ProcessSpec
 from .timing.clock import SHANGHAI, cn_date, cn_datetime
+
+if TYPE_CHECKING:
+    from .abc import Calendar
+    from .specs.model import ProcessSpec
 
 __all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EVENT_KINDS", "OBJECTION_STATUS", "OUTBOX_STATUS", "PARTY_KINDS", "TIMER_KINDS", "TIMER_STATUS",
+__all__ = ["EVENT_KINDS", "FINDINGS", "NOTIFY_EVENTS", "OBJECTION_STATUS", "OUTBOX_STATUS", "PARTY_KINDS", "TIMER_KINDS",
+           "TIMER_STATUS",
            "event_kind", "objection_status", "outbox_status", "party_kind", "period", "roles", "timer_kind",
            "timer_label", "timer_status"]
 
@@ -26,6 +27,37 @@ OUTBOX_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发
                  "cancelled": "已撤回"}
 OBJECTION_STATUS = {"open": "待处理", "dismissed": "不成立", "upheld": "成立"}
 PARTY_KINDS = {"organization": "组织", "person": "个人"}
+FINDINGS = {"met": "符合", "unmet": "不符合", "pending": "待补充"}
+"""A reviewer's finding on one checklist item: id -> Chinese word (either is accepted on input)."""
+
+NOTIFY_EVENTS: dict[str, str] = {
+    "objection_filed": "收到异议",
+    "objection_resolved": "异议处理完毕",
+    "reminder": "提醒到期",
+    "duty_met": "义务按时履行",
+    "duty_overdue": "义务逾期未履行",
+    "report_submitted": "报告已提交",
+    "marked": "期限标记到期",
+    "timer_held": "期满触发因条件不满足而暂缓",
+    "delivery_failed": "通知最终未能送达",
+    "entry_recorded": "登记了记录事项（如求助、书面征求意见）",
+    "entry_answered": "记录事项已答复（如服务站答复、部门复函）",
+    "timer_recomputed": "按新的节假日安排重算定时",
+    "timer_rearmed": "补充节假日安排后定时重新排队",
+    "review_assigned": "分配评审专家",
+    "review_scored": "专家评分",
+    "review_recused": "专家回避",
+    "review_disqualified": "取消评审资格",
+    "review_feedback": "双向评价",
+    "conflict_recorded": "记录利害关系",
+    "conflict_withdrawn": "撤销利害关系记录",
+    "experts_joined": "列入评审专家库",
+    "access_refused": "拒绝查看（回避或未分配）",
+    "score_refused": "拒绝评分（回避或未分配）",
+    "checklist_finding": "记录核查意见",
+    "recovery_recorded": "登记撤销奖励后的事项（收回奖牌、证书，追缴奖金，纳入平台）",
+}
+"""The non-transition history events `on_events` may send on, with what each means."""
 
 
 def _word(table: dict[str, str], key: str | None) -> str:

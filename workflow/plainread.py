@@ -39,8 +39,7 @@ from .timing.clock import utc
 from .views import Actor, CaseHeader, CaseView, EventView
 
 if TYPE_CHECKING:
-    from .specs.catalog import Catalog
-    from .specs.model import ProcessSpec
+    from .specs.readspec import ReadCatalog, ReadSpec
 
 __all__ = ["PlainReader", "compiled_statements"]
 
@@ -61,7 +60,7 @@ def _cache_key() -> str:
 
 def compiled_statements() -> dict[str, Any]:
     """The compiled statements: from the cache, else compiled now (this once importing SQLAlchemy) and cached."""
-    from .specs.loader import cache_dir
+    from .specs.locations import cache_dir
 
     folder = cache_dir()
     path = None if folder is None else folder / f"plainsql-{_cache_key()}.json"
@@ -107,13 +106,13 @@ class PlainReader:
 
     Attributes:
         path: the SQLite file (it must exist: only `award init` creates one).
-        catalog: the checked definitions (from their cache).
+        catalog: the checked definitions' labels (from their cache: specs/readspec.py, no pydantic).
         key_path: the seal key (`secrets/history.key` of the office data folder).
         busy_timeout: seconds to wait for a writer's lock, as the engine would.
     """
 
     path: Path
-    catalog: Catalog
+    catalog: ReadCatalog
     key_path: Path
     busy_timeout: float
     _con: sqlite3.Connection | None = field(default=None, repr=False)
@@ -196,7 +195,7 @@ class PlainReader:
         if not hmac.compare_digest(seal[0].seal, mac(read_key(self.key_path), "roster", payload)):
             raise _Fallback
 
-    def _case(self, ref: str) -> tuple[Any, ProcessSpec]:
+    def _case(self, ref: str) -> tuple[Any, ReadSpec]:
         text = str(ref).strip()
         rows = []
         if (number := row_id(text)) is not None:
@@ -245,8 +244,7 @@ class PlainReader:
         entries: list[dict[str, Any]] = []
         checklist: tuple[dict[str, Any], ...] = ()
         if spec.entries or spec.checklists:  # derived from the history, as Engine.show derives them
-            from .casework import case_records
-            from .entries import entries_of
+            from .caserecords import case_records, entries_of
             from .facts import NoteFacts
             from .kinds import EventKind
             from .specs.fields import to_python

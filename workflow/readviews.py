@@ -1,5 +1,6 @@
 """Views built from rows by code that needs no database library: the ORM path and the plain read path
-(`plainread.py`) both build a history event's view here, so both print the same thing.
+(`plainread.py`) both build a history event's view here, so both print the same thing. They read a
+definition's labels only, from a `ProcessSpec` (the engine) or a `ReadSpec` (the plain path, no pydantic).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .timing.clock import utc
 from .views import CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
 
 if TYPE_CHECKING:
-    from .specs.model import ProcessSpec
+    from .specs.readspec import SpecLabels
 
 __all__ = ["PAYLOAD_VERSION", "EventLike", "case_view", "event_view", "party_view", "timer_view"]
 
@@ -71,7 +72,7 @@ def _moment(value: Any) -> Any:
     return moment if moment is not None and moment.tzinfo is not None else value
 
 
-def event_view(spec: ProcessSpec, e: EventLike) -> EventView:
+def event_view(spec: SpecLabels, e: EventLike) -> EventView:
     """One history event for people: labels from its definition, the payload's times as aware datetimes."""
     labels = {t.trigger: t.label for t in spec.transitions}
     labels.update({k: v.label for k, v in spec.starts.items()})
@@ -107,7 +108,7 @@ def party_view(row: Any, *, records: tuple[RecordView, ...] = (),
                      district=row.district, attrs=dict(row.attrs), records=records, cases=cases)
 
 
-def retention_view(spec: ProcessSpec, marks: Sequence[Any]) -> dict[str, Any] | None:
+def retention_view(spec: SpecLabels, marks: Sequence[Any]) -> dict[str, Any] | None:
     """How long a case's material is kept (the definition's `retention`), from its retention marks (timer
     rows, ORM or plain, not cancelled, oldest entry first): the last day of the latest, None while none."""
     keep = spec.retention
@@ -119,7 +120,7 @@ def retention_view(spec: ProcessSpec, marks: Sequence[Any]) -> dict[str, Any] | 
                        "status": t.status} for t in marks]}
 
 
-def case_view(spec: ProcessSpec, row: Any, *, party: PartyView, triggers: Sequence[TriggerView],
+def case_view(spec: SpecLabels, row: Any, *, party: PartyView, triggers: Sequence[TriggerView],
               timers: Iterable[Any], objections: Iterable[Any], names: Mapping[str, str] | None = None,
               entries: Sequence[dict[str, Any]] = (),
               checklist: Sequence[dict[str, Any]] = (), retention: dict[str, Any] | None = None,

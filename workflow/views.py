@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .values import Verdict
+if TYPE_CHECKING:
+    from .values import Verdict
 
 __all__ = [
     "Actor",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..labels import FINDINGS
+
 __all__ = ["FINDINGS", "ChecklistItem", "ChecklistSpec"]
 
-FINDINGS = {"met": "符合", "unmet": "不符合", "pending": "待补充"}
-"""A reviewer's finding on one checklist item: id -> Chinese word (either is accepted on input)."""
 
 Condition = dict[str, str | int | bool | float | list[str | int | bool | float]]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from .loader import LoadedFile, Rule
     from .model import ProcessSpec
 
-__all__ = ["ARCHIVE", "Catalog", "git_blob_id", "load_catalog", "version_key"]
+__all__ = ["ARCHIVE", "Catalog", "catalog_keys", "git_blob_id", "load_catalog", "version_key"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -113,20 +112,32 @@ def load_catalog(root: Path) -> Catalog:
     from there without parsing or validating again (and without importing the checker, ruamel or
     Jinja2). A changed definition, template or `award` release misses the cache and is checked afresh.
     """
-    folder = root.parent if root.is_file() else root
-    files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
-    files += sorted(folder.glob("scoring/*.yaml")) if folder.exists() else []  # the review's scoring tables
-    files += sorted(folder.glob(f"{ARCHIVE}/*.yaml")) if folder.exists() and root.is_dir() else []
-    key = (str(root.resolve()), *((f.name, _fingerprint(f)) for f in files if f.is_file()))
+    key = _memory_key(root)
     cached = _LOADED.get(key)
     if cached is None:
-        disk = _disk_key(key, folder)
+        disk = _disk_key(key, root.parent if root.is_file() else root)
         cached = _from_disk(disk)
         if cached is None:
             cached = _load_catalog(root)
             _to_disk(disk, cached)
         _LOADED[key] = cached
     return cached
+
+
+def _memory_key(root: Path) -> tuple[object, ...]:
+    """The folder and the content of every file the catalogue is read from."""
+    folder = root.parent if root.is_file() else root
+    files = [root, folder / "rules.yaml"] if root.is_file() else sorted(folder.glob("*.yaml")) if root.exists() else []
+    files += sorted(folder.glob("scoring/*.yaml")) if folder.exists() else []  # the review's scoring tables
+    files += sorted(folder.glob(f"{ARCHIVE}/*.yaml")) if folder.exists() and root.is_dir() else []
+    return (str(root.resolve()), *((f.name, _fingerprint(f)) for f in files if f.is_file()))
+
+
+def catalog_keys(root: Path) -> tuple[tuple[object, ...], str]:
+    """The keys `load_catalog` keeps the catalogue of `root` under: in memory (the files' content) and on
+    disk (also their templates and the code that checks them); other caches of it use the disk key too."""
+    key = _memory_key(root)
+    return key, _disk_key(key, root.parent if root.is_file() else root)
 
 
 _DISK_FORMAT = b"award-catalog-cache-1"
@@ -155,7 +166,7 @@ def _disk_key(key: tuple[object, ...], folder: Path) -> str:
 
 
 def _cache_file(disk_key: str) -> Path | None:
-    from .loader import cache_dir
+    from .locations import cache_dir
 
     folder = cache_dir()
     return None if folder is None else folder / f"catalog-{disk_key}.pickle"
@@ -167,6 +178,8 @@ def _from_disk(disk_key: str) -> Catalog | None:
     The file is the user's own (made 0600 in their cache folder, by this code, from their definitions);
     one that cannot be read or is not a catalogue is ignored and replaced.
     """
+    import pickle  # here: the read commands compute the key (catalog_keys) but load no pickle
+
     path = _cache_file(disk_key)
     if path is None:
         return None
@@ -180,6 +193,8 @@ def _from_disk(disk_key: str) -> Catalog | None:
 
 
 def _to_disk(disk_key: str, catalog: Catalog) -> None:
+    import pickle
+
     path = _cache_file(disk_key)
     if path is None:
         return
@@ -196,7 +211,7 @@ def _to_disk(disk_key: str, catalog: Catalog) -> None:
 
 def _fingerprint(file: Path) -> object:
     """The content hash of a definition file; an oversize one (refused when loaded) by size and time only."""
-    from .loader import MAX_YAML_BYTES
+    from .limits import MAX_YAML_BYTES
 
     info = file.stat()
     if info.st_size > MAX_YAML_BYTES:

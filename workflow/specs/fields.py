@@ -10,12 +10,15 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..inputs import free_text, single_line
 from ..timing.clock import check_day, cn_date
-from .model import FieldSpec
+
+if TYPE_CHECKING:
+    from .model import FieldSpec
+    from .readspec import FieldLabels
 
 __all__ = ["count_chars", "display", "parse_assignment", "parse_value", "to_python"]
 
@@ -145,7 +148,7 @@ def _bounds(label: str, spec: FieldSpec, value: float) -> None:
         raise InvalidInput(f"{label}不能大于 {spec.max:g}，收到 {value:g}")
 
 
-def to_python(fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[str, Any]:
+def to_python(fields: Mapping[str, FieldSpec] | Mapping[str, FieldLabels], data: Mapping[str, Any]) -> dict[str, Any]:
     """Stored JSON form -> Python values (dates become `date`)."""
     out = dict(data)
     for name, spec in fields.items():
@@ -154,7 +157,7 @@ def to_python(fields: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> dict[
     return out
 
 
-def display(spec: FieldSpec | None, value: Any, names: Mapping[str, str] | None = None) -> str:
+def display(spec: FieldSpec | FieldLabels | None, value: Any, names: Mapping[str, str] | None = None) -> str:
     """A stored value as people read it; `names` gives registered parties' names by code (`party` fields)."""
     if value is None:
         return "—"

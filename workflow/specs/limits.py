@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import DefinitionError, Problem
 
 __all__ = ["MAX_DEPTH", "MAX_DIGITS", "MAX_FILE_BYTES", "MAX_NODES", "MAX_STATES", "MAX_TRANSITIONS",
-           "long_number", "read_utf8"]
+           "MAX_YAML_BYTES", "long_number", "read_utf8"]
 
 MAX_FILE_BYTES = 256 * 1024
 """A definition, rule catalogue, deployment or calendar file larger than this is refused unread."""
@@ -26,6 +26,8 @@ MAX_DIGITS = 30
 """The longest number a definition may write (a count, a year, a quota)."""
 MAX_STATES = 500
 MAX_TRANSITIONS = 2_000
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""A definition or deployment file larger than this is not one (the bundled ones are under 64 KiB)."""
 
 _LONG_NUMBER = re.compile(rf"(?<![\w.])[-+]?\d{{{MAX_DIGITS + 1},}}")
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DefinitionError, Problem
 from .limits import MAX_DEPTH, MAX_NODES, long_number, read_utf8
+from .locations import bundled_definitions, cache_dir
 from .messages import reason_of
 from .model import ProcessSpec
 
@@ -28,13 +29,6 @@ __all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files",
 _LOGGER = logging.getLogger(__name__)
 
 Path_ = tuple[str | int, ...]
-
-
-def bundled_definitions() -> Path:
-    """The `definitions/` folder installed beside the engine."""
-    from award import definitions
-
-    return Path(definitions.__file__).parent
 
 
 @dataclass(kw_only=True, slots=True)
@@ -157,14 +151,6 @@ _MEMO: dict[str, tuple[Any, dict[Path_, int]]] = {}
 _CACHE_FORMAT = b"award-yaml-cache-1"
 
 
-def cache_dir() -> Path | None:
-    """The folder of the content-keyed caches (parsed YAML, checked catalogues): `AWARD_CACHE_DIR`, else
-    `$XDG_CACHE_HOME/award`, else `~/.cache/award`."""
-    root = os.environ.get("AWARD_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "award")
-    return Path(root)
-
-
 def _encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _encode(v) for k, v in value.items()}
@@ -252,10 +238,6 @@ def refuse_alias_bombs(text: str, path: Path) -> None:
         if stack[-1][1] > MAX_YAML_NODES:
             raise DefinitionError(Problem(file=str(path), line=None, reason=(
                 f"YAML 文件经别名（*名称）展开后超过 {MAX_YAML_NODES} 个节点，疑似“别名炸弹”；请不要嵌套使用别名")))
-
-
-MAX_YAML_BYTES = 4 * 1024 * 1024
-"""A definition or deployment file larger than this is not one (the bundled ones are under 64 KiB)."""
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:

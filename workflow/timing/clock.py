@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..abc import Clock
+if TYPE_CHECKING:
+    from ..abc import Clock
 
 __all__ = [
     "EARLIEST", "LATEST", "SHANGHAI", "check_day", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment",
