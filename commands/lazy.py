@@ -68,8 +68,9 @@ class LazyCommands(MutableMapping[str, click.Command]):
         return name in self._loaded or name in self.table
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._loaded
-        yield from (name for name in self.table if name not in self._loaded)
+        # The names as they stand now: looking one up while iterating (`items()`) imports its module,
+        # which adds that module's other commands to the loaded ones; they must not drop out of the walk.
+        return iter([*self._loaded, *(name for name in self.table if name not in self._loaded)])
 
     def __len__(self) -> int:
         return len(self._loaded.keys() | self.table.keys())

@@ -328,3 +328,14 @@ def test_help_lists_the_same_before_and_after_the_commands_are_loaded() -> None:
         return r.stdout
 
     assert top_help(load_first=False) == top_help(load_first=True)
+
+
+def test_walking_the_commands_loads_and_lists_every_one() -> None:
+    """Iterating the group's commands while looking them up (which imports their modules, and with them
+    their siblings) gives every command once, in a fresh process as in this one."""
+    code = ("from award import cli\n"
+            "names = [name for name, _command in cli.cli.commands.items()]\n"
+            "print(len(names), len(set(names)), len(cli.COMMAND_TABLE))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    walked, distinct, table = (int(n) for n in r.stdout.split())
+    assert walked == distinct == table + 2  # the table's commands, plus init and demo (cli.py's own)
