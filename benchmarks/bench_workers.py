@@ -9,7 +9,12 @@ rows with plain psycopg, one UPDATE ... SKIP LOCKED and one INSERT per transacti
 
 Needs PostgreSQL (AWARD_BENCH_DATABASE_URL or AWARD_TEST_DATABASE_URL, a server URL; a database of the
 benchmark's own is created and dropped) and the `bench` extra.
-Usage: python benchmarks/bench_workers.py [CASES] [--workers 1 2 4]   (default 200 cases = 2,000 timers)
+With `--deliver`, N `award outbox deliver` processes drain the outbox instead (each case's letter and
+9 copies to other addresses, into a spool folder); checked: every letter sent, one attempt and one file
+each. The floor: N psycopg processes claiming one row at a time with SKIP LOCKED and writing its file.
+Both print the most connections the database had open at once while the workers ran (pg_stat_activity).
+
+Usage: python benchmarks/bench_workers.py [CASES] [--workers 1 2 4] [--deliver]   (default 200 cases = 2,000)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Self
 
 from _common import DEPLOYMENT, at, new_cases, table
 from award.cli import Settings, build_engine
@@ -50,6 +56,54 @@ with psycopg.connect(url) as con:
             n += 1
 print(n)
 """
+
+
+FLOOR_DELIVER = """
+import sys, pathlib, psycopg
+url, folder, n = sys.argv[1], pathlib.Path(sys.argv[2]), 0
+with psycopg.connect(url) as con:
+    while True:
+        with con.transaction():
+            row = con.execute("SELECT id, recipient, body FROM mail WHERE status = 'pending' ORDER BY id LIMIT 1 "
+                              "FOR UPDATE SKIP LOCKED").fetchone()
+            if row is None:
+                break
+            (folder / f"{row[0]}.eml").write_text(f"To: {row[1]}\\n\\n{row[2]}", encoding="utf-8")
+            con.execute("UPDATE mail SET status = 'sent', attempts = attempts + 1 WHERE id = %s", (row[0],))
+            n += 1
+print(n)
+"""
+COPIES = 9  # extra copies of each letter (another recipient each), so that a run delivers thousands
+
+
+class _Connections:
+    """The most connections the database had open at once while the workers ran (pg_stat_activity),
+    sampled every 20 ms from a connection of its own (not counted)."""
+
+    def __init__(self, plain_url: str) -> None:
+        import threading
+
+        import psycopg
+
+        self.most = 0
+        self._stop = threading.Event()
+        self._con = psycopg.connect(plain_url, autocommit=True)
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            row = self._con.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND pid <> pg_backend_pid()").fetchone()
+            self.most = max(self.most, int(row[0]) if row else 0)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._con.close()
 
 
 def _server() -> str:
@@ -84,7 +138,7 @@ def _drop(server: str, name: str) -> None:
     admin.dispose()
 
 
-def _prepare(url: str, folder: Path, cases: int) -> int:
+def _prepare(url: str, folder: Path, cases: int, *, deliver: bool = False) -> int:
     deployment = folder / "deployment.yaml"
     deployment.write_text(DEPLOYMENT, encoding="utf-8")
     settings = Settings(db=url, definitions=None, now=None, as_name=None, deployment=str(deployment), deliver=False,
@@ -97,6 +151,18 @@ def _prepare(url: str, folder: Path, cases: int) -> int:
     at(engine, "2026-03-02 10:00")
     for ref in refs:
         engine.advance(ref, "start_internal_notice", actor=actor)
+    if deliver:  # each case's pending letter, and COPIES more to other addresses: the outbox to drain
+        from sqlalchemy import text
+
+        with engine.db.engine.begin() as conn:
+            columns = ("event_id, case_id, template, channel, role, subject, body, html, status, attempts, "
+                       "last_error, created_at, next_attempt_at, sent_at")
+            conn.execute(text(f"INSERT INTO outbox (recipient, {columns}) SELECT replace(recipient, '@', '+' || k || '@'), "
+                              f"{columns} FROM outbox CROSS JOIN generate_series(1, {COPIES}) AS k "
+                              "WHERE status = 'pending'"))
+            total = int(conn.execute(text("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")).scalar_one())
+        engine.db.dispose()
+        return total
     with engine.db.session() as s:
         from sqlmodel import select
 
@@ -115,23 +181,35 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def award_run(server: str, cases: int, workers: int) -> tuple[float, float, int]:
-    url, _ = _fresh_database(server)
+def award_run(server: str, cases: int, workers: int, *, deliver: bool = False) -> tuple[float, float, int, int]:
+    """N workers drain the work; returns (seconds, their CPU, units of work, most connections open at once)."""
+    url, plain = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
         with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
-            total = _prepare(url, Path(folder), cases)
+            total = _prepare(url, Path(folder), cases, deliver=deliver)
             env = {**os.environ, "AWARD_DB": url, "AWARD_HOME": folder, "AWARD_NOW": DUE,
                    "AWARD_DEPLOYMENT": str(Path(folder) / "deployment.yaml")}
-            started, cpu = time.perf_counter(), _children_cpu()
-            procs = [subprocess.Popen([AWARD, "--no-deliver", "tick", "--json"], env=env, stdout=subprocess.DEVNULL)
-                     for _ in range(workers)]
-            codes = [p.wait() for p in procs]
-            seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
+            argv = [AWARD, "outbox", "deliver", "--limit", "100000"] if deliver else [AWARD, "--no-deliver", "tick",
+                                                                                      "--json"]
+            with _Connections(plain) as connections:
+                started, cpu = time.perf_counter(), _children_cpu()
+                procs = [subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL) for _ in range(workers)]
+                codes = [p.wait() for p in procs]
+                seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
             assert codes == [0] * workers, codes
             from sqlalchemy import create_engine, text
 
             check = create_engine(url)
+            if deliver:  # every letter sent once: one attempt each, one file each
+                with check.connect() as conn:
+                    sent, attempts, left = conn.execute(text(
+                        "SELECT COUNT(*) FILTER (WHERE status = 'spooled'), SUM(attempts), "
+                        "COUNT(*) FILTER (WHERE status <> 'spooled') FROM outbox")).one()
+                check.dispose()
+                files = len(list((Path(folder) / "mail").glob("*.eml")))
+                assert sent == total == attempts == files and left == 0, (sent, attempts, files, left, total)
+                return seconds, cpu, total, connections.most
             with check.connect() as conn:
                 fired = conn.execute(text("SELECT COUNT(*) FROM timers WHERE status = 'fired'")).scalar()
                 pending = conn.execute(text("SELECT COUNT(*) FROM timers WHERE status = 'pending'")).scalar()
@@ -139,27 +217,35 @@ def award_run(server: str, cases: int, workers: int) -> tuple[float, float, int]
                                            "AND trigger IS DISTINCT FROM 'start_internal_notice'")).scalar()
             check.dispose()
             assert fired == total and pending == 0 and events == total, (fired, pending, events, total)
-            return seconds, cpu, total
+            return seconds, cpu, total, connections.most
     finally:
         _drop(server, name)
 
 
-def floor_run(server: str, total: int, workers: int) -> tuple[float, float]:
+def floor_run(server: str, total: int, workers: int, *, deliver: bool = False) -> tuple[float, float]:
     url, plain = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
         import psycopg
 
         with psycopg.connect(plain, autocommit=True) as con:
-            con.execute("CREATE TABLE jobs (id serial PRIMARY KEY, case_id int, status text)")
-            con.execute("CREATE TABLE events (id serial PRIMARY KEY, job_id int, case_id int, body text)")
-            con.execute("INSERT INTO jobs (case_id, status) SELECT g / 10, 'pending' FROM generate_series(1, %s) g",
-                        (total,))
-        started, cpu = time.perf_counter(), _children_cpu()
-        procs = [subprocess.Popen([sys.executable, "-c", FLOOR, plain], stdout=subprocess.PIPE, text=True)
-                 for _ in range(workers)]
-        done = sum(int(p.communicate()[0]) for p in procs)
-        seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
+            if deliver:
+                con.execute("CREATE TABLE mail (id serial PRIMARY KEY, recipient text, body text, status text, "
+                            "attempts int)")
+                con.execute("INSERT INTO mail (recipient, body, status, attempts) SELECT 'o' || g || '@example.com', "
+                            "repeat('x', 600), 'pending', 0 FROM generate_series(1, %s) g", (total,))
+            else:
+                con.execute("CREATE TABLE jobs (id serial PRIMARY KEY, case_id int, status text)")
+                con.execute("CREATE TABLE events (id serial PRIMARY KEY, job_id int, case_id int, body text)")
+                con.execute("INSERT INTO jobs (case_id, status) SELECT g / 10, 'pending' "
+                            "FROM generate_series(1, %s) g", (total,))
+        with tempfile.TemporaryDirectory(prefix="award-bench-floor-") as folder:
+            argv = [sys.executable, "-c", FLOOR_DELIVER, plain, folder] if deliver else [sys.executable, "-c", FLOOR,
+                                                                                       plain]
+            started, cpu = time.perf_counter(), _children_cpu()
+            procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+            done = sum(int(p.communicate()[0]) for p in procs)
+            seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
         assert done == total, (done, total)
         return seconds, cpu
     finally:
@@ -170,21 +256,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("cases", nargs="?", type=int, default=200)
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4])
+    parser.add_argument("--deliver", action="store_true",
+                        help="`award outbox deliver` workers draining the outbox (to a spool folder) instead of tick")
     args = parser.parse_args()
     server = _server()
+    what = "letters" if args.deliver else "timers"
     rows, base, floor_base = [], None, None
     for n in args.workers:
-        seconds, cpu, total = award_run(server, args.cases, n)
-        floor, floor_cpu = floor_run(server, total, n)
+        seconds, cpu, total, connections = award_run(server, args.cases, n, deliver=args.deliver)
+        floor, floor_cpu = floor_run(server, total, n, deliver=args.deliver)
         base = base or total / seconds
         floor_base = floor_base or total / floor
         rows.append([n, total, f"{total / seconds:.0f}", f"{total / seconds / base:.2f}x",
-                     f"{cpu / total * 1000:.2f} ms", f"{total / floor:.0f}", f"{total / floor / floor_base:.2f}x",
-                     f"{floor_cpu / total * 1000:.2f} ms", f"{(total / seconds) / (total / floor):.2f}x"])
-    table(f"tick workers on PostgreSQL ({os.cpu_count()} cores, server on the same machine; client CPU includes "
-          "each worker's start-up)",
-          ["workers", "timers", "award timers/s", "vs 1 worker", "award CPU/timer", "floor timers/s", "floor vs 1",
-           "floor CPU/timer", "award / floor"], rows)
+                     f"{cpu / total * 1000:.2f} ms", connections, f"{total / floor:.0f}",
+                     f"{total / floor / floor_base:.2f}x", f"{floor_cpu / total * 1000:.2f} ms",
+                     f"{(total / seconds) / (total / floor):.2f}x"])
+    table(f"{'outbox deliver' if args.deliver else 'tick'} workers on PostgreSQL ({os.cpu_count()} cores, server on "
+          "the same machine; client CPU includes each worker's start-up)",
+          ["workers", what, f"award {what}/s", "vs 1 worker", f"award CPU/{what[:-1]}", "connections (most)",
+           f"floor {what}/s", "floor vs 1", f"floor CPU/{what[:-1]}", "award / floor"], rows)
 
 
 if __name__ == "__main__":
