@@ -705,7 +705,7 @@ class _Compiled:
 
         args = [self._params(p) for p in params] if many else self._params(params)
         cursor = conn.connection.cursor()
-        if conn._has_events:  # e.g. tests recording every statement
+        if conn.dispatch.before_cursor_execute:  # listeners on the connection or its engine (tests record statements)
             conn.dispatch.before_cursor_execute(conn, cursor, self.sql, args, None, many)
         try:
             if many:
