@@ -6,9 +6,13 @@ migration: `award init` creates it beside the others.
 
 from __future__ import annotations
 
-from sqlalchemy import LargeBinary
-from sqlmodel import Column, Field, Session, SQLModel, col, select
+from typing import Any
 
+from sqlalchemy import LargeBinary, bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Column, Field, Session, SQLModel
+
+from ..store import Prepared
 from ..values import Attachment
 
 __all__ = ["OutboxAttachmentRow", "attachments_of"]
@@ -25,8 +29,16 @@ class OutboxAttachmentRow(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+def _of_row() -> Any:
+    a = OutboxAttachmentRow.__table__  # type: ignore[attr-defined]
+    return (sa_select(a.c.filename, a.c.content, a.c.mime_type).where(a.c.outbox_id == bindparam("outbox_id"))
+            .order_by(a.c.id))
+
+
+_OF_ROW = Prepared(_of_row)
+
+
 def attachments_of(s: Session, outbox_id: int) -> tuple[Attachment, ...]:
-    """The documents of one row, in the order they were written."""
-    found = s.exec(select(OutboxAttachmentRow).where(OutboxAttachmentRow.outbox_id == outbox_id)
-                   .order_by(col(OutboxAttachmentRow.id))).all()
-    return tuple(Attachment(filename=a.filename, content=a.content, mime_type=a.mime_type) for a in found)
+    """The documents of one row, in the order they were written (asked for every letter delivered)."""
+    return tuple(Attachment(filename=name, content=bytes(content), mime_type=mime)
+                 for name, content, mime in _OF_ROW.rows(s, {"outbox_id": outbox_id}))

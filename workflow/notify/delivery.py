@@ -16,14 +16,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from ..abc import Notifier
 from ..errors import AwardError, ConfigError, DeliveryError
-from ..store import CaseRow, OutboxRow, utc
+from ..store import CaseRow, OutboxRow, Prepared, construct, utc
 from ..values import Message
 from .attachments import attachments_of
 from .deployment import Deployment
@@ -98,6 +99,35 @@ class DeliveryReport:
 
 BATCH = 10
 """How many due rows a PostgreSQL deliverer claims in one statement (each is still sent and recorded alone)."""
+
+
+def _next_due() -> Any:
+    """The next due row after the run's cursor, with its case's number (SQLite: one writer at a time)."""
+    o, c = OutboxRow.__table__, CaseRow.__table__  # type: ignore[attr-defined]
+    return (sa_select(*o.c, c.c.ref).join(c, o.c.case_id == c.c.id)
+            .where(or_(o.c.status == "pending", o.c.status == "sending"), o.c.next_attempt_at <= bindparam("now"),
+                   o.c.id > bindparam("after"))
+            .order_by(o.c.id).limit(1))
+
+
+def _claim_row() -> Any:
+    """Take a row under the lease, only if nobody changed it since it was read (another deliverer)."""
+    o = OutboxRow.__table__  # type: ignore[attr-defined]
+    return (update(o).where(o.c.id == bindparam("id"), o.c.status == bindparam("was"),
+                            o.c.attempts == bindparam("attempts"))
+            .values(status="sending", attempts=bindparam("tries"), next_attempt_at=bindparam("until")))
+
+
+def _record_done() -> Any:
+    o = OutboxRow.__table__  # type: ignore[attr-defined]
+    return (update(o).where(o.c.id == bindparam("id"))
+            .values(status=bindparam("outcome"), sent_at=bindparam("sent_at"), last_error=bindparam("last_error")))
+
+
+_NEXT_DUE = Prepared(_next_due)
+_CLAIM_ROW = Prepared(_claim_row)
+_RECORD_DONE = Prepared(_record_done)
+_OUTBOX_COLUMNS = tuple(c.name for c in OutboxRow.__table__.columns)  # type: ignore[attr-defined]
 
 
 @dataclass(kw_only=True)
@@ -184,6 +214,8 @@ class Deliverer:
     def _claim(self, tried: set[int], only: int | None, installation: str,
                report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
         """Claim the next due row not yet tried in this run; None when there is none."""
+        if only is None and self.engine.db.is_sqlite:
+            return self._claim_next(tried, installation, report)
         lease = timedelta(seconds=self.deployment.delivery.lease_seconds)
         while True:
             now = self.engine.wall_clock()
@@ -218,6 +250,36 @@ class Deliverer:
                               attachments=attachments_of(s, row.id))
                 row.attempts += 1
                 s.expunge(row)
+                return row, msg
+
+    def _claim_next(self, tried: set[int], installation: str, report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
+        """SQLite: the next due row above the run's cursor (rows go in id order, so a row tried in this run
+        is never met again), claimed by a conditional UPDATE; prepared statements, no ORM query per row.
+
+        A row below the cursor that falls due during the run (its backoff or a dead deliverer's lease runs
+        out) waits for the next run, as a row that failed in this one does.
+        """
+        lease = timedelta(seconds=self.deployment.delivery.lease_seconds)
+        while True:
+            now = self.engine.wall_clock()
+            with self.engine.db.session() as s:
+                found = _NEXT_DUE.first(s, {"now": now, "after": max(tried, default=0)})
+                if found is None:
+                    return None
+                *values, ref = found
+                row = construct(OutboxRow, **dict(zip(_OUTBOX_COLUMNS, values, strict=True)))
+                assert row.id is not None
+                tried.add(row.id)
+                won = _CLAIM_ROW.run(s, {"id": row.id, "was": row.status, "attempts": row.attempts,
+                                         "tries": row.attempts + 1, "until": now + lease})
+                if won.rowcount != 1:
+                    report.lost += 1  # another deliverer has it: not ours, not counted
+                    continue
+                msg = Message(message_id=message_id(row, ref, installation), to=row.recipient,
+                              subject=row.subject, text=row.body, html=row.html, headers={"X-Award-Case": ref},
+                              meta={"case": ref, "template": row.template, "outbox_id": row.id},
+                              attachments=attachments_of(s, row.id))
+                row.attempts += 1
                 return row, msg
 
     def _send(self, row: OutboxRow, msg: Message, report: DeliveryReport) -> None:
@@ -262,9 +324,7 @@ class Deliverer:
             return
         outcome = notifier.outcome if notifier.outcome in DONE else "sent"
         with self.engine.db.session() as s:
-            s.execute(update(OutboxRow).where(col(OutboxRow.id) == rid)
-                      .values(status=outcome, sent_at=self.engine.wall_clock(), last_error=None)
-                      .execution_options(synchronize_session=False))
+            _RECORD_DONE.run(s, {"id": rid, "outcome": outcome, "sent_at": self.engine.wall_clock(), "last_error": None})
         getattr(report, outcome).append(rid)
 
     def _tell_office(self, row: OutboxRow, error: str, status: str) -> None:
