@@ -497,22 +497,17 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
       award cases --name 质量科技 --due-within 5
       award cases --round sha-2026 --limit 100 --offset 100
     """
-    settings.member("查看案件列表")
-    from award.workflow.finder import CaseFilter, find_cases
-
-    if export.active() is not None:  # `--output xlsx|csv -o FILE`: the wide listing, filtered the same way
-        _export_cases(settings, {r["ref"] for r in find_cases(settings.engine(), CaseFilter(
-            procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
-            entered_after=entered_after.date() if entered_after else None,
-            entered_before=entered_before.date() if entered_before else None, due_within=due_within,
-            open_only=open_only))})
+    plain = None
+    if round_id and export.active() is None and not (procedure or state or track or party or name or entered_after
+                                                     or entered_before or due_within is not None):
+        plain = _plain(settings, lambda p: p.round_cases(round_id, limit=limit + 1, offset=offset,
+                                                          open_only=open_only))
+    found = plain[0] if plain is not None else _find(  # a page of one round (the usual list) without the ORM
+        settings, procedure, round_id, state, track, party, name, entered_after, entered_before, due_within,
+        open_only, limit, offset)
+    if found is None:
         return
-    rows = find_cases(settings.engine(), CaseFilter(
-        procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
-        entered_after=entered_after.date() if entered_after else None,
-        entered_before=entered_before.date() if entered_before else None, due_within=due_within,
-        open_only=open_only, limit=limit + 1, offset=offset))
-    more, rows = len(rows) > limit, rows[:limit]
+    more, rows = len(found) > limit, found[:limit]
 
     def people() -> None:
         from datetime import datetime
@@ -527,6 +522,27 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
                           for r in rows], ids=(0, 1))
 
     render.emit(rows, as_json=as_json, show=people)
+
+
+def _find(settings: Settings, procedure: str | None, round_id: str | None, state: str | None, track: str | None,
+          party: str | None, name: str | None, entered_after: Any, entered_before: Any, due_within: int | None,
+          open_only: bool, limit: int, offset: int) -> list[dict[str, Any]] | None:
+    """The engine's listing (every filter), one row more than the page; None when it went to an export file."""
+    settings.member("查看案件列表")
+    from award.workflow.finder import CaseFilter, find_cases
+
+    if export.active() is not None:  # `--output xlsx|csv -o FILE`: the wide listing, filtered the same way
+        _export_cases(settings, {r["ref"] for r in find_cases(settings.engine(), CaseFilter(
+            procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+            entered_after=entered_after.date() if entered_after else None,
+            entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+            open_only=open_only))})
+        return None
+    return find_cases(settings.engine(), CaseFilter(
+        procedure=procedure, round_id=round_id, state=state, track=track, party=party, name=name,
+        entered_after=entered_after.date() if entered_after else None,
+        entered_before=entered_before.date() if entered_before else None, due_within=due_within,
+        open_only=open_only, limit=limit + 1, offset=offset))
 
 
 def _export_cases(settings: Settings, refs: set[str]) -> None:

@@ -228,6 +228,30 @@ class PlainReader:
                           track=row.track, track_label=spec.tracks[row.track].label, state=row.state,
                           state_label=spec.label_of(row.state), events=row.events), views
 
+    def round_cases(self, round_id: str, *, limit: int, offset: int, open_only: bool) -> list[dict[str, Any]] | None:
+        """As `finder.find_cases` for a page of one round's cases (no other filter); an unknown round: the engine."""
+        result: list[dict[str, Any]] | None = self._answer(lambda: self._round_cases(round_id, limit, offset,
+                                                                                     open_only))
+        return result
+
+    def _round_cases(self, round_id: str, limit: int, offset: int, open_only: bool) -> list[dict[str, Any]]:
+        wanted = round_id.strip().lower()
+        if not self._rows("round_by_id", id=wanted):
+            raise _Fallback  # the engine names the rounds there are ("did you mean")
+        out = []
+        for c in self._rows("round_open_cases" if open_only else "round_cases", round_id=wanted, limit=limit,
+                            offset=offset):
+            try:
+                spec = self.catalog.get(c.procedure, c.definition_version)
+                track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
+            except LookupError:
+                track_label, state_label = c.track, c.state
+            out.append({"ref": c.ref, "round": c.round_id, "party": c.party_name, "track": c.track,
+                        "track_label": track_label, "state": c.state, "state_label": state_label,
+                        "held": c.held, "closed": c.closed, "entered_at": utc(c.entered_at).isoformat(),
+                        "updated_at": utc(c.updated_at).isoformat(), "next_due": None})
+        return out
+
     def show(self, ref: str) -> CaseView | None:
         """As `Engine.show` for a case whose state offers no transition (nothing to evaluate)."""
         result: CaseView | None = self._answer(lambda: self._show(ref))

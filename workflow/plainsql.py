@@ -24,6 +24,7 @@ from .store import (
     ObjectionRow,
     PartyRecordRow,
     PartyRow,
+    RoundRow,
     SealRow,
     StaffAccountRow,
     StaffChangeRow,
@@ -42,6 +43,12 @@ def statements() -> dict[str, Select[Any]]:
     staff, account, change = (StaffRow.__table__, StaffAccountRow.__table__,  # type: ignore[attr-defined]
                               StaffChangeRow.__table__)  # type: ignore[attr-defined]
     expert, record = ExpertRow.__table__, PartyRecordRow.__table__  # type: ignore[attr-defined]
+    rounds = RoundRow.__table__  # type: ignore[attr-defined]
+    listed = (case.c.id, case.c.ref, case.c.round_id, case.c.procedure, case.c.definition_version, case.c.track,
+              case.c.state, case.c.held, case.c.closed, case.c.entered_at, case.c.updated_at,
+              party.c.name.label("party_name"))
+    round_page = (select(*listed).join(party, case.c.party_id == party.c.id)
+                  .where(case.c.round_id == bindparam("round_id")))
     return {
         "schema_version": select(meta.c.value).where(meta.c.key == "schema_version"),
         "case_by_id": select(case).where(case.c.id == bindparam("id")),
@@ -69,6 +76,11 @@ def statements() -> dict[str, Select[Any]]:
         "account_by_login": select(account).where(account.c.login == bindparam("login")),
         "staff_by_name": select(staff).where(staff.c.name == bindparam("name")),
         "expert_of_staff": select(expert.c.id).where(expert.c.staff == bindparam("name")).limit(1),
+        "round_by_id": select(rounds.c.id).where(rounds.c.id == bindparam("id")),
+        # a page of a round's cases, as finder.find_cases lists them (index on round and id: the page's cost)
+        "round_cases": round_page.order_by(case.c.id).limit(bindparam("limit")).offset(bindparam("offset")),
+        "round_open_cases": round_page.where(case.c.closed.is_(False)).order_by(case.c.id)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
     }
 
 
