@@ -45,7 +45,8 @@ __all__ = ["PlainReader", "compiled_statements"]
 
 _FORMAT = "award-plainsql-1"
 _HERE = Path(__file__).resolve().parent
-_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py")
+_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py",
+               _HERE / "gather.py")
 
 
 def _cache_key() -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import Select
 
+from .gather import FACT_STATEMENTS
 from .kinds import LIVE_TIMERS, TimerKind, TimerStatus
 from .review.tables import ExpertRow
 from .store import (
@@ -35,7 +36,9 @@ __all__ = ["compile_statements", "statements"]
 
 
 def statements() -> dict[str, Select[Any]]:
-    """Every SELECT the plain read path runs, by name; `:name` parameters are bound by `plainread`."""
+    """Every SELECT the plain read path runs, by name; `:name` parameters are bound by `plainread`.
+
+    The facts' statements are the engine's own (`gather.FACT_STATEMENTS`), named `facts.<name>`."""
     meta, case, event, party = (MetaRow.__table__, CaseRow.__table__,  # type: ignore[attr-defined]
                                 EventRow.__table__, PartyRow.__table__)  # type: ignore[attr-defined]
     timer, objection, seal = TimerRow.__table__, ObjectionRow.__table__, SealRow.__table__  # type: ignore[attr-defined]
@@ -69,6 +72,7 @@ def statements() -> dict[str, Select[Any]]:
         "account_by_login": select(account).where(account.c.login == bindparam("login")),
         "staff_by_name": select(staff).where(staff.c.name == bindparam("name")),
         "expert_of_staff": select(expert.c.id).where(expert.c.staff == bindparam("name")).limit(1),
+        **{f"facts.{name}": build() for name, build in FACT_STATEMENTS.items()},
     }
 
 
