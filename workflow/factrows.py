@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .abc import Calendar
     from .specs.model import ProcessSpec
 
-__all__ = ["FactRows", "LabelSource", "assemble_facts", "count_matching", "party_facts", "round_facts"]
+__all__ = ["FactRows", "LabelSource", "assemble_facts", "count_matching", "note_facts", "party_facts", "party_names_of",
+           "round_facts"]
 
 
 class FactRows(Protocol):
@@ -86,14 +87,10 @@ def assemble_facts(rows: FactRows, catalog: LabelSource, spec: ProcessSpec, row:
                        "state": state, "state_label": _label(catalog, procedure, version, state)}
 
     def notes() -> Iterator[NoteFacts]:
-        if case_id is None:
-            return
-        for seq, kind, actor, at, payload, comment in rows("notes", {"case_id": case_id}):
-            yield NoteFacts(seq=seq, kind=kind, actor=actor, at=utc(at), data=dict(payload), comment=comment)
+        return iter(()) if case_id is None else note_facts(rows, case_id)
 
     form = to_python(spec.fields, {**(row.data if data is None else data)})
     before = dict(form) if data is None else to_python(spec.fields, dict(row.data))
-    codes = sorted({str(form[k]) for k, fs in spec.fields.items() if fs.type == "party" and form.get(k)})
     return CaseFacts(
         spec=spec, case_id=row.id, ref=row.ref, track=row.track, state=row.state, data=form,
         party=dataclasses.replace(party, records=Deferred(records), other_cases=Deferred(other_cases)),
@@ -101,10 +98,22 @@ def assemble_facts(rows: FactRows, catalog: LabelSource, spec: ProcessSpec, row:
         count_cases=count_cases, open_objections=int(open_objections),
         entered_at=utc(row.entered_at) if row.entered_at is not None else None,
         before=before,
-        names={code: name for c in codes for code, name in rows("party_name", {"code": c})},
+        names=party_names_of(rows, spec.fields, form),
         overrides=_overrides(rows, row.id) if row.id is not None and spec.overridable else {},
         notes=Deferred(notes),
     )
+
+
+def note_facts(rows: FactRows, case_id: int) -> Iterator[NoteFacts]:
+    """The case's recorded events that moved no state, oldest first (entries, findings, consultations)."""
+    for seq, kind, actor, at, payload, comment in rows("notes", {"case_id": case_id}):
+        yield NoteFacts(seq=seq, kind=kind, actor=actor, at=utc(at), data=dict(payload), comment=comment)
+
+
+def party_names_of(rows: FactRows, fields: Mapping[str, Any], form: Mapping[str, Any]) -> dict[str, str]:
+    """Registered parties named by the form's `party` fields (a recommender): code -> name."""
+    codes = sorted({str(form[k]) for k, fs in fields.items() if fs.type == "party" and form.get(k)})
+    return {code: name for c in codes for code, name in rows("party_name", {"code": c})}
 
 
 def _overrides(rows: FactRows, case_id: int) -> dict[str, str]:
