@@ -253,8 +253,7 @@ OPEN_CASES = ["sha committee (quota)", "sha notice, objection open", "sha ready 
               "whi classification (counts, recommender)", "whi incubating (cycle year)", "whi draft, cap overridden"]
 
 
-def _plain_show(folder: Path, ref: str, login: str) -> Any:
-    """What the plain reader itself answers (None: it leaves the case to the engine)."""
+def _reader(folder: Path) -> Any:
     from award.workflow.plainread import PlainReader
     from award.workflow.sealmac import KEY_NAME
     from award.workflow.specs.locations import bundled_definitions
@@ -263,9 +262,14 @@ def _plain_show(folder: Path, ref: str, login: str) -> Any:
 
     root = bundled_definitions()
     home = folder / "home"
-    reader = PlainReader(path=folder / "award.db", catalog=load_read_catalog(root),
-                         key_path=home / "secrets" / KEY_NAME, busy_timeout=5.0,
-                         calendar=lambda: OfficialCalendar(files_dir=root / "calendars", office_dir=home / "calendars"))
+    return PlainReader(path=folder / "award.db", catalog=load_read_catalog(root), key_path=home / "secrets" / KEY_NAME,
+                       busy_timeout=5.0,
+                       calendar=lambda: OfficialCalendar(files_dir=root / "calendars", office_dir=home / "calendars"))
+
+
+def _plain_show(folder: Path, ref: str, login: str) -> Any:
+    """What the plain reader itself answers (None: it leaves the case to the engine)."""
+    reader = _reader(folder)
     try:
         return reader.show(ref, actor=reader.actor(login))
     finally:
@@ -288,3 +292,46 @@ def test_an_open_case_is_shown_by_the_plain_path_as_the_engine_shows_it(
             plain = run(*args, who=who)
             assert plain.code == 0, plain
             assert (plain.code, plain.out, plain.err) == _engine_path(folder, *args, who=who), (label, args, who)
+
+
+COUNTS: list[dict[str, Any]] = [
+    {}, {"states": ["draft"]}, {"states": []}, {"where": {"track": "pool"}}, {"where": {"track": ["gold_model", "pool"]}},
+    {"states": ["classification", "incubating", "survey"], "where": {"class": ["B", "C"]}},
+    {"where": {"level": "gold", "category": "model"}}, {"where": {"level": "gold", "category": "model", "track": "x"}},
+    {"where": {"a": "1", "b": "2", "c": "3", "d": "4"}},  # more fields than `round_counts` groups by
+    {"where": {"profitable_3y": True}}, {"where": {"ownership": ["private", 1]}},  # not text: counted in Python
+    {"where": {"recommender": "芜湖市家电行业协会"}},
+]
+
+
+@pytest.mark.parametrize("label", OPEN_CASES)
+def test_the_plain_path_reads_the_facts_the_engine_reads(open_cases: tuple[AwardRunner, Path, dict[str, str]],
+                                                         label: str) -> None:
+    """Party, round, records, other cases, notes, names, overrides and counts, field by field."""
+    from datetime import UTC, datetime
+
+    _run, folder, refs = open_cases
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    reader = _reader(folder)  # open while the facts are read: records, other cases and notes on demand
+    plain = reader.case_facts(refs[label], now)
+    settings = Settings(db=str(folder / "award.db"), definitions=None, now=None, as_name=None, deployment=None,
+                        home_dir=str(folder / "home"))
+    engine = build_engine(settings)
+    try:
+        with engine.db.session() as s:
+            facts = engine.facts_at(s, engine.spec_of(engine.case_row(s, refs[label])), engine.case_row(s, refs[label]),
+                                    at=now)
+            assert plain is not None
+            for name in ("case_id", "ref", "track", "state", "data", "round", "now", "today", "open_objections",
+                         "entered_at", "before", "names", "overrides"):
+                assert getattr(plain, name) == getattr(facts, name), name
+            assert plain.party == facts.party and tuple(plain.party.records) == tuple(facts.party.records)
+            assert tuple(plain.party.other_cases) == tuple(facts.party.other_cases)
+            assert tuple(plain.notes) == tuple(facts.notes)
+            # the round's counts a guard may ask for, with this case's own form values too
+            own = {k: v for k, v in facts.data.items() if isinstance(v, str) and len(v) < 60}
+            for ask in [*COUNTS, *({"where": {k: v}} for k, v in own.items())]:
+                assert plain.count_cases(**ask) == facts.count_cases(**ask), ask
+    finally:
+        engine.db.dispose()
+        reader.close()

@@ -35,6 +35,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
+from .facts import matches
 from .inputs import row_id
 from .readviews import case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
@@ -42,12 +43,16 @@ from .views import Actor, CaseHeader, CaseView, EventView, TriggerView
 
 if TYPE_CHECKING:
     from .abc import Calendar
-    from .facts import NoteFacts
+    from .facts import CaseFacts, NoteFacts
+    from .specs.model import ProcessSpec
     from .specs.readspec import ReadCatalog, ReadSpec, SpecLabels
 
 __all__ = ["PlainReader", "compiled_statements"]
 
 _FORMAT = "award-plainsql-1"
+COUNTED_KEYS = 3
+"""How many form fields `round_counts` (plainsql.py) groups by: a `count_cases` condition on more is counted
+in Python over the round's cases."""
 _HERE = Path(__file__).resolve().parent
 _TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py",
                _HERE / "gather.py")
@@ -268,10 +273,28 @@ class PlainReader:
     def _open(self, row: Any, actor: Actor | None) -> CaseView:
         """A case whose state offers triggers: their guards evaluated, as the engine does, on the checked
         definition (from the catalogue's own cache: this imports pydantic and the models) and on the case's
-        facts, read by the engine's own statements (`gather.FACT_STATEMENTS`) and assembled by its own code."""
-        from .factrows import assemble_facts, count_matching
+        facts (`_facts`)."""
         from .readviews import trigger_views
         from .timing.clock import system_clock
+
+        try:
+            spec, facts = self._facts(row, system_clock())
+            triggers = trigger_views(spec, row, facts, actor)
+        except _Fallback:
+            raise
+        except Exception:  # noqa: BLE001 - what a guard raises (an unknown calendar year, ...): the engine
+            raise _Fallback from None  # raises it again and reports it as it always has
+        return self._view(spec, row, triggers=triggers, form=facts.data, notes=list(facts.notes), names=facts.names)
+
+    def case_facts(self, ref: str, now: datetime) -> CaseFacts | None:
+        """As `Engine.case_facts` at `now` (what guards read of the case), or None."""
+        result: CaseFacts | None = self._answer(lambda: self._facts(self._case(ref)[0], now)[1])
+        return result
+
+    def _facts(self, row: Any, now: datetime) -> tuple[ProcessSpec, CaseFacts]:
+        """The case's checked definition and its facts, read by the engine's own statements
+        (`gather.FACT_STATEMENTS`) and assembled by its own code (`factrows.assemble_facts`)."""
+        from .factrows import assemble_facts, count_matching
 
         catalog = self.catalog.full()
         spec = catalog.get(row.procedure, row.definition_version)
@@ -280,21 +303,33 @@ class PlainReader:
         round_cases: list[tuple[Any, ...]] = []
 
         def count_cases(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
-            # in Python over the round's cases, as the engine counts a condition on a number: the engine's
-            # SQL COUNT builds an IN list per call, which a statement compiled once cannot hold; on SQLite a
-            # text value compares the same in JSON_EXTRACT as in Python
+            condition = dict(where or {})
+            keys = [k for k in condition if k != "track"]
+            if len(keys) <= COUNTED_KEYS and all(isinstance(v, str) for e in condition.values()
+                                                 for v in (e if isinstance(e, list) else [e])):
+                return self._count(row, states, condition, keys)
+            # a number, a yes/no or a date, as the engine does: compared in Python over the round's cases
             if not round_cases:
                 round_cases.extend(self._facts_rows("round_cases", {"round_id": row.round_id}))
             return count_matching(round_cases, row.id, states, where)
 
-        try:
-            facts = assemble_facts(self._facts_rows, catalog, spec, row, None, now=system_clock(),
-                                   calendar=None if self.calendar is None else self.calendar(),
-                                   count_cases=count_cases)
-            triggers = trigger_views(spec, row, facts, actor)
-        except Exception:  # noqa: BLE001 - what a guard raises (an unknown calendar year, ...): the engine
-            raise _Fallback from None  # raises it again and reports it as it always has
-        return self._view(spec, row, triggers=triggers, form=facts.data, notes=list(facts.notes), names=facts.names)
+        return spec, assemble_facts(self._facts_rows, catalog, spec, row, None, now=now,
+                                    calendar=None if self.calendar is None else self.calendar(),
+                                    count_cases=count_cases)
+
+    def _count(self, row: Any, states: Sequence[str] | None, where: Mapping[str, Any], keys: list[str]) -> int:
+        """`count_cases` when every value of `where` is text, as the engine's SQL COUNT compares them on SQLite
+        (JSON_EXTRACT of the form's field, or the track): the round's other cases grouped by state, track and
+        the fields' values in SQL (`plainsql.round_counts`), the groups `where` matches summed here."""
+        paths: dict[str, str | None] = {f"path_{i}": None for i in range(1, COUNTED_KEYS + 1)}
+        paths.update({f"path_{i}": f'$."{key}"' for i, key in enumerate(keys, start=1)})  # as SQLAlchemy's
+        wanted = None if states is None else set(states)  # JSON index on SQLite writes a field's path
+        total = 0
+        for state, track, *values, cases in self._tuples("round_counts", {"round_id": row.round_id,
+                                                                         "exclude": row.id, **paths}):
+            if (wanted is None or state in wanted) and matches({**dict(zip(keys, values)), "track": track}, where):
+                total += cases
+        return int(total)
 
     def _view(self, spec: SpecLabels, row: Any, *, triggers: Sequence[TriggerView], form: Mapping[str, Any],
               notes: Sequence[NoteFacts], names: Mapping[str, str]) -> CaseView:
