@@ -230,7 +230,7 @@ def show(settings: Settings, case_ref: str, diagram: bool, svg: Path | None, as_
         spec, current, steps = case_path(settings, case_ref)
         emit(spec, svg=svg, current=current, path=steps)
         return
-    answered = _plain(settings, lambda plain: plain.show(case_ref))  # a closed case: nothing to evaluate
+    answered = _plain(settings, lambda plain, actor: plain.show(case_ref, actor=actor))
     if answered is not None:
         view, catalog = answered
     else:
@@ -317,7 +317,7 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
       award history SHA-2026-001 --offset 1000
       award history SHA-2026-001 --output xlsx -o 办理历史.xlsx
     """
-    answered = _plain(settings, lambda plain: plain.history(case_ref, limit=limit, offset=offset))
+    answered = _plain(settings, lambda plain, _actor: plain.history(case_ref, limit=limit, offset=offset))
     if answered is not None:
         found, catalog = answered
     else:
@@ -362,15 +362,15 @@ def history(settings: Settings, case_ref: str, limit: int, offset: int, as_json:
     render.emit({"case": view.ref, "events": events}, as_json=as_json, show=people)
 
 
-def _plain(settings: Settings, read: Callable[[PlainReader], T | None]) -> tuple[T, Catalog | ReadCatalog] | None:
-    """The plain read path's answer with its catalogue's labels (workflow/plainread.py: a SQLite file, no ORM
-    or pydantic imported),
-    or None: then the engine's path answers, with every check and message of its own."""
+def _plain(settings: Settings, read: Callable[[PlainReader, Actor], T | None]) -> tuple[T, Catalog | ReadCatalog] | None:
+    """The plain read path's answer, for the acting member, with its catalogue's labels (workflow/plainread.py: a
+    SQLite file, no ORM imported), or None: then the engine's path answers, with every check and message of its own."""
     plain = settings.plain_reader()
     if plain is None:
         return None
     try:
-        found = read(plain) if plain.actor(settings.login_source()) is not None else None
+        actor = plain.actor(settings.login_source())
+        found = read(plain, actor) if actor is not None else None
     finally:
         plain.close()
     return None if found is None else (found, plain.catalog)
@@ -500,8 +500,8 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
     plain = None
     if round_id and export.active() is None and not (procedure or state or track or party or name or entered_after
                                                      or entered_before or due_within is not None):
-        plain = _plain(settings, lambda p: p.round_cases(round_id, limit=limit + 1, offset=offset,
-                                                          open_only=open_only))
+        plain = _plain(settings, lambda p, _actor: p.round_cases(round_id, limit=limit + 1, offset=offset,
+                                                                  open_only=open_only))
     found = plain[0] if plain is not None else _find(  # a page of one round (the usual list) without the ORM
         settings, procedure, round_id, state, track, party, name, entered_after, entered_before, due_within,
         open_only, limit, offset)

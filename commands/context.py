@@ -141,7 +141,7 @@ class Settings:
         if catalog.problems:
             return None
         return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
-                           busy_timeout=_busy_timeout(self))
+                           busy_timeout=_busy_timeout(self), calendar=lambda: office_calendar(self))
 
     def definitions_root(self) -> Path:
         from award.workflow.specs.locations import bundled_definitions

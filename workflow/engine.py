@@ -51,7 +51,7 @@ from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .machine import MachineCache
-from .readviews import case_view, retention_view
+from .readviews import case_view, missing_verdicts, retention_view, trigger_views
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
@@ -75,7 +75,7 @@ from .store import (
     utc,
 )
 from .values import Verdict
-from .views import Actor, CaseView, EventView, StepResult, TimerView, TriggerView
+from .views import Actor, CaseView, EventView, StepResult, TimerView
 
 if TYPE_CHECKING:
     from .notify.outbox import Outbox
@@ -496,12 +496,7 @@ class Engine:
                          if rule and cite == RULE_ISSUER else [])])
 
     def _missing(self, spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
-        missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
-                   if t.trigger in fs.required_for and data.get(name) in (None, "", [])]
-        if not missing:
-            return []
-        return [Verdict(passed=False, guard="required", rule=t.rule or "",
-                        reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
+        return missing_verdicts(spec, t, data)
 
     def _why_unavailable(self, s: Session, spec: ProcessSpec, row: CaseRow, trigger: str) -> list[Verdict]:
         """The rule that keeps a trigger out of reach now: the running period's (with its last day), or the step's."""
@@ -615,15 +610,7 @@ class Engine:
             row = self.case_row(s, ref)
             spec = self.spec_of(row)
             facts = self._facts(s, spec, row)
-            triggers = []
-            for t in spec.transitions_from(row.state):
-                verdicts = [*self._missing(spec, t, row.data), *_evaluate(t.guards, facts)]
-                role_ok = actor is None or (("system" in t.roles) if actor.timer else bool(
-                    set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(t.roles)))
-                triggers.append(TriggerView(
-                    trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
-                    roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
-                    verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
+            triggers = trigger_views(spec, row, facts, actor)  # shared with the plain read path
             timers = s.exec(select(TimerRow).where(TimerRow.case_id == row.id,  # blocked: waits for a calendar year
                                                    col(TimerRow.status).in_([*LIVE_TIMERS, TimerStatus.BLOCKED]),
                                                    col(TimerRow.kind) != TimerKind.RETENTION)

@@ -35,7 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Params(BaseModel):
     """Base of every guard's and effect's parameters: frozen, and a typo is an error."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # a schema is built when a call of the guard is first checked, not for every guard at import
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -14,8 +14,10 @@ takes the engine's path, which gives the full behaviour and every error message:
   stranger, not disabled) and the roster's seal holds;
 - the acting member is no expert (an expert's access to a case is the review's decision);
 - the database is at this program's schema version, and the case's definition is unchanged;
-- for `show`: the case's state has no transition to evaluate (guards need the case's facts, which
-  the engine gathers).
+- for `show`: the case's award is not revoked (what a revocation set going is the engine's to read), and
+  nothing its triggers' guards raise (an unknown calendar year, ...): the engine raises it again.
+An open case's guards are evaluated on the checked definition and on facts read by the engine's own
+statements (`gather.FACT_STATEMENTS`, compiled here like the others) and assembled by its own code.
 Any `sqlite3` error (a locked, damaged or missing file) also means `None`: the engine reports it.
 """
 
@@ -25,6 +27,7 @@ import hmac
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,20 +35,28 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
+from .facts import matches
 from .inputs import row_id
 from .readviews import case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
 from .timing.clock import utc
-from .views import Actor, CaseHeader, CaseView, EventView
+from .views import Actor, CaseHeader, CaseView, EventView, TriggerView
 
 if TYPE_CHECKING:
-    from .specs.readspec import ReadCatalog, ReadSpec
+    from .abc import Calendar
+    from .facts import CaseFacts, NoteFacts
+    from .specs.model import ProcessSpec
+    from .specs.readspec import ReadCatalog, ReadSpec, SpecLabels
 
 __all__ = ["PlainReader", "compiled_statements"]
 
 _FORMAT = "award-plainsql-1"
+COUNTED_KEYS = 3
+"""How many form fields `round_counts` (plainsql.py) groups by: a `count_cases` condition on more is counted
+in Python over the round's cases."""
 _HERE = Path(__file__).resolve().parent
-_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py")
+_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py",
+               _HERE / "gather.py")
 
 
 def _cache_key() -> str:
@@ -109,12 +120,14 @@ class PlainReader:
         catalog: the checked definitions' labels (from their cache: specs/readspec.py, no pydantic).
         key_path: the seal key (`secrets/history.key` of the office data folder).
         busy_timeout: seconds to wait for a writer's lock, as the engine would.
+        calendar: the office's working-day calendar, made when a guard of an open case may need it.
     """
 
     path: Path
     catalog: ReadCatalog
     key_path: Path
     busy_timeout: float
+    calendar: Callable[[], Calendar] | None = None
     _con: sqlite3.Connection | None = field(default=None, repr=False)
     _sql: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -132,12 +145,21 @@ class PlainReader:
         return self._con
 
     def _rows(self, statement: str, /, **params: Any) -> list[Any]:
+        names = [c for c, _k in self._sql[statement]["columns"]]
+        return [SimpleNamespace(**dict(zip(names, values, strict=True)))
+                for values in self._tuples(statement, params)]
+
+    def _tuples(self, statement: str, params: Mapping[str, Any], /) -> list[tuple[Any, ...]]:
+        """A statement's rows as tuples, each value as the ORM gives it (`factrows.FactRows`)."""
         assert self._con is not None
         stmt = self._sql[statement]
         cur = self._con.execute(stmt["sql"], {**stmt["fixed"], **params})
-        kinds = stmt["columns"]
-        return [SimpleNamespace(**{c: _decode(k, v) for (c, k), v in zip(kinds, raw, strict=True)})
-                for raw in cur.fetchall()]
+        kinds = [k for _c, k in stmt["columns"]]
+        return [tuple(_decode(k, v) for k, v in zip(kinds, raw, strict=True)) for raw in cur.fetchall()]
+
+    def _facts_rows(self, statement: str, params: Mapping[str, Any], /) -> list[tuple[Any, ...]]:
+        """The facts' statements (`gather.FACT_STATEMENTS`), as the engine runs them on its session."""
+        return self._tuples(f"facts.{statement}", params)
 
     def close(self) -> None:
         if self._con is not None:
@@ -252,36 +274,102 @@ class PlainReader:
                         "updated_at": utc(c.updated_at).isoformat(), "next_due": None})
         return out
 
-    def show(self, ref: str) -> CaseView | None:
-        """As `Engine.show` for a case whose state offers no transition (nothing to evaluate)."""
-        result: CaseView | None = self._answer(lambda: self._show(ref))
+    def show(self, ref: str, *, actor: Actor | None = None) -> CaseView | None:
+        """As `Engine.show(ref, actor=actor)`."""
+        result: CaseView | None = self._answer(lambda: self._show(ref, actor))
         return result
 
-    def _show(self, ref: str) -> CaseView:
-        row, spec = self._case(ref)
-        if spec.transitions_from(row.state):
-            raise _Fallback  # the triggers' guards read the case's facts: the engine gathers them
-        if any(fs.type == "party" and row.data.get(name) for name, fs in spec.fields.items()):
-            raise _Fallback  # a registered party named by the form: the engine looks up its name
-        if spec.recovery and self._rows("revoked_record_of_case", case_id=row.id):
+    def _show(self, ref: str, actor: Actor | None) -> CaseView:
+        row, labels = self._case(ref)
+        if labels.recovery and self._rows("revoked_record_of_case", case_id=row.id):
             raise _Fallback  # what a revocation set going: the engine reads it (revocations.py)
+        if labels.transitions_from(row.state):
+            return self._open(row, actor)
+        from .factrows import note_facts, party_names_of
+        from .specs.fields import to_python
+
+        form = to_python(labels.fields, dict(row.data))
+        notes: list[NoteFacts] = []
+        if labels.entries or labels.checklists:  # derived from the history, as Engine.show derives them
+            notes = list(note_facts(self._facts_rows, row.id))
+        return self._view(labels, row, triggers=(), form=form, notes=notes,
+                          names=party_names_of(self._facts_rows, labels.fields, form))
+
+    def _open(self, row: Any, actor: Actor | None) -> CaseView:
+        """A case whose state offers triggers: their guards evaluated, as the engine does, on the checked
+        definition (from the catalogue's own cache: this imports pydantic and the models) and on the case's
+        facts (`_facts`)."""
+        from .readviews import trigger_views
+        from .timing.clock import system_clock
+
+        try:
+            spec, facts = self._facts(row, system_clock())
+            triggers = trigger_views(spec, row, facts, actor)
+        except _Fallback:
+            raise
+        except Exception:  # noqa: BLE001 - what a guard raises (an unknown calendar year, ...): the engine
+            raise _Fallback from None  # raises it again and reports it as it always has
+        return self._view(spec, row, triggers=triggers, form=facts.data, notes=list(facts.notes), names=facts.names)
+
+    def case_facts(self, ref: str, now: datetime) -> CaseFacts | None:
+        """As `Engine.case_facts` at `now` (what guards read of the case), or None."""
+        result: CaseFacts | None = self._answer(lambda: self._facts(self._case(ref)[0], now)[1])
+        return result
+
+    def _facts(self, row: Any, now: datetime) -> tuple[ProcessSpec, CaseFacts]:
+        """The case's checked definition and its facts, read by the engine's own statements
+        (`gather.FACT_STATEMENTS`) and assembled by its own code (`factrows.assemble_facts`)."""
+        from .factrows import assemble_facts, count_matching
+
+        catalog = self.catalog.full()
+        spec = catalog.get(row.procedure, row.definition_version)
+        if spec.content_hash != row.definition_hash:
+            raise _Fallback
+        round_cases: list[tuple[Any, ...]] = []
+
+        def count_cases(*, states: Sequence[str] | None = None, where: Mapping[str, Any] | None = None) -> int:
+            condition = dict(where or {})
+            keys = [k for k in condition if k != "track"]
+            if len(keys) <= COUNTED_KEYS and all(isinstance(v, str) for e in condition.values()
+                                                 for v in (e if isinstance(e, list) else [e])):
+                return self._count(row, states, condition, keys)
+            # a number, a yes/no or a date, as the engine does: compared in Python over the round's cases
+            if not round_cases:
+                round_cases.extend(self._facts_rows("round_cases", {"round_id": row.round_id}))
+            return count_matching(round_cases, row.id, states, where)
+
+        return spec, assemble_facts(self._facts_rows, catalog, spec, row, None, now=now,
+                                    calendar=None if self.calendar is None else self.calendar(),
+                                    count_cases=count_cases)
+
+    def _count(self, row: Any, states: Sequence[str] | None, where: Mapping[str, Any], keys: list[str]) -> int:
+        """`count_cases` when every value of `where` is text, as the engine's SQL COUNT compares them on SQLite
+        (JSON_EXTRACT of the form's field, or the track): the round's other cases grouped by state, track and
+        the fields' values in SQL (`plainsql.round_counts`), the groups `where` matches summed here."""
+        paths: dict[str, str | None] = {f"path_{i}": None for i in range(1, COUNTED_KEYS + 1)}
+        paths.update({f"path_{i}": f'$."{key}"' for i, key in enumerate(keys, start=1)})  # as SQLAlchemy's
+        wanted = None if states is None else set(states)  # JSON index on SQLite writes a field's path
+        total = 0
+        for state, track, *values, cases in self._tuples("round_counts", {"round_id": row.round_id,
+                                                                         "exclude": row.id, **paths}):
+            if (wanted is None or state in wanted) and matches({**dict(zip(keys, values)), "track": track}, where):
+                total += cases
+        return int(total)
+
+    def _view(self, spec: SpecLabels, row: Any, *, triggers: Sequence[TriggerView], form: Mapping[str, Any],
+              notes: Sequence[NoteFacts], names: Mapping[str, str]) -> CaseView:
+        """The case with its party, timers, objections, entries, checklist and retention, as `Engine.show`."""
         entries: list[dict[str, Any]] = []
         checklist: tuple[dict[str, Any], ...] = ()
-        if spec.entries or spec.checklists:  # derived from the history, as Engine.show derives them
+        if spec.entries or spec.checklists:
             from .caserecords import case_records, entries_of
-            from .facts import NoteFacts
-            from .kinds import EventKind
-            from .specs.fields import to_python
 
-            moved = (EventKind.CREATED, EventKind.TRANSITION)
-            notes = [NoteFacts(seq=e.seq, kind=e.kind, actor=e.actor, at=utc(e.business_time), data=dict(e.data),
-                               comment=e.comment)
-                     for e in self._rows("events", case_id=row.id, limit=-1, offset=0) if e.kind not in moved]
             entries = entries_of(spec, notes)
-            checklist = case_records(spec, to_python(spec.fields, dict(row.data)), notes)
+            checklist = case_records(spec, form, notes)
         party = party_view(self._rows("party", id=row.party_id)[0])
-        return case_view(spec, row, party=party, triggers=(), timers=self._rows("timers", case_id=row.id),
-                         objections=self._rows("objections", case_id=row.id), entries=entries, checklist=checklist,
+        return case_view(spec, row, party=party, triggers=triggers, timers=self._rows("timers", case_id=row.id),
+                         objections=self._rows("objections", case_id=row.id), names=names, entries=entries,
+                         checklist=checklist,
                          retention=retention_view(spec, self._rows("retention_marks", case_id=row.id)))
 
 

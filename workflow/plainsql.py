@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import Select
 
+from .gather import FACT_STATEMENTS
 from .kinds import LIVE_TIMERS, TimerKind, TimerStatus
+from .plainread import COUNTED_KEYS
 from .review.tables import ExpertRow
 from .store import (
     SCHEMA_VERSION,
@@ -36,7 +38,9 @@ __all__ = ["compile_statements", "statements"]
 
 
 def statements() -> dict[str, Select[Any]]:
-    """Every SELECT the plain read path runs, by name; `:name` parameters are bound by `plainread`."""
+    """Every SELECT the plain read path runs, by name; `:name` parameters are bound by `plainread`.
+
+    The facts' statements are the engine's own (`gather.FACT_STATEMENTS`), named `facts.<name>`."""
     meta, case, event, party = (MetaRow.__table__, CaseRow.__table__,  # type: ignore[attr-defined]
                                 EventRow.__table__, PartyRow.__table__)  # type: ignore[attr-defined]
     timer, objection, seal = TimerRow.__table__, ObjectionRow.__table__, SealRow.__table__  # type: ignore[attr-defined]
@@ -81,7 +85,20 @@ def statements() -> dict[str, Select[Any]]:
         "round_cases": round_page.order_by(case.c.id).limit(bindparam("limit")).offset(bindparam("offset")),
         "round_open_cases": round_page.where(case.c.closed.is_(False)).order_by(case.c.id)
         .limit(bindparam("limit")).offset(bindparam("offset")),
+        **{f"facts.{name}": build() for name, build in FACT_STATEMENTS.items()},
+        "round_counts": _round_counts(case),
     }
+
+
+def _round_counts(case: Any) -> Select[Any]:
+    """The other cases of a round counted by state, track and up to `COUNTED_KEYS` form values (`:path_<i>`, a
+    JSON path; NULL for none), as SQLite's JSON_EXTRACT gives them: what the engine's `count_cases` compares
+    on SQLite, grouped, so that `plainread` sums the groups a guard's condition matches."""
+    values = [func.json_extract(case.c.data, bindparam(f"path_{i}")).label(f"value_{i}")
+              for i in range(1, COUNTED_KEYS + 1)]
+    return (select(case.c.state, case.c.track, *values, func.count().label("cases"))
+            .where(case.c.round_id == bindparam("round_id"), case.c.id != bindparam("exclude"))
+            .group_by(case.c.state, case.c.track, *values))
 
 
 def _kind(type_: Any) -> str:

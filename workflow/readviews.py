@@ -13,12 +13,16 @@ from .errors import DataError
 from .labels import PARTY_KINDS
 from .specs.fields import display
 from .timing.clock import utc
-from .views import CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
+from .values import Verdict
+from .views import Actor, CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
 
 if TYPE_CHECKING:
+    from .facts import CaseFacts
+    from .specs.model import ProcessSpec, TransitionSpec
     from .specs.readspec import SpecLabels
 
-__all__ = ["PAYLOAD_VERSION", "EventLike", "case_view", "event_view", "party_view", "timer_view"]
+__all__ = ["PAYLOAD_VERSION", "EventLike", "case_view", "event_view", "missing_verdicts", "party_view", "timer_view",
+           "trigger_views"]
 
 PAYLOAD_VERSION = 1
 """The version of history payloads (`"v"`) this program writes and reads; a newer one is refused."""
@@ -145,3 +149,30 @@ def case_view(spec: SpecLabels, row: Any, *, party: PartyView, triggers: Sequenc
         entries=tuple(entries), checklist=tuple(checklist),
         retention=retention, recovery=tuple(recovery),
     )
+
+
+def missing_verdicts(spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
+    """The fields a trigger requires (`required_for`) that the form leaves empty, as one failed verdict."""
+    missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
+               if t.trigger in fs.required_for and data.get(name) in (None, "", [])]
+    if not missing:
+        return []
+    return [Verdict(passed=False, guard="required", rule=t.rule or "",
+                    reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
+
+
+def trigger_views(spec: ProcessSpec, row: Any, facts: CaseFacts, actor: Actor | None) -> list[TriggerView]:
+    """The triggers of the case's state (`row`, ORM or plain), each with its verdicts on the case's facts
+    and whether `actor` (None: anyone) may fire it now: what `show` lists, on either path."""
+    from .guards import evaluate_all
+
+    out = []
+    for t in spec.transitions_from(row.state):
+        verdicts = [*missing_verdicts(spec, t, row.data), *evaluate_all(list(t.guards), facts)]
+        role_ok = actor is None or (("system" in t.roles) if actor.timer else bool(
+            set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(t.roles)))
+        out.append(TriggerView(
+            trigger=t.trigger, label=t.label, dest=t.dest, dest_label=spec.label_of(t.dest),
+            roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
+            verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
+    return out

@@ -17,7 +17,7 @@ Condition = dict[str, str | int | bool | float | list[str | int | bool | float]]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # as the definitions' models: built when first validated
 
 
 class ChecklistItem(_Frozen):

@@ -56,7 +56,7 @@ class LoadedFile:
 class Rule(BaseModel):
     """One rule of the catalogue: id, document, article and a one-line summary."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built when a rules file is first read, not when a cached catalogue is
 
     doc: str
     article: str
