@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from .errors import NameLookupError
 from .names import nearest, resolve_state
+from .readviews import case_list_row
 from .specs.model import ProcessSpec
 from .store import CaseRow, PartyRow, RoundRow, TimerRow, utc
 from .timing.clock import SHANGHAI
@@ -110,16 +111,7 @@ def find_cases(engine: Engine, f: CaseFilter) -> list[dict[str, Any]]:
         out = []
         q = q.order_by(col(CaseRow.id)).offset(f.offset)
         for c, p in s.exec(q if f.limit is None else q.limit(f.limit)).all():
-            try:
-                cs = engine.catalog.get(c.procedure, c.definition_version)
-                track_label, state_label = cs.tracks[c.track].label, cs.label_of(c.state)
-            except LookupError:
-                track_label, state_label = c.track, c.state
-            out.append({"ref": c.ref, "round": c.round_id, "party": p.name, "track": c.track,
-                        "track_label": track_label, "state": c.state, "state_label": state_label,
-                        "held": c.held, "closed": c.closed, "entered_at": utc(c.entered_at).isoformat(),
-                        "updated_at": utc(c.updated_at).isoformat(),
-                        "next_due": due[c.id].isoformat() if c.id in due else None})
+            out.append(case_list_row(engine.catalog, c, p.name, due.get(c.id or 0)))
         return out
 
 

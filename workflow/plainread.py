@@ -37,9 +37,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import CaseLookupError
 from .facts import matches
 from .inputs import row_id
-from .readviews import case_view, event_view, party_view, retention_view
+from .readviews import case_list_row, case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
-from .timing.clock import utc
 from .views import Actor, CaseHeader, CaseView, EventView, TriggerView
 
 if TYPE_CHECKING:
@@ -263,15 +262,7 @@ class PlainReader:
         out = []
         for c in self._rows("round_open_cases" if open_only else "round_cases", round_id=wanted, limit=limit,
                             offset=offset):
-            try:
-                spec = self.catalog.get(c.procedure, c.definition_version)
-                track_label, state_label = spec.tracks[c.track].label, spec.label_of(c.state)
-            except LookupError:
-                track_label, state_label = c.track, c.state
-            out.append({"ref": c.ref, "round": c.round_id, "party": c.party_name, "track": c.track,
-                        "track_label": track_label, "state": c.state, "state_label": state_label,
-                        "held": c.held, "closed": c.closed, "entered_at": utc(c.entered_at).isoformat(),
-                        "updated_at": utc(c.updated_at).isoformat(), "next_due": None})
+            out.append(case_list_row(self.catalog, c, c.party_name, None))
         return out
 
     def show(self, ref: str, *, actor: Actor | None = None) -> CaseView | None:

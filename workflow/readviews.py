@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .specs.model import ProcessSpec, TransitionSpec
     from .specs.readspec import SpecLabels
 
-__all__ = ["PAYLOAD_VERSION", "EventLike", "case_view", "event_view", "missing_verdicts", "party_view", "timer_view",
+__all__ = ["PAYLOAD_VERSION", "EventLike", "case_list_row", "case_view", "event_view", "missing_verdicts", "party_view", "timer_view",
            "trigger_views"]
 
 PAYLOAD_VERSION = 1
@@ -176,3 +176,17 @@ def trigger_views(spec: ProcessSpec, row: Any, facts: CaseFacts, actor: Actor | 
             roles=tuple(t.roles), allowed=role_ok and all(v.passed for v in verdicts),
             verdicts=tuple(verdicts), timer_only=t.roles == ["system"]))
     return out
+
+
+def case_list_row(catalog: Any, case: Any, party_name: str, next_due: datetime | None) -> dict[str, Any]:
+    """One row of `award cases` (table and JSON), from a case row and its party's name; the same for the
+    engine's listing (finder.py) and the plain read path's page of a round (plainread.py)."""
+    try:
+        spec = catalog.get(case.procedure, case.definition_version)
+        track_label, state_label = spec.tracks[case.track].label, spec.label_of(case.state)
+    except LookupError:  # a definition version no longer installed: the stored names
+        track_label, state_label = case.track, case.state
+    return {"ref": case.ref, "round": case.round_id, "party": party_name, "track": case.track,
+            "track_label": track_label, "state": case.state, "state_label": state_label, "held": case.held,
+            "closed": case.closed, "entered_at": utc(case.entered_at).isoformat(),
+            "updated_at": utc(case.updated_at).isoformat(), "next_due": next_due.isoformat() if next_due else None}
