@@ -1,0 +1,87 @@
+"""The hot path's prepared statements (`store.Prepared`): the same values SQLAlchemy would write, and the
+session's own transaction, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from award.workflow.store import Database, MetaRow, Prepared, database_url
+from award.workflow.timing.clock import parse_moment
+from freezegun import freeze_time
+from sqlalchemy import DateTime, bindparam, insert, select
+from sqlalchemy.dialects import sqlite
+
+_META = MetaRow.__table__  # type: ignore[attr-defined]
+_PUT = Prepared(lambda: insert(_META).values(key=bindparam("key"), value=bindparam("value")))
+_GET = Prepared(lambda: select(_META.c.value).where(_META.c.key == bindparam("key")))
+
+
+@pytest.fixture
+def db(db_url: str) -> Database:
+    database = Database(database_url(db_url))
+    database.init(parse_moment("2026-01-05 09:00"))
+    yield database
+    database.dispose()
+
+
+def test_a_statement_sees_what_the_same_transaction_wrote_and_a_rollback_takes_it_back(db: Database) -> None:
+    with db.session() as s:
+        _PUT.run(s, {"key": "a", "value": "1"})
+        assert _GET.first(s, {"key": "a"}) == ("1",)  # the kept connection is the session's own
+    with pytest.raises(RuntimeError), db.session() as s:
+        _PUT.run(s, {"key": "b", "value": "2"})
+        raise RuntimeError("the step fails after writing")
+    with db.session() as s:  # a new transaction: the connection kept for the last one is not reused
+        assert _GET.first(s, {"key": "b"}) is None
+        assert _GET.first(s, {"key": "a"}) == ("1",)
+        _PUT.run(s, {"key": "c", "value": "3"})
+    with db.session() as s:
+        assert s.get(MetaRow, "c") is not None
+
+
+def test_one_session_through_a_commit_and_a_rollback_asks_for_its_connection_again(db: Database) -> None:
+    from sqlmodel import Session
+
+    with Session(db.engine) as s:
+        _PUT.run(s, {"key": "x", "value": "1"})
+        s.commit()
+        _PUT.run(s, {"key": "y", "value": "2"})
+        s.rollback()
+        assert _GET.first(s, {"key": "x"}) == ("1",)
+        assert _GET.first(s, {"key": "y"}) is None
+        s.commit()
+
+
+class _Sub(datetime):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    datetime(2026, 3, 2, 9, 0),
+    datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc),
+    datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=8))),
+    datetime(999, 1, 1, 0, 0, 0, 1),
+    datetime(9999, 12, 31, 23, 59, 59),
+    _Sub(2026, 5, 6, 7, 8, 9, 10),
+    date(2026, 3, 2),
+    None,
+])
+def test_the_fast_sqlite_datetime_writes_what_sqlalchemy_writes(value: object) -> None:
+    from award.workflow.store import _fast_bind
+
+    dialect = sqlite.dialect()
+    kind = DateTime(timezone=True)
+    general = kind.dialect_impl(dialect).bind_processor(dialect)
+    assert _fast_bind(kind, dialect, general)(value) == general(value)
+
+
+def test_the_fast_sqlite_datetime_takes_freezegun_times_the_general_way() -> None:
+    from award.workflow.store import _fast_bind
+
+    dialect = sqlite.dialect()
+    kind = DateTime(timezone=True)
+    general = kind.dialect_impl(dialect).bind_processor(dialect)
+    with freeze_time("2026-10-12 08:30:00.25"):
+        now = datetime.now(timezone.utc)
+        assert _fast_bind(kind, dialect, general)(now) == general(now) == "2026-10-12 08:30:00.250000"
