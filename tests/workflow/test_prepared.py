@@ -3,7 +3,7 @@ session's own transaction, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from award.workflow.store import Database, MetaRow, Prepared, database_url
@@ -59,7 +59,7 @@ class _Sub(datetime):
 
 @pytest.mark.parametrize("value", [
     datetime(2026, 3, 2, 9, 0),
-    datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc),
+    datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
     datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=8))),
     datetime(999, 1, 1, 0, 0, 0, 1),
     datetime(9999, 12, 31, 23, 59, 59),
@@ -83,5 +83,5 @@ def test_the_fast_sqlite_datetime_takes_freezegun_times_the_general_way() -> Non
     kind = DateTime(timezone=True)
     general = kind.dialect_impl(dialect).bind_processor(dialect)
     with freeze_time("2026-10-12 08:30:00.25"):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         assert _fast_bind(kind, dialect, general)(now) == general(now) == "2026-10-12 08:30:00.250000"

@@ -107,11 +107,11 @@ class Outbox:
     # ----------------------------------------------------------------- write
 
     def on_step(self, step: Step) -> None:
-        s, row, event, spec, facts, transition = (step.session, step.case, step.event, step.spec, step.facts,
-                                                  step.transition)
+        s, row, event, spec, transition = step.session, step.case, step.event, step.spec, step.transition
         specs = self._specs_for(spec, event, transition)
         if not specs:
             return
+        facts = step.facts  # gathered only now: most events (a fired mark, a note) send nothing
         timers = [construct(TimerRow, **{c: t.get(c) for c in _TIMER_COLUMNS})
                   for t in sorted(step.planned, key=lambda t: utc(t["due_at"]))]
         won = _RECORD.first(s, {"case_id": row.id})

@@ -28,7 +28,7 @@ from ..errors import (
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from ..reads import page
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
-from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, attach, utc
+from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, construct, utc
 from ..timeline import last_business_time
 from .clock import SHANGHAI, start_of_day
 from .periods import add_years, anniversaries, before, due, parse_offset, parse_period
@@ -433,11 +433,15 @@ def _oldest_due(t: Any) -> Any:
 
 
 _CLAIM_ID = Prepared(lambda: _claim_statement(lambda t: bindparam("id")))
+_MARK_OVERDUE = Prepared(lambda: update(TimerRow.__table__).where(  # type: ignore[attr-defined]
+    TimerRow.__table__.c.id == bindparam("id")).values(status=TimerStatus.OVERDUE))  # type: ignore[attr-defined]
 _CLAIM_OLDEST = Prepared(lambda: _claim_statement(_oldest_due))
 
 
 def _claimed(s: Session, found: tuple[Any, ...] | None) -> TimerRow | None:
-    return attach(s, TimerRow, _ALL_COLUMNS, found) if found is not None else None
+    """The claimed timer as read back by its claim: a row object outside the session (no step writes it
+    through the ORM; an overdue duty is marked by `_MARK_OVERDUE`), which saves the ORM's attach."""
+    return construct(TimerRow, **dict(zip(_ALL_COLUMNS, found, strict=True))) if found is not None else None
 
 
 def _claim(s: Session, tid: int, now: datetime) -> TimerRow | None:
@@ -489,8 +493,7 @@ def _fire(engine: Engine, s: Session, timer: TimerRow, case: CaseRow, actor: Any
 
         label = duty_label(engine.spec_of(case), timer.duty)
         if not done:
-            timer.status = TimerStatus.OVERDUE
-            s.add(timer)
+            _MARK_OVERDUE.run(s, {"id": timer.id})
             return f"第{timer.duty_index}次{label}逾期未登记", timer.rule
         return f"第{timer.duty_index}次{label}已按时登记", timer.rule
     if timer.kind == TimerKind.REMINDER:
