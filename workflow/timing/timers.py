@@ -10,7 +10,7 @@ pending again whenever the case changes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
@@ -32,6 +32,7 @@ from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, construct,
 from ..timeline import last_business_time
 from .clock import SHANGHAI, start_of_day
 from .periods import add_years, anniversaries, before, due, parse_offset, parse_period
+from .report import TickReport
 
 if TYPE_CHECKING:
     from ..abc import Step
@@ -54,15 +55,6 @@ RETENTION_MARK = "retention"
 
 NOT_A_CHANGE = ("timer_held", "delivery_failed")
 """Events that report on a case without changing it: they do not re-arm held timers."""
-
-
-@dataclass(kw_only=True)
-class TickReport:
-    """What one tick did: each entry is (timer id, case ref, what, detail)."""
-
-    fired: list[tuple[int, str, str, str]] = field(default_factory=list)
-    held: list[tuple[int, str, str, str]] = field(default_factory=list)
-    failed: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
