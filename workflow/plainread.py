@@ -29,11 +29,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from .dbfile import sqlite_datetime
 from .errors import CaseLookupError
 from .facts import matches
 from .inputs import row_id
@@ -264,6 +265,13 @@ class PlainReader:
                             offset=offset):
             out.append(case_list_row(self.catalog, c, c.party_name, None))
         return out
+
+    def nothing_due(self, now: datetime) -> bool | None:
+        """True when no timer is due at `now`, so an idle `award tick` has nothing to do; None: ask the engine
+        (something is due, or the file is not one the plain path reads)."""
+        moment = sqlite_datetime(now.astimezone(UTC))
+        found: list[tuple[Any, ...]] | None = self._answer(lambda: self._tuples("due_timer", {"now": moment}))
+        return True if found == [] else None
 
     def show(self, ref: str, *, actor: Actor | None = None) -> CaseView | None:
         """As `Engine.show(ref, actor=actor)`."""

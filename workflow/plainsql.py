@@ -87,6 +87,9 @@ def statements() -> dict[str, Select[Any]]:
         .limit(bindparam("limit")).offset(bindparam("offset")),
         **{f"facts.{name}": build() for name, build in FACT_STATEMENTS.items()},
         "round_counts": _round_counts(case),
+        # whether any timer is due, as tick claims them (index on status and due time: one probe)
+        "due_timer": select(timer.c.id).where(timer.c.status == bindparam("pending", str(TimerStatus.PENDING)),
+                                              timer.c.due_at <= bindparam("now")).limit(1),
     }
 
 
