@@ -7,22 +7,14 @@ connection is made.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from .errors import DataError
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "plain_sqlite_path", "require_existing_file", "sqlite_datetime", "sqlite_file"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "plain_sqlite_path", "require_existing_file", "sqlite_file"]
 
 BUSY_TIMEOUT_SECONDS = 5.0
 """How long a writer waits for another's write lock before giving up with exit 5 (`busy_timeout` in award.toml)."""
-
-
-def sqlite_datetime(moment: datetime) -> str:
-    """A moment as a SQLite file stores it: SQLAlchemy's default DateTime text, `YYYY-MM-DD HH:MM:SS.ffffff`,
-    the wall-clock fields with the zone dropped (the engine writes UTC). The hot path writes with it
-    (`store.Prepared`) and the plain read path binds moments with it; a test compares it with SQLAlchemy's."""
-    return moment.isoformat(" ", "microseconds")[:26]
 
 
 def plain_sqlite_path(value: str | None) -> Path | None:

@@ -34,12 +34,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from .dbfile import sqlite_datetime
 from .errors import CaseLookupError
 from .facts import matches
 from .inputs import row_id
 from .readviews import case_list_row, case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
+from .timing.clock import sqlite_datetime
 from .views import Actor, CaseHeader, CaseView, EventView, TriggerView
 
 if TYPE_CHECKING:

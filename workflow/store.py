@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
-from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path, sqlite_datetime
+from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path
 from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
 from .readviews import PAYLOAD_VERSION  # re-exported: defined where the readers that need no ORM see it
-from .timing.clock import utc  # re-exported: rows are read back through it (defined with the clock)
+from .timing.clock import sqlite_datetime, utc  # utc re-exported: rows are read back through it
 
 __all__ = [
     "PAYLOAD_VERSION",
@@ -742,7 +742,7 @@ def _fast_bind(type_: Any, dialect: Any, general: Any) -> Any:
     """SQLAlchemy's bind processor, or for SQLite's DATETIME an equivalent that is 3x cheaper.
 
     SQLite stores a DateTime as text in SQLAlchemy's default storage format, `YYYY-MM-DD HH:MM:SS.ffffff`
-    (the wall-clock fields, any time zone dropped), which `dbfile.sqlite_datetime` writes from
+    (the wall-clock fields, any time zone dropped), which `timing.clock.sqlite_datetime` writes from
     `isoformat`; every other value (a date, a datetime subclass such as freezegun's) takes
     SQLAlchemy's own processor. `tests/test_prepared.py` checks that both write the same text.
     """

@@ -77,7 +77,8 @@ def test_the_plain_read_path_searches_by_index(office: Any) -> None:
     office.in_review("2026-04-20 10:00")
     params = {"id": 1, "ref": "SHA-2026-001", "case_id": 1, "limit": 100, "offset": 0, "login": "wang",
               "name": "wang", "party_id": 1, "round_id": "sha-2026", "code": "91310000MA1FL1GF94",
-              "exclude": 1, "path_1": '$."level"', "path_2": '$."category"', "path_3": None}
+              "exclude": 1, "path_1": '$."level"', "path_2": '$."category"', "path_3": None,
+              "now": "2026-04-20 02:00:00.000000"}
     statements = [(st["sql"], {**st["fixed"], **params}) for st in compiled_statements()["statements"].values()]
     assert len(statements) > 10
     bad = _plans(office, statements)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EARLIEST", "LATEST", "SHANGHAI", "check_day", "cn_date", "cn_datetime", "fixed_clock", "local_date", "parse_moment",
-    "start_of_day", "system_clock", "utc",
+    "sqlite_datetime", "start_of_day", "system_clock", "utc",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,6 +49,13 @@ def fixed_clock(moment: datetime) -> Clock:
 def utc(moment: datetime) -> datetime:
     """Normalise a datetime read back from the database (SQLite loses the zone) to aware UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def sqlite_datetime(moment: datetime) -> str:
+    """A moment as a SQLite file stores it: SQLAlchemy's default DateTime text, `YYYY-MM-DD HH:MM:SS.ffffff`,
+    the wall-clock fields with the zone dropped (the engine writes UTC). The hot path writes with it
+    (`store.Prepared`) and the plain read path binds moments with it; a test compares it with SQLAlchemy's."""
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 def local_date(moment: datetime) -> date:
