@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from award.workflow.abc import Clock
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
     from award.workflow.notify.outbox import Outbox
@@ -120,13 +121,15 @@ class Settings:
         require_member(actor, what)
         return actor
 
-    def plain_reader(self) -> PlainReader | None:
+    def plain_reader(self, *, at_business_time: bool = False) -> PlainReader | None:
         """The reader of `show`/`history` that needs no ORM (workflow/plainread.py), where it can serve.
 
         Only for a SQLite file named by a path, the bound identity (no `--as`, not a shared PC), no
-        `--now`, and definitions without problems; otherwise None and the command uses the engine.
+        `--now` (unless the caller reads at the business time itself, `at_business_time`: the idle
+        tick's probe), and definitions without problems; otherwise None and the command uses the engine.
         """
-        if self.engine_factory is not None or self._engine is not None or self.now or self.as_name:
+        if self.engine_factory is not None or self._engine is not None or self.as_name \
+                or (self.now and not at_business_time):
             return None
         from award.workflow.dbfile import plain_sqlite_path
 
@@ -143,6 +146,22 @@ class Settings:
         return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
                            busy_timeout=_busy_timeout(self), calendar=lambda: office_calendar(self))
 
+    def clock(self) -> Clock:
+        """The business clock: `--now` (AWARD_NOW) stopped at that moment, else the system clock.
+
+        Raises:
+            InvalidInput: `--now` is not a moment (exit 2).
+        """
+        from award.workflow.errors import InvalidInput
+        from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
+
+        if not self.now:
+            return system_clock
+        try:
+            return fixed_clock(parse_moment(self.now))
+        except ValueError as exc:
+            raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
+
     def definitions_root(self) -> Path:
         from award.workflow.specs.locations import bundled_definitions
         from award.workflow.userfiles import check_path
@@ -155,19 +174,13 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     """Build the real engine from settings: the one place the seams are chosen."""
     from award.workflow.attachments import FileStore
     from award.workflow.engine import Engine
-    from award.workflow.errors import InvalidInput
     from award.workflow.specs.catalog import load_catalog
     from award.workflow.store import Database, database_url
-    from award.workflow.timing.clock import fixed_clock, parse_moment, system_clock
+    from award.workflow.timing.clock import system_clock
 
     catalog = load_catalog(settings.definitions_root())
     catalog.raise_if_invalid()
-    clock = system_clock
-    if settings.now:
-        try:
-            clock = fixed_clock(parse_moment(settings.now))
-        except ValueError as exc:
-            raise InvalidInput(f"--now / AWARD_NOW：{exc}") from None
+    clock = settings.clock()
     url = database_url(settings.database())
     db = Database(url, busy_timeout=_busy_timeout(settings),  # no connection yet: SQLAlchemy connects on first use
                   durability=settings.home().get("durability") or "full")

@@ -85,16 +85,16 @@ def _idle(settings: Settings, quiet: bool, as_json: bool) -> bool:
 
     cron runs `award tick` every few minutes and nearly every run finds nothing due: one indexed probe of
     the SQLite file answers that in a few milliseconds, where building the engine costs half a second of
-    CPU. Anything else (a timer due, PostgreSQL, `--now`, a file the plain path does not read) goes the
+    CPU. Anything else (a timer due, PostgreSQL, `--as`, a file the plain path does not read) goes the
     engine's way, which also reports every problem of the office's set-up.
     """
-    plain = settings.plain_reader()
+    plain = settings.plain_reader(at_business_time=True)
     if plain is None:
         return False
     from award.workflow.timing.clock import system_clock
     from award.workflow.timing.report import TickReport
 
-    now = system_clock()
+    now, wall = settings.clock()(), system_clock()
     try:
         if not plain.nothing_due(now):
             return False
@@ -102,7 +102,7 @@ def _idle(settings: Settings, quiet: bool, as_json: bool) -> bool:
         plain.close()
     report = TickReport()
     render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json,
-                show=lambda: None if quiet else click.echo(_tick_summary(now, now, report)))
+                show=lambda: None if quiet else click.echo(_tick_summary(now, wall, report)))
     return True
 
 

@@ -57,7 +57,8 @@ def _engine_path(folder: Path, *args: str) -> tuple[int, str, str]:
     return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
 
 
-@pytest.mark.parametrize("args", [("tick",), ("tick", "--json"), ("tick", "--quiet"), ("tick", "--verbose")])
+@pytest.mark.parametrize("args", [("tick",), ("tick", "--json"), ("tick", "--quiet"), ("tick", "--verbose"),
+                                  ("--now", "2026-03-04 09:00", "tick"), ("--now", "2026-03-04 09:00", "tick", "--json")])
 def test_an_idle_tick_prints_what_the_engine_prints(office: tuple[AwardRunner, Path], args: tuple[str, ...]) -> None:
     run, folder = office
     with freeze_time("2026-03-03 10:00:00"):  # the notice runs until 2026-03-09
@@ -93,7 +94,10 @@ def test_an_idle_tick_builds_no_engine(tmp_path: Path) -> None:
                           timeout=120, check=False)
     assert "HEAVY [] CODE 0" in done.stderr, done.stderr
     assert "定时处理：触发 0 个，暂缓 0 个，失败 0 个" in done.stdout, done.stdout
-    for args in (["tick", "--dry-run"], ["--now", "2026-03-03 10:00", "tick"]):
-        done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True,
-                              timeout=120, check=False)
-        assert "award.workflow.engine" in done.stderr, done.stderr  # --now and --dry-run: the engine's way
+    done = subprocess.run([sys.executable, "-c", probe, "--now", "2026-03-03 10:00", "tick"], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # --now: the same probe, at that time
+    assert "HEAVY [] CODE 0" in done.stderr, done.stderr
+    assert done.stdout.startswith("2026-03-03 10:00（实际 "), done.stdout  # --now is Shanghai time
+    done = subprocess.run([sys.executable, "-c", probe, "tick", "--dry-run"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert "award.workflow.engine" in done.stderr, done.stderr  # a dry run previews with the engine
