@@ -85,3 +85,37 @@ def test_the_fast_sqlite_datetime_takes_freezegun_times_the_general_way() -> Non
     with freeze_time("2026-10-12 08:30:00.25"):
         now = datetime.now(UTC)
         assert _fast_bind(kind, dialect, general)(now) == general(now) == "2026-10-12 08:30:00.250000"
+
+
+def _pydantic_way(cls: type, values: dict[str, object]) -> object:
+    from sqlalchemy.orm import instrumentation
+
+    row = cls.model_construct(**values)  # type: ignore[attr-defined]
+    instrumentation.manager_of_class(cls)._new_state_if_none(row)
+    return row
+
+
+@pytest.mark.parametrize("cls", ["CaseRow", "EventRow", "TimerRow", "OutboxRow"])
+def test_construct_with_every_field_makes_what_model_construct_makes(cls: str) -> None:
+    from award.workflow import store
+    from sqlalchemy import inspect
+
+    kind = getattr(store, cls)
+    values = {name: f"v-{i}" for i, name in enumerate(kind.__pydantic_fields__)}
+    fast, slow = store.construct(kind, **values), _pydantic_way(kind, dict(values))
+    assert store._SHAPES[kind][1] is not None  # the direct way was taken
+    assert {k: v for k, v in fast.__dict__.items() if k != "_sa_instance_state"} == \
+        {k: v for k, v in slow.__dict__.items() if k != "_sa_instance_state"} == values
+    for slot in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(fast, slot) == getattr(slow, slot), slot
+    assert inspect(fast).transient and inspect(fast).class_ is kind
+    fast.id = 7  # set through the ORM's instrumentation, as on a row pydantic made
+    assert fast.id == 7 and fast.__dict__["id"] == 7
+
+
+def test_construct_with_some_fields_takes_pydantic_defaults() -> None:
+    from award.workflow.store import TimerRow, construct
+
+    row = construct(TimerRow, id=None, case_id=1, entry_seq=1, state="s", kind="mark", rule="R", period="p",
+                    basis="b", due_at=datetime(2026, 3, 2, tzinfo=UTC), created_at=datetime(2026, 3, 2, tzinfo=UTC))
+    assert row.status == "pending" and row.provisional is False and row.__pydantic_fields_set__ >= {"case_id"}
