@@ -273,6 +273,8 @@ def test_yearly_reports_reminders_overdue_notice_and_archive_mark(office, tmp_pa
     overdue = tick_json(office, "2028-10-20 08:00")
     assert [f[0] for f in fired(overdue)] == [reminders[1]["id"], duties[1]["id"]]
     assert "逾期" in fired(overdue)[1][2]
+    listed = office.run("timers", "list", "--case", ref, "--status", "overdue", "--json", now="2028-10-20 08:00")
+    assert {t["id"]: t["status"] for t in listed.json}[duties[1]["id"]] == "overdue", listed  # on record as such
 
     history = office.history(ref)
     [submitted_event] = events(history, "report_submitted")
