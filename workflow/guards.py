@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .facts import CaseFacts, matches, resolve
+from .facts import CaseFacts, applies, matches, resolve
 from .specs.messages import reason_of
 from .specs.model import GuardCall
 from .timing.clock import cn_date as _cn
@@ -107,7 +107,7 @@ GUARDS: Registry[GuardFn] = Registry("守卫条件")
 
 def evaluate(call: GuardCall, facts: CaseFacts) -> Verdict | None:
     """Run one guard call; None when its `when` condition does not apply to this case."""
-    if not matches(facts.data, call.when):
+    if not applies(call, facts.data):
         return None
     entry = GUARDS.get(call.check)
     params = entry.params.model_validate(call.params)
