@@ -35,7 +35,6 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
-from .facts import matches
 from .inputs import row_id
 from .readviews import case_list_row, case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
@@ -340,6 +339,8 @@ class PlainReader:
         """`count_cases` when every value of `where` is text, as the engine's SQL COUNT compares them on SQLite
         (JSON_EXTRACT of the form's field, or the track): the round's other cases grouped by state, track and
         the fields' values in SQL (`plainsql.round_counts`), the groups `where` matches summed here."""
+        from .facts import matches
+
         paths: dict[str, str | None] = {f"path_{i}": None for i in range(1, COUNTED_KEYS + 1)}
         paths.update({f"path_{i}": f'$."{key}"' for i, key in enumerate(keys, start=1)})  # as SQLAlchemy's
         wanted = None if states is None else set(states)  # JSON index on SQLite writes a field's path

@@ -13,13 +13,13 @@ from .errors import DataError
 from .labels import PARTY_KINDS
 from .specs.fields import display
 from .timing.clock import utc
-from .values import Verdict
 from .views import Actor, CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
 
 if TYPE_CHECKING:
     from .facts import CaseFacts
     from .specs.model import TransitionSpec
     from .specs.readspec import SpecLabels, TransitionLabels
+    from .values import Verdict
 
 __all__ = ["PAYLOAD_VERSION", "EventLike", "case_list_row", "case_view", "event_view", "missing_verdicts", "party_view", "timer_view",
            "trigger_views"]
@@ -157,6 +157,8 @@ def missing_verdicts(spec: SpecLabels, t: TransitionSpec | TransitionLabels, dat
                if t.trigger in fs.required_for and data.get(name) in (None, "", [])]
     if not missing:
         return []
+    from .values import Verdict
+
     return [Verdict(passed=False, guard="required", rule=t.rule or "",
                     reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
 
