@@ -9,7 +9,6 @@ deployment file); 7 `verify` found tampered history.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from award.workflow.errors import AwardError
 
 __all__ = ["Settings", "build_engine", "main"]
-
-_LOGGER = logging.getLogger("award")
 
 # ------------------------------------------------------------------- commands
 
@@ -200,8 +197,10 @@ def demo(folder: Path) -> None:
 def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None) -> None:
     """Run the CLI; an `AwardError` prints its message and exits with its code, never a traceback."""
     from award.workflow.errors import AwardError
+    from award.workflow.logs import configure
 
-    logging.basicConfig(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    # applied when a module first asks for its logger: a read that logs nothing does not import `logging`
+    configure(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         _check_arguments(args)

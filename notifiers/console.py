@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import ClassVar, TextIO
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import DeliveryError
+from award.workflow.logs import logger
 from award.workflow.values import Message
 
 __all__ = ["ConsoleNotifier"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 
 class ConsoleNotifier(Notifier):

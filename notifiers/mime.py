@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
-import logging
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from award.workflow.logs import logger
 from award.workflow.timing.clock import system_clock
 from award.workflow.values import Message
 
 __all__ = ["RESERVED_HEADERS", "build_email"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 RESERVED_HEADERS = frozenset({"message-id", "from", "to", "subject", "date", "mime-version", "content-type",
                               "reply-to"})

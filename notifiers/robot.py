@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import logging
 import urllib.error
 import urllib.request
 from abc import abstractmethod
@@ -22,6 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import ConfigError, DeliveryError
+from award.workflow.logs import logger
 from award.workflow.timing.clock import system_clock
 from award.workflow.values import Message
 
@@ -29,7 +29,7 @@ from .webhook import TEMPORARY_STATUSES, _NoRedirect
 
 __all__ = ["Format", "RobotNotifier", "fit_bytes"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 Format = Literal["text", "markdown"]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import ConfigError, DeliveryError
+from award.workflow.logs import logger
 from award.workflow.values import Message
 
 from .mime import build_email
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SmtpNotifier"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 Security = Literal["none", "starttls", "ssl"]
 

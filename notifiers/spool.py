@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 import tempfile
@@ -12,13 +11,14 @@ from typing import ClassVar
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import DeliveryError
+from award.workflow.logs import logger
 from award.workflow.values import Message
 
 from .mime import build_email
 
 __all__ = ["SpoolNotifier", "spool_filename"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 

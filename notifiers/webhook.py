@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import logging
 import urllib.error
 import urllib.request
 from datetime import date, datetime
@@ -12,11 +11,12 @@ from typing import Any, ClassVar, Literal
 
 from award.workflow.abc import Notifier
 from award.workflow.errors import ConfigError, DeliveryError
+from award.workflow.logs import logger
 from award.workflow.values import Message
 
 __all__ = ["WebhookNotifier"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 Shape = Literal["json", "text"]
 

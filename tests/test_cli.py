@@ -295,7 +295,8 @@ def test_help_imports_no_command_module() -> None:
     commands = {module for module, _help in cli.COMMAND_TABLE.values()} - {"award.commands.completion"}
     assert not [m for m in commands if repr(m) in listed], listed  # completion: its completers join init and demo
     workflow = {m.strip(" '") for m in listed.strip(" []\n").split(",") if "award.workflow" in m}
-    assert workflow <= {"award.workflow", "award.workflow.errors", "award.workflow.inputs"}, listed  # main's checks
+    assert workflow <= {"award.workflow", "award.workflow.errors", "award.workflow.inputs",  # main's checks
+                        "award.workflow.logs"}, listed  # and the logging it configures (applied on first use)
     assert "用法：award" in r.stdout and "history" in r.stdout
 
 

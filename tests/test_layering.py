@@ -26,7 +26,8 @@ PACKAGE = "award"
 SQL = ("sqlalchemy", "sqlmodel", "award.workflow.store", "award.workflow.engine")
 OUTSIDE_ENGINE = ("award.cli", "award.commands", "award.notifiers", "notifiers", "cli")
 NOTIFIERS_MAY_USE = ("award.workflow.abc", "award.workflow.errors", "award.workflow.values",
-                     "award.workflow.timing.clock", "award.notifiers")
+                     "award.workflow.timing.clock", "award.workflow.logs", "award.notifiers")
+"""What a notifier may import of the program (award.workflow.logs: their loggers, configured as every module's)."""
 
 
 def _modules(root: Path) -> dict[str, Path]:

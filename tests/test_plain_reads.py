@@ -28,17 +28,20 @@ from tests.conftest import STAFF, AwardRunner, add_staff, make_runner
 
 REF = "SHA-2026-001"
 SECOND = "91310000MA1FL1GF8" + uscc_check_character("91310000MA1FL1GF8")
+THIRD = "91310000MA1FL1GF7" + uscc_check_character("91310000MA1FL1GF7")
 HEAVY = ("sqlalchemy", "sqlmodel", "award.workflow.engine", "jinja2", "ruamel", "apscheduler", "transitions",
          "pydantic", "award.workflow.specs.model", "award.workflow.guards")
 """What the plain path never imports: the ORM, the engine, templates, YAML, the scheduler, the state machine, and
 the definitions' models (their labels come from their own cache, specs/readspec.py)."""
 GUARDS_NEED = ("pydantic", "award.workflow.specs.model", "award.workflow.guards")
-"""What `show` of an open case imports of those: its triggers' guards run on the checked definition's models."""
+"""What `show` of an open case imports of those when a guard of its triggers applies: the guards run on the checked
+definition's models (a case none of whose triggers' guards applies is shown from the labels, importing none)."""
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[AwardRunner, Path]:
-    """A SHA case with a form, a few steps and a comment, withdrawn (so it is closed), and an open one."""
+    """A SHA case with a form, a few steps and a comment, withdrawn (so it is closed), an open one whose triggers
+    have no guards (a draft), and one in the internal notice, whose triggers' guards apply."""
     folder = tmp_path_factory.mktemp("plain")
     run = make_runner(str(folder / "award.db"), folder, home=folder / "home")
     add_staff(run)
@@ -49,7 +52,11 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[AwardRunner, Path]
                  ("advance", REF, "start_internal_notice"),
                  ("party", "add", "--kind", "organization", "--name", "上海乙质量有限公司", "--code", SECOND,
                   "--registered-on", "2015-06-01"),
-                 ("case", "new", "--party", SECOND, "--round", "sha-2026", "--track", "gold_model")]:
+                 ("case", "new", "--party", SECOND, "--round", "sha-2026", "--track", "gold_model"),
+                 ("party", "add", "--kind", "organization", "--name", "上海丙质量有限公司", "--code", THIRD,
+                  "--registered-on", "2015-06-01"),
+                 ("case", "new", "--party", THIRD, "--round", "sha-2026", "--track", "gold_model"),
+                 ("advance", "SHA-2026-003", "start_internal_notice")]:
         r = run(*args, now="2026-03-02 09:00")
         assert r.code == 0, r
     r = run("advance", REF, "withdraw", "--yes", "--comment", "企业决定明年再申报", now="2026-03-03 10:00")
@@ -77,7 +84,8 @@ def _engine_path(folder: Path, *args: str, who: str = "wang") -> tuple[int, str,
 @pytest.mark.parametrize("args", [
     ("history", REF), ("history", "--json", REF), ("history", "--limit", "2", "--offset", "1", REF),
     ("history", REF.lower()), ("history", "1"), ("show", REF), ("show", "--json", REF),
-    ("show", "SHA-2026-002"), ("history", "SHA-2026-404"), ("show", "SHA-2026-404"),
+    ("show", "SHA-2026-002"), ("show", "SHA-2026-003"), ("show", "--json", "SHA-2026-003"),
+    ("history", "SHA-2026-404"), ("show", "SHA-2026-404"),
 ])
 def test_the_plain_path_prints_what_the_engine_prints(office: tuple[AwardRunner, Path], args: tuple[str, ...]) -> None:
     run, folder = office
@@ -104,15 +112,16 @@ def test_the_plain_path_is_the_one_taken_and_imports_no_orm(office: tuple[AwardR
     warm = subprocess.run([sys.executable, "-m", "award.cli", "history", REF], env=env, capture_output=True, text=True,
                           timeout=120, check=False)  # the first read writes the labels' cache (this office's definitions)
     assert warm.returncode == 0, warm.stderr
-    for args in (["history", REF], ["show", REF]):
+    for args in (["history", REF], ["show", REF], ["show", "SHA-2026-002"]):  # closed; open, no guard applies
         done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True,
                               timeout=120, check=False)
         assert "HEAVY [] CODE 0" in done.stderr, done.stderr
         assert done.stdout == run(*args, who=login).out
-    for args in (["show", "SHA-2026-002"], ["show", "--json", "SHA-2026-002"]):  # an open case: guards to evaluate
+    for args in (["show", "SHA-2026-003"], ["show", "--json", "SHA-2026-003"]):  # an open case: guards to evaluate
         done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True,
                               timeout=120, check=False)
-        assert f"HEAVY {sorted(GUARDS_NEED)!r} CODE 0" in done.stderr, done.stderr  # the models, not the ORM
+        # the models, not the ORM; and the calendar's files (YAML), for the notice's period in working days
+        assert f"HEAVY {sorted((*GUARDS_NEED, 'ruamel'))!r} CODE 0" in done.stderr, done.stderr
         assert done.stdout == run(*args, who=login).out
 
 

@@ -18,7 +18,6 @@ outbox) uses only the public API: `transaction`, `case_row`, `case_facts`,
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from .gather import SessionLedger, gather_facts
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
+from .logs import logger
 from .machine import MachineCache
 from .readviews import case_view, missing_verdicts, retention_view, trigger_views
 from .readviews import event_view as _event_view
@@ -82,7 +82,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Engine"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 SYSTEM = Actor(name="system", roles=("system@*",), on_roster=True, timer=True, identity="timer")
 """The timer (`award tick`, the scheduler): the only actor that fires `system` transitions (AWD-4)."""

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .abc import Calendar
     from .specs.model import ProcessSpec
 
-__all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "matches", "resolve"]
+__all__ = ["CaseFacts", "Deferred", "NoteFacts", "PartyFacts", "RecordFacts", "RoundFacts", "applies", "matches", "resolve"]
 
 _MISSING = object()
 _T = TypeVar("_T")
@@ -224,3 +224,8 @@ def matches(data: Mapping[str, Any], condition: Mapping[str, Any] | None) -> boo
         if value not in allowed:
             return False
     return True
+
+
+def applies(call: Any, data: Mapping[str, Any]) -> bool:
+    """Whether a guard call (its `when`) applies to a case with this form: one that does not gives no verdict."""
+    return matches(data, call.when)

@@ -8,7 +8,6 @@ any case meets it. A guard is a pure function of `CaseFacts`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .facts import CaseFacts, matches, resolve
+from .facts import CaseFacts, applies, matches, resolve
+from .logs import logger
 from .specs.messages import reason_of
 from .specs.model import GuardCall
 from .timing.clock import cn_date as _cn
@@ -26,7 +26,7 @@ from .values import Verdict
 
 __all__ = ["GUARDS", "Registry", "add_years", "evaluate", "evaluate_all", "years_between"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 P = TypeVar("P", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,7 +107,7 @@ GUARDS: Registry[GuardFn] = Registry("守卫条件")
 
 def evaluate(call: GuardCall, facts: CaseFacts) -> Verdict | None:
     """Run one guard call; None when its `when` condition does not apply to this case."""
-    if not matches(facts.data, call.when):
+    if not applies(call, facts.data):
         return None
     entry = GUARDS.get(call.check)
     params = entry.params.model_validate(call.params)

@@ -9,7 +9,6 @@ grow with the number of cases and a step costs no binding.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +18,13 @@ from transitions import EventData, Machine, MachineError
 
 from .facts import CaseFacts
 from .guards import evaluate_all
+from .logs import logger
 from .specs.model import ProcessSpec, TransitionSpec
 from .values import Verdict
 
 __all__ = ["MachineCache", "ProcessMachine", "StepOutcome"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

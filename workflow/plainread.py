@@ -35,7 +35,6 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
-from .facts import matches
 from .inputs import row_id
 from .readviews import case_list_row, case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
@@ -282,20 +281,23 @@ class PlainReader:
         row, labels = self._case(ref)
         if labels.recovery and self._rows("revoked_record_of_case", case_id=row.id):
             raise _Fallback  # what a revocation set going: the engine reads it (revocations.py)
-        if labels.transitions_from(row.state):
-            return self._open(row, actor)
         from .factrows import note_facts, party_names_of
+        from .readviews import guards_apply, trigger_views
         from .specs.fields import to_python
 
         form = to_python(labels.fields, dict(row.data))
+        if guards_apply(labels, row.state, form):
+            return self._open(row, actor)
+        # closed, or open with no guard that applies (a `when` the form does not match): the triggers, if any,
+        # are listed from the labels, their required fields checked, without the models or the case's facts
         notes: list[NoteFacts] = []
         if labels.entries or labels.checklists:  # derived from the history, as Engine.show derives them
             notes = list(note_facts(self._facts_rows, row.id))
-        return self._view(labels, row, triggers=(), form=form, notes=notes,
+        return self._view(labels, row, triggers=trigger_views(labels, row, None, actor), form=form, notes=notes,
                           names=party_names_of(self._facts_rows, labels.fields, form))
 
     def _open(self, row: Any, actor: Actor | None) -> CaseView:
-        """A case whose state offers triggers: their guards evaluated, as the engine does, on the checked
+        """A case whose state offers triggers with guards that apply: those evaluated, as the engine does, on the checked
         definition (from the catalogue's own cache: this imports pydantic and the models) and on the case's
         facts (`_facts`)."""
         from .readviews import trigger_views
@@ -345,6 +347,8 @@ class PlainReader:
         """`count_cases` when every value of `where` is text, as the engine's SQL COUNT compares them on SQLite
         (JSON_EXTRACT of the form's field, or the track): the round's other cases grouped by state, track and
         the fields' values in SQL (`plainsql.round_counts`), the groups `where` matches summed here."""
+        from .facts import matches
+
         paths: dict[str, str | None] = {f"path_{i}": None for i in range(1, COUNTED_KEYS + 1)}
         paths.update({f"path_{i}": f'$."{key}"' for i, key in enumerate(keys, start=1)})  # as SQLAlchemy's
         wanted = None if states is None else set(states)  # JSON index on SQLite writes a field's path

@@ -13,13 +13,13 @@ from .errors import DataError
 from .labels import PARTY_KINDS
 from .specs.fields import display
 from .timing.clock import utc
-from .values import Verdict
 from .views import Actor, CaseView, EventView, PartyView, RecordView, TimerView, TriggerView
 
 if TYPE_CHECKING:
     from .facts import CaseFacts
-    from .specs.model import ProcessSpec, TransitionSpec
-    from .specs.readspec import SpecLabels
+    from .specs.model import TransitionSpec
+    from .specs.readspec import SpecLabels, TransitionLabels
+    from .values import Verdict
 
 __all__ = ["PAYLOAD_VERSION", "EventLike", "case_list_row", "case_view", "event_view", "missing_verdicts", "party_view", "timer_view",
            "trigger_views"]
@@ -151,24 +151,39 @@ def case_view(spec: SpecLabels, row: Any, *, party: PartyView, triggers: Sequenc
     )
 
 
-def missing_verdicts(spec: ProcessSpec, t: TransitionSpec, data: Mapping[str, Any]) -> list[Verdict]:
+def missing_verdicts(spec: SpecLabels, t: TransitionSpec | TransitionLabels, data: Mapping[str, Any]) -> list[Verdict]:
     """The fields a trigger requires (`required_for`) that the form leaves empty, as one failed verdict."""
     missing = [f"“{fs.label}”（{name}）" for name, fs in spec.fields.items()
                if t.trigger in fs.required_for and data.get(name) in (None, "", [])]
     if not missing:
         return []
+    from .values import Verdict
+
     return [Verdict(passed=False, guard="required", rule=t.rule or "",
                     reason="尚未填写：" + "、".join(missing) + "（用 --set 字段=值 填写）")]
 
 
-def trigger_views(spec: ProcessSpec, row: Any, facts: CaseFacts, actor: Actor | None) -> list[TriggerView]:
-    """The triggers of the case's state (`row`, ORM or plain), each with its verdicts on the case's facts
-    and whether `actor` (None: anyone) may fire it now: what `show` lists, on either path."""
-    from .guards import evaluate_all
+def guards_apply(spec: SpecLabels, state: str, form: Mapping[str, Any]) -> bool:
+    """Whether a guard of the triggers of `state` applies to a case with this form (`facts.applies`): when none
+    does, `trigger_views` needs neither the case's facts nor the guards."""
+    from .facts import applies
 
+    return any(applies(call, form) for t in spec.transitions_from(state) for call in t.guards)
+
+
+def trigger_views(spec: SpecLabels, row: Any, facts: CaseFacts | None, actor: Actor | None) -> list[TriggerView]:
+    """The triggers of the case's state (`row`, ORM or plain), each with its verdicts on the case's facts
+    and whether `actor` (None: anyone) may fire it now: what `show` lists, on either path.
+
+    `facts` None: no guard applies to the case (`guards_apply`), so none is evaluated (the guards, which
+    import pydantic, are not loaded); `spec` may then be the read catalogue's."""
     out = []
     for t in spec.transitions_from(row.state):
-        verdicts = [*missing_verdicts(spec, t, row.data), *evaluate_all(list(t.guards), facts)]
+        verdicts = missing_verdicts(spec, t, row.data)
+        if facts is not None:
+            from .guards import evaluate_all
+
+            verdicts.extend(evaluate_all(list(t.guards), facts))  # type: ignore[arg-type]  # facts: the checked spec's
         role_ok = actor is None or (("system" in t.roles) if actor.timer else bool(
             set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None)) & set(t.roles)))
         out.append(TriggerView(

@@ -11,7 +11,6 @@ mistake and its correction. A withdrawn or wrongly rejected case is reopened the
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from .errors import ConflictError, InvalidInput, Refused
+from .logs import logger
 from .names import resolve_state
 from .store import CaseRow, EventRow, ObjectionRow, OutboxRow, PartyRecordRow, TimerRow, utc
 from .timeline import check_forward
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Correction", "correct"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 ENTRY_KINDS = ("created", "transition", "correction")
 LIVE_TIMERS = ("pending", "held")

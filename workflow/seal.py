@@ -22,7 +22,6 @@ The HMAC comes from the standard library (`hmac`, `hashlib`); no package does th
 from __future__ import annotations
 
 import hmac
-import logging
 import os
 import secrets
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from sqlmodel import Session, col, func, select
 
 from .errors import DataError, TamperedHistory
 from .history import ChainBreak
+from .logs import logger
 from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
 from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KEY_NAME", "Sealer", "create_key", "install", "seal_roster"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 _LOADED = "award_case_loaded"
 

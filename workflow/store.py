@@ -8,7 +8,6 @@ carries `"v"` (`PAYLOAD_VERSION`); reading one newer than this program refuses
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path
 from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
+from .logs import logger
 from .readviews import PAYLOAD_VERSION  # re-exported: defined where the readers that need no ORM see it
 from .timing.clock import sqlite_datetime, utc  # utc re-exported: rows are read back through it
 
@@ -49,7 +49,7 @@ __all__ = [
     "utc",
 ]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
 _Row = TypeVar("_Row", bound=SQLModel)

@@ -13,7 +13,6 @@ run), and rows another deliverer claimed first do not count against the run's li
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from sqlmodel import col, select
 
 from ..abc import Notifier
 from ..errors import AwardError, ConfigError, DeliveryError
+from ..logs import logger
 from ..store import CaseRow, OutboxRow, Prepared, construct, utc
 from ..values import Message
 from .attachments import attachments_of
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STATUS_LABELS", "Deliverer", "DeliveryReport", "message_id"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 STATUS_LABELS = {
     "pending": "待发送",

@@ -12,7 +12,6 @@ is failed and visible, never lost.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from sqlmodel import col, select
 
 from ..abc import Notifier, Step
 from ..errors import ConfigError, InvalidInput, RecordLookupError
+from ..logs import logger
 from ..reads import page
 from ..specs.model import DUTY_EVENTS, NotifySpec, ProcessSpec, TransitionSpec
 from ..store import CaseRow, EventRow, OutboxRow, PartyRecordRow, Prepared, TimerRow, construct, utc
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DeliveryReport", "Outbox", "install", "message_id"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 Channels = Callable[[str], Notifier]
 """channel -> its notifier, built by the composition root; raises ConfigError when it cannot be built

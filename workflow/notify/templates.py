@@ -28,7 +28,6 @@ party called `A&B` stays `A&B`), one with autoescape for the HTML block (`A&amp;
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +40,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from ..errors import DataError, Problem
+from ..logs import logger
 from ..registers.identity import mask_resident_id
 from ..timing.clock import cn_date, cn_datetime
 from .sandbox import BoundedSandbox, ConfinedLoader, SymlinkedTemplate, TemplateLimit, budget, generate
@@ -55,7 +55,7 @@ __all__ = [
     "cn_datetime",
 ]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 MAX_TEMPLATE_BYTES = 64 * 1024
 """Largest template file accepted (a letter is a few KiB)."""

@@ -7,7 +7,6 @@ appointed by the office, or added by the engine when a case they led was awarded
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 from ..abc import Clock
 from ..errors import InvalidInput, NotFound, Refused
 from ..inputs import row_id, single_line
+from ..logs import logger
 from ..review.tables import CoachingRow, ExpertRow, ServiceRow
 from ..specs.catalog import Catalog
 from ..specs.review import ReviewSpec
@@ -29,7 +29,7 @@ from .identity import validate_uscc
 
 __all__ = ["IMPORT_COLUMNS", "ExpertLookupError", "ExpertView", "Experts", "read_rows"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 JOINED = {"appointed": "办公室聘任", "award": "获奖后列入（高层管理人员或获奖个人）", "import": "表格导入"}
 

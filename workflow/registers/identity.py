@@ -13,11 +13,11 @@ through `mask_resident_id`.
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from datetime import date
 
 from ..errors import InvalidInput
+from ..logs import logger
 
 __all__ = [
     "USCC_ALPHABET",
@@ -29,7 +29,6 @@ __all__ = [
     "validate_uscc",
 ]
 
-_LOGGER = logging.getLogger(__name__)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """The 31 characters of GB 32100-2015: digits and capitals without I, O, Z, S, V."""
@@ -145,7 +144,8 @@ def validate_resident_id(number: str, *, today: date) -> str:
         )
     expected = resident_id_check_character(normal[:17])
     if normal[17] != expected:
-        _LOGGER.debug("resident id %s: check character mismatch", mask_resident_id(normal))
+        # the logger asked for here: `show` imports this module to mask a number and logs nothing
+        logger(__name__).debug("resident id %s: check character mismatch", mask_resident_id(normal))
         raise InvalidInput(
             f"公民身份号码 {mask_resident_id(normal)} 的校验码（第 18 位）"
             f"应为 {expected}，实际为 {normal[17]}；号码中可能有数字抄错，请按身份证逐位核对"

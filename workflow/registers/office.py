@@ -6,7 +6,6 @@ import is all or nothing.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ from ..abc import Clock
 from ..errors import InvalidInput, PartyLookupError, Refused, RoundLookupError
 from ..inputs import row_id, single_line
 from ..labels import PARTY_KINDS
+from ..logs import logger
 from ..reads import page
 from ..readviews import party_view
 from ..seal import Sealer
@@ -36,7 +36,7 @@ from .staff import ADMIN, Roster, authorize, authorize_any
 
 __all__ = ["PARTY_KINDS", "Office", "party_names"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 
 ROUND_DECISION = "round_decision"

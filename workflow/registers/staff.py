@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from ..abc import Clock
 from ..errors import ConflictError, InvalidInput, Refused, StaffLookupError
+from ..logs import logger
 from ..seal import Sealer, seal_roster
 from ..specs.catalog import Catalog
 from ..specs.model import ProcessSpec
@@ -47,7 +47,7 @@ __all__ = [
     "require_member",
 ]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 ADMIN = "admin"
 ADMIN_LABEL = "系统管理员"

@@ -8,7 +8,6 @@ under; the catalogue keeps every version found so old cases keep their rules: th
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,15 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DefinitionError, DefinitionLookupError, DefinitionsInvalid, Problem
+from ..logs import logger
 
 if TYPE_CHECKING:
     from .loader import LoadedFile, Rule
     from .model import ProcessSpec
 
 __all__ = ["ARCHIVE", "Catalog", "catalog_keys", "git_blob_id", "load_catalog", "version_key"]
-
-_LOGGER = logging.getLogger(__name__)
-
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
     """A definition version as a sortable key (`2022.10` after `2022.9`)."""
@@ -208,7 +205,8 @@ def _to_disk(disk_key: str, catalog: Catalog) -> None:
             pickle.dump(catalog, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):  # a read-only home only costs time
-        _LOGGER.debug("cannot write the catalogue cache %s", path)
+        logger(__name__).debug("cannot write the catalogue cache %s", path)  # asked for here: a read imports
+        # this module for `catalog_keys` and logs nothing
 
 
 def _fingerprint(file: Path) -> object:

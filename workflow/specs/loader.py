@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DefinitionError, Problem
+from ..logs import logger
 from .limits import MAX_DEPTH, MAX_NODES, long_number, read_utf8
 from .locations import bundled_definitions, cache_dir
 from .messages import reason_of
@@ -26,7 +26,7 @@ from .model import ProcessSpec
 
 __all__ = ["LoadedFile", "Rule", "bundled_definitions", "iter_definition_files", "load_rules", "parse_file"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 Path_ = tuple[str | int, ...]
 

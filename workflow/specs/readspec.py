@@ -6,7 +6,10 @@ titles, state, track, trigger and field labels, fields' display types and choice
 entries, checklists and retention it shows. `load_read_catalog` keeps those in a JSON file beside the
 pickle, under the same content key (the definitions' bytes, their templates and this code), and reads
 it back into the small classes below, which the views' functions (`readviews.py`) and the labels
-(`labels.py`) read as they read a `ProcessSpec`: same attribute names, same methods. A miss loads the
+(`labels.py`) read as they read a `ProcessSpec`: same attribute names, same methods. They also keep what
+lists an open case's triggers (`readviews.trigger_views`): each trigger's destination, roles and rule, its
+guards' `when` conditions, the fields it requires and the issuer whose grants hold, so that a case none of
+whose triggers' guards applies is shown without the models. A miss loads the
 full catalogue once (checked, or from its pickle) and writes the file; a catalogue with problems is
 kept as such, so the caller takes the engine's path, which reports them.
 """
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadCatalog", "ReadSpec", "load_read_catalog"]
 
-_FORMAT = "award-read-catalog-1"
+_FORMAT = "award-read-catalog-2"
 
 Condition = dict[str, Any]
 
@@ -45,12 +48,13 @@ class Labelled:
 
 
 class FieldLabels:
-    """A form field as it is shown: label, type and, for a choice, the labels of its values."""
+    """A form field as it is shown: label, type, for a choice the labels of its values, and the triggers that
+    need it filled."""
 
-    __slots__ = ("choices", "label", "type")
+    __slots__ = ("choices", "label", "required_for", "type")
 
-    def __init__(self, label: str, type: str, choices: dict[str, str] | None) -> None:
-        self.label, self.type, self.choices = label, type, choices
+    def __init__(self, label: str, type: str, choices: dict[str, str] | None, required_for: tuple[str, ...]) -> None:
+        self.label, self.type, self.choices, self.required_for = label, type, choices, required_for
 
 
 class TimerLabels:
@@ -69,11 +73,31 @@ class StateLabels:
         self.name, self.label, self.final, self.timers = name, label, final, timers
 
 
-class TransitionLabels:
-    __slots__ = ("label", "source", "trigger")
+class Identified:
+    """An issuer: its id (what grants name) and its name."""
 
-    def __init__(self, trigger: str, label: str, source: tuple[str, ...]) -> None:
-        self.trigger, self.label, self.source = trigger, label, source
+    __slots__ = ("id", "label")
+
+    def __init__(self, id: str, label: str) -> None:
+        self.id, self.label = id, label
+
+
+class GuardConditions:
+    """A guard call of a trigger, as far as whether it applies to a case (`facts.applies`): its `when`."""
+
+    __slots__ = ("when",)
+
+    def __init__(self, when: Condition | None) -> None:
+        self.when = when
+
+
+class TransitionLabels:
+    __slots__ = ("dest", "guards", "label", "roles", "rule", "source", "trigger")
+
+    def __init__(self, trigger: str, label: str, source: tuple[str, ...], dest: str, roles: list[str],
+                 rule: str | None, guards: tuple[GuardConditions, ...]) -> None:
+        self.trigger, self.label, self.source, self.dest = trigger, label, source, dest
+        self.roles, self.rule, self.guards = roles, rule, guards
 
 
 class RetentionLabels:
@@ -115,18 +139,19 @@ class ReadSpec:
         recovery: the names of what a revocation sets going (whether there is any is what a read asks).
     """
 
-    __slots__ = ("_states", "checklists", "content_hash", "entries", "fields", "id", "recovery", "retention",
-                 "roles", "starts", "states", "title", "tracks", "transitions", "version")
+    __slots__ = ("_states", "checklists", "content_hash", "entries", "fields", "id", "issuer", "recovery",
+                 "retention", "roles", "starts", "states", "title", "tracks", "transitions", "version")
 
     def __init__(self, *, id: str, title: str, version: str, content_hash: str,
                  roles: dict[str, str], tracks: dict[str, Labelled], starts: dict[str, Labelled],
                  states: tuple[StateLabels, ...], transitions: tuple[TransitionLabels, ...],
                  fields: dict[str, FieldLabels], retention: RetentionLabels | None, recovery: tuple[str, ...],
-                 entries: dict[str, EntryLabels], checklists: dict[str, ChecklistLabels]) -> None:
+                 entries: dict[str, EntryLabels], checklists: dict[str, ChecklistLabels],
+                 issuer: Identified | None) -> None:
         self.id, self.title, self.version, self.content_hash = id, title, version, content_hash
         self.roles, self.tracks, self.starts, self.states = roles, tracks, starts, states
         self.transitions, self.fields, self.retention, self.recovery = transitions, fields, retention, recovery
-        self.entries, self.checklists = entries, checklists
+        self.entries, self.checklists, self.issuer = entries, checklists, issuer
         self._states = {s.name: s for s in states}
 
     @property
@@ -222,8 +247,10 @@ def _spec_data(spec: ProcessSpec) -> dict[str, Any]:
         "starts": {k: s.label for k, s in spec.starts.items()},
         "states": [[s.name, s.label, s.final, [[t.trigger, t.duty, t.mark, t.label] for t in s.timers]]
                    for s in spec.states],
-        "transitions": [[t.trigger, t.label, list(t.source)] for t in spec.transitions],
-        "fields": {k: [f.label, f.type, f.choices] for k, f in spec.fields.items()},
+        "transitions": [[t.trigger, t.label, list(t.source), t.dest, list(t.roles), t.rule, [g.when for g in t.guards]]
+                        for t in spec.transitions],
+        "fields": {k: [f.label, f.type, f.choices, list(f.required_for)] for k, f in spec.fields.items()},
+        "issuer": None if spec.issuer is None else [spec.issuer.id, spec.issuer.label],
         "retention": None if spec.retention is None else [spec.retention.years, spec.retention.rule,
                                                           spec.retention.label],
         "recovery": list(spec.recovery),
@@ -246,8 +273,12 @@ def _spec(d: Mapping[str, Any]) -> ReadSpec:
         starts={k: Labelled(v) for k, v in d["starts"].items()},
         states=tuple(StateLabels(name, label, final, tuple(TimerLabels(*t) for t in timers))
                      for name, label, final, timers in d["states"]),
-        transitions=tuple(TransitionLabels(trigger, label, tuple(source)) for trigger, label, source in d["transitions"]),
-        fields={k: FieldLabels(*v) for k, v in d["fields"].items()},
+        transitions=tuple(TransitionLabels(trigger, label, tuple(source), dest, roles, rule,
+                                           tuple(GuardConditions(when) for when in guards))
+                          for trigger, label, source, dest, roles, rule, guards in d["transitions"]),
+        fields={k: FieldLabels(label, type_, choices, tuple(required_for))
+                for k, (label, type_, choices, required_for) in d["fields"].items()},
+        issuer=None if d["issuer"] is None else Identified(*d["issuer"]),
         retention=None if retention is None else RetentionLabels(*retention),
         recovery=tuple(d["recovery"]),
         entries={k: EntryLabels(label, rule, _labelled(to), _labelled(answer))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,11 +30,12 @@ from typing import Any, cast
 
 from ..abc import Calendar
 from ..errors import CalendarYearUnknown, Problem
+from ..logs import logger
 from ..values import DayInfo
 
 __all__ = ["IMPORT_COMMAND", "OFFICE_LABEL", "PROVISIONAL_FROM", "OfficialCalendar", "scan_working_days"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 PROVISIONAL_FROM = (12, 20)
 """(month, day) from which a day is provisional while next year's notice is unknown.

@@ -8,7 +8,6 @@ All days are Asia/Shanghai dates; every due time is an aware UTC datetime, like 
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 from ..abc import Calendar
 from ..errors import InvalidInput
+from ..logs import logger
 from ..values import Due
 from .calendar import scan_working_days
 from .clock import SHANGHAI, check_day, local_date, start_of_day
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 PERIOD_KINDS = ("working_days", "natural_days", "deadline", "yearly")
 

@@ -17,7 +17,6 @@ It is idempotent: a second run with the same data changes nothing. Each case is 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from ..errors import CalendarYearUnknown, ConflictError
+from ..logs import logger
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, TimerRow, utc
 from .periods import anniversaries, before, due, parse_offset, parse_period
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Recomputed", "recompute_timers"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 _ATTEMPTS = 3
 

@@ -8,12 +8,13 @@ conditional updates. SIGTERM stops it after the running tick.
 
 from __future__ import annotations
 
-import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from ..logs import logger
 
 if TYPE_CHECKING:
     from ..abc import Deliverer
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Scheduler", "run_scheduler", "wake"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 
 @dataclass(kw_only=True)

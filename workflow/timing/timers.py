@@ -9,7 +9,6 @@ pending again whenever the case changes.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
@@ -26,6 +25,7 @@ from ..errors import (
     Refused,
 )
 from ..kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
+from ..logs import logger
 from ..reads import page
 from ..specs.model import ProcessSpec, StateSpec, TimerSpec
 from ..store import CaseRow, EventRow, Prepared, ReportRow, TimerRow, construct, utc
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TickReport", "Timers", "install", "list_timers", "next_due", "reconsider", "retry_timer", "tick"]
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logger(__name__)
 
 BLOCKED = TimerStatus.BLOCKED
 """A timer that could not fire because a calendar year its step needs is unknown: re-armed by
