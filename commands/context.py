@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from award.workflow.engine import Engine
     from award.workflow.home import OfficeHome
     from award.workflow.notify.outbox import Outbox
+    from award.workflow.plainfile import PlainFile
     from award.workflow.plainread import PlainReader
     from award.workflow.registers.staff import Roster
+    from award.workflow.specs.readspec import ReadCatalog
     from award.workflow.timing.calendar import OfficialCalendar
     from award.workflow.views import Actor
 
@@ -121,30 +123,47 @@ class Settings:
         require_member(actor, what)
         return actor
 
-    def plain_reader(self, *, at_business_time: bool = False) -> PlainReader | None:
+    def plain_reader(self) -> PlainReader | None:
         """The reader of `show`/`history` that needs no ORM (workflow/plainread.py), where it can serve.
 
-        Only for a SQLite file named by a path, the bound identity (no `--as`, not a shared PC), no
-        `--now` (unless the caller reads at the business time itself, `at_business_time`: the idle
-        tick's probe), and definitions without problems; otherwise None and the command uses the engine.
+        As `plain_file`, and only for the bound identity (not a shared PC) and without `--now`;
+        otherwise None and the command uses the engine.
         """
+        source = self._plain_source(at_business_time=False)
+        if source is None or self.identity_mode() != "bound":
+            return None
+        from award.workflow.plainread import PlainReader
+        from award.workflow.sealmac import KEY_NAME
+
+        path, catalog = source
+        return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
+                           busy_timeout=_busy_timeout(self), calendar=lambda: office_calendar(self))
+
+    def plain_file(self) -> PlainFile | None:
+        """The SQLite file for a probe that reads no case and acts for no one (the idle tick's, at the
+        business time, `--now` included), where the plain path can serve; otherwise None: the engine."""
+        source = self._plain_source(at_business_time=True)
+        if source is None:
+            return None
+        from award.workflow.plainfile import PlainFile
+
+        return PlainFile(path=source[0], busy_timeout=_busy_timeout(self))
+
+    def _plain_source(self, *, at_business_time: bool) -> tuple[Path, ReadCatalog] | None:
+        """The file and the definitions' labels when the plain path may read: a SQLite file named by a path,
+        no engine given, no `--as`, no `--now` (unless `at_business_time`), definitions without problems."""
         if self.engine_factory is not None or self._engine is not None or self.as_name \
                 or (self.now and not at_business_time):
             return None
         from award.workflow.dbfile import plain_sqlite_path
 
         path = plain_sqlite_path(self.database())
-        if path is None or not path.is_file() or self.identity_mode() != "bound":
+        if path is None or not path.is_file():
             return None
-        from award.workflow.plainread import PlainReader
-        from award.workflow.sealmac import KEY_NAME
         from award.workflow.specs.readspec import load_read_catalog
 
         catalog = load_read_catalog(self.definitions_root())
-        if catalog.problems:
-            return None
-        return PlainReader(path=path, catalog=catalog, key_path=self.home().path("secrets") / KEY_NAME,
-                           busy_timeout=_busy_timeout(self), calendar=lambda: office_calendar(self))
+        return None if catalog.problems else (path, catalog)
 
     def clock(self) -> Clock:
         """The business clock: `--now` (AWARD_NOW) stopped at that moment, else the system clock.

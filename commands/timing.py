@@ -88,7 +88,7 @@ def _idle(settings: Settings, quiet: bool, as_json: bool) -> bool:
     CPU. Anything else (a timer due, PostgreSQL, `--as`, a file the plain path does not read) goes the
     engine's way, which also reports every problem of the office's set-up.
     """
-    plain = settings.plain_reader(at_business_time=True)
+    plain = settings.plain_file()
     if plain is None:
         return False
     from award.workflow.timing.clock import system_clock

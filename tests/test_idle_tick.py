@@ -23,7 +23,8 @@ from tests.conftest import AwardRunner, add_staff, make_runner
 
 REF = "SHA-2026-001"
 HEAVY = ("sqlalchemy", "sqlmodel", "award.workflow.engine", "award.workflow.timing.timers", "jinja2", "transitions",
-         "pydantic")
+         "pydantic", "award.workflow.plainread", "award.workflow.views", "rich")
+"""What the probe never imports: the ORM, the engine, templates, the state machine, nor the read path's views."""
 
 
 @pytest.fixture

@@ -198,15 +198,16 @@ def test_the_private_check_sees_a_reach(tmp_path: Path) -> None:
     assert [x.split(": ", 1)[1] for x in private_engine_uses(bad, tmp_path)] == ["engine._step", "engine._note"]
 
 
-PLAIN_READ = ("award.workflow.plainread", "award.workflow.readviews", "award.workflow.sealmac")
+PLAIN_READ = ("award.workflow.plainread", "award.workflow.plainfile", "award.workflow.readviews",
+              "award.workflow.sealmac")
 
 
 @pytest.mark.parametrize("module", PLAIN_READ)
 def test_the_plain_read_path_reaches_sql_only_through_its_compiler(module: str) -> None:
-    """`show`/`history` start fast because these reach no ORM; `plainsql` (SQLAlchemy) runs once per schema."""
+    """`show`/`history` and the idle tick start fast because these reach no ORM; `plainsql` (SQLAlchemy) runs
+    once per schema, reached only from `plainfile.compiled_statements`."""
     edges = {name: targets for name, targets in EDGES.items() if name != "award.workflow.plainsql"}
-    edges[module] = EDGES[module] - {"award.workflow.plainsql"} if module == "award.workflow.plainread" \
-        else EDGES[module]
     found = chain(edges, module, SQL)
     assert found is None, " -> ".join(found or [])
-    assert "award.workflow.plainsql" in EDGES["award.workflow.plainread"]  # the one way in
+    assert "award.workflow.plainsql" in EDGES["award.workflow.plainfile"]  # the one way in
+    assert not any("award.workflow.plainsql" in EDGES[m] for m in PLAIN_READ if m != "award.workflow.plainfile")

@@ -24,21 +24,17 @@ Any `sqlite3` error (a locked, damaged or missing file) also means `None`: the e
 from __future__ import annotations
 
 import hmac
-import json
-import os
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .errors import CaseLookupError
 from .inputs import row_id
+from .plainfile import COUNTED_KEYS, PlainFile, _Fallback, compiled_statements
 from .readviews import case_list_row, case_view, event_view, party_view, retention_view
 from .sealmac import mac, read_key, roster_member, roster_payload
-from .timing.clock import sqlite_datetime
 from .views import Actor, CaseHeader, CaseView, EventView, TriggerView
 
 if TYPE_CHECKING:
@@ -49,128 +45,25 @@ if TYPE_CHECKING:
 
 __all__ = ["PlainReader", "compiled_statements"]
 
-_FORMAT = "award-plainsql-1"
-COUNTED_KEYS = 3
-"""How many form fields `round_counts` (plainsql.py) groups by: a `count_cases` condition on more is counted
-in Python over the round's cases."""
-_HERE = Path(__file__).resolve().parent
-_TABLE_CODE = (_HERE / "store.py", _HERE / "review" / "tables.py", _HERE / "plainsql.py", _HERE / "kinds.py",
-               _HERE / "gather.py")
-
-
-def _cache_key() -> str:
-    import hashlib
-
-    digest = hashlib.sha256(_FORMAT.encode())
-    for path in _TABLE_CODE:
-        info = path.stat()
-        digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns};".encode())
-    return digest.hexdigest()[:32]
-
-
-def compiled_statements() -> dict[str, Any]:
-    """The compiled statements: from the cache, else compiled now (this once importing SQLAlchemy) and cached."""
-    from .specs.locations import cache_dir
-
-    folder = cache_dir()
-    path = None if folder is None else folder / f"plainsql-{_cache_key()}.json"
-    if path is not None:
-        try:
-            found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return found
-        except (OSError, ValueError):
-            pass
-    from .plainsql import compile_statements
-
-    compiled = compile_statements()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(compiled, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:  # a read-only home only costs the compile next time
-            pass
-    return compiled
-
-
-def _decode(kind: str, value: Any) -> Any:
-    if value is None or kind == "raw":
-        return value
-    if kind == "datetime":
-        return datetime.fromisoformat(value)
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "json":
-        return json.loads(value)
-    return bool(value)
-
-
-class _Fallback(Exception):
-    """The plain path does not answer this one: the engine's path does."""
-
 
 @dataclass(kw_only=True)
-class PlainReader:
+class PlainReader(PlainFile):
     """Reads of one SQLite file through `sqlite3`, read-only; every method returns None to mean "ask the engine".
 
     Attributes:
-        path: the SQLite file (it must exist: only `award init` creates one).
+        path, busy_timeout: the file and how long to wait for a writer's lock (`PlainFile`).
         catalog: the checked definitions' labels (from their cache: specs/readspec.py, no pydantic).
         key_path: the seal key (`secrets/history.key` of the office data folder).
-        busy_timeout: seconds to wait for a writer's lock, as the engine would.
         calendar: the office's working-day calendar, made when a guard of an open case may need it.
     """
 
-    path: Path
     catalog: ReadCatalog
     key_path: Path
-    busy_timeout: float
     calendar: Callable[[], Calendar] | None = None
-    _con: sqlite3.Connection | None = field(default=None, repr=False)
-    _sql: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    # ------------------------------------------------------------ plumbing
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._con is None:
-            compiled = compiled_statements()
-            self._sql = compiled["statements"]
-            uri = "file:" + _quote(str(self.path.resolve())) + "?mode=ro"
-            self._con = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout)
-            version = self._rows("schema_version")
-            if not version or str(version[0].value) != str(compiled["schema_version"]):
-                raise _Fallback  # not initialised, or older or newer: the engine says what to do
-        return self._con
-
-    def _rows(self, statement: str, /, **params: Any) -> list[Any]:
-        names = [c for c, _k in self._sql[statement]["columns"]]
-        return [SimpleNamespace(**dict(zip(names, values, strict=True)))
-                for values in self._tuples(statement, params)]
-
-    def _tuples(self, statement: str, params: Mapping[str, Any], /) -> list[tuple[Any, ...]]:
-        """A statement's rows as tuples, each value as the ORM gives it (`factrows.FactRows`)."""
-        assert self._con is not None
-        stmt = self._sql[statement]
-        cur = self._con.execute(stmt["sql"], {**stmt["fixed"], **params})
-        kinds = [k for _c, k in stmt["columns"]]
-        return [tuple(_decode(k, v) for k, v in zip(kinds, raw, strict=True)) for raw in cur.fetchall()]
 
     def _facts_rows(self, statement: str, params: Mapping[str, Any], /) -> list[tuple[Any, ...]]:
         """The facts' statements (`gather.FACT_STATEMENTS`), as the engine runs them on its session."""
         return self._tuples(f"facts.{statement}", params)
-
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-
-    def _answer(self, work: Any) -> Any:
-        try:
-            self._connect()
-            return work()
-        except (_Fallback, sqlite3.Error):
-            return None
 
     # --------------------------------------------------------------- reads
 
@@ -264,13 +157,6 @@ class PlainReader:
                             offset=offset):
             out.append(case_list_row(self.catalog, c, c.party_name, None))
         return out
-
-    def nothing_due(self, now: datetime) -> bool | None:
-        """True when no timer is due at `now`, so an idle `award tick` has nothing to do; None: ask the engine
-        (something is due, or the file is not one the plain path reads)."""
-        moment = sqlite_datetime(now.astimezone(UTC))
-        found: list[tuple[Any, ...]] | None = self._answer(lambda: self._tuples("due_timer", {"now": moment}))
-        return True if found == [] else None
 
     def show(self, ref: str, *, actor: Actor | None = None) -> CaseView | None:
         """As `Engine.show(ref, actor=actor)`."""
@@ -374,9 +260,3 @@ class PlainReader:
                          objections=self._rows("objections", case_id=row.id), names=names, entries=entries,
                          checklist=checklist,
                          retention=retention_view(spec, self._rows("retention_marks", case_id=row.id)))
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")

@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 
 from .gather import FACT_STATEMENTS
 from .kinds import LIVE_TIMERS, TimerKind, TimerStatus
-from .plainread import COUNTED_KEYS
+from .plainfile import COUNTED_KEYS
 from .review.tables import ExpertRow
 from .store import (
     SCHEMA_VERSION,
