@@ -1,8 +1,9 @@
 """Whole-process reads at two database sizes: cost must grow with the work, not with the data.
 
 For each size a realistic database is generated once (benchmarks/generate.py; kept in the temporary
-folder between runs) and each command runs as a fresh process, as a clerk or cron runs it: `show` and
-`history` of one case, an idle `tick` (nothing due), and the first 100 cases of a round. The floor is
+folder between runs) and each command runs as a fresh process, as a clerk or cron runs it: `show` of
+an open case (its triggers' guards evaluated) and of a closed one, `history` of one case, an idle `tick`
+(nothing due: answered from the file, as cron runs it), and the first 100 cases of a round. The floor is
 `python -c` opening the same SQLite file with the `sqlite3` module and reading the same case row: what
 any Python command must pay. Printed: medians, the ratio to the floor, and the ratio between sizes.
 
@@ -36,7 +37,7 @@ WALL = False
 NOW = "2026-11-30 10:00"
 
 
-def _database(cases: int, folder: Path) -> tuple[str, str]:
+def _database(cases: int, folder: Path) -> tuple[str, str, str, str]:
     path = folder / f"award-bench-{cases}.db"
     ok = False
     if path.exists():
@@ -50,10 +51,15 @@ def _database(cases: int, folder: Path) -> tuple[str, str]:
         generate(str(path), cases)
     with sqlite3.connect(path) as con:
         ref = con.execute("SELECT ref FROM cases WHERE id = ?", (cases // 2,)).fetchone()[0]
+        # `show` of an open case evaluates its triggers' guards (a SHA case ready to submit: eligibility,
+        # prior awards, the five-year bar); of a closed one it lists no trigger. Both from the middle on.
+        open_ref, closed_ref = (con.execute(f"SELECT ref FROM cases WHERE id >= ? AND procedure = 'sha' AND {where} "
+                                            "ORDER BY id LIMIT 1", (cases // 2,)).fetchone()[0]
+                                for where in ("state = 'ready'", "closed = 1"))
         if con.execute("SELECT COUNT(*) FROM staff_accounts").fetchone()[0] == 0:  # made before the binding
             con.execute("INSERT INTO staff_accounts (name, login, phone, disabled, disabled_reason, updated_at) "
                         "VALUES ('wang', ?, NULL, 0, NULL, '2026-11-30 02:00:00.000000')", (os_login(),))
-    return str(path), ref
+    return str(path), ref, open_ref, closed_ref
 
 
 def _median(argv: list[str], runs: int, env: dict[str, str]) -> float:
@@ -74,14 +80,15 @@ def _median(argv: list[str], runs: int, env: dict[str, str]) -> float:
 
 
 def measure(cases: int, runs: int, folder: Path) -> dict[str, float]:
-    db, ref = _database(cases, folder)
+    db, ref, open_ref, closed_ref = _database(cases, folder)
     home = tempfile.mkdtemp(prefix="award-bench-home-")
     env = {**os.environ, "AWARD_HOME": home, "AWARD_DB": db, "COLUMNS": "200"}
     floor_code = ("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
                   "print(c.execute('SELECT * FROM cases WHERE ref = ?', (sys.argv[2],)).fetchone())")
     return {
         "floor: python -c + sqlite3, one row": _median([sys.executable, "-c", floor_code, db, ref], runs, env),
-        "award show": _median([AWARD, "show", ref], runs, env),
+        "award show (open case: guards)": _median([AWARD, "show", open_ref], runs, env),
+        "award show (closed case)": _median([AWARD, "show", closed_ref], runs, env),
         "award history": _median([AWARD, "history", ref], runs, env),
         "award history --json": _median([AWARD, "history", "--json", ref], runs, env),
         "award tick (idle)": _median([AWARD, "--now", NOW, "tick"], runs, env),
