@@ -10,7 +10,7 @@ from . import render
 from .context import Settings, json_option, pass_settings
 
 if TYPE_CHECKING:
-    from award.workflow.views import StaffView
+    from award.workflow.officeviews import StaffView
 
 
 @click.group()

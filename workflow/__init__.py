@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Actor": "views", "CaseView": "views", "EventView": "views", "StepResult": "views",
+    "Actor": "views", "CaseView": "views", "EventView": "views", "StepResult": "officeviews",
     "Calendar": "abc", "Clock": "abc", "Notifier": "abc",
     "Catalog": "specs.catalog", "load_catalog": "specs.catalog",
     "DayInfo": "values", "Due": "values", "Message": "values", "Verdict": "values",

@@ -51,6 +51,7 @@ from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
 from .logs import logger
 from .machine import MachineCache
+from .officeviews import StepResult
 from .readviews import case_view, missing_verdicts, retention_view, trigger_views
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
@@ -75,7 +76,7 @@ from .store import (
     utc,
 )
 from .values import Verdict
-from .views import Actor, CaseView, EventView, StepResult, TimerView
+from .views import Actor, CaseView, EventView, TimerView
 
 if TYPE_CHECKING:
     from .notify.outbox import Outbox

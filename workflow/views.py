@@ -1,9 +1,14 @@
-"""Frozen views the engine hands to the CLI: no rows, no sessions, ready to print or dump as JSON."""
+"""Frozen views the engine hands to the CLI: no rows, no sessions, ready to print or dump as JSON.
+
+These are what reading a case prints (`show`, `history`, lists of cases); the office's other views
+(the roster, rounds, notices, a step's result) are in `officeviews.py`, so that a read builds only the
+classes it prints (a frozen dataclass costs about a millisecond to create at import).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,12 +20,8 @@ __all__ = [
     "CaseHeader",
     "CaseView",
     "EventView",
-    "NoticeList",
     "PartyView",
     "RecordView",
-    "RoundView",
-    "StaffView",
-    "StepResult",
     "TimerView",
     "TriggerView",
     "to_json",
@@ -75,18 +76,6 @@ class Actor:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class StaffView:
-    """A roster member: grants (`role@scope`), contact data, bound login, and whether disabled."""
-
-    name: str
-    roles: tuple[str, ...]
-    email: str | None
-    login: str | None = None
-    phone: str | None = None
-    disabled: bool = False
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class RecordView:
     procedure: str
     award: str
@@ -118,20 +107,6 @@ class PartyView:
     attrs: dict[str, Any]
     records: tuple[RecordView, ...] = ()
     cases: tuple[dict[str, Any], ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RoundView:
-    id: str
-    procedure: str
-    procedure_title: str
-    year: int
-    title: str
-    opened_on: date
-    dates: dict[str, datetime]
-    properties: dict[str, Any]
-    cases_by_state: dict[str, int] = field(default_factory=dict)
-    decision: dict[str, Any] | None = None  # the office's decision to open it off the rhythm or validity
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -235,23 +210,6 @@ class EventView:
     hash: str
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StepResult:
-    """What one `advance` did."""
-
-    case_ref: str
-    trigger: str
-    trigger_label: str
-    source: str
-    source_label: str
-    dest: str
-    dest_label: str
-    seq: int
-    verdicts: tuple[Verdict, ...]
-    timers: tuple[TimerView, ...] = ()
-    notifications: int = 0
-
-
 def to_json(value: Any) -> Any:
     """Views -> JSON-ready data (dates as ISO strings)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -263,29 +221,3 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NoticeList:
-    """Who is on a public notice, and its period (first and last day, from the notice timers).
-
-    Attributes:
-        rule: the rule the notice period cites (SHA-22, SQI-13, ...).
-        objection_rule: the rule objections cite (the upheld trigger's rule: SHA-32, SQI-17).
-        period: the period as the definition writes it (`5 working days`), if the state has a timer.
-    """
-
-    round_id: str
-    round_title: str
-    procedure: str
-    procedure_title: str
-    source: str
-    state: str
-    state_label: str
-    entries: tuple[dict[str, Any], ...]
-    first_day: date | None
-    last_day: date | None
-    period: str | None
-    rule: str | None
-    objection_rule: str | None
-    provisional: bool

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, InvalidInput, Problem
+from ..officeviews import NoticeList
 from ..timing.clock import cn_date
-from ..views import NoticeList
 
 __all__ = ["DOCUMENT", "check_documents", "notice_context", "render_notice", "write_notice"]
 

@@ -13,12 +13,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ..errors import InvalidInput
+from ..officeviews import NoticeList
 from ..reads import page
 from ..specs.catalog import Catalog
 from ..specs.fields import display
 from ..store import CaseRow, Database, ObjectionRow, PartyRecordRow, PartyRow, RoundRow, TimerRow, utc
 from ..timing.clock import local_date
-from ..views import NoticeList
 from .identity import mask_resident_id
 from .office import party_names
 

@@ -20,6 +20,7 @@ from ..errors import InvalidInput, PartyLookupError, Refused, RoundLookupError
 from ..inputs import row_id, single_line
 from ..labels import PARTY_KINDS
 from ..logs import logger
+from ..officeviews import RoundView, StaffView
 from ..reads import page
 from ..readviews import party_view
 from ..seal import Sealer
@@ -30,7 +31,7 @@ from ..store import AuditRow, CaseRow, Database, PartyRecordRow, PartyRow, Round
 from ..timing.clock import cn_date, local_date, parse_moment, start_of_day
 from ..timing.periods import add_years
 from ..values import Verdict
-from ..views import Actor, PartyView, RecordView, RoundView, StaffView
+from ..views import Actor, PartyView, RecordView
 from .identity import mask_resident_id, validate_resident_id, validate_uscc
 from .staff import ADMIN, Roster, authorize, authorize_any
 

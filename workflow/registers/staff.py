@@ -30,12 +30,13 @@ from sqlmodel import Session, col, select
 from ..abc import Clock
 from ..errors import ConflictError, InvalidInput, Refused, StaffLookupError
 from ..logs import logger
+from ..officeviews import StaffView
 from ..seal import Sealer, seal_roster
 from ..specs.catalog import Catalog
 from ..specs.model import ProcessSpec
 from ..store import Database, StaffAccountRow, StaffChangeRow, StaffRow, utc
 from ..values import Verdict
-from ..views import Actor, StaffView
+from ..views import Actor
 
 __all__ = [
     "ADMIN",

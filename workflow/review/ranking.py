@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from ..errors import AwardError, InvalidInput, Refused
+from ..officeviews import StepResult
 from ..store import CaseRow, PartyRow
 from ..values import Verdict
-from ..views import Actor, StepResult
+from ..views import Actor
 from .access import readable_case_ids
 from .assignment import stage_of
 from .panels import round_review
