@@ -147,7 +147,7 @@ def _tree_stamp(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, int,
     """(path, size, mtime) of every file under `folder` with one of `suffixes`: a change to any is seen."""
     out = []
     for dirpath, dirs, names in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")  # bytecode follows the sources: not walked
         for name in sorted(names):
             if name.endswith(suffixes):
                 info = os.stat(os.path.join(dirpath, name))
