@@ -34,7 +34,11 @@ def tick(settings: Settings, dry_run: bool, quiet: bool, verbose: bool, as_json:
     """
     import sys
 
-    if not dry_run and _idle(settings, quiet, as_json):
+    idle = None if dry_run else _idle(settings)
+    if idle is not None:
+        report, now, wall = idle
+        render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json,
+                    show=lambda: None if quiet else click.echo(_tick_summary(now, wall, report)))
         return
     from award.workflow.timing.timers import tick as run_tick
 
@@ -80,8 +84,9 @@ def _tick_lines(report: Any) -> None:
         click.echo(render.plain(f"失败 #{tid} {ref}：{detail}"), err=True)
 
 
-def _idle(settings: Settings, quiet: bool, as_json: bool) -> bool:
-    """Report an idle tick without building the engine, when the plain read path sees no timer due.
+def _idle(settings: Settings) -> tuple[Any, datetime, datetime] | None:
+    """An idle tick's report (nothing fired) and its times, without building the engine, when the plain
+    read path sees no timer due; None: the engine's tick runs.
 
     cron runs `award tick` every few minutes and nearly every run finds nothing due: one indexed probe of
     the SQLite file answers that in a few milliseconds, where building the engine costs half a second of
@@ -90,20 +95,17 @@ def _idle(settings: Settings, quiet: bool, as_json: bool) -> bool:
     """
     plain = settings.plain_file()
     if plain is None:
-        return False
+        return None
     from award.workflow.timing.clock import system_clock
     from award.workflow.timing.report import TickReport
 
     now, wall = settings.clock()(), system_clock()
     try:
         if not plain.nothing_due(now):
-            return False
+            return None
     finally:
         plain.close()
-    report = TickReport()
-    render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json,
-                show=lambda: None if quiet else click.echo(_tick_summary(now, wall, report)))
-    return True
+    return TickReport(), now, wall
 
 
 def _tick_summary(clock: datetime, wall: datetime, report: Any, *, dry: bool = False) -> str:
