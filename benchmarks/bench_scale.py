@@ -3,7 +3,8 @@
 For each size a realistic database is generated once (benchmarks/generate.py; kept in the temporary
 folder between runs) and each command runs as a fresh process, as a clerk or cron runs it: `show` of
 an open case (its triggers' guards evaluated) and of a closed one, `history` of one case, an idle `tick`
-(nothing due: answered from the file, as cron runs it), and the first 100 cases of a round. The floor is
+(nothing due: answered from the file, as cron runs it), the first 100 cases of the office and the
+first 10 of a round (pages both sizes fill). The floor is
 `python -c` opening the same SQLite file with the `sqlite3` module and reading the same case row: what
 any Python command must pay. Printed: medians, the ratio to the floor, and the ratio between sizes.
 
@@ -62,38 +63,42 @@ def _database(cases: int, folder: Path) -> tuple[str, str, str, str]:
     return str(path), ref, open_ref, closed_ref
 
 
-def _median(argv: list[str], runs: int, env: dict[str, str]) -> float:
-    """The median CPU time (user + system) of the process: on a shared machine wall time mostly measures
-    the neighbours; `--wall` measures wall time instead."""
-    def run() -> None:
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-
-    run()  # warm: caches, page cache
-    times = []
-    for _ in range(runs):
+def _medians(runs_of: list[tuple[list[str], dict[str, str]]], runs: int) -> list[float]:
+    """The median CPU time (user + system) of each process; on a shared machine wall time mostly measures
+    the neighbours (`--wall` measures wall time instead). The runs of the two sizes alternate, so that
+    the machine drifting between them does not show as a difference between the sizes."""
+    def run(argv: list[str], env: dict[str, str]) -> float:
         before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-        run()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - started
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        times.append(wall if WALL else cpu)
-    return statistics.median(times)
+        return wall if WALL else (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    for argv, env in runs_of:
+        run(argv, env)  # warm: caches, page cache
+    times: list[list[float]] = [[] for _ in runs_of]
+    for _ in range(runs):
+        for k, (argv, env) in enumerate(runs_of):
+            times[k].append(run(argv, env))
+    return [statistics.median(t) for t in times]
 
 
-def measure(cases: int, runs: int, folder: Path) -> dict[str, float]:
+def commands(cases: int, folder: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """What is measured on a database of `cases` cases: each command with its environment."""
     db, ref, open_ref, closed_ref = _database(cases, folder)
     home = tempfile.mkdtemp(prefix="award-bench-home-")
     env = {**os.environ, "AWARD_HOME": home, "AWARD_DB": db, "COLUMNS": "200"}
     floor_code = ("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
                   "print(c.execute('SELECT * FROM cases WHERE ref = ?', (sys.argv[2],)).fetchone())")
     return {
-        "floor: python -c + sqlite3, one row": _median([sys.executable, "-c", floor_code, db, ref], runs, env),
-        "award show (open case: guards)": _median([AWARD, "show", open_ref], runs, env),
-        "award show (closed case)": _median([AWARD, "show", closed_ref], runs, env),
-        "award history": _median([AWARD, "history", ref], runs, env),
-        "award history --json": _median([AWARD, "history", "--json", ref], runs, env),
-        "award tick (idle)": _median([AWARD, "--now", NOW, "tick"], runs, env),
-        "award cases --round (first 100)": _median([AWARD, "cases", "--round", "sha-2026", "--limit", "100"],
-                                                   runs, env),
+        "floor: python -c + sqlite3, one row": ([sys.executable, "-c", floor_code, db, ref], env),
+        "award show (open case: guards)": ([AWARD, "show", open_ref], env),
+        "award show (closed case)": ([AWARD, "show", closed_ref], env),
+        "award history": ([AWARD, "history", ref], env),
+        "award history --json": ([AWARD, "history", "--json", ref], env),
+        "award tick (idle)": ([AWARD, "--now", NOW, "tick"], env),
+        # pages that both sizes fill (a round of the 1,000-case office holds ~18 cases): the same rows printed
+        "award cases (first 100 of the office)": ([AWARD, "cases", "--limit", "100"], env),
+        "award cases --round (first 10)": ([AWARD, "cases", "--round", "sha-2026", "--limit", "10"], env),
     }
 
 
@@ -108,7 +113,10 @@ def main() -> None:
     global WALL
     WALL = args.wall
     small, large = (args.sizes + [100_000])[:2] if len(args.sizes) < 2 else args.sizes[:2]
-    a, b = measure(small, args.runs, args.dir), measure(large, args.runs, args.dir)
+    small_runs, large_runs = commands(small, args.dir), commands(large, args.dir)
+    a, b = {}, {}
+    for name in small_runs:
+        a[name], b[name] = _medians([small_runs[name], large_runs[name]], args.runs)
     floor_a, floor_b = a["floor: python -c + sqlite3, one row"], b["floor: python -c + sqlite3, one row"]
     rows = [[name, f"{a[name] * 1000:.0f} ms", f"{a[name] / floor_a:.1f}x", f"{b[name] * 1000:.0f} ms",
              f"{b[name] / floor_b:.1f}x", f"{b[name] / a[name]:.2f}x"] for name in a]

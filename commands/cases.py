@@ -498,11 +498,12 @@ def cases(settings: Settings, procedure: str | None, round_id: str | None, state
       award cases --round sha-2026 --limit 100 --offset 100
     """
     plain = None
-    if round_id and export.active() is None and not (procedure or state or track or party or name or entered_after
-                                                     or entered_before or due_within is not None):
+    if export.active() is None and not (procedure or state or track or party or name or entered_after
+                                        or entered_before or due_within is not None):
         plain = _plain(settings, lambda p, _actor: p.round_cases(round_id, limit=limit + 1, offset=offset,
-                                                                  open_only=open_only))
-    found = plain[0] if plain is not None else _find(  # a page of one round (the usual list) without the ORM
+                                                                  open_only=open_only) if round_id else
+                       p.office_cases(limit=limit + 1, offset=offset, open_only=open_only))
+    found = plain[0] if plain is not None else _find(  # a page of one round or of all (the usual lists) without the ORM
         settings, procedure, round_id, state, track, party, name, entered_after, entered_before, due_within,
         open_only, limit, offset)
     if found is None:

@@ -1,4 +1,5 @@
-"""`award cases --round R`, the clerk's usual list, without the ORM: the same bytes as the engine's path.
+"""`award cases --round R` and `award cases`, the clerk's usual lists, without the ORM: the same bytes as the
+engine's path.
 
 The office and the engine's path come from tests/test_plain_reads.py; every other filter, an unknown
 round, a stranger or an expert goes to the engine (finder.find_cases), with its own messages.
@@ -29,6 +30,7 @@ __all__ = ["office"]  # the fixture, shared with the plain reads
     ("cases", "--round", "sha-2026", "--offset", "5"),
     ("cases", "--round", "sha-2025"),  # no such round: the engine's "did you mean" (exit 4)
     ("cases", "--round", "sha-2026", "--state", "withdrawn"),  # another filter: the engine's path
+    ("cases",), ("cases", "--json"), ("cases", "--open"), ("cases", "--limit", "1", "--offset", "1"),  # the office's
 ])
 def test_a_rounds_page_prints_what_the_engine_prints(office: tuple[AwardRunner, Path], args: tuple[str, ...]) -> None:
     run, folder = office
@@ -55,8 +57,9 @@ def test_the_rounds_page_imports_no_orm(office: tuple[AwardRunner, Path], tmp_pa
                AWARD_SYSTEM_CONFIG=str(tmp_path / "none.toml"), COLUMNS="160")
     probe = ("import sys\nfrom award.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n")
-    for _ in range(2):  # the first also writes the labels' cache
-        done = subprocess.run([sys.executable, "-c", probe, "cases", "--round", "sha-2026"], env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
-    assert "LOADED []" in done.stderr, done.stderr
-    assert done.stdout == run("cases", "--round", "sha-2026", who=login).out
+    for args in (["cases", "--round", "sha-2026"], ["cases"]):
+        for _ in range(2):  # the first also writes the labels' cache
+            done = subprocess.run([sys.executable, "-c", probe, *args], env=env,
+                                  capture_output=True, text=True, timeout=120, check=False)
+        assert "LOADED []" in done.stderr, done.stderr
+        assert done.stdout == run(*args, who=login).out

@@ -148,6 +148,13 @@ class PlainReader(PlainFile):
                                                                                      open_only))
         return result
 
+    def office_cases(self, *, limit: int, offset: int, open_only: bool) -> list[dict[str, Any]] | None:
+        """As `finder.find_cases` for a page of the office's cases with no filter (every procedure and round)."""
+        result: list[dict[str, Any]] | None = self._answer(lambda: [
+            case_list_row(self.catalog, c, c.party_name, None)
+            for c in self._rows("office_open_cases" if open_only else "office_cases", limit=limit, offset=offset)])
+        return result
+
     def _round_cases(self, round_id: str, limit: int, offset: int, open_only: bool) -> list[dict[str, Any]]:
         wanted = round_id.strip().lower()
         if not self._rows("round_by_id", id=wanted):

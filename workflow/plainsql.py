@@ -51,8 +51,8 @@ def statements() -> dict[str, Select[Any]]:
     listed = (case.c.id, case.c.ref, case.c.round_id, case.c.procedure, case.c.definition_version, case.c.track,
               case.c.state, case.c.held, case.c.closed, case.c.entered_at, case.c.updated_at,
               party.c.name.label("party_name"))
-    round_page = (select(*listed).join(party, case.c.party_id == party.c.id)
-                  .where(case.c.round_id == bindparam("round_id")))
+    office_page = select(*listed).join(party, case.c.party_id == party.c.id)
+    round_page = office_page.where(case.c.round_id == bindparam("round_id"))
     return {
         "schema_version": select(meta.c.value).where(meta.c.key == "schema_version"),
         "case_by_id": select(case).where(case.c.id == bindparam("id")),
@@ -84,6 +84,10 @@ def statements() -> dict[str, Select[Any]]:
         # a page of a round's cases, as finder.find_cases lists them (index on round and id: the page's cost)
         "round_cases": round_page.order_by(case.c.id).limit(bindparam("limit")).offset(bindparam("offset")),
         "round_open_cases": round_page.where(case.c.closed.is_(False)).order_by(case.c.id)
+        .limit(bindparam("limit")).offset(bindparam("offset")),
+        # a page of the office's cases with no filter (the primary key's order: the page's cost)
+        "office_cases": office_page.order_by(case.c.id).limit(bindparam("limit")).offset(bindparam("offset")),
+        "office_open_cases": office_page.where(case.c.closed.is_(False)).order_by(case.c.id)
         .limit(bindparam("limit")).offset(bindparam("offset")),
         **{f"facts.{name}": build() for name, build in FACT_STATEMENTS.items()},
         "round_counts": _round_counts(case),
