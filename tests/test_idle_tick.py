@@ -14,12 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from award.cli import main
-from award.commands.context import Settings, build_engine
-from click.testing import CliRunner
 from freezegun import freeze_time
 
 from tests.conftest import AwardRunner, add_staff, make_runner
+from tests.test_plain_reads import _engine_path
 
 REF = "SHA-2026-001"
 HEAVY = ("sqlalchemy", "sqlmodel", "award.workflow.engine", "award.workflow.timing.timers", "jinja2", "transitions",
@@ -40,22 +38,6 @@ def office(tmp_path: Path) -> tuple[AwardRunner, Path]:
         r = run(*args, now="2026-03-02 09:00")
         assert r.code == 0, r
     return run, tmp_path
-
-
-def _engine_path(folder: Path, *args: str) -> tuple[int, str, str]:
-    """The command as the engine runs it (an engine factory turns the plain path off)."""
-    settings = Settings(db=None, definitions=None, now=None, as_name=None, deployment=None,
-                        engine_factory=build_engine, login_source=lambda: "wang")
-    code = 0
-    with CliRunner().isolation() as streams:
-        try:
-            main(["--db", str(folder / "award.db"), "--home", str(folder / "home"), *args], settings=settings)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0
-        finally:
-            if settings._engine is not None:
-                settings._engine.db.dispose()
-    return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
 
 
 @pytest.mark.parametrize("args", [("tick",), ("tick", "--json"), ("tick", "--quiet"), ("tick", "--verbose"),
