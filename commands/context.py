@@ -151,10 +151,15 @@ class Settings:
 
     def _plain_source(self, *, at_business_time: bool) -> tuple[Path, ReadCatalog] | None:
         """The file and the definitions' labels when the plain path may read: a SQLite file named by a path,
-        no engine given, no `--as`, no `--now` (unless `at_business_time`), definitions without problems."""
+        no engine given, no `--as`, no `--now` (unless `at_business_time`), a deployment file that exists
+        if one is named (the plain path sends nothing, but the engine would refuse to start without it),
+        and definitions without problems."""
         if self.engine_factory is not None or self._engine is not None or self.as_name \
                 or (self.now and not at_business_time):
             return None
+        named = self.deployment_file()
+        if named and not Path(named).expanduser().is_file():
+            return None  # the engine's way says what is wrong with it (exit 6)
         from award.workflow.dbfile import plain_sqlite_path
 
         path = plain_sqlite_path(self.database())

@@ -84,3 +84,10 @@ def test_an_idle_tick_builds_no_engine(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe, "tick", "--dry-run"], env=env, capture_output=True, text=True,
                           timeout=120, check=False)
     assert "award.workflow.engine" in done.stderr, done.stderr  # a dry run previews with the engine
+
+
+def test_a_named_deployment_file_that_is_missing_is_refused_as_before(office: tuple[AwardRunner, Path]) -> None:
+    run, _folder = office
+    with freeze_time("2026-03-03 10:00:00"):  # nothing due: the probe would answer, but the engine must refuse
+        r = run("--deployment", "missing.yaml", "tick")
+    assert r.code == 6 and "部署文件有误" in r.err, r
