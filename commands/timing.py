@@ -36,7 +36,9 @@ def tick(settings: Settings, dry_run: bool, quiet: bool, verbose: bool, as_json:
 
     idle = None if dry_run else _idle(settings)
     if idle is not None:
-        report, now, wall = idle
+        from award.workflow.timing.report import TickReport
+
+        (now, wall), report = idle, TickReport()
         render.emit({"fired": report.fired, "held": report.held, "failed": report.failed}, as_json=as_json,
                     show=lambda: None if quiet else click.echo(_tick_summary(now, wall, report)))
         return
@@ -84,8 +86,8 @@ def _tick_lines(report: Any) -> None:
         click.echo(render.plain(f"失败 #{tid} {ref}：{detail}"), err=True)
 
 
-def _idle(settings: Settings) -> tuple[Any, datetime, datetime] | None:
-    """An idle tick's report (nothing fired) and its times, without building the engine, when the plain
+def _idle(settings: Settings) -> tuple[datetime, datetime] | None:
+    """The business and real time of an idle tick, found without building the engine, when the plain
     read path sees no timer due; None: the engine's tick runs.
 
     cron runs `award tick` every few minutes and nearly every run finds nothing due: one indexed probe of
@@ -97,7 +99,6 @@ def _idle(settings: Settings) -> tuple[Any, datetime, datetime] | None:
     if plain is None:
         return None
     from award.workflow.timing.clock import system_clock
-    from award.workflow.timing.report import TickReport
 
     now, wall = settings.clock()(), system_clock()
     try:
@@ -105,7 +106,7 @@ def _idle(settings: Settings) -> tuple[Any, datetime, datetime] | None:
             return None
     finally:
         plain.close()
-    return TickReport(), now, wall
+    return now, wall
 
 
 def _tick_summary(clock: datetime, wall: datetime, report: Any, *, dry: bool = False) -> str:

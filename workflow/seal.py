@@ -156,7 +156,6 @@ class Sealer:
                 return
         old = _seal_of(s, subject)  # no seal yet, or one that does not match: find out which
         if old is not None:
-            loaded = s.info.get(_LOADED, {}).get(row.id)
             if loaded is not None and not hmac.compare_digest(old, self.mac(s, subject, loaded)):
                 raise TamperedHistory(f"{row.ref} 的案件记录或历史链与封印不符，已被绕过系统修改：本次操作未执行。"
                                       "请先用 award verify 查明并从备份恢复")
