@@ -32,6 +32,8 @@ from .deployment import Deployment
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlmodel import Session
+
     from ..engine import Engine
 
 __all__ = ["STATUS_LABELS", "Deliverer", "DeliveryReport", "message_id"]
@@ -124,7 +126,20 @@ def _record_done() -> Any:
             .values(status=bindparam("outcome"), sent_at=bindparam("sent_at"), last_error=bindparam("last_error")))
 
 
+def _claim_batch() -> Any:
+    """PostgreSQL: up to `n` due rows above the run's cursor, taken under the lease in one statement; rows
+    another deliverer holds locked are skipped, not waited for."""
+    o, c = OutboxRow.__table__, CaseRow.__table__  # type: ignore[attr-defined]
+    due = or_(o.c.status == "pending", o.c.status == "sending")
+    pick = (sa_select(o.c.id).where(due, o.c.next_attempt_at <= bindparam("now"), o.c.id > bindparam("after"))
+            .order_by(o.c.id).limit(bindparam("n")).with_for_update(skip_locked=True))
+    return (update(o).where(o.c.id.in_(pick.scalar_subquery()), due, o.c.case_id == c.c.id)
+            .values(status="sending", attempts=o.c.attempts + 1, next_attempt_at=bindparam("until"))
+            .returning(*o.c, c.c.ref))
+
+
 _NEXT_DUE = Prepared(_next_due)
+_CLAIM_BATCH = Prepared(_claim_batch)
 _CLAIM_ROW = Prepared(_claim_row)
 _RECORD_DONE = Prepared(_record_done)
 _OUTBOX_COLUMNS = tuple(c.name for c in OutboxRow.__table__.columns)  # type: ignore[attr-defined]
@@ -185,31 +200,30 @@ class Deliverer:
 
         The claim is the same lease as one row's (`sending` until now + lease_seconds): a deliverer killed
         mid-batch leaves its unsent rows to the next one when the lease runs out, as for a single row.
+        Rows go in id order above the run's cursor, as on SQLite (`_claim_next`): the statement is the
+        same whatever the run has tried (a list of the rows tried made each claim grow with the run).
         """
         lease = timedelta(seconds=self.deployment.delivery.lease_seconds)
         now = self.engine.wall_clock()
-        o, c = OutboxRow.__table__, CaseRow.__table__  # type: ignore[attr-defined]
-        due = or_(o.c.status == "pending", o.c.status == "sending")
-        pick = (select(o.c.id).where(due, o.c.next_attempt_at <= now)
-                .order_by(o.c.id).limit(n).with_for_update(skip_locked=True))
-        if tried:
-            pick = pick.where(o.c.id.not_in(tried))
-        claim = (update(o).where(o.c.id.in_(pick.scalar_subquery()), due, o.c.case_id == c.c.id)
-                 .values(status="sending", attempts=o.c.attempts + 1, next_attempt_at=now + lease)
-                 .returning(*o.c, c.c.ref))
         out = []
         with self.engine.db.session() as s:
-            for found in s.execute(claim).all():
+            for found in _CLAIM_BATCH.rows(s, {"now": now, "after": max(tried, default=0), "n": n,
+                                               "until": now + lease}):
                 *values, ref = found
-                row = OutboxRow(**dict(zip(o.c.keys(), values, strict=True)))
+                row = construct(OutboxRow, **dict(zip(_OUTBOX_COLUMNS, values, strict=True)))
                 assert row.id is not None
                 tried.add(row.id)
-                msg = Message(message_id=message_id(row, ref, installation), to=row.recipient,
-                              subject=row.subject, text=row.body, html=row.html, headers={"X-Award-Case": ref},
-                              meta={"case": ref, "template": row.template, "outbox_id": row.id},
-                              attachments=attachments_of(s, row.id))
-                out.append((row, msg))
+                out.append((row, self._message(s, row, ref, installation)))
         return sorted(out, key=lambda pair: pair[0].id or 0)
+
+    @staticmethod
+    def _message(s: Session, row: OutboxRow, ref: str, installation: str) -> Message:
+        """The message of a claimed row, with its documents."""
+        assert row.id is not None
+        return Message(message_id=message_id(row, ref, installation), to=row.recipient, subject=row.subject,
+                       text=row.body, html=row.html, headers={"X-Award-Case": ref},
+                       meta={"case": ref, "template": row.template, "outbox_id": row.id},
+                       attachments=attachments_of(s, row.id))
 
     def _claim(self, tried: set[int], only: int | None, installation: str,
                report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
@@ -244,10 +258,7 @@ class Deliverer:
                 if won.rowcount != 1:  # type: ignore[attr-defined]
                     report.lost += 1  # another deliverer has it: not ours, not counted
                     continue
-                msg = Message(message_id=message_id(row, case.ref, installation), to=row.recipient,
-                              subject=row.subject, text=row.body, html=row.html, headers={"X-Award-Case": case.ref},
-                              meta={"case": case.ref, "template": row.template, "outbox_id": row.id},
-                              attachments=attachments_of(s, row.id))
+                msg = self._message(s, row, case.ref, installation)
                 row.attempts += 1
                 s.expunge(row)
                 return row, msg
@@ -275,10 +286,7 @@ class Deliverer:
                 if won.rowcount != 1:
                     report.lost += 1  # another deliverer has it: not ours, not counted
                     continue
-                msg = Message(message_id=message_id(row, ref, installation), to=row.recipient,
-                              subject=row.subject, text=row.body, html=row.html, headers={"X-Award-Case": ref},
-                              meta={"case": ref, "template": row.template, "outbox_id": row.id},
-                              attachments=attachments_of(s, row.id))
+                msg = self._message(s, row, ref, installation)
                 row.attempts += 1
                 return row, msg
 
