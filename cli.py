@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 from award.commands import zh as _zh
-from award.commands.context import Settings, build_engine, pass_settings
+from award.commands.context import Settings, build_engine, hold_collection, pass_settings
 from award.commands.lazy import LazyCommands, LazyGroup
 
 if TYPE_CHECKING:
@@ -201,6 +201,8 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None)
 
     # applied when a module first asks for its logger: a read that logs nothing does not import `logging`
     configure(level=os.environ.get("AWARD_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    if argv is None:  # the `award` process itself; tests call main with their arguments
+        hold_collection()
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         _check_arguments(args)

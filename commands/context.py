@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,26 @@ def os_login() -> str | None:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return None
+
+
+def hold_collection() -> None:
+    """Pause the cyclic garbage collector while the process starts (the `award` process only).
+
+    Start-up makes some hundred thousand objects that live as long as the process (modules, table
+    models, the catalogue): the collector would walk them again at every threshold, a third of an
+    engine command's CPU (`outbox list`: 0.8 -> 0.5 s). Reference counting frees everything else;
+    `build_engine` runs the collector again (`resume_collection`), and a read that never builds an
+    engine ends first.
+    """
+    gc.disable()
+
+
+def resume_collection() -> None:
+    """The engine is built: keep what start-up made out of every later collection, and collect again
+    (a long `award scheduler` or `tick` run must not keep its cyclic garbage)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 @dataclass(kw_only=True)
@@ -221,6 +242,7 @@ def build_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     except BaseException:
         db.dispose()  # no engine to close later: release the connection opened so far
         raise
+    resume_collection()
     return engine
 
 

@@ -340,3 +340,16 @@ def test_walking_the_commands_loads_and_lists_every_one() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     walked, distinct, table = (int(n) for n in r.stdout.split())
     assert walked == distinct == table + 2  # the table's commands, plus init and demo (cli.py's own)
+
+
+def test_the_award_process_collects_again_once_its_engine_is_built(tmp_path: Path) -> None:
+    """The collector is paused while `award` starts (cli.main, hold_collection) and must run again once
+    the engine is built: a long `award scheduler` or `tick` would otherwise keep all its cyclic garbage."""
+    code = ("import gc, sys\nfrom award.cli import main\n"
+            "sys.argv = ['award', '--db', sys.argv[1], '--home', sys.argv[2], 'init']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('COLLECTOR', gc.isenabled(), gc.get_freeze_count() > 0)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "award.db"), str(tmp_path / "home")],
+                       capture_output=True, text=True, check=True)
+    assert "数据库已创建" in r.stdout, r.stdout + r.stderr
+    assert "COLLECTOR True True" in r.stdout, r.stdout + r.stderr
