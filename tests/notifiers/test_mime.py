@@ -10,6 +10,7 @@ import pytest
 from award import notifiers
 from award.notifiers.mime import build_email
 from award.workflow.abc import Notifier
+from award.workflow.values import Attachment
 
 SENDER = "上海市质量奖评审办公室 <award@example.cn>"
 
@@ -40,6 +41,30 @@ def test_html_alternative(make_message):
     assert parsed.get_content_type() == "multipart/alternative"
     assert parsed.get_body(("plain",)).get_content().startswith("上海甲乙丙质量科技有限公司")
     assert parsed.get_body(("html",)).get_content().strip() == "<p>贵单位：A&amp;B</p>"
+
+
+def test_documents_are_attached_with_their_names_and_types(make_message):
+    """A Chinese file name (RFC 2231), a text report, a PDF and an image, next to the text and its HTML;
+    every line of the written mail ends in CRLF and the whole mail is ASCII."""
+    docs = (Attachment(filename="资料评审报告（SHA-2026-001）.txt", content="评审意见：良好".encode(),
+                       mime_type="text/plain"),
+            Attachment(filename="scan.pdf", content=b"%PDF-1.4\x00\x01", mime_type="application/pdf"),
+            Attachment(filename="现场照片.png", content=b"\x89PNG\r\n", mime_type="image/png"))
+    built = build_email(make_message(html="<p>贵单位</p>", attachments=docs, to="张三 <zhang@example.cn>, li@example.cn"),
+                        sender="award@example.cn", sender_name="上海市质量奖评审办公室", reply_to="office@example.cn")
+    raw = built.as_bytes()
+    raw.decode("ascii")
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert parsed["From"] == SENDER and parsed["Reply-To"] == "office@example.cn"
+    assert parsed["To"] == "张三 <zhang@example.cn>, li@example.cn"
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>贵单位</p>"
+    got = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in parsed.iter_attachments()]
+    assert got == [("资料评审报告（SHA-2026-001）.txt", "text/plain", "评审意见：良好"),
+                   ("scan.pdf", "application/pdf", b"%PDF-1.4\x00\x01"),
+                   ("现场照片.png", "image/png", b"\x89PNG\r\n")]
+    assert raw.count(b"MIME-Version") == 1
 
 
 def test_bare_message_id_gets_angle_brackets(make_message):
