@@ -27,9 +27,12 @@ class _Recording:
         self.sent: list[str] = []
         self.lock = threading.Lock()
 
+        self.documents: dict[int, list[str]] = {}
+
     def send(self, message) -> None:
         with self.lock:
             self.sent.append(message.message_id)
+            self.documents[message.meta["outbox_id"]] = [d.filename for d in message.attachments]
 
 
 def _deliverer(o, recording: _Recording):
@@ -90,3 +93,25 @@ def test_a_batch_claim_is_one_statement_whatever_the_run_has_tried(any_office, m
     assert len(report.sent) >= 8
     assert len(claims) >= 5  # every batch, and the empty claim that ends the run
     assert len(set(claims)) == 1, claims
+
+
+def test_each_letter_of_a_batch_carries_its_own_documents(any_office, monkeypatch):
+    """A batch reads the documents of all its rows in one query: each letter still gets only its own."""
+    from award.workflow.notify.attachments import OutboxAttachmentRow
+
+    o = any_office
+    if o.engine.db.is_sqlite:
+        pytest.skip("batches are PostgreSQL's (SKIP LOCKED); SQLite claims one row at a time")
+    for _ in range(3):
+        o.in_review(PASSED)
+    with o.engine.db.session() as s:
+        due = sorted(r.id for r in s.exec(select(OutboxRow).where(OutboxRow.status == "pending")).all())
+        expected = {rid: ([f"报告{rid}-{k}.txt" for k in range(rid % 3)]) for rid in due}  # 0, 1 or 2 each
+        for rid, names in expected.items():
+            for name in names:
+                s.add(OutboxAttachmentRow(outbox_id=rid, filename=name, content=name.encode()))
+    monkeypatch.setattr(delivery, "BATCH", 4)
+    recording = _Recording()
+    report = _deliverer(o, recording).deliver(limit=1000)
+    assert sorted(report.sent) == due
+    assert recording.documents == expected

@@ -25,14 +25,12 @@ from ..abc import Notifier
 from ..errors import AwardError, ConfigError, DeliveryError
 from ..logs import logger
 from ..store import CaseRow, OutboxRow, Prepared, construct, utc
-from ..values import Message
-from .attachments import attachments_of
+from ..values import Attachment, Message
+from .attachments import attachments_of, attachments_of_batch
 from .deployment import Deployment
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from sqlmodel import Session
 
     from ..engine import Engine
 
@@ -205,25 +203,26 @@ class Deliverer:
         """
         lease = timedelta(seconds=self.deployment.delivery.lease_seconds)
         now = self.engine.wall_clock()
-        out = []
         with self.engine.db.session() as s:
+            claimed = []
             for found in _CLAIM_BATCH.rows(s, {"now": now, "after": max(tried, default=0), "n": n,
                                                "until": now + lease}):
                 *values, ref = found
                 row = construct(OutboxRow, **dict(zip(_OUTBOX_COLUMNS, values, strict=True)))
                 assert row.id is not None
                 tried.add(row.id)
-                out.append((row, self._message(s, row, ref, installation)))
+                claimed.append((row, ref))
+            documents = attachments_of_batch(s, {row.id for row, _ref in claimed if row.id is not None})
+        out = [(row, self._message(row, ref, installation, documents.get(row.id or 0, ()))) for row, ref in claimed]
         return sorted(out, key=lambda pair: pair[0].id or 0)
 
     @staticmethod
-    def _message(s: Session, row: OutboxRow, ref: str, installation: str) -> Message:
+    def _message(row: OutboxRow, ref: str, installation: str, documents: tuple[Attachment, ...]) -> Message:
         """The message of a claimed row, with its documents."""
         assert row.id is not None
         return Message(message_id=message_id(row, ref, installation), to=row.recipient, subject=row.subject,
                        text=row.body, html=row.html, headers={"X-Award-Case": ref},
-                       meta={"case": ref, "template": row.template, "outbox_id": row.id},
-                       attachments=attachments_of(s, row.id))
+                       meta={"case": ref, "template": row.template, "outbox_id": row.id}, attachments=documents)
 
     def _claim(self, tried: set[int], only: int | None, installation: str,
                report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
@@ -258,7 +257,7 @@ class Deliverer:
                 if won.rowcount != 1:  # type: ignore[attr-defined]
                     report.lost += 1  # another deliverer has it: not ours, not counted
                     continue
-                msg = self._message(s, row, case.ref, installation)
+                msg = self._message(row, case.ref, installation, attachments_of(s, row.id))
                 row.attempts += 1
                 s.expunge(row)
                 return row, msg
@@ -286,7 +285,7 @@ class Deliverer:
                 if won.rowcount != 1:
                     report.lost += 1  # another deliverer has it: not ours, not counted
                     continue
-                msg = self._message(s, row, ref, installation)
+                msg = self._message(row, ref, installation, attachments_of(s, row.id))
                 row.attempts += 1
                 return row, msg
 
@@ -331,7 +330,7 @@ class Deliverer:
                 self._tell_office(row, error, status)
             return
         outcome = notifier.outcome if notifier.outcome in DONE else "sent"
-        with self.engine.db.session() as s:
+        with self.engine.db.one_statement() as s:  # its own commit: a crash now repeats this letter alone
             _RECORD_DONE.run(s, {"id": rid, "outcome": outcome, "sent_at": self.engine.wall_clock(), "last_error": None})
         getattr(report, outcome).append(rid)
 
