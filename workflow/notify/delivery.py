@@ -143,6 +143,19 @@ _RECORD_DONE = Prepared(_record_done)
 _OUTBOX_COLUMNS = tuple(c.name for c in OutboxRow.__table__.columns)  # type: ignore[attr-defined]
 
 
+@dataclass
+class _Tried:
+    """The rows a run has claimed. Rows go in id order, so the highest is the cursor the next claim
+    starts above (kept, not recomputed: a run of 100,000 letters would walk its set at every claim)."""
+
+    ids: set[int] = field(default_factory=set)
+    after: int = 0
+
+    def add(self, row_id: int) -> None:
+        self.ids.add(row_id)
+        self.after = max(self.after, row_id)
+
+
 @dataclass(kw_only=True)
 class Deliverer:
     """Delivers due rows through the channels the composition root built."""
@@ -177,7 +190,7 @@ class Deliverer:
     def run(self, *, limit: int = 1000, only: int | None = None) -> DeliveryReport:
         """Deliver up to `limit` due rows (or just row `only`), each at most once in this run."""
         report = DeliveryReport()
-        tried: set[int] = set()
+        tried = _Tried()
         installation = self.engine.db.installation()
         while report.tried < limit:
             if self.engine.db.is_sqlite or only is not None:
@@ -192,7 +205,7 @@ class Deliverer:
         report.waiting, report.in_flight, report.next_at = self.waiting()
         return report
 
-    def _claim_batch(self, tried: set[int], n: int, installation: str) -> list[tuple[OutboxRow, Message]]:
+    def _claim_batch(self, tried: _Tried, n: int, installation: str) -> list[tuple[OutboxRow, Message]]:
         """PostgreSQL: claim up to `n` due rows in one statement (`FOR UPDATE SKIP LOCKED`, so workers never
         wait on each other's rows); each is then sent and recorded on its own, as a single claim is.
 
@@ -205,7 +218,7 @@ class Deliverer:
         now = self.engine.wall_clock()
         with self.engine.db.session() as s:
             claimed = []
-            for found in _CLAIM_BATCH.rows(s, {"now": now, "after": max(tried, default=0), "n": n,
+            for found in _CLAIM_BATCH.rows(s, {"now": now, "after": tried.after, "n": n,
                                                "until": now + lease}):
                 *values, ref = found
                 row = construct(OutboxRow, **dict(zip(_OUTBOX_COLUMNS, values, strict=True)))
@@ -224,7 +237,7 @@ class Deliverer:
                        text=row.body, html=row.html, headers={"X-Award-Case": ref},
                        meta={"case": ref, "template": row.template, "outbox_id": row.id}, attachments=documents)
 
-    def _claim(self, tried: set[int], only: int | None, installation: str,
+    def _claim(self, tried: _Tried, only: int | None, installation: str,
                report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
         """Claim the next due row not yet tried in this run; None when there is none."""
         if only is None and self.engine.db.is_sqlite:
@@ -238,8 +251,8 @@ class Deliverer:
                             col(OutboxRow.next_attempt_at) <= now))
                 if only is not None:
                     q = q.where(col(OutboxRow.id) == only)
-                if tried:
-                    q = q.where(col(OutboxRow.id).not_in(tried))
+                if tried.ids:
+                    q = q.where(col(OutboxRow.id).not_in(tried.ids))
                 q = q.order_by(col(OutboxRow.id)).limit(1)
                 if not self.engine.db.is_sqlite:
                     q = q.with_for_update(skip_locked=True, of=OutboxRow)
@@ -262,7 +275,7 @@ class Deliverer:
                 s.expunge(row)
                 return row, msg
 
-    def _claim_next(self, tried: set[int], installation: str, report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
+    def _claim_next(self, tried: _Tried, installation: str, report: DeliveryReport) -> tuple[OutboxRow, Message] | None:
         """SQLite: the next due row above the run's cursor (rows go in id order, so a row tried in this run
         is never met again), claimed by a conditional UPDATE; prepared statements, no ORM query per row.
 
@@ -273,7 +286,7 @@ class Deliverer:
         while True:
             now = self.engine.wall_clock()
             with self.engine.db.session() as s:
-                found = _NEXT_DUE.first(s, {"now": now, "after": max(tried, default=0)})
+                found = _NEXT_DUE.first(s, {"now": now, "after": tried.after})
                 if found is None:
                     return None
                 *values, ref = found
