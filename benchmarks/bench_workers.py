@@ -11,7 +11,8 @@ Needs PostgreSQL (AWARD_BENCH_DATABASE_URL or AWARD_TEST_DATABASE_URL, a server 
 benchmark's own is created and dropped) and the `bench` extra.
 With `--deliver`, N `award outbox deliver` processes drain the outbox instead (each case's letter and
 9 copies to other addresses, into a spool folder); checked: every letter sent, one attempt and one file
-each. The floor: N psycopg processes claiming one row at a time with SKIP LOCKED and writing its file.
+each. The floor: N psycopg processes claiming one row at a time with SKIP LOCKED and writing its file
+(flushed to disk with `fsync` before the row is marked sent, as award's spool does).
 Both print the most connections the database had open at once while the workers ran (pg_stat_activity).
 
 Usage: python benchmarks/bench_workers.py [CASES] [--workers 1 2 4] [--deliver]   (default 200 cases = 2,000)
@@ -59,7 +60,7 @@ print(n)
 
 
 FLOOR_DELIVER = """
-import sys, pathlib, psycopg
+import os, sys, pathlib, psycopg
 url, folder, n = sys.argv[1], pathlib.Path(sys.argv[2]), 0
 with psycopg.connect(url) as con:
     while True:
@@ -68,7 +69,10 @@ with psycopg.connect(url) as con:
                               "FOR UPDATE SKIP LOCKED").fetchone()
             if row is None:
                 break
-            (folder / f"{row[0]}.eml").write_text(f"To: {row[1]}\\n\\n{row[2]}", encoding="utf-8")
+            with open(folder / f"{row[0]}.eml", "w", encoding="utf-8") as f:  # durable before it is recorded,
+                f.write(f"To: {row[1]}\\n\\n{row[2]}")                          # as award's spool writes it
+                f.flush()
+                os.fsync(f.fileno())
             con.execute("UPDATE mail SET status = 'sent', attempts = attempts + 1 WHERE id = %s", (row[0],))
             n += 1
 print(n)
