@@ -79,8 +79,8 @@ def build_email(message: Message, *, sender: str, date: datetime | None = None, 
                ("From", _addresses(sender_address(sender, sender_name)))]
     if reply_to:
         headers.append(("Reply-To", _addresses(reply_to)))
-    headers += [("To", _addresses(message.to)), ("Subject", _text(message.subject)),
-                *((extra, _text(text)) for extra, text in message.headers.items())]
+    headers += [("To", _addresses(message.to)), ("Subject", _text("Subject", message.subject)),
+                *((extra, _text(extra, text)) for extra, text in message.headers.items())]
     mail = _body(message)
     for header, value in headers:
         _no_line_break(header, value)
@@ -119,9 +119,9 @@ def _attachment(doc: Attachment) -> MimeMessage:
     return part
 
 
-def _text(value: str) -> str | Header:
+def _text(name: str, value: str) -> str | Header:
     """A header value as it is (ASCII) or as RFC 2047 encoded words."""
-    return value if value.isascii() else Header(value, "utf-8", header_name="Subject")
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
 def _addresses(value: str) -> str:
