@@ -42,14 +42,19 @@ def _deliverer(o, recording: _Recording):
                           deployment=Deployment(notifiers={"email": NotifierConfig(kind="console")}))
 
 
-def test_two_deliverers_in_batches_send_each_row_once(any_office, monkeypatch):
-    o = any_office
+def _letters_due(o, cases: int) -> list[int]:
+    """`cases` cases through to review on PostgreSQL (batches are its own); the ids of the letters due."""
     if o.engine.db.is_sqlite:
         pytest.skip("batches are PostgreSQL's (SKIP LOCKED); SQLite claims one row at a time")
-    for _ in range(4):
+    for _ in range(cases):
         o.in_review(PASSED)
     with o.engine.db.session() as s:
-        due = [r.id for r in s.exec(select(OutboxRow).where(OutboxRow.status == "pending")).all()]
+        return sorted(r.id for r in s.exec(select(OutboxRow).where(OutboxRow.status == "pending")).all())
+
+
+def test_two_deliverers_in_batches_send_each_row_once(any_office, monkeypatch):
+    o = any_office
+    due = _letters_due(o, 4)
     assert len(due) >= 8
     monkeypatch.setattr(delivery, "BATCH", 3)
     recording = _Recording()
@@ -74,10 +79,7 @@ def test_a_batch_claim_is_one_statement_whatever_the_run_has_tried(any_office, m
     from sqlalchemy import event
 
     o = any_office
-    if o.engine.db.is_sqlite:
-        pytest.skip("batches are PostgreSQL's (SKIP LOCKED); SQLite claims one row at a time")
-    for _ in range(4):
-        o.in_review(PASSED)
+    _letters_due(o, 4)
     monkeypatch.setattr(delivery, "BATCH", 2)
     claims: list[tuple[str, int]] = []
 
@@ -100,12 +102,8 @@ def test_each_letter_of_a_batch_carries_its_own_documents(any_office, monkeypatc
     from award.workflow.notify.attachments import OutboxAttachmentRow
 
     o = any_office
-    if o.engine.db.is_sqlite:
-        pytest.skip("batches are PostgreSQL's (SKIP LOCKED); SQLite claims one row at a time")
-    for _ in range(3):
-        o.in_review(PASSED)
+    due = _letters_due(o, 3)
     with o.engine.db.session() as s:
-        due = sorted(r.id for r in s.exec(select(OutboxRow).where(OutboxRow.status == "pending")).all())
         expected = {rid: ([f"报告{rid}-{k}.txt" for k in range(rid % 3)]) for rid in due}  # 0, 1 or 2 each
         for rid, names in expected.items():
             for name in names:
