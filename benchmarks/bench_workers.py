@@ -13,14 +13,18 @@ With `--deliver`, N `award outbox deliver` processes drain the outbox instead (e
 9 copies to other addresses, into a spool folder); checked: every letter sent, one attempt and one file
 each. The floor: N psycopg processes claiming one row at a time with SKIP LOCKED and writing its file
 (flushed to disk with `fsync` before the row is marked sent, as award's spool does).
+With `--deliver --smtp`, the letters go to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process)
+instead of a spool folder, each in its own connection as award's SMTP notifier sends it; checked: every
+letter received once. The floor then sends the same number of letters with `smtplib`, one connection each.
 Both print the most connections the database had open at once while the workers ran (pg_stat_activity).
 
-Usage: python benchmarks/bench_workers.py [CASES] [--workers 1 2 4] [--deliver]   (default 200 cases = 2,000)
+Usage: python benchmarks/bench_workers.py [CASES] [--workers 1 2 4] [--deliver [--smtp]]   (default 200 cases = 2,000)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import secrets
@@ -57,6 +61,53 @@ with psycopg.connect(url) as con:
             n += 1
 print(n)
 """
+
+
+FLOOR_SMTP = """
+import smtplib, sys, psycopg
+url, port, n = sys.argv[1], int(sys.argv[2]), 0
+with psycopg.connect(url) as con:
+    while True:
+        with con.transaction():
+            row = con.execute("SELECT id, recipient, body FROM mail WHERE status = 'pending' ORDER BY id LIMIT 1 "
+                              "FOR UPDATE SKIP LOCKED").fetchone()
+            if row is None:
+                break
+            with smtplib.SMTP("127.0.0.1", port) as smtp:
+                smtp.sendmail("office@example.gov.cn", [row[1]],
+                              f"Message-ID: <floor-{row[0]}@bench>\\r\\nSubject: x\\r\\n\\r\\n{row[2]}".encode())
+            con.execute("UPDATE mail SET status = 'sent', attempts = attempts + 1 WHERE id = %s", (row[0],))
+            n += 1
+print(n)
+"""
+
+
+class _Mailbox:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that counts what it accepts, by Message-ID."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.ids: list[str] = []
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # aiosmtpd's hook
+        head = envelope.content.split(b"\r\n\r\n", 1)[0]  # type: ignore[attr-defined]
+        self.ids += [line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+                     if line.lower().startswith(b"message-id:")]
+        return "250 OK"
+
+    def __enter__(self) -> Self:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
 
 
 FLOOR_DELIVER = """
@@ -185,13 +236,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def award_run(server: str, cases: int, workers: int, *, deliver: bool = False) -> tuple[float, float, int, int]:
+def award_run(server: str, cases: int, workers: int, *, deliver: bool = False,
+              mailbox: _Mailbox | None = None) -> tuple[float, float, int, int]:
     """N workers drain the work; returns (seconds, their CPU, units of work, most connections open at once)."""
     url, plain = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
         with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
             total = _prepare(url, Path(folder), cases, deliver=deliver)
+            if mailbox is not None:  # the same letters, to the SMTP server instead of the spool folder
+                mailbox.ids.clear()
+                (Path(folder) / "deployment.yaml").write_text(
+                    f"notifiers:\n  email: {{kind: smtp, host: 127.0.0.1, port: {mailbox.port}, security: none, "
+                    "sender: office@example.gov.cn}\n", encoding="utf-8")
             env = {**os.environ, "AWARD_DB": url, "AWARD_HOME": folder, "AWARD_NOW": DUE,
                    "AWARD_DEPLOYMENT": str(Path(folder) / "deployment.yaml")}
             argv = [AWARD, "outbox", "deliver", "--limit", "100000"] if deliver else [AWARD, "--no-deliver", "tick",
@@ -205,14 +262,17 @@ def award_run(server: str, cases: int, workers: int, *, deliver: bool = False) -
             from sqlalchemy import create_engine, text
 
             check = create_engine(url)
-            if deliver:  # every letter sent once: one attempt each, one file each
+            if deliver:  # every letter sent once: one attempt each, one file (one message received) each
+                done = "sent" if mailbox is not None else "spooled"
                 with check.connect() as conn:
                     sent, attempts, left = conn.execute(text(
-                        "SELECT COUNT(*) FILTER (WHERE status = 'spooled'), SUM(attempts), "
-                        "COUNT(*) FILTER (WHERE status <> 'spooled') FROM outbox")).one()
+                        f"SELECT COUNT(*) FILTER (WHERE status = '{done}'), SUM(attempts), "
+                        f"COUNT(*) FILTER (WHERE status <> '{done}') FROM outbox")).one()
                 check.dispose()
-                files = len(list((Path(folder) / "mail").glob("*.eml")))
-                assert sent == total == attempts == files and left == 0, (sent, attempts, files, left, total)
+                files = len(mailbox.ids) if mailbox is not None else len(list((Path(folder) / "mail").glob("*.eml")))
+                unique = len(set(mailbox.ids)) if mailbox is not None else files
+                assert sent == total == attempts == files == unique and left == 0, \
+                    (sent, attempts, files, unique, left, total)
                 return seconds, cpu, total, connections.most
             with check.connect() as conn:
                 fired = conn.execute(text("SELECT COUNT(*) FROM timers WHERE status = 'fired'")).scalar()
@@ -226,7 +286,8 @@ def award_run(server: str, cases: int, workers: int, *, deliver: bool = False) -
         _drop(server, name)
 
 
-def floor_run(server: str, total: int, workers: int, *, deliver: bool = False) -> tuple[float, float]:
+def floor_run(server: str, total: int, workers: int, *, deliver: bool = False,
+              mailbox: _Mailbox | None = None) -> tuple[float, float]:
     url, plain = _fresh_database(server)
     name = url.rsplit("/", 1)[1]
     try:
@@ -244,13 +305,19 @@ def floor_run(server: str, total: int, workers: int, *, deliver: bool = False) -
                 con.execute("INSERT INTO jobs (case_id, status) SELECT g / 10, 'pending' "
                             "FROM generate_series(1, %s) g", (total,))
         with tempfile.TemporaryDirectory(prefix="award-bench-floor-") as folder:
-            argv = [sys.executable, "-c", FLOOR_DELIVER, plain, folder] if deliver else [sys.executable, "-c", FLOOR,
-                                                                                       plain]
+            if mailbox is not None:
+                mailbox.ids.clear()
+                argv = [sys.executable, "-c", FLOOR_SMTP, plain, str(mailbox.port)]
+            elif deliver:
+                argv = [sys.executable, "-c", FLOOR_DELIVER, plain, folder]
+            else:
+                argv = [sys.executable, "-c", FLOOR, plain]
             started, cpu = time.perf_counter(), _children_cpu()
             procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
             done = sum(int(p.communicate()[0]) for p in procs)
             seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
         assert done == total, (done, total)
+        assert mailbox is None or len(set(mailbox.ids)) == len(mailbox.ids) == total, len(mailbox.ids)
         return seconds, cpu
     finally:
         _drop(server, name)
@@ -262,20 +329,25 @@ def main() -> None:
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--deliver", action="store_true",
                         help="`award outbox deliver` workers draining the outbox (to a spool folder) instead of tick")
+    parser.add_argument("--smtp", action="store_true",
+                        help="with --deliver: to a real SMTP server on 127.0.0.1 (aiosmtpd) instead of a spool folder")
     args = parser.parse_args()
     server = _server()
     what = "letters" if args.deliver else "timers"
     rows, base, floor_base = [], None, None
-    for n in args.workers:
-        seconds, cpu, total, connections = award_run(server, args.cases, n, deliver=args.deliver)
-        floor, floor_cpu = floor_run(server, total, n, deliver=args.deliver)
-        base = base or total / seconds
-        floor_base = floor_base or total / floor
-        rows.append([n, total, f"{total / seconds:.0f}", f"{total / seconds / base:.2f}x",
-                     f"{cpu / total * 1000:.2f} ms", connections, f"{total / floor:.0f}",
-                     f"{total / floor / floor_base:.2f}x", f"{floor_cpu / total * 1000:.2f} ms",
-                     f"{(total / seconds) / (total / floor):.2f}x"])
-    table(f"{'outbox deliver' if args.deliver else 'tick'} workers on PostgreSQL ({os.cpu_count()} cores, server on "
+    with contextlib.ExitStack() as stack:
+        mailbox = stack.enter_context(_Mailbox()) if args.deliver and args.smtp else None
+        for n in args.workers:
+            seconds, cpu, total, connections = award_run(server, args.cases, n, deliver=args.deliver, mailbox=mailbox)
+            floor, floor_cpu = floor_run(server, total, n, deliver=args.deliver, mailbox=mailbox)
+            base = base or total / seconds
+            floor_base = floor_base or total / floor
+            rows.append([n, total, f"{total / seconds:.0f}", f"{total / seconds / base:.2f}x",
+                         f"{cpu / total * 1000:.2f} ms", connections, f"{total / floor:.0f}",
+                         f"{total / floor / floor_base:.2f}x", f"{floor_cpu / total * 1000:.2f} ms",
+                         f"{(total / seconds) / (total / floor):.2f}x"])
+    where = " to an SMTP server on 127.0.0.1" if args.deliver and args.smtp else ""
+    table(f"{'outbox deliver' if args.deliver else 'tick'} workers{where} on PostgreSQL ({os.cpu_count()} cores, server on "
           "the same machine; client CPU includes each worker's start-up)",
           ["workers", what, f"award {what}/s", "vs 1 worker", f"award CPU/{what[:-1]}", "connections (most)",
            f"floor {what}/s", "floor vs 1", f"floor CPU/{what[:-1]}", "award / floor"], rows)
