@@ -42,6 +42,8 @@ class _Batch(Database):
         yield self._shared
         self._shared.flush()
 
+    one_statement = session  # no write of the import leaves its one transaction
+
 
 def case_columns(engine: Engine, round_id: str) -> tuple[Any, list[Column]]:
     """The spec of the round and the columns of its cases file (the form fields by label or id)."""

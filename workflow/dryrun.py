@@ -68,6 +68,8 @@ class _DryDatabase:
             nested.rollback()
             raise
 
+    one_statement = session  # a deliverer's record too stays inside the rolled-back transaction
+
 
 @contextmanager
 def dry_run(engine: Engine) -> Iterator[Preview]:

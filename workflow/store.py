@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -367,41 +367,34 @@ class Database:
         if durability == "normal":
             event.listen(self.engine, "connect", _sqlite_normal if self.is_sqlite else _postgres_async_commit)
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
         A busy database (another writer past the busy timeout) leaves as `DatabaseBusy` (exit 5), a
         read-only or corrupt one as `DatabaseUnavailable` (exit 6): the one place every command gets them.
         """
+        return self._session(self.engine)
+
+    def one_statement(self) -> AbstractContextManager[Session]:
+        """A session for a single write that needs no transaction around it (a deliverer's record of a
+        letter sent): on PostgreSQL the statement commits by itself, one round trip instead of three
+        (BEGIN, the statement, COMMIT); on SQLite it is `session()`."""
+        if self.is_sqlite:
+            return self.session()
+        if self._autocommit is None:
+            self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._session(self._autocommit)
+
+    @contextmanager
+    def _session(self, engine: SAEngine) -> Iterator[Session]:
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
+            with Session(engine, expire_on_commit=False) as session:
                 try:
                     yield session
                     session.commit()
                 except BaseException:
                     session.rollback()
                     raise
-        except DBAPIError as exc:
-            failure = database_failure(exc, self.where)
-            if failure is None:
-                raise
-            raise failure from None
-
-    @contextmanager
-    def one_statement(self) -> Iterator[Session]:
-        """A session for a single write that needs no transaction around it (a deliverer's record of a
-        letter sent): on PostgreSQL the statement commits by itself, one round trip instead of three
-        (BEGIN, the statement, COMMIT); on SQLite it is `session()`."""
-        if self.is_sqlite:
-            with self.session() as s:
-                yield s
-            return
-        if self._autocommit is None:
-            self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            with Session(self._autocommit, expire_on_commit=False) as session:
-                yield session
         except DBAPIError as exc:
             failure = database_failure(exc, self.where)
             if failure is None:
