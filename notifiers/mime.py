@@ -33,17 +33,19 @@ UTF-8 bodies, RFC 2231 file names) in a quarter of the time."""
 
 
 def sender_address(address: str, name: str | None) -> str:
-    """`上海市政府质量奖审定委员会办公室 <award@example.gov.cn>` when the office has a display name.
+    """The From value: `上海市政府质量奖审定委员会办公室 <award@example.gov.cn>` (the name as RFC 2047
+    encoded words) when the office has a display name, else the address as given.
 
     Raises:
         ValueError: when the address is not `local@domain` (the deployment file is wrong).
     """
     if not name:
-        return address
+        return _addresses("From", address)
     local, at, domain = address.partition("@")
     if not at or not local or not domain:
         raise ValueError(f"发件地址 {address!r} 不是有效的电子邮件地址")
-    return f"{name} <{address}>"
+    _no_line_break("From", name)
+    return email.utils.formataddr((name, address), charset="utf-8")
 
 
 def build_email(message: Message, *, sender: str, date: datetime | None = None, sender_name: str | None = None,
@@ -75,11 +77,12 @@ def build_email(message: Message, *, sender: str, date: datetime | None = None, 
     message_id = message.message_id.strip()
     if not message_id.startswith("<"):
         message_id = f"<{message_id}>"
-    headers: list[tuple[str, str | Header]] = [("Message-ID", message_id), ("Date", email.utils.format_datetime(date or system_clock())),
-               ("From", _addresses(sender_address(sender, sender_name)))]
+    headers: list[tuple[str, str | Header]] = [
+        ("Message-ID", message_id), ("Date", email.utils.format_datetime(date or system_clock())),
+        ("From", sender_address(sender, sender_name))]
     if reply_to:
-        headers.append(("Reply-To", _addresses(reply_to)))
-    headers += [("To", _addresses(message.to)), ("Subject", _text("Subject", message.subject)),
+        headers.append(("Reply-To", _addresses("Reply-To", reply_to)))
+    headers += [("To", _addresses("To", message.to)), ("Subject", _text("Subject", message.subject)),
                 *((extra, _text(extra, text)) for extra, text in message.headers.items())]
     mail = _body(message)
     for header, value in headers:
@@ -124,9 +127,9 @@ def _text(name: str, value: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
-def _addresses(value: str) -> str:
+def _addresses(name: str, value: str) -> str:
     """`张三 <zhang@example.cn>, li@example.cn`: each display name encoded where it is not ASCII."""
-    _no_line_break("address", value)
+    _no_line_break(name, value)  # before parsing, which would drop the line break and keep what follows
     pairs = email.utils.getaddresses([value])
     return ", ".join(email.utils.formataddr(pair, charset="utf-8") for pair in pairs)
 

@@ -102,3 +102,10 @@ def test_package_exports_every_notifier():
         "WebhookNotifier": "webhook",
     }
     assert all(issubclass(getattr(notifiers, name), Notifier) for name in notifiers.__all__)
+
+
+def test_an_office_name_with_a_comma_stays_one_sender(make_message):
+    built = build_email(make_message(), sender="award@example.cn", sender_name="质量奖办公室, 上海")
+    assert reparse(built)["From"].addresses[0].display_name == "质量奖办公室, 上海"
+    assert reparse(built)["From"].addresses[0].addr_spec == "award@example.cn"
+    assert len(reparse(built)["From"].addresses) == 1
