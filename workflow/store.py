@@ -735,7 +735,7 @@ def attach(s: Session, cls: type[_Row], columns: Sequence[str], values: Sequence
 
 
 class _Compiled:
-    __slots__ = ("defaults", "dialect", "names", "plan", "positional", "processors", "results", "sql")
+    __slots__ = ("converting", "defaults", "dialect", "names", "plan", "positional", "processors", "sql")
 
     def __init__(self, stmt: Any, dialect: Any) -> None:
         compiled = stmt.compile(dialect=dialect)
@@ -750,11 +750,12 @@ class _Compiled:
         self.processors = {name: _fast_bind(bp.type, dialect, proc) for name, bp in binds.items()
                            if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
         self.plan: list[tuple[str, Any]] = [(name, self.processors.get(name)) for name in self.names]
-        self.results: list[Any] = []
+        results: list[Any] = []
         if getattr(stmt, "selected_columns", None) is not None and getattr(stmt, "is_select", False) \
                 or getattr(stmt, "_returning", ()):
             columns = stmt.selected_columns if getattr(stmt, "is_select", False) else stmt._returning
-            self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        self.converting: list[tuple[int, Any]] = [(i, p) for i, p in enumerate(results) if p is not None]
 
     def _params(self, given: dict[str, Any]) -> Any:
         values = {**self.defaults, **given} if self.defaults else given
@@ -763,8 +764,6 @@ class _Compiled:
         return {n: values[n] if p is None else p(values[n]) for n, p in self.plan}
 
     def execute(self, conn: Any, params: Any, *, many: bool) -> Any:
-        from sqlalchemy.exc import DBAPIError
-
         args = [self._params(p) for p in params] if many else self._params(params)
         cursor = conn.connection.cursor()
         if conn.dispatch.before_cursor_execute:  # listeners on the connection or its engine (tests record statements)
@@ -780,10 +779,17 @@ class _Compiled:
         return cursor
 
     def convert(self, rows: list[Any]) -> list[tuple[Any, ...]]:
-        procs = self.results
-        if not any(procs):
+        """The rows with the result processors applied, only to the columns that have one (a case row has
+        twenty columns, five of them times or JSON)."""
+        if not self.converting:
             return [tuple(r) for r in rows]
-        return [tuple(p(v) if p is not None else v for p, v in zip(procs, r)) for r in rows]
+        out = []
+        for r in rows:
+            values = list(r)
+            for i, process in self.converting:
+                values[i] = process(values[i])
+            out.append(tuple(values))
+        return out
 
 
 def _fast_bind(type_: Any, dialect: Any, general: Any) -> Any:
