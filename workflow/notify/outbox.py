@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert
@@ -50,8 +52,6 @@ def install(engine: Engine, *, deployment: str | Deployment | None, deliver: boo
             notifiers: Mapping[str, Notifier] | None = None, channels: Channels | None = None) -> Outbox:
     """Render notifications inside every step of `engine`; deliver after commit only when `deliver` is
     set and the deployment allows delivery in this process (`delivery.inline`)."""
-    from .templates import TemplateSet
-
     dep = deployment if isinstance(deployment, Deployment) else load_deployment(deployment)
     root = engine.catalog.root if engine.catalog.root.is_dir() else engine.catalog.root.parent
     if channels is None:
@@ -62,7 +62,7 @@ def install(engine: Engine, *, deployment: str | Deployment | None, deliver: boo
                 raise ConfigError(f"没有为渠道 {channel} 提供通知方式")
             return given[channel]
 
-    outbox = Outbox(engine=engine, deployment=dep, templates=TemplateSet(root / "templates"), channels=channels,
+    outbox = Outbox(engine=engine, deployment=dep, templates_root=root / "templates", channels=channels,
                     deliver_after_commit=deliver and dep.delivery.inline)
     engine.outbox = outbox
     return outbox
@@ -93,6 +93,7 @@ class Outbox:
     """The step hook that writes each step's notifications; lists, retries and delivers them.
 
     Attributes:
+        templates_root: the message templates' folder (`templates` is made from it on first use).
         channels: channel -> Notifier, built by the composition root on first use.
         deliver_after_commit: whether a clerk's own command delivers after its step: only with
             `delivery.inline: true` in the deployment and without `--no-deliver`.
@@ -100,9 +101,18 @@ class Outbox:
 
     engine: Engine
     deployment: Deployment
-    templates: TemplateSet
+    templates_root: Path
     channels: Channels
     deliver_after_commit: bool = False
+
+    @cached_property
+    def templates(self) -> TemplateSet:
+        """The message templates (one folder per procedure), made when a step first renders a letter:
+        Jinja2 and the sandbox load then, so a command whose steps send nothing (a refused step, a
+        list, a delivery) never imports them."""
+        from .templates import TemplateSet
+
+        return TemplateSet(self.templates_root)
 
     # ----------------------------------------------------------------- write
 
