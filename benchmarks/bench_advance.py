@@ -11,12 +11,25 @@ default): per step a SELECT of the case, the case UPDATE, the history INSERT, th
 INSERTs and the outbox INSERTs. "naive" is what a newcomer would write: the same SQL plus a new
 `transitions.Machine` built for every step. Printed: steps per second (wall) and CPU per step.
 
-Usage: python benchmarks/bench_advance.py [N]   (default 200; about 15 s)
+`--instructions` counts, instead of timing, the CPU instructions each run spends on its steps, with
+valgrind's callgrind: the same count whatever else a shared machine is doing, where CPU time moves by
+±20% between identical runs. Each run is repeated in a process of its own under callgrind, which counts
+only inside the loop over the steps (`functools.reduce`, whose C function toggles the count); the first
+case's steps are left out of every run (templates compiled, statements prepared, calendar read).
+
+Usage: python benchmarks/bench_advance.py [N] [--instructions]   (default 200, about 15 s; with
+--instructions default 30, about 3 minutes; needs `valgrind`)
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +64,13 @@ def engine_run(n: int) -> tuple[float, float, int, list[dict[str, Any]]]:
                 for trigger, comment in STEPS:
                     engine.advance(ref, trigger, actor=actor, comment=comment)
 
-        wall, cpu = _measure(walk)
+        def counted() -> None:  # the first case warms up outside the count (see `--instructions`)
+            for trigger, comment in STEPS:
+                engine.advance(refs[0], trigger, actor=actor, comment=comment)
+            functools.reduce(lambda _, step: engine.advance(step[0], step[1], actor=actor, comment=step[2]),
+                             [(ref, t, c) for ref in refs[1:] for t, c in STEPS], None)
+
+        wall, cpu = _measure(counted if COUNTING else walk)
         with engine.db.engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
@@ -95,35 +114,44 @@ def floor_run(steps: list[dict[str, Any]], *, naive_machine: Callable[[], None] 
                         (case["id"], case["ref"], "recommended", 1, case["data"], 1, ""))
 
         def replay() -> None:
-            for step in steps:
-                ev, case = step["event"], step["case"]
-                if naive_machine is not None:
-                    naive_machine()
-                con.execute("BEGIN IMMEDIATE")
-                version = con.execute("SELECT version FROM cases WHERE id = ?", (case["id"],)).fetchone()[0]
-                con.execute("UPDATE cases SET state = ?, version = ?, data = ?, updated_at = ?, entered_at = ?, "
-                            "closed = ? WHERE id = ? AND version = ?",
-                            (ev["dest"], version + 1, case["data"], ev["business_time"], ev["business_time"],
-                             case["closed"], case["id"], version))
-                con.execute("INSERT INTO history (case_id, seq, kind, trigger, source, dest, actor, role, "
-                            "business_time, wall_time, comment, data, prev_hash, hash) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (ev["case_id"], ev["seq"], ev["kind"], ev["trigger"], ev["source"], ev["dest"],
-                             ev["actor"], ev["role"], ev["business_time"], ev["wall_time"], ev["comment"],
-                             ev["data"], ev["prev_hash"], ev["hash"]))
-                con.execute("UPDATE cases SET events = ?, head_hash = ? WHERE id = ?",
-                            (ev["seq"], ev["hash"], case["id"]))
-                con.execute("UPDATE timers SET status = 'cancelled' WHERE case_id = ? AND status = 'pending'",
-                            (case["id"],))
-                con.executemany("INSERT INTO timers (case_id, entry_seq, state, kind, trigger, rule, period, "
-                                "due_at, status) VALUES (?,?,?,?,?,?,?,?,?)",
-                                [(t["case_id"], t["entry_seq"], t["state"], t["kind"], t["trigger"], t["rule"],
-                                  t["period"], t["due_at"], "pending") for t in step["timers"]])
-                con.executemany("INSERT INTO outbox (event_id, case_id, template, channel, role, recipient, "
-                                "subject, body, status) VALUES (?,?,?,?,?,?,?,?,?)",
-                                [(o["event_id"], o["case_id"], o["template"], o["channel"], o["role"],
-                                  o["recipient"], o["subject"], o["body"], "pending") for o in step["outbox"]])
-                con.execute("COMMIT")
+            if COUNTING:  # as the engine's count: the first case outside, the rest inside `reduce`
+                first = [s for s in steps if s["case"]["id"] == steps[0]["case"]["id"]]
+                for step in first:
+                    one(step)
+                functools.reduce(lambda _, step: one(step), steps[len(first):], None)
+            else:
+                for step in steps:
+                    one(step)
+
+        def one(step: dict[str, Any]) -> None:
+            ev, case = step["event"], step["case"]
+            if naive_machine is not None:
+                naive_machine()
+            con.execute("BEGIN IMMEDIATE")
+            version = con.execute("SELECT version FROM cases WHERE id = ?", (case["id"],)).fetchone()[0]
+            con.execute("UPDATE cases SET state = ?, version = ?, data = ?, updated_at = ?, entered_at = ?, "
+                        "closed = ? WHERE id = ? AND version = ?",
+                        (ev["dest"], version + 1, case["data"], ev["business_time"], ev["business_time"],
+                         case["closed"], case["id"], version))
+            con.execute("INSERT INTO history (case_id, seq, kind, trigger, source, dest, actor, role, "
+                        "business_time, wall_time, comment, data, prev_hash, hash) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (ev["case_id"], ev["seq"], ev["kind"], ev["trigger"], ev["source"], ev["dest"],
+                         ev["actor"], ev["role"], ev["business_time"], ev["wall_time"], ev["comment"],
+                         ev["data"], ev["prev_hash"], ev["hash"]))
+            con.execute("UPDATE cases SET events = ?, head_hash = ? WHERE id = ?",
+                        (ev["seq"], ev["hash"], case["id"]))
+            con.execute("UPDATE timers SET status = 'cancelled' WHERE case_id = ? AND status = 'pending'",
+                        (case["id"],))
+            con.executemany("INSERT INTO timers (case_id, entry_seq, state, kind, trigger, rule, period, "
+                            "due_at, status) VALUES (?,?,?,?,?,?,?,?,?)",
+                            [(t["case_id"], t["entry_seq"], t["state"], t["kind"], t["trigger"], t["rule"],
+                              t["period"], t["due_at"], "pending") for t in step["timers"]])
+            con.executemany("INSERT INTO outbox (event_id, case_id, template, channel, role, recipient, "
+                            "subject, body, status) VALUES (?,?,?,?,?,?,?,?,?)",
+                            [(o["event_id"], o["case_id"], o["template"], o["channel"], o["role"],
+                              o["recipient"], o["subject"], o["body"], "pending") for o in step["outbox"]])
+            con.execute("COMMIT")
 
         result = _measure(replay)
         con.close()
@@ -148,8 +176,63 @@ def naive_machine_factory() -> Callable[[], None]:
     return build
 
 
+COUNTING = os.environ.get("AWARD_BENCH_COUNT") == "1"  # a child process of `--instructions`, under callgrind
+
+
+def _collected(argv: list[str]) -> int:
+    """Run `argv` under callgrind counting inside `functools.reduce` only; the instructions it counted."""
+    valgrind = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
+                "--callgrind-out-file=/dev/null"]
+    done = subprocess.run([*valgrind, sys.executable, *argv], capture_output=True, text=True,
+                          env={**os.environ, "AWARD_BENCH_COUNT": "1"}, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind printed no count:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def instructions(n: int) -> None:
+    """`--instructions`: each run's instructions per step, counted by callgrind in a process of its own."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    script = str(Path(__file__).resolve())
+    with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
+        rows = str(Path(folder) / "steps.json")
+        counts = {"engine": _collected([script, "--count", "engine", str(n), rows])}
+        for run in ("floor", "naive"):
+            counts[run] = _collected([script, "--count", run, rows])
+    steps = (n - 1) * len(STEPS)
+    per = {run: count / steps for run, count in counts.items()}
+    table(f"advance: instructions per step, {n - 1} cases x {len(STEPS)} steps counted by callgrind "
+          "(the first case left out: warm-up)",
+          ["run", "instructions per step", "vs floor"],
+          [["award engine (guards, hash chain, timers, outbox)", f"{per['engine'] / 1e6:.2f} M",
+            f"{per['engine'] / per['floor']:.1f}x"],
+           ["floor: plain sqlite3, same rows, same transactions", f"{per['floor'] / 1e6:.2f} M", "1.0x"],
+           ["naive: a new transitions.Machine per step + the same SQL", f"{per['naive'] / 1e6:.2f} M",
+            f"{per['naive'] / per['floor']:.1f}x"]])
+    print(f"  engine vs naive: {per['naive'] / per['engine']:.2f}x the naive version's steps per instruction")
+
+
+def _count(run: str, argv: list[str]) -> None:
+    """A child of `--instructions`: one run, its rows passed on in a file."""
+    if run == "engine":
+        *_, steps = engine_run(int(argv[0]))
+        Path(argv[1]).write_text(json.dumps(steps), encoding="utf-8")
+    else:
+        steps = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+        floor_run(steps, naive_machine=naive_machine_factory() if run == "naive" else None)
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    if sys.argv[1:2] == ["--count"]:
+        _count(sys.argv[2], sys.argv[3:])
+        return
+    given = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--instructions" in sys.argv:
+        instructions(int(given[0]) if given else 30)
+        return
+    n = int(given[0]) if given else 200
     e_wall, e_cpu, n_steps, steps = engine_run(n)
     rows = sum(1 + len(s["timers"]) + len(s["outbox"]) for s in steps)
     f_wall, f_cpu = floor_run(steps)
