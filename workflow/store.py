@@ -18,7 +18,6 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, t
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
-from sqlmodel._compat import SQLModelConfig  # the type of SQLModel's own config (sqlmodel is pinned)
 
 from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path
 from .errors import AwardError, ConfigError, DatabaseBusy, DatabaseUnavailable, DataError
@@ -44,7 +43,6 @@ __all__ = [
     "StaffAccountRow",
     "StaffChangeRow",
     "StaffRow",
-    "TableRow",
     "TimerRow",
     "database_failure",
     "database_url",
@@ -55,18 +53,6 @@ _LOGGER = logger(__name__)
 
 SCHEMA_VERSION = 2  # int(migrations.HEAD); tests/workflow/test_migrations.py keeps the two equal
 _Row = TypeVar("_Row", bound=SQLModel)
-
-
-class TableRow(SQLModel):
-    """The base of every table's row class.
-
-    Its pydantic validator and serializer are built when a process first validates or dumps a row
-    (`defer_build`), not when the module is imported: rows come from the database (the ORM's load,
-    `construct`) and most commands never validate one, while building them for every table was an
-    eighth of what importing the tables cost each engine command.
-    """
-
-    model_config = SQLModelConfig(defer_build=True)
 
 
 def _ts() -> Any:
@@ -81,7 +67,7 @@ def _json() -> Any:
     return Column(JSON, nullable=False)
 
 
-class MetaRow(TableRow, table=True):
+class MetaRow(SQLModel, table=True):
     """Key/value facts about the database itself (the schema version)."""
 
     __tablename__ = "award_meta"
@@ -89,7 +75,7 @@ class MetaRow(TableRow, table=True):
     value: str
 
 
-class PartyRow(TableRow, table=True):
+class PartyRow(SQLModel, table=True):
     """An organisation (USCC) or a person (resident ID, masked in every output)."""
 
     __tablename__ = "parties"
@@ -105,7 +91,7 @@ class PartyRow(TableRow, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class PartyRecordRow(TableRow, table=True):
+class PartyRecordRow(SQLModel, table=True):
     """An entry of a party's history: an award won (from a case or imported), maybe revoked."""
 
     __tablename__ = "party_records"
@@ -124,7 +110,7 @@ class PartyRecordRow(TableRow, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class StaffRow(TableRow, table=True):
+class StaffRow(SQLModel, table=True):
     """A member of the office's staff roster and the roles they hold."""
 
     __tablename__ = "staff"
@@ -134,7 +120,7 @@ class StaffRow(TableRow, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class RoundRow(TableRow, table=True):
+class RoundRow(SQLModel, table=True):
     """A round of a procedure: a year, its dates and properties."""
 
     __tablename__ = "rounds"
@@ -148,7 +134,7 @@ class RoundRow(TableRow, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class CaseRow(TableRow, table=True):
+class CaseRow(SQLModel, table=True):
     """One party's application in one round; `version` guards against lost updates."""
 
     __tablename__ = "cases"
@@ -174,7 +160,7 @@ class CaseRow(TableRow, table=True):
     updated_at: datetime = Field(sa_column=_ts())
 
 
-class EventRow(TableRow, table=True):
+class EventRow(SQLModel, table=True):
     """One appended history event, chained to the previous one by hash."""
 
     __tablename__ = "history"
@@ -196,7 +182,7 @@ class EventRow(TableRow, table=True):
     hash: str
 
 
-class TimerRow(TableRow, table=True):
+class TimerRow(SQLModel, table=True):
     """A durable deadline tied to one state entry; fired once by `award tick`."""
 
     __tablename__ = "timers"
@@ -222,7 +208,7 @@ class TimerRow(TableRow, table=True):
     fired_at: datetime | None = Field(default=None, sa_column=_ts_null())
 
 
-class ObjectionRow(TableRow, table=True):
+class ObjectionRow(SQLModel, table=True):
     """An objection filed under a real name during a public notice."""
 
     __tablename__ = "objections"
@@ -240,7 +226,7 @@ class ObjectionRow(TableRow, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=_ts_null())
 
 
-class ReportRow(TableRow, table=True):
+class ReportRow(SQLModel, table=True):
     """A submitted duty (e.g. a yearly quality performance report)."""
 
     __tablename__ = "reports"
@@ -255,7 +241,7 @@ class ReportRow(TableRow, table=True):
     submitted_at: datetime = Field(sa_column=_ts())
 
 
-class OutboxRow(TableRow, table=True):
+class OutboxRow(SQLModel, table=True):
     """A notification written with its state change; delivered after commit, never twice."""
 
     __tablename__ = "outbox"
@@ -523,7 +509,7 @@ def _missing_table(exc: DBAPIError) -> bool:
 # ------------------------------------------------------------ office data (issue 12)
 
 
-class AuditRow(TableRow, table=True):
+class AuditRow(SQLModel, table=True):
     """What the office did outside a case's steps: a party changed, a record corrected, an import, an
     unmasked export. A party's own history is its rows here (`party_id`); times from the injected clock."""
 
@@ -539,7 +525,7 @@ class AuditRow(TableRow, table=True):
     wall_time: datetime = Field(sa_column=_ts())
 
 
-class FileRow(TableRow, table=True):
+class FileRow(SQLModel, table=True):
     """A file given to a case (evidence, a report, a survey), kept content-addressed in the office data
     folder's files/ (`sha256` names the stored file); the same hash is in the case's history."""
 
@@ -556,7 +542,7 @@ class FileRow(TableRow, table=True):
     added_at: datetime = Field(sa_column=_ts())
 
 
-class StaffAccountRow(TableRow, table=True):
+class StaffAccountRow(SQLModel, table=True):
     """A roster member's bound OS login, contact data and status (issue 14: identity is bound, not claimed).
 
     `StaffRow.roles` holds the member's grants as `role@scope` (a procedure or issuer id; `*` only
@@ -572,7 +558,7 @@ class StaffAccountRow(TableRow, table=True):
     updated_at: datetime = Field(sa_column=_ts())
 
 
-class StaffChangeRow(TableRow, table=True):
+class StaffChangeRow(SQLModel, table=True):
     """One change of the roster (added, granted, revoked, bound, disabled, contact changed), hash-chained."""
 
     __tablename__ = "staff_changes"
@@ -591,7 +577,7 @@ class StaffChangeRow(TableRow, table=True):
     hash: str
 
 
-class SealRow(TableRow, table=True):
+class SealRow(SQLModel, table=True):
     """An HMAC seal over a case's row and chain head (or the roster's head), keyed outside the database."""
 
     __tablename__ = "seals"

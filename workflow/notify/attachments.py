@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy import LargeBinary, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Column, Field, Session
+from sqlmodel import Column, Field, Session, SQLModel
 
-from ..store import Prepared, TableRow
+from ..store import Prepared
 from ..values import Attachment
 
 __all__ = ["OutboxAttachmentRow", "attachments_of", "attachments_of_batch"]
 
 
-class OutboxAttachmentRow(TableRow, table=True):
+class OutboxAttachmentRow(SQLModel, table=True):
     """One document of one outbox row (the material review report with SHA-23's feedback letter)."""
 
     __tablename__ = "outbox_attachments"

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from ..store import TableRow, _json, _ts, _ts_null  # defined once with the core tables
+from ..store import _json, _ts, _ts_null  # the column kinds, defined once with the core tables
 
 __all__ = [
     "AssignmentRow",
@@ -30,7 +30,7 @@ __all__ = [
 
 
 
-class ExpertRow(TableRow, table=True):
+class ExpertRow(SQLModel, table=True):
     """A member of an issuer's expert pool.
 
     Attributes:
@@ -60,7 +60,7 @@ class ExpertRow(TableRow, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-class ServiceRow(TableRow, table=True):
+class ServiceRow(SQLModel, table=True):
     """An expert's employment by or consulting for an organisation, with its dates (conflict look-back)."""
 
     __tablename__ = "review_services"
@@ -75,7 +75,7 @@ class ServiceRow(TableRow, table=True):
     entered_at: datetime = Field(sa_column=_ts())
 
 
-class CoachingRow(TableRow, table=True):
+class CoachingRow(SQLModel, table=True):
     """A coaching relationship an expert registered with the office (an organisation coached)."""
 
     __tablename__ = "review_coaching"
@@ -89,7 +89,7 @@ class CoachingRow(TableRow, table=True):
     entered_at: datetime = Field(sa_column=_ts())
 
 
-class GroupRelationRow(TableRow, table=True):
+class GroupRelationRow(SQLModel, table=True):
     """A recorded group relation: `member_code` belongs to the group company `group_code`."""
 
     __tablename__ = "review_groups"
@@ -102,7 +102,7 @@ class GroupRelationRow(TableRow, table=True):
     entered_at: datetime = Field(sa_column=_ts())
 
 
-class ConflictRow(TableRow, table=True):
+class ConflictRow(SQLModel, table=True):
     """A conflict of interest between an expert and a party (every case of that party).
 
     Attributes:
@@ -124,7 +124,7 @@ class ConflictRow(TableRow, table=True):
     withdrawn_reason: str | None = None
 
 
-class PanelRow(TableRow, table=True):
+class PanelRow(SQLModel, table=True):
     """A round's review panel; it ends with the round (or when the office dissolves it)."""
 
     __tablename__ = "review_panels"
@@ -136,7 +136,7 @@ class PanelRow(TableRow, table=True):
     dissolved_by: str | None = None
 
 
-class PanelMemberRow(TableRow, table=True):
+class PanelMemberRow(SQLModel, table=True):
     """An expert on a panel; `status` active | warned | disqualified (with the reason and who decided)."""
 
     __tablename__ = "review_panel_members"
@@ -150,7 +150,7 @@ class PanelMemberRow(TableRow, table=True):
     added_at: datetime = Field(sa_column=_ts())
 
 
-class AssignmentRow(TableRow, table=True):
+class AssignmentRow(SQLModel, table=True):
     """An expert assigned to one stage of one case; ended by recusal, disqualification or withdrawal."""
 
     __tablename__ = "review_assignments"
@@ -164,7 +164,7 @@ class AssignmentRow(TableRow, table=True):
     end_reason: str | None = None
 
 
-class ScoreRow(TableRow, table=True):
+class ScoreRow(SQLModel, table=True):
     """One expert's score of one case in one stage; a recused score stays, marked, out of the totals."""
 
     __tablename__ = "review_scores"
@@ -184,7 +184,7 @@ class ScoreRow(TableRow, table=True):
     recused_reason: str | None = None
 
 
-class FeedbackRow(TableRow, table=True):
+class FeedbackRow(SQLModel, table=True):
     """Two-way feedback on discipline: the applicant rates an expert, or an expert rates the applicant."""
 
     __tablename__ = "review_feedback"
