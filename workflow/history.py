@@ -10,18 +10,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from .store import EventRow, utc
+from .store import EventRow
+from .timing.clock import utc_text
 
 __all__ = ["GENESIS", "ChainBreak", "event_hash", "verify_chain"]
 
 GENESIS = "0" * 64
-
-
-def _iso(moment: datetime) -> str:
-    return utc(moment).isoformat(timespec="microseconds")
 
 
 def event_hash(event: EventRow) -> str:
@@ -35,8 +31,8 @@ def event_hash(event: EventRow) -> str:
         "dest": event.dest,
         "actor": event.actor,
         "role": event.role,
-        "business_time": _iso(event.business_time),
-        "wall_time": _iso(event.wall_time),
+        "business_time": utc_text(event.business_time),
+        "wall_time": utc_text(event.wall_time),
         "comment": event.comment,
         "data": event.data,
         "prev_hash": event.prev_hash,

@@ -38,7 +38,8 @@ from .errors import DataError, TamperedHistory
 from .history import ChainBreak
 from .logs import logger
 from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
-from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, utc
+from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow
+from .timing.clock import utc_text
 
 if TYPE_CHECKING:
     from .abc import Step
@@ -76,7 +77,7 @@ def create_key(folder: Path) -> tuple[Path, bool]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return utc(moment).isoformat(timespec="microseconds") if moment is not None else None
+    return utc_text(moment) if moment is not None else None
 
 
 def case_payload(row: CaseRow) -> dict[str, Any]:

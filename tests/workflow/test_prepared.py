@@ -87,6 +87,43 @@ def test_the_fast_sqlite_datetime_takes_freezegun_times_the_general_way() -> Non
         assert _fast_bind(kind, dialect, general)(now) == general(now) == "2026-10-12 08:30:00.250000"
 
 
+@pytest.mark.parametrize("value", [
+    datetime(2026, 3, 2, 9, 0),
+    datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+    datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=8))),
+    datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(999, 1, 1, 0, 0, 0, 1),
+    datetime(9999, 12, 31, 23, 59, 59),
+    _Sub(2026, 5, 6, 7, 8, 9, 10),
+])
+def test_the_text_of_a_moment_in_hashes_and_seals_is_unchanged(value: datetime) -> None:
+    """Histories and seals written before `utc_text` must verify after it: the same text, to the character."""
+    from award.workflow.timing.clock import utc, utc_text
+
+    assert utc_text(value) == utc(value).isoformat(timespec="microseconds")
+
+
+def test_the_text_of_a_frozen_moment_is_unchanged() -> None:
+    from award.workflow.timing.clock import utc, utc_text
+
+    with freeze_time("2026-10-12 08:30:00.25"):
+        for now in (datetime.now(UTC), datetime.now(UTC).replace(tzinfo=None)):
+            assert utc_text(now) == utc(now).isoformat(timespec="microseconds")
+
+
+def test_the_seal_digest_is_the_hmac_of_the_canonical_payload() -> None:
+    import hashlib
+    import hmac
+    import json
+
+    from award.workflow.sealmac import mac
+
+    key, payload = bytes(range(32)), {"ref": "SHA-2026-001", "data": {"名称": "上海"}, "closed": False}
+    raw = json.dumps({"subject": "case:1", "payload": payload}, sort_keys=True, ensure_ascii=False,
+                     separators=(",", ":"))
+    assert mac(key, "case:1", payload) == hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+
+
 def _pydantic_way(cls: type, values: dict[str, object]) -> object:
     from sqlalchemy.orm import instrumentation
 

@@ -35,6 +35,7 @@ from ..seal import Sealer, seal_roster
 from ..specs.catalog import Catalog
 from ..specs.model import ProcessSpec
 from ..store import Database, StaffAccountRow, StaffChangeRow, StaffRow, utc
+from ..timing.clock import utc_text
 from ..values import Verdict
 from ..views import Actor
 
@@ -125,8 +126,8 @@ def change_hash(row: StaffChangeRow) -> str:
     """SHA-256 over a roster change and the previous change's hash (the roster's own chain)."""
     payload = {"seq": row.seq, "name": row.name, "kind": row.kind, "data": row.data, "actor": row.actor,
                "entered_by": row.entered_by, "identity": row.identity,
-               "business_time": utc(row.business_time).isoformat(timespec="microseconds"),
-               "wall_time": utc(row.wall_time).isoformat(timespec="microseconds"), "prev_hash": row.prev_hash}
+               "business_time": utc_text(row.business_time),
+               "wall_time": utc_text(row.wall_time), "prev_hash": row.prev_hash}
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 

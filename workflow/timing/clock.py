@@ -51,6 +51,16 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def utc_text(moment: datetime) -> str:
+    """A moment as hashes and seals write it: `utc(moment).isoformat(timespec="microseconds")`, e.g.
+    `2026-03-02T01:00:00.000000+00:00`. Every step writes five of them (its event's two, the seal's three),
+    so a naive moment (read back from SQLite, where the zone is lost) is written without first being made
+    aware, which costs more than the formatting; a test checks that the text is the same."""
+    if moment.tzinfo is None:
+        return moment.isoformat("T", "microseconds") + "+00:00"
+    return moment.astimezone(UTC).isoformat("T", "microseconds")
+
+
 def sqlite_datetime(moment: datetime) -> str:
     """A moment as a SQLite file stores it: SQLAlchemy's default DateTime text, `YYYY-MM-DD HH:MM:SS.ffffff`,
     the wall-clock fields with the zone dropped (the engine writes UTC). The hot path writes with it
