@@ -608,17 +608,22 @@ class Prepared:
     (bound once) but not `in_` lists (their SQL depends on the list: write `or_` instead).
     """
 
-    __slots__ = ("_build", "_compiled")
+    __slots__ = ("_build", "_compiled", "_last")
 
     def __init__(self, build: Any) -> None:
         self._build = build
         self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._last: tuple[Any, _Compiled] | None = None  # the dialect last asked for, and its statement
 
     def _for(self, dialect: Any) -> _Compiled:
+        last = self._last
+        if last is not None and last[0] is dialect:  # a process works on one database: no key to build
+            return last[1]
         key = (dialect.name, dialect.driver)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _Compiled(self._build(), dialect)
+        self._last = (dialect, compiled)
         return compiled
 
     @staticmethod
@@ -765,7 +770,7 @@ class _Compiled:
 
     def execute(self, conn: Any, params: Any, *, many: bool) -> Any:
         args = [self._params(p) for p in params] if many else self._params(params)
-        cursor = conn.connection.cursor()
+        cursor = conn.connection.dbapi_connection.cursor()
         if conn.dispatch.before_cursor_execute:  # listeners on the connection or its engine (tests record statements)
             conn.dispatch.before_cursor_execute(conn, cursor, self.sql, args, None, many)
         try:
