@@ -25,11 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import re
-import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import new_cases, office, table
+from _common import COUNTING, collected, new_cases, office, table
 from transitions import Machine
 
 STEPS = (  # (trigger, comment)
@@ -176,31 +172,14 @@ def naive_machine_factory() -> Callable[[], None]:
     return build
 
 
-COUNTING = os.environ.get("AWARD_BENCH_COUNT") == "1"  # a child process of `--instructions`, under callgrind
-
-
-def _collected(argv: list[str]) -> int:
-    """Run `argv` under callgrind counting inside `functools.reduce` only; the instructions it counted."""
-    valgrind = ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
-                "--callgrind-out-file=/dev/null"]
-    done = subprocess.run([*valgrind, sys.executable, *argv], capture_output=True, text=True,
-                          env={**os.environ, "AWARD_BENCH_COUNT": "1"}, check=True)
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise SystemExit(f"callgrind printed no count:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
-
-
 def instructions(n: int) -> None:
     """`--instructions`: each run's instructions per step, counted by callgrind in a process of its own."""
-    if shutil.which("valgrind") is None:
-        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     script = str(Path(__file__).resolve())
     with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
         rows = str(Path(folder) / "steps.json")
-        counts = {"engine": _collected([script, "--count", "engine", str(n), rows])}
+        counts = {"engine": collected([script, "--count", "engine", str(n), rows])}
         for run in ("floor", "naive"):
-            counts[run] = _collected([script, "--count", run, rows])
+            counts[run] = collected([script, "--count", run, rows])
     steps = (n - 1) * len(STEPS)
     per = {run: count / steps for run, count in counts.items()}
     table(f"advance: instructions per step, {n - 1} cases x {len(STEPS)} steps counted by callgrind "

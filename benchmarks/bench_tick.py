@@ -6,11 +6,17 @@ claimed and fired in its own transaction, as `award tick` does. The floor is the
 exactly-once firing needs: per timer, one transaction that flips a status and appends one row, written
 with the `sqlite3` module directly to a file with the same journal settings (WAL).
 
-Usage: python benchmarks/bench_tick.py [CASES]   (default 100, i.e. 1,000 timers; about 15 s)
+`--instructions` counts the CPU instructions per timer of the tick and of the floor with callgrind
+instead of timing them (see bench_advance.py): the loop counted is the whole `tick`, its first firings'
+warm-up included.
+
+Usage: python benchmarks/bench_tick.py [CASES] [--instructions]   (default 100, i.e. 1,000 timers; about
+15 s; with --instructions default 20, about 3 minutes; needs `valgrind`)
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import sys
 import tempfile
@@ -20,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import at, new_cases, office, table
+from _common import COUNTING, at, collected, new_cases, office, table
 from award.workflow.store import TimerRow
 from award.workflow.timing.timers import tick
 from sqlmodel import select
@@ -56,7 +62,7 @@ def engine_run(cases: int) -> tuple[float, float, int]:
 
         def run() -> None:
             nonlocal report
-            report = tick(engine)
+            report = functools.reduce(lambda _, __: tick(engine), [None], None) if COUNTING else tick(engine)
 
         seconds, cpu = measured(run)
         assert report is not None and len(report.fired) == total, (len(report.fired), report.failed[:3])
@@ -72,20 +78,44 @@ def floor_run(total: int) -> tuple[float, float]:
         con.execute("CREATE TABLE history (id INTEGER PRIMARY KEY, timer_id INTEGER, data TEXT)")
         con.executemany("INSERT INTO timers (status) VALUES ('pending')", [()] * total)
 
+        def fire(_: None, tid: int) -> None:
+            con.execute("BEGIN")
+            con.execute("UPDATE timers SET status='fired' WHERE id=? AND status='pending'", (tid,))
+            con.execute("INSERT INTO history (timer_id, data) VALUES (?, '{}')", (tid,))
+            con.execute("COMMIT")
+
         def run() -> None:
-            for tid in range(1, total + 1):
-                con.execute("BEGIN")
-                con.execute("UPDATE timers SET status='fired' WHERE id=? AND status='pending'", (tid,))
-                con.execute("INSERT INTO history (timer_id, data) VALUES (?, '{}')", (tid,))
-                con.execute("COMMIT")
+            functools.reduce(fire, range(1, total + 1), None)  # a loop callgrind can count (--instructions)
 
         result = measured(run)
         con.close()
         return result
 
 
+def instructions(cases: int) -> None:
+    """`--instructions`: instructions per timer of the tick and of the floor, each counted by callgrind."""
+    script = str(Path(__file__).resolve())
+    total = cases * (1 + MARKS_PER_CASE)
+    engine = collected([script, "--count", "engine", str(cases)])
+    floor = collected([script, "--count", "floor", str(total)])
+    table(f"tick: instructions per timer, {total} due timers ({cases} transitions, {cases * MARKS_PER_CASE} marks), "
+          "counted by callgrind", ["run", "instructions per timer", "vs floor"], [
+              ["award tick (claim, fire, history, hooks)", f"{engine / total / 1e6:.2f} M", f"{engine / floor:.1f}x"],
+              ["floor: UPDATE + INSERT per transaction", f"{floor / total / 1e6:.3f} M", "1.0x"]])
+
+
 def main() -> None:
-    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    if sys.argv[1:2] == ["--count"]:  # a child of --instructions, under callgrind
+        if sys.argv[2] == "engine":
+            engine_run(int(sys.argv[3]))
+        else:
+            floor_run(int(sys.argv[3]))
+        return
+    given = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--instructions" in sys.argv:
+        instructions(int(given[0]) if given else 20)
+        return
+    cases = int(given[0]) if given else 100
     engine_s, engine_cpu, total = engine_run(cases)
     floor_s, floor_cpu = floor_run(total)
     table(f"tick: {total} due timers ({cases} transitions, {cases * MARKS_PER_CASE} marks) on SQLite",
