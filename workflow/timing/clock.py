@@ -53,9 +53,10 @@ def utc(moment: datetime) -> datetime:
 
 def utc_text(moment: datetime) -> str:
     """A moment as hashes and seals write it: `utc(moment).isoformat(timespec="microseconds")`, e.g.
-    `2026-03-02T01:00:00.000000+00:00`. Every step writes five of them (its event's two, the seal's three),
-    so a naive moment (read back from SQLite, where the zone is lost) is written without first being made
-    aware, which costs more than the formatting; a test checks that the text is the same."""
+    `2026-03-02T01:00:00.000000+00:00`. Every step writes eight (its event's two, and three in each of the
+    seal's two payloads: the case as read and as written), so a naive moment (read back from SQLite, where
+    the zone is lost) is written without first being made aware, which costs more than the formatting; a
+    test checks that the text is the same."""
     if moment.tzinfo is None:
         return moment.isoformat("T", "microseconds") + "+00:00"
     return moment.astimezone(UTC).isoformat("T", "microseconds")
