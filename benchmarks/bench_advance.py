@@ -18,12 +18,11 @@ only inside the loop over the steps (`functools.reduce`, whose C function toggle
 case's steps are left out of every run (templates compiled, statements prepared, calendar read).
 
 Usage: python benchmarks/bench_advance.py [N] [--instructions]   (default 200, about 15 s; with
---instructions default 30, about 3 minutes; needs `valgrind`)
+--instructions default 30, about 5 minutes; needs `valgrind`)
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import sys
@@ -33,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import COUNTING, collected, new_cases, office, table
+from _common import arguments, collected, loop, new_cases, office, table
 from transitions import Machine
 
 STEPS = (  # (trigger, comment)
@@ -55,18 +54,9 @@ def engine_run(n: int) -> tuple[float, float, int, list[dict[str, Any]]]:
         refs = new_cases(engine, n)
         actor = engine.office.actor("wang", "bench")
 
-        def walk() -> None:
-            for ref in refs:
-                for trigger, comment in STEPS:
-                    engine.advance(ref, trigger, actor=actor, comment=comment)
-
-        def counted() -> None:  # the first case warms up outside the count (see `--instructions`)
-            for trigger, comment in STEPS:
-                engine.advance(refs[0], trigger, actor=actor, comment=comment)
-            functools.reduce(lambda _, step: engine.advance(step[0], step[1], actor=actor, comment=step[2]),
-                             [(ref, t, c) for ref in refs[1:] for t, c in STEPS], None)
-
-        wall, cpu = _measure(counted if COUNTING else walk)
+        walk = [(ref, trigger, comment) for ref in refs for trigger, comment in STEPS]
+        wall, cpu = _measure(lambda: loop(lambda step: engine.advance(step[0], step[1], actor=actor, comment=step[2]),
+                                          walk, warm=len(STEPS)))  # the first case warms up (--instructions)
         with engine.db.engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
@@ -109,16 +99,6 @@ def floor_run(steps: list[dict[str, Any]], *, naive_machine: Callable[[], None] 
             con.execute("INSERT INTO cases (id, ref, state, version, data, events, head_hash) VALUES (?,?,?,?,?,?,?)",
                         (case["id"], case["ref"], "recommended", 1, case["data"], 1, ""))
 
-        def replay() -> None:
-            if COUNTING:  # as the engine's count: the first case outside, the rest inside `reduce`
-                first = [s for s in steps if s["case"]["id"] == steps[0]["case"]["id"]]
-                for step in first:
-                    one(step)
-                functools.reduce(lambda _, step: one(step), steps[len(first):], None)
-            else:
-                for step in steps:
-                    one(step)
-
         def one(step: dict[str, Any]) -> None:
             ev, case = step["event"], step["case"]
             if naive_machine is not None:
@@ -149,7 +129,7 @@ def floor_run(steps: list[dict[str, Any]], *, naive_machine: Callable[[], None] 
                               o["recipient"], o["subject"], o["body"], "pending") for o in step["outbox"]])
             con.execute("COMMIT")
 
-        result = _measure(replay)
+        result = _measure(lambda: loop(one, steps, warm=len(STEPS)))  # as the engine's count
         con.close()
         return result
 
@@ -207,11 +187,10 @@ def main() -> None:
     if sys.argv[1:2] == ["--count"]:
         _count(sys.argv[2], sys.argv[3:])
         return
-    given = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if "--instructions" in sys.argv:
-        instructions(int(given[0]) if given else 30)
+    counting, n = arguments(200, 30)
+    if counting:
+        instructions(n)
         return
-    n = int(given[0]) if given else 200
     e_wall, e_cpu, n_steps, steps = engine_run(n)
     rows = sum(1 + len(s["timers"]) + len(s["outbox"]) for s in steps)
     f_wall, f_cpu = floor_run(steps)

@@ -16,7 +16,6 @@ Usage: python benchmarks/bench_tick.py [CASES] [--instructions]   (default 100, 
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import COUNTING, at, collected, new_cases, office, table
+from _common import arguments, at, collected, loop, new_cases, office, table
 from award.workflow.store import TimerRow
 from award.workflow.timing.timers import tick
 from sqlmodel import select
@@ -62,9 +61,9 @@ def engine_run(cases: int) -> tuple[float, float, int]:
 
         def run() -> None:
             nonlocal report
-            report = functools.reduce(lambda _, __: tick(engine), [None], None) if COUNTING else tick(engine)
+            report = tick(engine)
 
-        seconds, cpu = measured(run)
+        seconds, cpu = measured(lambda: loop(lambda _: run(), [None]))  # the whole tick is counted (--instructions)
         assert report is not None and len(report.fired) == total, (len(report.fired), report.failed[:3])
         assert {c["state"] for c in engine.cases()} == {"ready"}
         return seconds, cpu, total
@@ -78,14 +77,14 @@ def floor_run(total: int) -> tuple[float, float]:
         con.execute("CREATE TABLE history (id INTEGER PRIMARY KEY, timer_id INTEGER, data TEXT)")
         con.executemany("INSERT INTO timers (status) VALUES ('pending')", [()] * total)
 
-        def fire(_: None, tid: int) -> None:
+        def fire(tid: int) -> None:
             con.execute("BEGIN")
             con.execute("UPDATE timers SET status='fired' WHERE id=? AND status='pending'", (tid,))
             con.execute("INSERT INTO history (timer_id, data) VALUES (?, '{}')", (tid,))
             con.execute("COMMIT")
 
         def run() -> None:
-            functools.reduce(fire, range(1, total + 1), None)  # a loop callgrind can count (--instructions)
+            loop(fire, range(1, total + 1))  # a loop callgrind can count (--instructions)
 
         result = measured(run)
         con.close()
@@ -111,11 +110,10 @@ def main() -> None:
         else:
             floor_run(int(sys.argv[3]))
         return
-    given = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if "--instructions" in sys.argv:
-        instructions(int(given[0]) if given else 20)
+    counting, cases = arguments(100, 20)
+    if counting:
+        instructions(cases)
         return
-    cases = int(given[0]) if given else 100
     engine_s, engine_cpu, total = engine_run(cases)
     floor_s, floor_cpu = floor_run(total)
     table(f"tick: {total} due timers ({cases} transitions, {cases * MARKS_PER_CASE} marks) on SQLite",
