@@ -74,6 +74,7 @@ from .store import (
     attach,
     construct,
     utc,
+    values_of,
 )
 from .values import Verdict
 from .views import Actor, CaseView, EventView, TimerView
@@ -344,15 +345,17 @@ class Engine:
 
         row = self.case_row(s, ref)
         spec = self.spec_of(row)
+        # the case's values, each read once (an ORM attribute costs ~3 k instructions a read)
+        case_id, case_ref, here, stored, events = row.id, row.ref, row.state, row.data, row.events
         old_version = row.version if expect_version is None else expect_version
-        transition = spec.transition(trigger, row.state)
+        transition = spec.transition(trigger, here)
         if transition is None:
             raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
         self.require_role(spec, actor, transition.roles, f"“{transition.label}”", transition.rule)
         self._lock_round_if_counted(s, row, transition)
-        changes = self._registered(s, spec, self._apply_sets(spec, row.state, row.data, sets,
+        changes = self._registered(s, spec, self._apply_sets(spec, here, stored, sets,
                                                              allowed_extra=transition.fields))
-        data = {**row.data, **changes}
+        data = {**stored, **changes}
         problems = self._missing(spec, transition, data)
         if transition.comment == "required" and not (comment or "").strip():
             problems.append(Verdict(passed=False, guard="comment", rule=transition.rule or "",
@@ -362,12 +365,12 @@ class Engine:
         outcome = self.machines.get(spec).fire(facts, trigger)
         failures = [*problems, *outcome.failures]
         if failures or not outcome.moved:
-            raise Refused(f"{row.ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(row.state)}）",
+            raise Refused(f"{case_ref}：不能执行“{transition.label}”（当前状态：{spec.label_of(here)}）",
                           failures)
         extra = {**(extra or {}), **_excused(outcome.verdicts, excusable, override)}
         now, wall = at or self.clock(), self.wall_clock()
-        if at is None and row.id is not None:  # a timer's step is dated at its due time, never backwards
-            extra = {**(extra or {}), **check_forward(s, row.id, row.ref, now, backdate)}
+        if at is None and case_id is not None:  # a timer's step is dated at its due time, never backwards
+            extra = {**(extra or {}), **check_forward(s, case_id, case_ref, now, backdate)}
         event = self._new_event(
             row, kind=EventKind.TRANSITION, trigger=trigger, source=outcome.source, dest=outcome.dest, actor=actor,
             role=_role(spec, actor, transition.roles), now=now, wall=wall, comment=comment,
@@ -378,15 +381,15 @@ class Engine:
         # One UPDATE moves the case and its history head, conditional on the version and head read:
         # a concurrent writer makes it match no row, and the whole step rolls back (exit 5).
         closed = spec.state(outcome.dest).final
-        result = _MOVE_CASE.run(s, {"b_id": row.id, "b_version": old_version, "b_events": row.events,
+        result = _MOVE_CASE.run(s, {"b_id": case_id, "b_version": old_version, "b_events": events,
                                     "state": outcome.dest, "version": old_version + 1, "data": data,
                                     "updated_at": now, "entered_at": now, "closed": closed, "events": event.seq,
                                     "head_hash": event.hash})
         if result.rowcount != 1:
-            raise ConflictError(row.ref)
+            raise ConflictError(case_ref)
         _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
                  closed=closed, events=event.seq, head_hash=event.hash)
-        facts = dataclasses.replace(facts, state=row.state, data=to_python(spec.fields, row.data), before=facts.data,
+        facts = dataclasses.replace(facts, state=outcome.dest, data=to_python(spec.fields, data), before=facts.data,
                                     entered_at=now)
         ledger = SessionLedger(s, self.clock)
         for eff in transition.effects:
@@ -394,7 +397,7 @@ class Engine:
             entry.fn(facts, entry.params.model_validate({k: v for k, v in eff.items() if k != "effect"}), ledger)
         step = self._run_hooks(s, row, event, spec, facts, transition)
         return StepResult(
-            case_ref=row.ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
+            case_ref=case_ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
             seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in step.planned),
         )
@@ -542,20 +545,19 @@ class Engine:
         assert row.id is not None
         if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
             data = {**data, "actor": actor.provenance()}
-        event = construct(
-            EventRow, id=None, case_id=row.id, seq=row.events + 1, kind=kind, trigger=trigger, source=source, dest=dest,
-            actor=actor.name, role=role, business_time=now, wall_time=wall, comment=comment, data=data,
-            prev_hash=row.head_hash or GENESIS, hash="")
-        event.hash = event_hash(event)
-        return event
+        values = {"id": None, "case_id": row.id, "seq": row.events + 1, "kind": kind, "trigger": trigger,
+                  "source": source, "dest": dest, "actor": actor.name, "role": role, "business_time": now,
+                  "wall_time": wall, "comment": comment, "data": data, "prev_hash": row.head_hash or GENESIS}
+        return construct(EventRow, **values, hash=event_hash(values))
 
     @staticmethod
     def _insert_event(s: Session, row: CaseRow, event: EventRow) -> None:
         """INSERT the event with one Core statement (no unit-of-work flush); (case, seq) is unique, so a
         concurrent writer of the same event loses here (exit 5)."""
-        values = {c: getattr(event, c) for c in _EVENT_COLUMNS}
+        held = values_of(event)
+        values = {c: held[c] for c in _EVENT_COLUMNS}
         try:
-            event.id = _INSERT_EVENT.run(s, values).fetchone()[0]
+            set_committed_value(event, "id", _INSERT_EVENT.run(s, values).fetchone()[0])
         except IntegrityError:
             raise ConflictError(row.ref) from None
 

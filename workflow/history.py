@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .store import EventRow
+from .store import EventRow, values_of
 from .timing.clock import utc_text
 
 __all__ = ["GENESIS", "ChainBreak", "event_hash", "verify_chain"]
@@ -20,22 +20,23 @@ __all__ = ["GENESIS", "ChainBreak", "event_hash", "verify_chain"]
 GENESIS = "0" * 64
 
 
-def event_hash(event: EventRow) -> str:
-    """SHA-256 over the event's content and the previous event's hash."""
+def event_hash(event: EventRow | Mapping[str, Any]) -> str:
+    """SHA-256 over the event's content and the previous event's hash (of a row, or of its values)."""
+    v = event if isinstance(event, Mapping) else values_of(event)
     payload: dict[str, Any] = {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "trigger": event.trigger,
-        "source": event.source,
-        "dest": event.dest,
-        "actor": event.actor,
-        "role": event.role,
-        "business_time": utc_text(event.business_time),
-        "wall_time": utc_text(event.wall_time),
-        "comment": event.comment,
-        "data": event.data,
-        "prev_hash": event.prev_hash,
+        "case_id": v["case_id"],
+        "seq": v["seq"],
+        "kind": v["kind"],
+        "trigger": v["trigger"],
+        "source": v["source"],
+        "dest": v["dest"],
+        "actor": v["actor"],
+        "role": v["role"],
+        "business_time": utc_text(v["business_time"]),
+        "wall_time": utc_text(v["wall_time"]),
+        "comment": v["comment"],
+        "data": v["data"],
+        "prev_hash": v["prev_hash"],
     }
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(raw.encode()).hexdigest()

@@ -38,7 +38,7 @@ from .errors import DataError, TamperedHistory
 from .history import ChainBreak
 from .logs import logger
 from .sealmac import KEY_NAME, mac, read_key, roster_member, roster_payload
-from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow
+from .store import CaseRow, Prepared, SealRow, StaffAccountRow, StaffChangeRow, StaffRow, values_of
 from .timing.clock import utc_text
 
 if TYPE_CHECKING:
@@ -82,12 +82,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 def case_payload(row: CaseRow) -> dict[str, Any]:
     """Everything of a case row that only the engine may change."""
-    return {"id": row.id, "ref": row.ref, "procedure": row.procedure, "definition_version": row.definition_version,
-            "definition_hash": row.definition_hash, "round_id": row.round_id, "party_id": row.party_id,
-            "track": row.track, "state": row.state, "version": row.version, "data": row.data,
-            "closed": bool(row.closed), "held": bool(row.held), "events": row.events, "head_hash": row.head_hash,
-            "entered_at": _iso(row.entered_at), "created_at": _iso(row.created_at),
-            "updated_at": _iso(row.updated_at)}
+    v = values_of(row)  # read twice a step, 18 values each: not through the ORM's attributes
+    return {"id": v["id"], "ref": v["ref"], "procedure": v["procedure"],
+            "definition_version": v["definition_version"], "definition_hash": v["definition_hash"],
+            "round_id": v["round_id"], "party_id": v["party_id"], "track": v["track"], "state": v["state"],
+            "version": v["version"], "data": v["data"], "closed": bool(v["closed"]), "held": bool(v["held"]),
+            "events": v["events"], "head_hash": v["head_hash"], "entered_at": _iso(v["entered_at"]),
+            "created_at": _iso(v["created_at"]), "updated_at": _iso(v["updated_at"])}
 
 
 @dataclass(kw_only=True)

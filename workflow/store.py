@@ -9,7 +9,7 @@ carries `"v"` (`PAYLOAD_VERSION`); reading one newer than this program refuses
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -699,6 +699,26 @@ def construct(cls: type[_Row], **values: Any) -> _Row:
 
 
 _SHAPES: dict[type, tuple[Any, Any]] = {}
+
+
+def values_of(row: SQLModel) -> Mapping[str, Any]:
+    """A row's column values, for a reader that reads many of them (a hash, a seal, a letter's context).
+
+    They are read from the instance's `__dict__`, where the ORM keeps what it loaded: a read through the
+    ORM's attribute descriptor costs ~3,000 instructions, a dict lookup ~40, and a step reads its case
+    and its event ~140 times. A row that lacks a value there (expired by a commit, never loaded) is read
+    through its attributes instead, which loads it as before.
+    """
+    held = row.__dict__
+    names = _NAMES.get(type(row))
+    if names is None:
+        names = _NAMES[type(row)] = frozenset(type(row).__pydantic_fields__)
+    if held.keys() >= names:
+        return held
+    return {name: getattr(row, name) for name in names}
+
+
+_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _shape(cls: type) -> tuple[Any, Any]:

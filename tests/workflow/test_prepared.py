@@ -156,3 +156,34 @@ def test_construct_with_some_fields_takes_pydantic_defaults() -> None:
     row = construct(TimerRow, id=None, case_id=1, entry_seq=1, state="s", kind="mark", rule="R", period="p",
                     basis="b", due_at=datetime(2026, 3, 2, tzinfo=UTC), created_at=datetime(2026, 3, 2, tzinfo=UTC))
     assert row.status == "pending" and row.provisional is False and row.__pydantic_fields_set__ >= {"case_id"}
+
+
+def test_the_values_of_a_row_are_its_attributes_and_an_expired_row_is_read_back(db: Database) -> None:
+    """`values_of` reads a row's `__dict__` (the hash, the seal and the step read the case and event whole);
+    a row the session expired lacks values there, and is read through its attributes, which load them."""
+    from award.workflow.history import event_hash
+    from award.workflow.seal import case_payload
+    from award.workflow.store import CaseRow, EventRow, PartyRow, RoundRow, values_of
+
+    at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    with db.session() as s:
+        party = PartyRow(kind="organization", name="上海某公司", code="91310000000000000X", created_at=at)
+        s.add(RoundRow(id="sha-2026", procedure="sha", year=2026, title="2026年", opened_on=date(2026, 3, 2), created_at=at))
+        s.add(party)
+        s.flush()
+        s.add(CaseRow(ref="SHA-2026-001", procedure="sha", definition_version=1, definition_hash="h",
+                      round_id="sha-2026", party_id=party.id, track="organization", state="recommended",
+                      data={"名称": "上海"}, entered_at=at, created_at=at, updated_at=at))
+    with db.session() as s:
+        row = s.scalars(select(CaseRow)).one()
+        read = {name: getattr(row, name) for name in CaseRow.__pydantic_fields__}
+        assert values_of(row) is row.__dict__ and dict(values_of(row)) | read == dict(values_of(row))
+        s.expire(row)  # what a commit does with expire_on_commit (the engine's sessions keep them)
+        assert "state" not in row.__dict__
+        again = values_of(row)
+        assert again is not row.__dict__ and again == read  # read through the attributes, which loaded them
+        assert values_of(row) is row.__dict__
+        assert case_payload(row)["state"] == "recommended" and case_payload(row)["data"] == {"名称": "上海"}
+    event = EventRow(case_id=1, seq=1, kind="created", actor="wang", business_time=at, wall_time=at, data={},
+                     prev_hash="0" * 64, hash="")
+    assert event_hash(event) == event_hash({name: getattr(event, name) for name in EventRow.__pydantic_fields__})

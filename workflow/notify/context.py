@@ -32,7 +32,8 @@ def context(spec: ProcessSpec, facts: CaseFacts, row: CaseRow, event: EventRow,
             transition: TransitionSpec | None, timers: list[TimerRow],
             record: PartyRecordRow | None = None) -> dict[str, Any]:
     """What a template may use. `award definitions check` renders every template against `sample_context`."""
-    form = {name: display(fs, row.data.get(name), facts.names) for name, fs in spec.fields.items()}
+    case_data = row.data
+    form = {name: display(fs, case_data.get(name), facts.names) for name, fs in spec.fields.items()}
     timer_list = [{"kind": t.kind, "trigger": t.trigger, "duty": t.duty, "index": t.duty_index, "rule": t.rule,
                    "period": t.period, "due_at": utc(t.due_at), "last_day": t.last_day} for t in timers]
     notice_end = next((t["last_day"] for t in timer_list if t["kind"] == "transition" and t["last_day"]), None)
