@@ -627,13 +627,14 @@ class Prepared:
         return compiled
 
     @staticmethod
-    def _connection(s: Session) -> Any:
-        """The session's connection, after writing what the ORM holds pending (its autoflush: an effect's
-        changed record must be seen by the letter that reads it).
+    def _connection(s: Session) -> tuple[Any, Any]:
+        """The session's connection and its DBAPI connection, after writing what the ORM holds pending
+        (its autoflush: an effect's changed record must be seen by the letter that reads it).
 
-        The connection is kept in `s.info` for the rest of the transaction: `Session.connection()` costs
-        ~10 us a call and a step sends nine statements. A new transaction (after a commit or rollback)
-        is a new `get_transaction()` and asks the session again.
+        Both are kept in `s.info` for the rest of the transaction: `Session.connection()` costs ~10 us a
+        call, and reaching the DBAPI connection through SQLAlchemy's properties a few more, and a step
+        sends nine statements. A new transaction (after a commit or rollback) is a new
+        `get_transaction()` and asks the session again.
         """
         if s.autoflush:
             s.flush()
@@ -642,25 +643,26 @@ class Prepared:
         if kept is not None and transaction is not None and kept[0] is transaction:
             return kept[1]
         conn = s.connection()
-        s.info[_KEPT_CONNECTION] = (s.get_transaction(), conn)
-        return conn
+        link = (conn, conn.connection.dbapi_connection)
+        s.info[_KEPT_CONNECTION] = (s.get_transaction(), link)
+        return link
 
     def run(self, s: Session, params: dict[str, Any] | None = None) -> Any:
         """Execute once; returns the DBAPI cursor (rowcount, fetch through `rows`/`one`)."""
-        conn = self._connection(s)
-        return self._for(conn.dialect).execute(conn, params or {}, many=False)
+        conn, dbapi = self._connection(s)
+        return self._for(conn.dialect).execute(conn, dbapi, params or {}, many=False)
 
     def many(self, s: Session, rows: list[dict[str, Any]]) -> None:
         """Execute for every row in one `executemany` (rows of one kind: timers, outbox)."""
         if rows:
-            conn = self._connection(s)
-            self._for(conn.dialect).execute(conn, rows, many=True)
+            conn, dbapi = self._connection(s)
+            self._for(conn.dialect).execute(conn, dbapi, rows, many=True)
 
     def rows(self, s: Session, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute a SELECT (or a RETURNING) and return its rows with SQLAlchemy's result processors applied."""
-        conn = self._connection(s)
+        conn, dbapi = self._connection(s)
         compiled = self._for(conn.dialect)
-        cursor = compiled.execute(conn, params or {}, many=False)
+        cursor = compiled.execute(conn, dbapi, params or {}, many=False)
         return compiled.convert(cursor.fetchall())
 
     def first(self, s: Session, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
@@ -788,10 +790,11 @@ class _Compiled:
             return tuple([values[n] if p is None else p(values[n]) for n, p in self.plan])
         return {n: values[n] if p is None else p(values[n]) for n, p in self.plan}
 
-    def execute(self, conn: Any, params: Any, *, many: bool) -> Any:
+    def execute(self, conn: Any, dbapi: Any, params: Any, *, many: bool) -> Any:
         args = [self._params(p) for p in params] if many else self._params(params)
-        cursor = conn.connection.dbapi_connection.cursor()
-        if conn.dispatch.before_cursor_execute:  # listeners on the connection or its engine (tests record statements)
+        cursor = dbapi.cursor()
+        # listeners on the connection or its engine (tests record statements), looked for as SQLAlchemy does
+        if (conn._has_events or conn.engine._has_events) and conn.dispatch.before_cursor_execute:
             conn.dispatch.before_cursor_execute(conn, cursor, self.sql, args, None, many)
         try:
             if many:
