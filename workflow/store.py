@@ -641,7 +641,8 @@ class Prepared:
         transaction = s.get_transaction()
         kept = s.info.get(_KEPT_CONNECTION)
         if kept is not None and transaction is not None and kept[0] is transaction:
-            return kept[1]
+            link: tuple[Any, Any] = kept[1]
+            return link
         conn = s.connection()
         link = (conn, conn.connection.dbapi_connection)
         s.info[_KEPT_CONNECTION] = (s.get_transaction(), link)
