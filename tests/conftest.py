@@ -9,9 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import award.workflow
 import pytest
 from award.cli import main
 from click.testing import CliRunner
+
+# freezegun's first freeze in a process reads every attribute of every loaded module, and so imports the
+# modules `award.workflow` re-exports lazily (PEP 562) while `datetime.date` is its FakeDate: models
+# defined then are built against FakeDate, and a later test that loads a definition failed or passed by
+# the order the tests ran in. Imported here, before any test freezes time, they never are.
+for _name in award.workflow.__all__:
+    getattr(award.workflow, _name)
 
 
 @pytest.fixture(autouse=True)
