@@ -46,6 +46,7 @@ from .errors import (
 )
 from .facts import CaseFacts
 from .gather import SessionLedger, gather_facts
+from .guards import GUARDS
 from .history import GENESIS, ChainBreak, event_hash, verify_chain
 from .inputs import row_id
 from .kinds import LIVE_TIMERS, EventKind, TimerKind, TimerStatus
@@ -56,6 +57,7 @@ from .readviews import case_view, missing_verdicts, retention_view, trigger_view
 from .readviews import event_view as _event_view
 from .registers.identity import mask_resident_id
 from .registers.office import Office, party_names
+from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, require_member
 from .revocations import case_checklist
 from .seal import Sealer
 from .specs.catalog import Catalog
@@ -76,6 +78,7 @@ from .store import (
     utc,
     values_of,
 )
+from .timeline import check_forward
 from .values import Verdict
 from .views import Actor, CaseView, EventView, TimerView
 
@@ -341,8 +344,6 @@ class Engine:
         The caller commits, then calls `after_commit`. `backdate` is the reason when the step is
         dated before the case's last event (else refused).
         """
-        from .timeline import check_forward
-
         row = self.case_row(s, ref)
         spec = self.spec_of(row)
         # the case's values, each read once (an ORM attribute costs ~3 k instructions a read)
@@ -429,8 +430,6 @@ class Engine:
         On PostgreSQL the round row is locked for the step; SQLite serialises writers itself and a
         stale reader loses with a ConflictError.
         """
-        from .guards import GUARDS
-
         if self.db.is_sqlite:
             return
         if any(g.check in GUARDS and GUARDS.get(g.check).round_scoped for g in transition.guards):
@@ -463,8 +462,6 @@ class Engine:
     def require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
                      rule: str | None = None) -> None:
         """The actor must hold one of `roles` for this procedure or its issuer; `system` is the timer's alone."""
-        from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, require_member
-
         if actor.timer:
             if "system" in roles:
                 return

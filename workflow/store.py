@@ -14,9 +14,11 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, text
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event, inspect, text
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from .dbfile import BUSY_TIMEOUT_SECONDS, plain_sqlite_path
@@ -403,8 +405,6 @@ class Database:
 
     def init(self, now: datetime) -> tuple[int, int]:
         """Create or upgrade the schema through the migrations; safe to run twice. Returns (old, new) version."""
-        from sqlalchemy import inspect
-
         from .migrations import HEAD, upgrade
 
         try:
@@ -747,10 +747,6 @@ def attach(s: Session, cls: type[_Row], columns: Sequence[str], values: Sequence
     """A row read by a prepared SELECT (or RETURNING), made a persistent member of the session as if the
     ORM had loaded it (same identity, same `load` event), without the cost of an ORM query: a case on
     every step, a timer on every tick."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
-    from sqlalchemy.orm.util import identity_key
-
     known = s.identity_map.get(identity_key(cls, values[0]))
     if known is not None:  # already in this transaction: the session's copy wins, as with a query
         return known
@@ -794,8 +790,10 @@ class _Compiled:
     def execute(self, conn: Any, dbapi: Any, params: Any, *, many: bool) -> Any:
         args = [self._params(p) for p in params] if many else self._params(params)
         cursor = dbapi.cursor()
-        # listeners on the connection or its engine (tests record statements), looked for as SQLAlchemy does
-        if (conn._has_events or conn.engine._has_events) and conn.dispatch.before_cursor_execute:
+        # listeners on the connection or its SQLAlchemy Engine (tests record statements), looked for as
+        # SQLAlchemy itself does before asking the dispatcher
+        pool_engine = conn.engine
+        if (conn._has_events or pool_engine._has_events) and conn.dispatch.before_cursor_execute:
             conn.dispatch.before_cursor_execute(conn, cursor, self.sql, args, None, many)
         try:
             if many:
