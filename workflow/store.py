@@ -708,9 +708,10 @@ def values_of(row: SQLModel) -> Mapping[str, Any]:
     """A row's column values, for a reader that reads many of them (a hash, a seal, a letter's context).
 
     They are read from the instance's `__dict__`, where the ORM keeps what it loaded: a read through the
-    ORM's attribute descriptor costs ~3,000 instructions, a dict lookup ~40, and a step reads its case
-    and its event ~140 times. A row that lacks a value there (expired by a commit, never loaded) is read
-    through its attributes instead, which loads it as before.
+    ORM's attribute descriptor costs ~3,000 instructions, a dict lookup ~40, and a step read its case and
+    its event ~140 times. A row that lacks a value there (expired by a commit, never loaded) is read
+    through its attributes instead, which loads it as before. The mapping is the row's own (it also holds
+    the ORM's state): read it, never write to it.
     """
     held = row.__dict__
     names = _NAMES.get(type(row))
