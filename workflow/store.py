@@ -714,15 +714,13 @@ def values_of(row: SQLModel) -> Mapping[str, Any]:
     the ORM's state): read it, never write to it.
     """
     held = row.__dict__
-    names = _NAMES.get(type(row))
-    if names is None:
-        names = _NAMES[type(row)] = frozenset(type(row).__pydantic_fields__)
+    shape = _SHAPES.get(type(row))
+    if shape is None:
+        shape = _SHAPES[type(row)] = _shape(type(row))
+    names = shape[0]  # the field names, as `construct` keeps them
     if held.keys() >= names:
         return held
     return {name: getattr(row, name) for name in names}
-
-
-_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _shape(cls: type) -> tuple[Any, Any]:
@@ -793,8 +791,8 @@ class _Compiled:
         cursor = dbapi.cursor()
         # listeners on the connection or its SQLAlchemy Engine (tests record statements), looked for as
         # SQLAlchemy itself does before asking the dispatcher
-        pool_engine = conn.engine
-        if (conn._has_events or pool_engine._has_events) and conn.dispatch.before_cursor_execute:
+        sa_engine = conn.engine
+        if (conn._has_events or sa_engine._has_events) and conn.dispatch.before_cursor_execute:
             conn.dispatch.before_cursor_execute(conn, cursor, self.sql, args, None, many)
         try:
             if many:
