@@ -7,11 +7,11 @@ chain; `verify` says where.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .canonical import canonical_json
 from .store import EventRow, values_of
 from .timing.clock import utc_text
 
@@ -38,7 +38,7 @@ def event_hash(event: EventRow | Mapping[str, Any]) -> str:
         "data": v["data"],
         "prev_hash": v["prev_hash"],
     }
-    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    raw = canonical_json(payload)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

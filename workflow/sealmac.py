@@ -7,10 +7,10 @@ that runs without it. Both compute through these functions, so a seal means the 
 from __future__ import annotations
 
 import hmac
-import json
 from pathlib import Path
 from typing import Any
 
+from .canonical import canonical_json
 from .errors import DataError
 
 __all__ = ["KEY_NAME", "mac", "read_key", "roster_member", "roster_payload"]
@@ -21,8 +21,7 @@ KEY_NAME = "history.key"
 
 def mac(key: bytes, subject: str, payload: Any) -> str:
     """HMAC-SHA256 of a subject and its payload in canonical JSON."""
-    raw = json.dumps({"subject": subject, "payload": payload}, sort_keys=True, ensure_ascii=False,
-                     separators=(",", ":"), default=str)
+    raw = canonical_json({"subject": subject, "payload": payload})
     return hmac.digest(key, raw.encode(), "sha256").hex()  # one call into OpenSSL: the same digest as hmac.new
 
 

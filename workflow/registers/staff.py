@@ -19,7 +19,6 @@ The trust model (README, "Who is acting"):
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..abc import Clock
+from ..canonical import canonical_json
 from ..errors import ConflictError, InvalidInput, Refused, StaffLookupError
 from ..logs import logger
 from ..officeviews import StaffView
@@ -128,7 +128,7 @@ def change_hash(row: StaffChangeRow) -> str:
                "entered_by": row.entered_by, "identity": row.identity,
                "business_time": utc_text(row.business_time),
                "wall_time": utc_text(row.wall_time), "prev_hash": row.prev_hash}
-    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    raw = canonical_json(payload)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
