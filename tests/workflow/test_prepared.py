@@ -187,3 +187,35 @@ def test_the_values_of_a_row_are_its_attributes_and_an_expired_row_is_read_back(
     event = EventRow(case_id=1, seq=1, kind="created", actor="wang", business_time=at, wall_time=at, data={},
                      prev_hash="0" * 64, hash="")
     assert event_hash(event) == event_hash({name: getattr(event, name) for name in EventRow.__pydantic_fields__})
+
+
+def test_a_remembered_text_is_never_another_moments() -> None:
+    """`utc_text` and `sqlite_datetime` remember recent moments by identity: the same instant in another
+    zone (equal, same hash) keeps its own wall-clock text, and a full cache starts over, never mixes."""
+    from award.workflow.timing.clock import sqlite_datetime, utc, utc_text
+
+    base = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    moments = [base + timedelta(seconds=i) for i in range(200)]
+    moments += [m.astimezone(timezone(timedelta(hours=8))) for m in moments[:20]]  # equal to the first 20
+    moments += [m.replace(tzinfo=None) for m in moments[:20]]
+    for _ in range(2):  # the second pass reads what the first remembered (or wrote again)
+        for m in moments:
+            assert utc_text(m) == utc(m).isoformat(timespec="microseconds")
+            assert sqlite_datetime(m) == m.isoformat(" ", "microseconds")[:26]
+    assert sqlite_datetime(moments[200]) == "2026-03-02 09:00:00.000000"  # Shanghai's wall clock, not UTC's
+
+
+@pytest.mark.parametrize("value", [
+    {"b": 1, "a": [1.5, None, True, False, -0.0, 1e300], "中文": "引号\"、反斜杠\\、换行\n、制表\t"},
+    {"nested": {"z": {"y": [{"x": 1}]}}, "date": date(2026, 3, 2), "moment": datetime(2026, 3, 2, 9, 0)},
+    "只是一句话", 12345678901234567890, 3.25, None, [], {},
+    {"emoji": "🙂", "control": "\x00\x1f", "surrogate-free": "\u2028\u2029"},
+])
+def test_canonical_json_is_json_dumps_with_the_canonical_options(value: object) -> None:
+    """Hashes and seals written with `json.dumps` must verify with the encoder built once."""
+    import json
+
+    from award.workflow.canonical import canonical_json
+
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                               default=str)
