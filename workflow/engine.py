@@ -179,9 +179,10 @@ class Engine:
 
     def spec_of(self, row: CaseRow) -> ProcessSpec:
         """The definition version a case runs under; refuse if its content changed under the same version."""
-        spec = self.catalog.get(row.procedure, row.definition_version)
-        if spec.content_hash != row.definition_hash:
-            raise DefinitionChanged(row.procedure, row.definition_version, row.ref)
+        v = values_of(row)
+        spec = self.catalog.get(v["procedure"], v["definition_version"])
+        if spec.content_hash != v["definition_hash"]:
+            raise DefinitionChanged(v["procedure"], v["definition_version"], v["ref"])
         return spec
 
     # ------------------------------------------------------------------- facts
@@ -346,9 +347,9 @@ class Engine:
         """
         row = self.case_row(s, ref)
         spec = self.spec_of(row)
-        # the case's values, each read once (an ORM attribute costs ~3 k instructions a read)
-        case_id, case_ref, here, stored, events = row.id, row.ref, row.state, row.data, row.events
-        old_version = row.version if expect_version is None else expect_version
+        v = values_of(row)  # the case's values: an ORM attribute costs ~3 k instructions a read
+        case_id, case_ref, here, stored, events = v["id"], v["ref"], v["state"], v["data"], v["events"]
+        old_version = v["version"] if expect_version is None else expect_version
         transition = spec.transition(trigger, here)
         if transition is None:
             raise Refused(self._unavailable(spec, row, trigger), self._why_unavailable(s, spec, row, trigger))
@@ -379,17 +380,19 @@ class Engine:
                   **(extra or {})},
         )
         self._insert_event(s, row, event)
+        written = values_of(event)
+        seq, head = written["seq"], written["hash"]
         # One UPDATE moves the case and its history head, conditional on the version and head read:
         # a concurrent writer makes it match no row, and the whole step rolls back (exit 5).
         closed = spec.state(outcome.dest).final
         result = _MOVE_CASE.run(s, {"b_id": case_id, "b_version": old_version, "b_events": events,
                                     "state": outcome.dest, "version": old_version + 1, "data": data,
-                                    "updated_at": now, "entered_at": now, "closed": closed, "events": event.seq,
-                                    "head_hash": event.hash})
+                                    "updated_at": now, "entered_at": now, "closed": closed, "events": seq,
+                                    "head_hash": head})
         if result.rowcount != 1:
             raise ConflictError(case_ref)
         _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
-                 closed=closed, events=event.seq, head_hash=event.hash)
+                 closed=closed, events=seq, head_hash=head)
         facts = dataclasses.replace(facts, state=outcome.dest, data=to_python(spec.fields, data), before=facts.data,
                                     entered_at=now)
         ledger = SessionLedger(s, self.clock)
@@ -400,7 +403,7 @@ class Engine:
         return StepResult(
             case_ref=case_ref, trigger=trigger, trigger_label=transition.label, source=outcome.source,
             source_label=spec.label_of(outcome.source), dest=outcome.dest, dest_label=spec.label_of(outcome.dest),
-            seq=event.seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in step.planned),
+            seq=seq, verdicts=outcome.verdicts, timers=tuple(_planned_view(t) for t in step.planned),
         )
 
     def advance_many(self, *, round_id: str, state: str, trigger: str, actor: Actor, sets: Sequence[str] = (),
@@ -539,12 +542,13 @@ class Engine:
                    dest: str | None, actor: Actor, role: str | None, now: datetime, wall: datetime,
                    comment: str | None, data: dict[str, Any]) -> EventRow:
         """The next event of the case's history, chained to its head (not yet written)."""
-        assert row.id is not None
+        v = values_of(row)
+        assert v["id"] is not None
         if not actor.timer:  # how the actor was proved, and who typed the command for them (AWD-1, AWD-2)
             data = {**data, "actor": actor.provenance()}
-        values = {"id": None, "case_id": row.id, "seq": row.events + 1, "kind": kind, "trigger": trigger,
+        values = {"id": None, "case_id": v["id"], "seq": v["events"] + 1, "kind": kind, "trigger": trigger,
                   "source": source, "dest": dest, "actor": actor.name, "role": role, "business_time": now,
-                  "wall_time": wall, "comment": comment, "data": data, "prev_hash": row.head_hash or GENESIS}
+                  "wall_time": wall, "comment": comment, "data": data, "prev_hash": v["head_hash"] or GENESIS}
         return construct(EventRow, **values, hash=event_hash(values))
 
     @staticmethod

@@ -55,8 +55,9 @@ _LOADED = "award_case_loaded"
 def _remember_loaded(target: CaseRow, context: Any) -> None:
     """Keep each case row as this session first read it: the seal is checked against that."""
     session = getattr(context, "session", None)
-    if session is not None and target.id is not None:
-        session.info.setdefault(_LOADED, {}).setdefault(target.id, case_payload(target))
+    case_id = values_of(target)["id"]
+    if session is not None and case_id is not None:
+        session.info.setdefault(_LOADED, {}).setdefault(case_id, case_payload(target))
 
 
 sa_event.listen(CaseRow, "load", _remember_loaded)
@@ -118,7 +119,7 @@ class Sealer:
 
     def on_step(self, step: Step) -> None:
         """The `StepHook`: seal the step's case last, over what every other hook wrote."""
-        self.seal_case(step.session, step.case, step.event.wall_time)
+        self.seal_case(step.session, step.case, values_of(step.event)["wall_time"])
 
     def mac(self, s: Session | None, subject: str, payload: Any) -> str:
         return mac(self.key(s), subject, payload)
@@ -147,14 +148,15 @@ class Sealer:
             TamperedHistory: the case row, its chain or the case count no longer match their seals (exit 7).
         """
         s.flush()
-        subject = f"case:{row.id}"
         payload = case_payload(row)
-        loaded = s.info.get(_LOADED, {}).get(row.id)
+        case_id = payload["id"]
+        subject = f"case:{case_id}"
+        loaded = s.info.get(_LOADED, {}).get(case_id)
         if loaded is not None:  # the usual step: one UPDATE that matches only while the old seal is intact
             values = {"subject": subject, "seal": self.mac(s, subject, payload), "sealed_at": now,
                       "expected": self.mac(s, subject, loaded)}
             if _RESEAL.run(s, values).rowcount == 1:
-                s.info[_LOADED][row.id] = payload
+                s.info[_LOADED][case_id] = payload
                 return
         old = _seal_of(s, subject)  # no seal yet, or one that does not match: find out which
         if old is not None:
@@ -168,7 +170,7 @@ class Sealer:
                 raise TamperedHistory("案件总数或编号与封印不符：有案件被绕过系统删除或添加，本次操作未执行。"
                                       "请先用 award verify 查明")
         self._put(s, subject, payload, now)
-        s.info.setdefault(_LOADED, {})[row.id] = payload  # a second step in this transaction starts from here
+        s.info.setdefault(_LOADED, {})[case_id] = payload  # a second step in this transaction starts from here
         if old is None:
             self._put(s, "cases", self._cases_payload(s), now)
 

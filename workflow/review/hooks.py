@@ -18,7 +18,7 @@ from ..errors import Refused
 from ..registers.conflicts import KINDS, rule_of
 from ..registers.experts import add_winners
 from ..specs.model import ProcessSpec
-from ..store import CaseRow, EventRow, PartyRow, Prepared
+from ..store import CaseRow, EventRow, PartyRow, Prepared, values_of
 from ..values import Verdict
 from ..views import Actor
 from .record import note
@@ -46,8 +46,9 @@ class ReviewHook:
         if review is None or transition is None:
             return
         _no_conflicted_actor(self.engine, s, row, event, spec)
+        source = values_of(event)["source"]
         for stage_id, stage in review.stages.items():
-            if event.source == stage.state and transition.trigger in stage.leave and stage.min_scores \
+            if source == stage.state and transition.trigger in stage.leave and stage.min_scores \
                     and _reviewed_here(s, row, stage_id):
                 n = len(s.exec(select(ScoreRow.id).where(ScoreRow.case_id == row.id, ScoreRow.stage == stage_id,
                                                          col(ScoreRow.superseded).is_(False),
@@ -79,7 +80,7 @@ def _no_conflicted_actor(engine: Engine, s: Session, row: CaseRow, event: EventR
     records now) may not move the case."""
     review = spec.review
     assert review is not None
-    if _IS_EXPERT.first(s, {"staff": event.actor, "pool": review.pool}) is None:
+    if _IS_EXPERT.first(s, {"staff": values_of(event)["actor"], "pool": review.pool}) is None:
         return  # the usual step: the actor is no expert of the pool (one indexed lookup, no ORM rows)
     party = s.get(PartyRow, row.party_id)
     assert party is not None
