@@ -158,12 +158,9 @@ def test_construct_with_some_fields_takes_pydantic_defaults() -> None:
     assert row.status == "pending" and row.provisional is False and row.__pydantic_fields_set__ >= {"case_id"}
 
 
-def test_the_values_of_a_row_are_its_attributes_and_an_expired_row_is_read_back(db: Database) -> None:
-    """`values_of` reads a row's `__dict__` (the hash, the seal and the step read the case and event whole);
-    a row the session expired lacks values there, and is read through its attributes, which load them."""
-    from award.workflow.history import event_hash
-    from award.workflow.seal import case_payload
-    from award.workflow.store import CaseRow, EventRow, PartyRow, RoundRow, values_of
+def _one_case(db: Database) -> datetime:
+    """A round, a party and one case, written through the ORM; returns the moment they carry."""
+    from award.workflow.store import CaseRow, PartyRow, RoundRow
 
     at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     with db.session() as s:
@@ -174,6 +171,51 @@ def test_the_values_of_a_row_are_its_attributes_and_an_expired_row_is_read_back(
         s.add(CaseRow(ref="SHA-2026-001", procedure="sha", definition_version=1, definition_hash="h",
                       round_id="sha-2026", party_id=party.id, track="organization", state="recommended",
                       data={"名称": "上海"}, entered_at=at, created_at=at, updated_at=at))
+    return at
+
+
+def test_an_attached_row_is_a_member_of_the_session_as_a_loaded_one_is(db: Database) -> None:
+    """`attach` takes the ORM loader's steps itself: the row must then behave as one a query loaded, in the
+    identity map, in queries, in the seal's `load` listener, when changed, rolled back and closed."""
+    from award.workflow.seal import case_payload
+    from award.workflow.store import CaseRow, attach
+    from sqlalchemy import inspect
+    from sqlalchemy.orm.util import identity_key
+
+    table = CaseRow.__table__  # type: ignore[attr-defined]
+    columns = tuple(c.name for c in table.columns)
+    by_ref = Prepared(lambda: select(*(table.c[c] for c in columns)).where(table.c.ref == bindparam("ref")))
+    _one_case(db)
+    with db.session() as s:
+        values = by_ref.first(s, {"ref": "SHA-2026-001"})
+        row = attach(s, CaseRow, columns, values)
+        state = inspect(row)
+        assert state.persistent and state.session_id == s.hash_key and state.key == identity_key(CaseRow, row.id)
+        assert s.get(CaseRow, row.id) is row and attach(s, CaseRow, columns, values) is row
+        assert s.scalars(select(CaseRow)).one() is row  # a query finds this object, not a second copy
+        assert not s.dirty and not s.new
+        assert s.info["award_case_loaded"][row.id] == case_payload(row)  # the `load` event reached the seal
+        row.state = "changed"
+        assert row in s.dirty
+    assert inspect(row).detached  # the block closed the session
+    with db.session() as s:
+        row = attach(s, CaseRow, columns, by_ref.first(s, {"ref": "SHA-2026-001"}))
+        assert row.state == "changed"  # the change above was flushed and committed
+        row.state = "rolled back"
+        s.flush()
+        s.rollback()
+        assert "state" not in row.__dict__  # the rollback expired it, as a loaded row
+        assert row.state == "changed" and s.get(CaseRow, row.id) is row  # read again under the same identity
+
+
+def test_the_values_of_a_row_are_its_attributes_and_an_expired_row_is_read_back(db: Database) -> None:
+    """`values_of` reads a row's `__dict__` (the hash, the seal and the step read the case and event whole);
+    a row the session expired lacks values there, and is read through its attributes, which load them."""
+    from award.workflow.history import event_hash
+    from award.workflow.seal import case_payload
+    from award.workflow.store import CaseRow, EventRow, values_of
+
+    at = _one_case(db)
     with db.session() as s:
         row = s.scalars(select(CaseRow)).one()
         read = {name: getattr(row, name) for name in CaseRow.__pydantic_fields__}
