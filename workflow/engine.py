@@ -17,7 +17,6 @@ outbox) uses only the public API: `transaction`, `case_row`, `case_facts`,
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
@@ -61,7 +59,7 @@ from .registers.staff import RULE_DUTY, RULE_IDENTITY, RULE_ISSUER, RULE_TIMER, 
 from .revocations import case_checklist
 from .seal import Sealer
 from .specs.catalog import Catalog
-from .specs.fields import display, parse_assignment, parse_value, to_python
+from .specs.fields import display, parse_assignment, parse_value
 from .specs.model import GuardCall, ProcessSpec, TransitionSpec
 from .store import (
     PAYLOAD_VERSION,
@@ -74,6 +72,7 @@ from .store import (
     RoundRow,
     TimerRow,
     attach,
+    committed,
     construct,
     utc,
     values_of,
@@ -393,8 +392,8 @@ class Engine:
             raise ConflictError(case_ref)
         _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
                  closed=closed, events=seq, head_hash=head)
-        facts = dataclasses.replace(facts, state=outcome.dest, data=to_python(spec.fields, data), before=facts.data,
-                                    entered_at=now)
+        # the form after the step is the one the guards read (`facts.data`, converted from `data`)
+        facts = facts.replaced(state=outcome.dest, data=dict(facts.data), before=facts.data, entered_at=now)
         ledger = SessionLedger(s, self.clock)
         for eff in transition.effects:
             entry = EFFECTS.get(eff["effect"])
@@ -460,7 +459,7 @@ class Engine:
         held = set(actor.roles_for(spec.id, spec.issuer.id if spec.issuer else None))
         rules = list(dict.fromkeys(c.rule for c in excusable if held & set(c.override or [])))
         text = f"{actor.name}破例准许：{reason}"
-        return dataclasses.replace(facts, overrides={**facts.overrides, **{r: text for r in rules}}), rules
+        return facts.replaced(overrides={**facts.overrides, **{r: text for r in rules}}), rules
 
     def require_role(self, spec: ProcessSpec, actor: Actor, roles: Sequence[str], what: str,
                      rule: str | None = None) -> None:
@@ -558,7 +557,7 @@ class Engine:
         held = values_of(event)
         values = {c: held[c] for c in _EVENT_COLUMNS}
         try:
-            set_committed_value(event, "id", _INSERT_EVENT.run(s, values).fetchone()[0])
+            committed(event, id=_INSERT_EVENT.run(s, values).fetchone()[0])
         except IntegrityError:
             raise ConflictError(row.ref) from None
 
@@ -747,8 +746,7 @@ _MOVE_CASE = Prepared(_case_update("state", "version", "data", "updated_at", "en
 
 def _written(s: Session, row: CaseRow, **values: Any) -> None:
     """Tell the session's copy of the case what this step's UPDATE wrote, instead of reading it back."""
-    for key, value in values.items():
-        set_committed_value(row, key, value)
+    committed(row, **values)
 
 
 class _SqliteRace:

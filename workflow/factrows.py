@@ -42,10 +42,12 @@ class LabelSource(Protocol):
     def get(self, procedure: str, version: str | None = None) -> Any: ...
 
 
-def party_facts(v: Sequence[Any]) -> PartyFacts:
+def party_facts(v: Sequence[Any], *, records: Sequence[RecordFacts] = (),
+                other_cases: Sequence[Mapping[str, Any]] = ()) -> PartyFacts:
     """The party's columns as the `facts` statement selects them."""
     return PartyFacts(id=v[0], kind=v[1], name=v[2], code=v[3], registered_on=v[4], attrs=dict(v[5] or {}),
-                      contact={"email": v[6], "phone": v[7], "district": v[8]})
+                      contact={"email": v[6], "phone": v[7], "district": v[8]}, records=records,
+                      other_cases=other_cases)
 
 
 def round_facts(v: Sequence[Any]) -> RoundFacts:
@@ -70,10 +72,11 @@ def assemble_facts(rows: FactRows, catalog: LabelSource, spec: ProcessSpec, row:
     if known is None:
         found = rows("facts", {"party_id": row.party_id, "round_id": row.round_id, "case_id": case_id or 0})
         assert found, "a case's party and round exist (foreign keys)"
-        party, round_, open_objections = party_facts(found[0][:9]), round_facts(found[0][9:15]), found[0][15]
+        columns = found[0]
+        party_id, round_, open_objections = columns[0], round_facts(columns[9:15]), columns[15]
     else:
-        party, round_, open_objections = known
-    party_id = party.id
+        held, round_, open_objections = known
+        party_id = held.id
 
     def records() -> Iterator[RecordFacts]:
         for r in rows("records", {"party_id": party_id}):
@@ -90,11 +93,14 @@ def assemble_facts(rows: FactRows, catalog: LabelSource, spec: ProcessSpec, row:
     def notes() -> Iterator[NoteFacts]:
         return iter(()) if case_id is None else note_facts(rows, case_id)
 
+    history: tuple[Deferred[RecordFacts], Deferred[Mapping[str, Any]]] = (Deferred(records), Deferred(other_cases))
+    party = (party_facts(columns[:9], records=history[0], other_cases=history[1]) if known is None
+             else dataclasses.replace(held, records=history[0], other_cases=history[1]))
     form = to_python(spec.fields, {**(stored if data is None else data)})
     before = dict(form) if data is None else to_python(spec.fields, dict(stored))
     return CaseFacts(
         spec=spec, case_id=case_id, ref=row.ref, track=row.track, state=row.state, data=form,
-        party=dataclasses.replace(party, records=Deferred(records), other_cases=Deferred(other_cases)),
+        party=party,
         round=round_, now=now, today=local_date(now), calendar=calendar,
         count_cases=count_cases, open_objections=int(open_objections),
         entered_at=utc(entered_at) if entered_at is not None else None,

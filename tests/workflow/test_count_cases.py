@@ -43,3 +43,26 @@ def test_a_condition_on_a_yes_no_field_is_counted_too(any_office) -> None:
         facts = engine.case_facts(s, row)
         assert facts.count_cases(where={"registered_in_shanghai": True}) == 1
         assert facts.count_cases(where={"registered_in_shanghai": [True, False]}) == 1
+
+
+def test_replaced_facts_are_what_dataclasses_replace_makes(any_office) -> None:
+    """The facts after a step are made with `CaseFacts.replaced`, a copy of the fields' dict: the same value
+    as `dataclasses.replace`, the original untouched, and a name that is no field refused."""
+    import dataclasses
+
+    import pytest
+    from award.workflow.facts import CaseFacts
+
+    ref = any_office.new_case(at="2026-03-02 09:00")
+    engine = any_office.engine
+    with engine.db.session() as s:
+        facts = engine.case_facts(s, engine.case_row(s, ref))
+    changes = {"state": "elsewhere", "data": {"x": 1}, "before": facts.data, "open_objections": 3}
+    fast, slow = facts.replaced(**changes), dataclasses.replace(facts, **changes)
+    assert type(fast) is CaseFacts and fast == slow and fast.state == "elsewhere" and facts.state != "elsewhere"
+    assert {f.name: getattr(fast, f.name) for f in dataclasses.fields(CaseFacts)} == \
+        {f.name: getattr(slow, f.name) for f in dataclasses.fields(CaseFacts)}
+    with pytest.raises(TypeError, match="statee"):
+        facts.replaced(statee="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.state = "x"  # type: ignore[misc]

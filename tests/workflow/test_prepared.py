@@ -261,3 +261,25 @@ def test_canonical_json_is_json_dumps_with_the_canonical_options(value: object) 
 
     assert canonical_json(value) == json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                                                default=str)
+
+
+def test_committed_values_are_what_set_committed_value_leaves(db: Database) -> None:
+    """`committed` writes an unmodified row's `__dict__` directly; a row with a pending change takes
+    SQLAlchemy's own way, which also drops that change. Either way nothing is left to flush."""
+    from award.workflow.store import CaseRow, committed
+    from sqlalchemy import inspect
+
+    _one_case(db)
+    with db.session() as s:
+        row = s.scalars(select(CaseRow)).one()
+        committed(row, state="moved", version=2)
+        assert (row.state, row.version) == ("moved", 2) and not inspect(row).modified and row not in s.dirty
+        row.track = "changed by hand"  # a pending change: the slow way, as set_committed_value does
+        committed(row, track="as written", events=3)
+        assert (row.track, row.events) == ("as written", 3)
+        assert not inspect(row).attrs.track.history.has_changes()  # the change by hand is dropped
+        s.expire(row, ["state"])  # an expired attribute: the slow way too, and it is no longer expired
+        committed(row, state="again")
+        assert row.__dict__["state"] == "again" and "state" not in inspect(row).expired_attributes
+    with db.session() as s:  # nothing was flushed: the values were the database's already, as far as the ORM knows
+        assert tuple(s.execute(select(CaseRow.state, CaseRow.track)).one()) == ("recommended", "organization")
