@@ -390,8 +390,8 @@ class Engine:
                                     "head_hash": head})
         if result.rowcount != 1:
             raise ConflictError(case_ref)
-        _written(s, row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
-                 closed=closed, events=seq, head_hash=head)
+        committed(row, state=outcome.dest, version=old_version + 1, data=data, updated_at=now, entered_at=now,
+                  closed=closed, events=seq, head_hash=head)  # what the UPDATE wrote, not read back
         # the form after the step is the one the guards read (`facts.data`, converted from `data`)
         facts = facts.replaced(state=outcome.dest, data=dict(facts.data), before=facts.data, entered_at=now)
         ledger = SessionLedger(s, self.clock)
@@ -572,7 +572,7 @@ class Engine:
                                     "head_hash": event.hash})
         if result.rowcount != 1:
             raise ConflictError(row.ref)
-        _written(s, row, events=event.seq, head_hash=event.hash)
+        committed(row, events=event.seq, head_hash=event.hash)
         return event
 
     def append_event(self, s: Session, row: CaseRow, **event: Any) -> EventRow:
@@ -742,11 +742,6 @@ _INSERT_EVENT = Prepared(_event_insert)
 _MOVE_HEAD = Prepared(_case_update("events", "head_hash", where=("id", "events")))
 _MOVE_CASE = Prepared(_case_update("state", "version", "data", "updated_at", "entered_at", "closed", "events",
                                    "head_hash", where=("id", "version", "events")))
-
-
-def _written(s: Session, row: CaseRow, **values: Any) -> None:
-    """Tell the session's copy of the case what this step's UPDATE wrote, instead of reading it back."""
-    committed(row, **values)
 
 
 class _SqliteRace:

@@ -93,9 +93,9 @@ def assemble_facts(rows: FactRows, catalog: LabelSource, spec: ProcessSpec, row:
     def notes() -> Iterator[NoteFacts]:
         return iter(()) if case_id is None else note_facts(rows, case_id)
 
-    history: tuple[Deferred[RecordFacts], Deferred[Mapping[str, Any]]] = (Deferred(records), Deferred(other_cases))
-    party = (party_facts(columns[:9], records=history[0], other_cases=history[1]) if known is None
-             else dataclasses.replace(held, records=history[0], other_cases=history[1]))
+    records_later, others_later = Deferred(records), Deferred(other_cases)  # read when a guard needs them
+    party = (party_facts(columns[:9], records=records_later, other_cases=others_later) if known is None
+             else dataclasses.replace(held, records=records_later, other_cases=others_later))
     form = to_python(spec.fields, {**(stored if data is None else data)})
     before = dict(form) if data is None else to_python(spec.fields, dict(stored))
     return CaseFacts(
