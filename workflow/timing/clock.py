@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from functools import wraps
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,7 @@ def _remembered(write: Callable[[datetime], str]) -> Callable[[datetime], str]:
     """
     recent: dict[int, tuple[datetime, str]] = {}
 
+    @wraps(write)
     def remembered(moment: datetime) -> str:
         held = recent.get(id(moment))
         if held is not None and held[0] is moment:
@@ -72,7 +74,6 @@ def _remembered(write: Callable[[datetime], str]) -> Callable[[datetime], str]:
         recent[id(moment)] = (moment, text)
         return text
 
-    remembered.__doc__ = write.__doc__
     return remembered
 
 
